@@ -1,0 +1,1 @@
+"""billclient.cli (built by a later issue)."""

@@ -1,0 +1,1 @@
+"""billclient.component (built by a later issue)."""

@@ -1,0 +1,1 @@
+"""billclient.core (built by a later issue)."""

@@ -1,0 +1,1 @@
+"""billclient.gui (built by a later issue)."""

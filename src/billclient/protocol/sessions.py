@@ -1,0 +1,164 @@
+"""Credit-control sessions (RFC 4006 style) and charge detail records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from .common import Request, Response, Timestamp
+from .money import Money
+
+__all__ = [
+    "Action",
+    "Cdr",
+    "ClientEndCause",
+    "EndCause",
+    "GatewayAccess",
+    "SessionCreate",
+    "SessionCreated",
+    "SessionEnd",
+    "SessionResource",
+    "SessionState",
+    "SessionUpdate",
+    "UpdateResult",
+]
+
+
+class SessionState(StrEnum):
+    """A session is active until it ends, once."""
+
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+class EndCause(StrEnum):
+    """Why a session ended (client causes and server causes)."""
+
+    USER = "user"
+    SERVICE_DONE = "service_done"
+    CREDIT_EXHAUSTED = "credit_exhausted"
+    GATEWAY_CLOSED = "gateway_closed"
+    CLIENT_ERROR = "client_error"
+    UPDATE_TIMEOUT = "update_timeout"
+    ACCOUNT_INACTIVE = "account_inactive"
+    SUPPORT = "support"
+
+
+class ClientEndCause(StrEnum):
+    """The causes a client may send with ``/end``."""
+
+    USER = "user"
+    SERVICE_DONE = "service_done"
+    CREDIT_EXHAUSTED = "credit_exhausted"
+    GATEWAY_CLOSED = "gateway_closed"
+    CLIENT_ERROR = "client_error"
+
+
+class Action(StrEnum):
+    """What the client must do after an update."""
+
+    CONTINUE = "continue"
+    TERMINATE = "terminate"
+
+
+class SessionCreate(Request):
+    """``POST /v1/sessions`` (with ``Idempotency-Key``)."""
+
+    service_id: str = Field(min_length=1, max_length=64)
+
+
+class GatewayAccess(Response):
+    """Where and how to consume a gateway-served session."""
+
+    url: str
+    token: str
+
+
+class SessionCreated(Response):
+    """``POST /v1/sessions`` answer."""
+
+    session_id: str
+    service_id: str
+    state: SessionState
+    started_at: Timestamp
+    granted_units: int
+    update_interval: int
+    used_units: int
+    charged: Money
+    reserved: Money
+    available: Money
+    final: bool
+    gateway: GatewayAccess | None
+
+
+class SessionUpdate(Request):
+    """``POST /v1/sessions/{id}/updates``: cumulative usage so far."""
+
+    seq: int = Field(ge=1, le=2**62, strict=True)
+    used_units: int = Field(ge=0, le=2**62, strict=True)
+    measured_at: Timestamp
+
+
+class SessionEnd(Request):
+    """``POST /v1/sessions/{id}/end``."""
+
+    seq: int = Field(ge=1, le=2**62, strict=True)
+    used_units: int = Field(ge=0, le=2**62, strict=True)
+    cause: ClientEndCause
+
+
+class UpdateResult(Response):
+    """``/updates`` answer: ``reserved`` is this session's hold; the rest the account's."""
+
+    session_id: str
+    seq: int
+    used_units: int
+    charged: Money
+    granted_units: int
+    reserved: Money
+    available: Money
+    balance: Money
+    final: bool
+    action: Action
+    reason: str | None
+
+
+class SessionResource(Response):
+    """``GET /v1/sessions/{id}`` and the ``/end`` answer."""
+
+    session_id: str
+    service_id: str
+    state: SessionState
+    started_at: Timestamp
+    ended_at: Timestamp | None
+    last_seq: int
+    used_units: int
+    unbilled_units: int
+    charged: Money
+    granted_units: int
+    reserved: Money
+    final: bool
+    update_interval: int
+    cause: EndCause | None
+    cdr_id: str | None
+
+
+class Cdr(Response):
+    """An immutable charge detail record; a correction supersedes, never edits."""
+
+    cdr_id: str
+    session_id: str
+    account_id: str
+    service_id: str
+    plan_id: str
+    plan_version: int
+    started_at: Timestamp
+    ended_at: Timestamp
+    used_units: int
+    unbilled_units: int
+    billed_units: int
+    charged: Money
+    cause: EndCause
+    servers: list[str]
+    supersedes: str | None

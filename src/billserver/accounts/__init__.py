@@ -1,0 +1,1 @@
+"""Accounts, logins, devices and tokens."""

@@ -1,0 +1,140 @@
+"""Health, registration, tokens, devices and the account."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
+
+from billclient.protocol import (
+    Account,
+    ComponentInfo,
+    DeviceInfo,
+    ErrorCode,
+    Health,
+    Registration,
+    RegistrationResult,
+    TokenRefresh,
+    TokenResult,
+)
+
+from .. import db
+from ..clock import from_us, now_us
+from ..errors import ApiError
+from ..tables import devices
+from ..web import AUTH_RESPONSES, Caller, Context, context, problems
+from .figures import account_view, read_account
+from .registration import register_device, sign_out_device
+from .tokens import TokenRejected, rotate
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1")
+Ctx = Annotated[Context, Depends(context)]
+
+
+def _servers(request: Request, ctx: Context) -> list[str]:
+    if ctx.settings.advertise:
+        return list(ctx.settings.advertise)
+    return [str(request.base_url).rstrip("/")]
+
+
+@router.get("/health", response_model=Health, tags=["operations"])
+def health(ctx: Ctx) -> Health:
+    """Liveness: what a client probes before taking a recovered server back."""
+    with db.read(ctx.engine) as conn:
+        conn.exec_driver_sql("SELECT 1")
+    return Health(status="ok", server_id=ctx.settings.effective_server_id)
+
+
+@router.post(
+    "/devices",
+    status_code=201,
+    response_model=RegistrationResult,
+    responses=AUTH_RESPONSES,
+    tags=["devices"],
+)
+def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResult:
+    """Sign a device in with login and password; returns its first token pair."""
+    with db.write(ctx.engine) as conn:
+        device_id, pair, role, account_id = register_device(
+            conn,
+            body,
+            now=now_us(),
+            access_ttl_s=ctx.settings.access_ttl,
+            server_id=ctx.settings.effective_server_id,
+        )
+    return RegistrationResult(
+        device_id=device_id,
+        account_id=account_id,
+        role=role,
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+        servers=_servers(request, ctx),
+        component=ComponentInfo(version=ctx.settings.component_version),
+    )
+
+
+@router.post("/token", response_model=TokenResult, responses=AUTH_RESPONSES, tags=["devices"])
+def refresh(body: TokenRefresh, request: Request, ctx: Ctx) -> TokenResult:
+    """Rotate a refresh token into a new pair."""
+    try:
+        with db.write(ctx.engine) as conn:
+            pair, _owner = rotate(
+                conn, body.refresh_token, now=now_us(), access_ttl_s=ctx.settings.access_ttl
+            )
+    except TokenRejected as rejected:
+        # the transaction above committed any revocation before this answer
+        raise ApiError(ErrorCode.UNAUTHORIZED, str(rejected)) from None
+    return TokenResult(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+        servers=_servers(request, ctx),
+    )
+
+
+@router.get("/devices", response_model=list[DeviceInfo], responses=AUTH_RESPONSES,
+            tags=["devices"])
+def list_devices(caller: Caller, ctx: Ctx) -> list[dict[str, Any]]:
+    """The caller's signed-in devices."""
+    with db.read(ctx.engine) as conn:
+        rows = conn.execute(
+            select(devices)
+            .where(devices.c.login == caller.login, devices.c.revoked_at.is_(None))
+            .order_by(devices.c.created_at)
+        ).all()
+    return [
+        DeviceInfo(
+            device_id=row.device_id,
+            name=row.name,
+            platform=row.platform,
+            created_at=from_us(row.created_at),
+            last_seen=from_us(row.last_seen) if row.last_seen is not None else None,
+            current=row.device_id == caller.device_id,
+        ).model_dump(mode="json")
+        for row in rows
+    ]
+
+
+@router.delete("/devices/{device_id}", status_code=204, responses=problems(404),
+               tags=["devices"])
+def sign_out(device_id: str, caller: Caller, ctx: Ctx) -> Response:
+    """Sign a device out (this one, or another of the caller's); its tokens stop working."""
+    with db.write(ctx.engine) as conn:
+        sign_out_device(conn, caller, device_id, now=now_us())
+    return Response(status_code=204)
+
+
+@router.get("/account", response_model=Account, responses=problems(404), tags=["account"])
+def get_account(caller: Caller, ctx: Ctx) -> Account:
+    """The caller's account and its money figures."""
+    if caller.account_id is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"the {caller.role.value} login has no account")
+    with db.read(ctx.engine) as conn:
+        row = read_account(conn, caller.account_id)
+    if row is None:
+        raise ApiError(ErrorCode.NOT_FOUND, "the account does not exist")
+    return account_view(row)

@@ -1,0 +1,137 @@
+"""The billing server's ASGI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from billclient import __version__
+from billclient.protocol import ErrorCode, Problem
+
+from .accounts.router import router as accounts_router
+from .cdrs.router import router as cdrs_router
+from .config import ServerSettings
+from .db import make_engine
+from .errors import ApiError, problem_response
+from .logging_setup import RequestLog
+from .migrate import upgrade
+from .pricing.router import router as pricing_router
+from .sessions.reaper import reap_once
+from .sessions.router import router as sessions_router
+from .web import Context
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("billserver")
+
+_STATUS_CODES = {
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.UNAVAILABLE,
+}
+
+
+def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAPI:
+    """Build the application; the database is migrated when it starts serving."""
+    engine = engine or make_engine(settings.db_url)
+    ctx = Context(settings=settings, engine=engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(upgrade, engine)
+        reaper = asyncio.create_task(_reaper_loop(ctx), name="reaper")
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            engine.dispose()
+
+    app = FastAPI(
+        title="Billing protocol",
+        version=__version__,
+        summary="Real-time metering and billing: PROTOCOL.md v1",
+        lifespan=lifespan,
+    )
+    app.state.context = ctx
+    for router in (accounts_router, pricing_router, sessions_router, cdrs_router):
+        app.include_router(router)
+    _install_error_handlers(app)
+    _document_problem(app)
+    if settings.log_requests:
+        app.add_middleware(RequestLog, server_id=settings.effective_server_id)
+    return app
+
+
+async def _reaper_loop(ctx: Context) -> None:
+    while True:
+        try:
+            ended = await anyio.to_thread.run_sync(reap_once, ctx.engine, ctx.policy)
+            if ended:
+                log.info("reaper ended %d silent session(s)", ended)
+        except Exception:  # the reaper must outlive a passing database error
+            log.exception("reaper run failed")
+        await asyncio.sleep(ctx.settings.reaper_interval)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return problem_response(exc.code, exc.detail, exc.headers, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(ErrorCode.VALIDATION_ERROR, _describe(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL)
+        detail = exc.detail if isinstance(exc.detail, str) else code.title
+        return problem_response(code, detail, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return problem_response(ErrorCode.INTERNAL, "the server failed; try again later")
+
+
+def _describe(errors: Any) -> str:
+    parts = []
+    for error in list(errors)[:5]:
+        if error.get("type") == "json_invalid":
+            parts.append(f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax')})")
+            continue
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        message = str(error.get("msg", "invalid"))
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts) or "the request is not valid"
+
+
+def _document_problem(app: FastAPI) -> None:
+    """Add the Problem schema to OpenAPI (routes reference it for their error answers)."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Charge detail records."""

@@ -1,0 +1,205 @@
+"""The ``billserver`` command.
+
+Exit status: 0 success; 1 the operation failed (an invalid catalogue, a rating
+file with bad rows, books that do not balance, a server that could not start);
+2 a usage error (unknown command or flag).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from billclient import __version__
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="billserver",
+        description="The billing server: rating, credit control, ledger and charge records.",
+    )
+    parser.add_argument("--version", action="version", version=f"billserver {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db_help = "SQLAlchemy database URL (default: SQLite in the platform's data directory)"
+
+    serve = commands.add_parser("serve", help="run a billing server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8700)")
+    serve.add_argument("--db", dest="db_url", help=db_help)
+    serve.add_argument("--catalog", type=Path, help="import this catalogue before serving")
+    serve.add_argument("--server-id", help="this process's id in CDRs (default host:port)")
+    serve.add_argument(
+        "--advertise",
+        action="append",
+        metavar="URL",
+        help="a server URL clients may fail over to, primary first (repeatable)",
+    )
+    serve.add_argument("--access-ttl", type=int, help="access token lifetime in seconds")
+    serve.add_argument("--reaper-interval", type=float, help="seconds between reaper runs")
+
+    imp = commands.add_parser("import", help="load a catalogue file (CATALOG.md)")
+    imp.add_argument("file", type=Path, metavar="FILE.toml")
+    imp.add_argument("--db", dest="db_url", help=db_help)
+
+    rate = commands.add_parser("rate", help="rate a CSV of usage records offline")
+    rate.add_argument("--catalog", type=Path, required=True, metavar="FILE.toml")
+    rate.add_argument("--usage", type=Path, required=True, metavar="USAGE.csv")
+    rate.add_argument("--output", type=Path, metavar="OUT.csv", help="default: standard output")
+
+    verify = commands.add_parser("verify", help="prove that the books balance")
+    verify.add_argument("--db", dest="db_url", help=db_help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        handler = _COMMANDS[args.command]
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except _Failure as failure:
+        print(f"billserver {args.command}: {failure}", file=sys.stderr)
+        return 1
+
+
+class _Failure(Exception):
+    """A failure reported as one line (or a few) on stderr."""
+
+
+def _settings(args: argparse.Namespace, *names: str) -> Any:
+    from pydantic import ValidationError
+
+    from .config import ServerSettings
+
+    given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    try:
+        return ServerSettings(**given)
+    except ValidationError as error:
+        raise _Failure("; ".join(str(e["msg"]) for e in error.errors())) from None
+
+
+def _load(path: Path) -> Any:
+    from .catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog(path)
+    except CatalogError as error:
+        raise _Failure(f"{path}: {len(error.errors)} error(s)\n{error}") from None
+
+
+def _import_into(engine: Any, path: Path, server_id: str) -> str:
+    from .catalog import CatalogError
+    from .catalog.importer import import_catalog
+
+    catalog = _load(path)
+    try:
+        changes = import_catalog(engine, catalog, server_id=server_id)
+    except CatalogError as error:
+        raise _Failure(f"{path}: {error}") from None
+    if not changes:
+        return f"{path}: already up to date, nothing changed"
+    return f"{path}: " + ", ".join(f"{n} {what}" for what, n in sorted(changes.items()))
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .migrate import upgrade
+
+    settings = _settings(args, "db_url")
+    engine = _open(settings.db_url)
+    try:
+        upgrade(engine)
+        print(_import_into(engine, args.file, "import"))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _open(url: str) -> Any:
+    from sqlalchemy.exc import ArgumentError
+
+    from .db import make_engine
+
+    try:
+        return make_engine(url)
+    except (ArgumentError, ImportError) as error:
+        raise _Failure(f"cannot use database {url!r}: {error}") from None
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .migrate import upgrade
+    from .verify import verify
+
+    settings = _settings(args, "db_url")
+    engine = _open(settings.db_url)
+    try:
+        upgrade(engine)
+        report = verify(engine)
+    finally:
+        engine.dispose()
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _cmd_rate(args: argparse.Namespace) -> int:
+    from .rate_command import rate_usage
+
+    catalog = _load(args.catalog)
+    try:
+        with open(args.usage, encoding="utf-8", newline="") as usage:
+            if args.output is None:
+                return rate_usage(catalog, usage, sys.stdout)
+            with open(args.output, "w", encoding="utf-8", newline="") as output:
+                return rate_usage(catalog, usage, output)
+    except OSError as error:
+        raise _Failure(f"{error.filename}: {error.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise _Failure(f"{args.usage}: {error}") from None
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .logging_setup import configure_logging
+    from .migrate import upgrade
+
+    settings = _settings(
+        args, "host", "port", "db_url", "catalog", "server_id", "advertise", "access_ttl",
+        "reaper_interval",
+    )
+    configure_logging()
+    engine = _open(settings.db_url)
+    upgrade(engine)
+    if settings.catalog is not None:
+        print(_import_into(engine, settings.catalog, settings.effective_server_id), file=sys.stderr)
+    app = create_app(settings, engine)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except SystemExit as exit_:  # uvicorn exits when it cannot bind
+        raise _Failure(f"could not serve on {settings.host}:{settings.port}") from exit_
+    return 0 if server.started else 1
+
+
+_COMMANDS = {
+    "serve": _cmd_serve,
+    "import": _cmd_import,
+    "rate": _cmd_rate,
+    "verify": _cmd_verify,
+}

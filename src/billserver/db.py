@@ -1,0 +1,85 @@
+"""Database engines: SQLite by default, any SQLAlchemy URL with ``--db``.
+
+SQLite is opened in WAL mode with durable commits (``synchronous=FULL``) and a
+busy timeout, so several server processes can share one file. Writers begin with
+``BEGIN IMMEDIATE`` (SQLAlchemy's default deferred BEGIN lets two processes both
+read, then deadlock upgrading to a write lock): :func:`write` gives such a
+transaction, :func:`read` a plain one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = ["default_db_url", "make_engine", "read", "write"]
+
+_BUSY_TIMEOUT_S = 30.0
+
+
+def default_db_url() -> str:
+    """The embedded database: a SQLite file in the platform's data directory."""
+    data = Path(platformdirs.user_data_dir("billserver", appauthor=False))
+    data.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data / 'billing.db'}"
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url``, with SQLite tuned for several processes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"timeout": _BUSY_TIMEOUT_S, "check_same_thread": False},
+        pool_size=8,
+        max_overflow=32,
+    )
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself, so it can be IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    mode = "IMMEDIATE" if connection.get_execution_options().get("immediate") else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextlib.contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: commits on success, rolls back on any exception.
+
+    On SQLite it holds the database's write lock from the start; on PostgreSQL
+    callers lock the rows they change (``SELECT ... FOR UPDATE``).
+    """
+    with engine.connect() as conn:
+        conn = conn.execution_options(immediate=True)
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction (a consistent snapshot)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn

@@ -1,0 +1,100 @@
+"""Idempotency keys: replay a stored answer for the same key and body.
+
+Answers that completed an operation (2xx) or refused it for a business reason
+(402, 403, 409 other than ``idempotency_conflict``) are stored with the key, in
+the same transaction as the operation; 401, 422, 429 and 5xx answers are not, so
+the same key may be retried after them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from billclient.protocol import ErrorCode
+
+from . import db
+from .actor import Actor
+from .clock import now_us
+from .errors import ApiError
+from .tables import idempotency_keys
+
+__all__ = ["Outcome", "request_digest", "run_idempotent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An answer to send: status, JSON body, and whether it is a problem document."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+    @property
+    def is_problem(self) -> bool:
+        """Whether ``body`` is a problem document."""
+        return self.status >= 400
+
+
+def request_digest(body: dict[str, Any]) -> str:
+    """A digest of a request body that ignores member order and whitespace."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _storable(error: ApiError) -> bool:
+    return error.code.status in (402, 403, 409) and error.code is not ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+def run_idempotent(
+    engine: Engine,
+    actor: Actor,
+    *,
+    endpoint: str,
+    key: str,
+    body: dict[str, Any],
+    operation: Callable[[Connection, int], tuple[int, dict[str, Any]]],
+) -> Outcome:
+    """Run ``operation(conn, now)`` once per (caller, endpoint, key) in one write transaction."""
+    digest = request_digest(body)
+    with db.write(engine) as conn:
+        now = now_us()
+        stored = conn.execute(
+            select(idempotency_keys).where(
+                idempotency_keys.c.scope == actor.scope,
+                idempotency_keys.c.endpoint == endpoint,
+                idempotency_keys.c.key == key,
+            )
+        ).one_or_none()
+        if stored is not None:
+            if stored.request_digest != digest:
+                raise ApiError(
+                    ErrorCode.IDEMPOTENCY_CONFLICT,
+                    "this Idempotency-Key was already used with a different request body",
+                )
+            return Outcome(int(stored.status), dict(stored.body), replayed=True)
+        savepoint = conn.begin_nested()
+        try:
+            status, answer = operation(conn, now)
+            savepoint.commit()
+        except ApiError as error:
+            savepoint.rollback()
+            if not _storable(error):
+                raise
+            status, answer = error.code.status, error.problem().model_dump(mode="json")
+        conn.execute(
+            insert(idempotency_keys).values(
+                scope=actor.scope,
+                endpoint=endpoint,
+                key=key,
+                request_digest=digest,
+                status=status,
+                body=answer,
+                created_at=now,
+            )
+        )
+        return Outcome(status, answer)

@@ -1,0 +1,51 @@
+"""Plan versions as stored: the rate of a service in the version a session uses."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from billclient.rating import Rate
+
+from .tables import plan_versions
+
+__all__ = ["current_plan_version", "rate_from_stored", "rate_of"]
+
+
+def current_plan_version(conn: Connection, plan_id: str) -> Row[Any] | None:
+    """The version of ``plan_id`` new sessions use, or None if the plan is retired."""
+    return conn.execute(
+        select(plan_versions).where(
+            plan_versions.c.plan_id == plan_id,
+            plan_versions.c.current.is_(True),
+            plan_versions.c.retired.is_(False),
+        )
+    ).one_or_none()
+
+
+def rate_of(version: Row[Any], service_id: str) -> Rate | None:
+    """The rate ``version`` charges for ``service_id`` (None: not in the plan)."""
+    stored = version.rates.get(service_id)
+    if stored is None:
+        return None
+    return rate_from_stored(json.dumps(stored, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=1024)
+def rate_from_stored(stored_json: str) -> Rate:
+    """Rebuild a rating rate from its stored JSON (plan versions never change)."""
+    stored = json.loads(stored_json)
+    return Rate.from_text(
+        unit=stored["unit"],
+        timezone=stored["timezone"],
+        price=stored["price"],
+        per=stored["per"],
+        increment=stored["increment"],
+        first_increment=stored["first_increment"],
+        setup_fee=stored["setup_fee"],
+        min_charge=stored["min_charge"],
+        windows=stored["windows"],
+    )

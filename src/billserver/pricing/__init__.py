@@ -1,0 +1,1 @@
+"""What the caller's plan offers, and advice of charge."""

@@ -1,0 +1,85 @@
+"""``GET /v1/services`` and ``POST /v1/quotes``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import Connection, Row, select
+
+from billclient.protocol import ErrorCode, Quote, QuoteRequest, Service
+from billclient.rating import charge, max_affordable_units
+
+from .. import db
+from ..accounts.figures import available, read_account
+from ..actor import Actor
+from ..clock import from_us, now_us
+from ..errors import ApiError
+from ..plans import current_plan_version, rate_of
+from ..tables import services
+from ..web import Caller, Context, context, problems
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["catalogue"])
+Ctx = Annotated[Context, Depends(context)]
+
+
+def _account_and_plan(conn: Connection, caller: Actor) -> tuple[Row[Any], Row[Any] | None]:
+    account = read_account(conn, caller.account_id) if caller.account_id else None
+    if account is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"the {caller.role.value} login has no account")
+    return account, current_plan_version(conn, account.plan_id)
+
+
+@router.get("/services", response_model=list[Service], responses=problems(404))
+def list_services(caller: Caller, ctx: Ctx) -> list[dict[str, Any]]:
+    """The services of the caller's plan, with everything needed to rate them."""
+    with db.read(ctx.engine) as conn:
+        _account, plan = _account_and_plan(conn, caller)
+        rows = conn.execute(
+            select(services).where(services.c.retired.is_(False)).order_by(services.c.service_id)
+        ).all()
+    offered = []
+    for row in rows:
+        rate = rate_of(plan, row.service_id) if plan is not None else None
+        if rate is None:
+            continue
+        offered.append(
+            {
+                "service_id": row.service_id,
+                "name": row.name,
+                "unit": row.unit,
+                "media": row.media,
+                "update_interval": row.update_interval,
+                "grant": row.grant_units,
+                "rate": rate.to_text(),
+            }
+        )
+    order = list(plan.rates) if plan is not None else []
+    offered.sort(key=lambda s: order.index(s["service_id"]))
+    return offered
+
+
+@router.post("/quotes", response_model=Quote, responses=problems(403, 404))
+def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
+    """Advice of charge: the price of ``units`` now, and how many units the balance buys."""
+    with db.read(ctx.engine) as conn:
+        account, plan = _account_and_plan(conn, caller)
+        offered = conn.execute(
+            select(services.c.service_id).where(
+                services.c.service_id == body.service_id, services.c.retired.is_(False)
+            )
+        ).scalar_one_or_none()
+    rate = rate_of(plan, body.service_id) if plan is not None and offered else None
+    if rate is None:
+        raise ApiError(
+            ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {body.service_id!r}"
+        )
+    start = from_us(now_us())
+    return Quote(
+        service_id=body.service_id,
+        units=body.units,
+        charge=charge(rate, start, body.units),
+        max_units=max_affordable_units(rate, start, max(0, available(account))),
+    )

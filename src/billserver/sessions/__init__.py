@@ -1,0 +1,1 @@
+"""Credit-control sessions: grants, usage reports, the reaper."""

@@ -1,0 +1,51 @@
+"""The reaper: ends sessions whose updates stopped (cause ``update_timeout``).
+
+Every server process runs it. Each session is ended in its own write
+transaction that re-reads the session under lock and acts only if it is still
+active and still past its deadline, so two reapers (or a reaper and a late
+update) never end a session twice or charge it twice.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from billclient.protocol import EndCause, SessionState
+
+from .. import db
+from ..accounts.figures import lock_account
+from ..actor import Actor
+from ..clock import now_us
+from ..tables import sessions
+from .service import SessionPolicy, end_by_server
+
+__all__ = ["reap_once"]
+
+_BATCH = 500
+
+
+def reap_once(engine: Engine, policy: SessionPolicy) -> int:
+    """End every overdue session now; returns how many this call ended."""
+    actor = Actor.system("reaper", policy.server_id)
+    with db.read(engine) as conn:
+        overdue = conn.execute(
+            select(sessions.c.session_id, sessions.c.account_id)
+            .where(sessions.c.state == SessionState.ACTIVE.value, sessions.c.deadline < now_us())
+            .order_by(sessions.c.deadline)
+            .limit(_BATCH)
+        ).all()
+    ended = 0
+    for session_id, account_id in overdue:
+        with db.write(engine) as conn:
+            now = now_us()
+            account = lock_account(conn, account_id)
+            session = conn.execute(
+                select(sessions).where(sessions.c.session_id == session_id).with_for_update()
+            ).one()
+            if session.state != SessionState.ACTIVE.value or session.deadline >= now:
+                continue  # updated or ended meanwhile, maybe by another server
+            end_by_server(
+                conn, actor, account, session, EndCause.UPDATE_TIMEOUT, now=now, policy=policy
+            )
+            ended += 1
+    return ended

@@ -1,0 +1,128 @@
+"""``/v1/sessions``: open, update, end and read credit-control sessions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import and_, or_, select
+
+from billclient.protocol import (
+    ErrorCode,
+    SessionCreate,
+    SessionCreated,
+    SessionEnd,
+    SessionResource,
+    SessionState,
+    SessionUpdate,
+    UpdateResult,
+)
+
+from .. import db
+from ..clock import now_us
+from ..errors import ApiError
+from ..idempotency import run_idempotent
+from ..tables import holds, sessions
+from ..web import Caller, Context, PageParams, context, page_response, problems
+from .service import Report, open_session, report_usage
+from .views import session_view
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+Ctx = Annotated[Context, Depends(context)]
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SessionCreated,
+    responses=problems(402, 403, 404, 409),
+)
+def create(body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx) -> JSONResponse:
+    """Open a session: checks funds and plan, reserves the first grant."""
+    outcome = run_idempotent(
+        ctx.engine,
+        caller,
+        endpoint="POST /v1/sessions",
+        key=key,
+        body=body.model_dump(mode="json"),
+        operation=lambda conn, now: (
+            201,
+            open_session(conn, caller, body.service_id, now=now, policy=ctx.policy),
+        ),
+    )
+    media = "application/problem+json" if outcome.is_problem else "application/json"
+    return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)
+
+
+@router.post("/{session_id}/updates", response_model=UpdateResult, responses=problems(404, 409))
+def post_update(session_id: str, body: SessionUpdate, caller: Caller, ctx: Ctx) -> JSONResponse:
+    """Report cumulative usage; the answer carries the next grant and the action."""
+    report = Report(body.seq, body.used_units, None, body.measured_at)
+    return _report(ctx, caller, session_id, report)
+
+
+@router.post("/{session_id}/end", response_model=SessionResource, responses=problems(404, 409))
+def post_end(session_id: str, body: SessionEnd, caller: Caller, ctx: Ctx) -> JSONResponse:
+    """End the session with its final usage; releases the residual hold, writes the CDR."""
+    return _report(ctx, caller, session_id, Report(body.seq, body.used_units, body.cause))
+
+
+def _report(ctx: Context, caller: Any, session_id: str, report: Report) -> JSONResponse:
+    with db.write(ctx.engine) as conn:
+        answer = report_usage(conn, caller, session_id, report, now=now_us(), policy=ctx.policy)
+    return JSONResponse(answer)
+
+
+@router.get("/{session_id}", response_model=SessionResource, responses=problems(404))
+def get_session(session_id: str, caller: Caller, ctx: Ctx) -> dict[str, Any]:
+    """One of the caller's sessions."""
+    with db.read(ctx.engine) as conn:
+        row = conn.execute(
+            select(sessions, holds.c.remaining)
+            .join(holds, holds.c.hold_id == sessions.c.hold_id)
+            .where(sessions.c.session_id == session_id)
+        ).one_or_none()
+    if row is None or caller.account_id is None or row.account_id != caller.account_id:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
+    return session_view(row, int(row.remaining)).model_dump(mode="json")
+
+
+@router.get("", response_model=list[SessionResource], responses=problems())
+def list_sessions(
+    request: Request,
+    caller: Caller,
+    ctx: Ctx,
+    page: PageParams,
+    state: Annotated[SessionState | None, Query()] = None,
+) -> JSONResponse:
+    """The caller's sessions, oldest first; ``state`` filters active or ended ones."""
+    if caller.account_id is None:
+        return page_response(request, [], page, None)
+    query = (
+        select(sessions, holds.c.remaining)
+        .join(holds, holds.c.hold_id == sessions.c.hold_id)
+        .where(sessions.c.account_id == caller.account_id)
+        .order_by(sessions.c.started_at, sessions.c.session_id)
+        .limit(page.limit)
+    )
+    if state is not None:
+        query = query.where(sessions.c.state == state.value)
+    if page.after is not None:
+        started, sid = page.after
+        query = query.where(
+            or_(
+                sessions.c.started_at > started,
+                and_(sessions.c.started_at == started, sessions.c.session_id > sid),
+            )
+        )
+    with db.read(ctx.engine) as conn:
+        rows = conn.execute(query).all()
+    items = [session_view(r, int(r.remaining)).model_dump(mode="json") for r in rows]
+    last = [rows[-1].started_at, rows[-1].session_id] if rows else None
+    return page_response(request, items, page, last)
+
+

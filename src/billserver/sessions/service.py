@@ -1,0 +1,474 @@
+"""Credit-control sessions: open, report usage (update / end), and server-side ends.
+
+Every function runs inside the caller's write transaction and raises
+:class:`~billserver.errors.ApiError` for refusals. Order of checks for usage
+reports (PROTOCOL.md): the session is the caller's (404); it has ended (409,
+except an exact replay of the ending call, and late usage); ``seq``; the body.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from billclient.protocol import (
+    AccountStatus,
+    Action,
+    ClientEndCause,
+    EndCause,
+    ErrorCode,
+    SessionCreated,
+    SessionState,
+    UpdateResult,
+)
+from billclient.rating import Rate, billed_units, charge
+
+from ..accounts.figures import available, lock_account
+from ..actor import Actor
+from ..audit import record
+from ..clock import from_us, to_us
+from ..errors import ApiError
+from ..ledger import SYS_REVENUE, close_hold, create_hold, customer_book, post_from_hold
+from ..ledger import resize_hold, transfer
+from ..plans import current_plan_version, rate_of
+from ..tables import plan_versions, services, session_updates, sessions
+from .grants import next_grant, settle
+from .records import announce, hold_remaining, locked_session, reload, resource, with_server
+from .records import write_cdr
+
+__all__ = ["Report", "SessionPolicy", "end_by_server", "open_session", "report_usage"]
+
+_US = 1_000_000
+_WALL_SLACK_US = 2 * _US
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    """Server settings that shape sessions."""
+
+    late_usage_us: int
+    server_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A usage report: an update (``cause`` None) or an end."""
+
+    seq: int
+    used_units: int
+    cause: ClientEndCause | None = None
+    measured_at: datetime | None = None
+
+    @property
+    def kind(self) -> str:
+        """``update`` or ``end``."""
+        return "update" if self.cause is None else "end"
+
+
+def open_session(
+    conn: Connection, actor: Actor, service_id: str, *, now: int, policy: SessionPolicy
+) -> dict[str, Any]:
+    """Open a session with its first grant; the answer of ``POST /v1/sessions``."""
+    account = lock_account(conn, actor.account_id) if actor.account_id else None
+    if account is None:
+        raise ApiError(ErrorCode.NOT_FOUND, "this login has no account to open sessions on")
+    if account.retired or account.status != AccountStatus.ACTIVE.value:
+        raise ApiError(
+            ErrorCode.ACCOUNT_INACTIVE, f"the account is {account.status}; it cannot open sessions"
+        )
+    plan = current_plan_version(conn, account.plan_id)
+    service = conn.execute(
+        select(services).where(services.c.service_id == service_id, services.c.retired.is_(False))
+    ).one_or_none()
+    rate = rate_of(plan, service_id) if plan is not None and service is not None else None
+    if plan is None or service is None or rate is None:
+        raise ApiError(
+            ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {service_id!r}"
+        )
+    start = from_us(now)
+    funds = available(account)
+    if charge(rate, start, 1) > funds:
+        raise ApiError(
+            ErrorCode.INSUFFICIENT_FUNDS,
+            f"one unit of {service_id!r} costs more than the available balance; top up first",
+        )
+    grant = next_grant(rate, start, 0, 0, funds, int(service.grant_units))
+    session_id = str(uuid.uuid4())
+    hold_id = create_hold(
+        conn, account_id=account.account_id, session_id=session_id, amount=grant.hold, now=now
+    )
+    interval = int(service.update_interval)
+    conn.execute(
+        insert(sessions).values(
+            session_id=session_id,
+            account_id=account.account_id,
+            login=actor.login,
+            device_id=actor.device_id,
+            service_id=service_id,
+            plan_version_id=plan.id,
+            hold_id=hold_id,
+            unit=rate.unit.value,
+            grant_units=int(service.grant_units),
+            update_interval=interval,
+            state=SessionState.ACTIVE.value,
+            started_at=now,
+            last_activity=now,
+            deadline=now + 3 * interval * _US,
+            last_seq=0,
+            used_units=0,
+            unbilled_units=0,
+            charged=0,
+            granted_units=grant.granted_units,
+            final=grant.final,
+            servers=[policy.server_id],
+        )
+    )
+    after = announce(conn, reload(conn, session_id), now=now)
+    created = SessionCreated(
+        session_id=session_id,
+        service_id=service_id,
+        state=SessionState.ACTIVE,
+        started_at=start,
+        granted_units=grant.granted_units,
+        update_interval=interval,
+        used_units=0,
+        charged=0,
+        reserved=grant.hold,
+        available=available(after),
+        final=grant.final,
+        gateway=None,
+    )
+    return created.model_dump(mode="json")
+
+
+def report_usage(
+    conn: Connection,
+    actor: Actor,
+    session_id: str,
+    report: Report,
+    *,
+    now: int,
+    policy: SessionPolicy,
+) -> dict[str, Any]:
+    """Apply an update or end call; returns the JSON answer (stored for replays)."""
+    locked = locked_session(conn, actor, session_id)
+    if locked is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
+    account, session = locked
+    if session.state == SessionState.ENDED.value:
+        if report.seq == session.last_seq and report.cause is not None:
+            replay = _replay(conn, session, report)
+            if replay is not None:
+                return replay
+        if not _accepts_late_usage(session, report, now):
+            raise ApiError(
+                ErrorCode.SESSION_ENDED,
+                f"the session ended ({session.cause})",
+                session=resource(conn, session),
+            )
+        _check_body(session, report, now)
+        return _late_usage(conn, actor, account, session, report, now=now, policy=policy)
+    if report.seq == session.last_seq:
+        replay = _replay(conn, session, report)
+        if replay is None:
+            raise ApiError(
+                ErrorCode.SEQ_CONFLICT,
+                f"seq {report.seq} was already accepted with other figures",
+            )
+        return replay
+    if report.seq < session.last_seq:
+        raise ApiError(
+            ErrorCode.STALE_SEQ, f"seq {report.seq} is older than the last ({session.last_seq})"
+        )
+    if report.seq != session.last_seq + 1:
+        raise ApiError(
+            ErrorCode.SEQ_CONFLICT,
+            f"seq {report.seq} skips ahead; the next seq is {session.last_seq + 1}",
+        )
+    _check_body(session, report, now)
+    return _apply(conn, actor, account, session, report, now=now, policy=policy)
+
+
+def end_by_server(
+    conn: Connection,
+    actor: Actor,
+    account: Row[Any],
+    session: Row[Any],
+    cause: EndCause,
+    *,
+    now: int,
+    policy: SessionPolicy,
+) -> None:
+    """End an active session for the server's own reason (timeout, suspension, support).
+
+    It is charged for the last reported usage (already posted); the hold is released.
+    """
+    del account  # locked by the caller first: the signature keeps the lock order explicit
+    late_until = now + policy.late_usage_us if cause is EndCause.UPDATE_TIMEOUT else None
+    close_hold(conn, session.hold_id, now=now)
+    conn.execute(
+        update(sessions)
+        .where(sessions.c.session_id == session.session_id)
+        .values(
+            state=SessionState.ENDED.value,
+            ended_at=now,
+            cause=cause.value,
+            deadline=None,
+            late_until=late_until,
+            servers=with_server(session, policy.server_id),
+        )
+    )
+    _finish(conn, session.session_id, now=now)
+    record(
+        conn,
+        actor,
+        "session.end",
+        account_id=session.account_id,
+        now=now,
+        session_id=session.session_id,
+        cause=cause.value,
+    )
+
+
+def _apply(
+    conn: Connection,
+    actor: Actor,
+    account: Row[Any],
+    session: Row[Any],
+    report: Report,
+    *,
+    now: int,
+    policy: SessionPolicy,
+) -> dict[str, Any]:
+    rate, start = _rate(conn, session), from_us(session.started_at)
+    remaining = hold_remaining(conn, session.hold_id)
+    budget = int(session.charged) + remaining + max(0, available(account))
+    settled = settle(rate, start, report.used_units, budget)
+    _post(conn, actor, session, settled.charged - int(session.charged), remaining, now=now)
+    servers = with_server(session, policy.server_id)
+    values: dict[str, Any] = {
+        "last_seq": report.seq,
+        "used_units": report.used_units,
+        "unbilled_units": settled.unbilled_units,
+        "charged": settled.charged,
+        "servers": servers,
+        "last_activity": now,
+    }
+    if report.cause is not None:
+        close_hold(conn, session.hold_id, now=now)
+        values |= {
+            "state": SessionState.ENDED.value,
+            "ended_at": now,
+            "cause": report.cause.value,
+            "deadline": None,
+        }
+        conn.execute(
+            update(sessions).where(sessions.c.session_id == session.session_id).values(**values)
+        )
+        answer = _finish(conn, session.session_id, now=now)
+    else:
+        if settled.unbilled_units:
+            granted, final, hold, action = int(session.granted_units), True, 0, Action.TERMINATE
+        else:
+            grant = next_grant(
+                rate, start, report.used_units, settled.charged, budget, int(session.grant_units)
+            )
+            granted, final, hold = grant.granted_units, grant.final, grant.hold
+            exhausted = final and report.used_units >= granted
+            action = Action.TERMINATE if exhausted else Action.CONTINUE
+        resize_hold(conn, session.hold_id, hold)
+        values |= {
+            "granted_units": granted,
+            "final": final,
+            "deadline": now + 3 * int(session.update_interval) * _US,
+        }
+        conn.execute(
+            update(sessions).where(sessions.c.session_id == session.session_id).values(**values)
+        )
+        after = announce(conn, reload(conn, session.session_id), now=now)
+        answer = UpdateResult(
+            session_id=session.session_id,
+            seq=report.seq,
+            used_units=report.used_units,
+            charged=settled.charged,
+            granted_units=granted,
+            reserved=hold,
+            available=available(after),
+            balance=int(after.balance),
+            final=final,
+            action=action,
+            reason="credit_exhausted" if action is Action.TERMINATE else None,
+        ).model_dump(mode="json")
+    _store_report(conn, session.session_id, report, answer, now=now, server_id=policy.server_id)
+    return answer
+
+
+def _late_usage(
+    conn: Connection,
+    actor: Actor,
+    account: Row[Any],
+    session: Row[Any],
+    report: Report,
+    *,
+    now: int,
+    policy: SessionPolicy,
+) -> dict[str, Any]:
+    """Usage reported after an ``update_timeout`` end: charged up to the old grant."""
+    rate, start = _rate(conn, session), from_us(session.started_at)
+    budget = int(session.charged) + max(0, available(account))
+    settled = settle(rate, start, report.used_units, budget, cap=int(session.granted_units))
+    _post(conn, actor, session, settled.charged - int(session.charged), 0, now=now)
+    changed = (report.used_units, settled.charged) != (session.used_units, session.charged)
+    conn.execute(
+        update(sessions)
+        .where(sessions.c.session_id == session.session_id)
+        .values(
+            last_seq=report.seq,
+            used_units=report.used_units,
+            unbilled_units=settled.unbilled_units,
+            charged=settled.charged,
+            servers=with_server(session, policy.server_id),
+            late_until=None if report.cause is not None else session.late_until,
+        )
+    )
+    if changed:
+        answer = _finish(conn, session.session_id, now=now)
+    else:
+        answer = resource(conn, reload(conn, session.session_id))
+    if report.cause is None:
+        after = lock_account(conn, session.account_id)
+        assert after is not None
+        answer = UpdateResult(
+            session_id=session.session_id,
+            seq=report.seq,
+            used_units=report.used_units,
+            charged=settled.charged,
+            granted_units=int(session.granted_units),
+            reserved=0,
+            available=available(after),
+            balance=int(after.balance),
+            final=True,
+            action=Action.TERMINATE,
+            reason=EndCause.UPDATE_TIMEOUT.value,
+        ).model_dump(mode="json")
+    _store_report(conn, session.session_id, report, answer, now=now, server_id=policy.server_id)
+    return answer
+
+
+def _finish(conn: Connection, session_id: str, *, now: int) -> dict[str, Any]:
+    """Write the (superseding) CDR of an ended session, announce it, return its resource."""
+    session = reload(conn, session_id)
+    plan = conn.execute(
+        select(plan_versions).where(plan_versions.c.id == session.plan_version_id)
+    ).one()
+    rate = _rate(conn, session)
+    billed = billed_units(rate, int(session.used_units) - int(session.unbilled_units))
+    write_cdr(conn, session, plan=plan, rate_units=billed, now=now)
+    session = reload(conn, session_id)
+    announce(conn, session, now=now)
+    return resource(conn, session)
+
+
+def _post(
+    conn: Connection, actor: Actor, session: Row[Any], amount: int, from_hold: int, *, now: int
+) -> None:
+    """Charge ``amount``: out of the hold first, the rest directly from the balance."""
+    if amount <= 0:
+        return
+    memo = f"{session.service_id} session {session.session_id}"
+    covered = min(amount, from_hold)
+    if covered:
+        post_from_hold(
+            conn, actor, session.hold_id, covered, memo=memo, now=now,
+            session_id=session.session_id,
+        )
+    if amount > covered:
+        transfer(
+            conn,
+            actor,
+            kind="charge",
+            debit=customer_book(session.account_id),
+            credit=SYS_REVENUE,
+            amount=amount - covered,
+            memo=memo,
+            now=now,
+            session_id=session.session_id,
+        )
+
+
+def _rate(conn: Connection, session: Row[Any]) -> Rate:
+    plan = conn.execute(
+        select(plan_versions).where(plan_versions.c.id == session.plan_version_id)
+    ).one()
+    rate = rate_of(plan, session.service_id)
+    assert rate is not None  # a session's plan version always rates its service
+    return rate
+
+
+def _check_body(session: Row[Any], report: Report, now: int) -> None:
+    if report.used_units < session.used_units:
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            f"used_units is cumulative and cannot go down ({report.used_units} < "
+            f"{session.used_units})",
+        )
+    if session.unit == "second":
+        elapsed = now - int(session.started_at) + _WALL_SLACK_US
+        if report.used_units * _US > elapsed:
+            raise ApiError(
+                ErrorCode.VALIDATION_ERROR,
+                f"used_units {report.used_units} exceeds the session's wall time "
+                f"({(now - int(session.started_at)) / _US:.1f} s)",
+            )
+
+
+def _accepts_late_usage(session: Row[Any], report: Report, now: int) -> bool:
+    return (
+        session.cause == EndCause.UPDATE_TIMEOUT.value
+        and session.late_until is not None
+        and now <= session.late_until
+        and report.seq == session.last_seq + 1
+    )
+
+
+def _replay(conn: Connection, session: Row[Any], report: Report) -> dict[str, Any] | None:
+    stored = conn.execute(
+        select(session_updates).where(
+            session_updates.c.session_id == session.session_id,
+            session_updates.c.seq == report.seq,
+        )
+    ).one_or_none()
+    if stored is None or stored.kind != report.kind or stored.used_units != report.used_units:
+        return None
+    if report.cause is not None and stored.cause != report.cause.value:
+        return None
+    return dict(stored.response)
+
+
+def _store_report(
+    conn: Connection,
+    session_id: str,
+    report: Report,
+    answer: dict[str, Any],
+    *,
+    now: int,
+    server_id: str,
+) -> None:
+    conn.execute(
+        insert(session_updates).values(
+            session_id=session_id,
+            seq=report.seq,
+            kind=report.kind,
+            used_units=report.used_units,
+            cause=report.cause.value if report.cause else None,
+            measured_at=None if report.measured_at is None else to_us(report.measured_at),
+            received_at=now,
+            server_id=server_id,
+            response=answer,
+        )
+    )
+

@@ -1,0 +1,320 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations are generated from it.
+
+Conventions: money is BIGINT micro-units; instants are BIGINT microseconds since
+the Unix epoch (UTC), so comparisons and arithmetic are exact on every engine.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "accounts",
+    "audit_log",
+    "catalog_meta",
+    "cdrs",
+    "devices",
+    "events",
+    "holds",
+    "idempotency_keys",
+    "leases",
+    "ledger_entries",
+    "ledger_transfers",
+    "metadata",
+    "plan_versions",
+    "services",
+    "session_updates",
+    "sessions",
+    "tokens",
+    "users",
+    "vouchers",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+catalog_meta = Table(
+    "catalog_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+services = Table(
+    "services",
+    metadata,
+    Column("service_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("media", String(16), nullable=False),
+    Column("grant_units", BigInteger, nullable=False),
+    Column("update_interval", Integer, nullable=False),
+    Column("retired", Boolean, nullable=False, default=False),
+)
+
+plan_versions = Table(
+    "plan_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    # {"service_id": {"unit": ..., rate wire form ...}} in file order
+    Column("rates", JSON, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("current", Boolean, nullable=False),
+    Column("retired", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("plan_id", "version"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("plan_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("credit_limit", BigInteger, nullable=False),
+    Column("low_balance_threshold", BigInteger, nullable=True),
+    Column("parent_id", String(64), nullable=True),
+    Column("retired", Boolean, nullable=False, default=False),
+    # cached figures; `billserver verify` proves them against entries and holds
+    Column("balance", BigInteger, nullable=False),
+    Column("reserved", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("login", String(128), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("account_id", String(64), ForeignKey("accounts.account_id"), nullable=True),
+    Column("retired", Boolean, nullable=False, default=False),
+    Column("password_changed_at", BigInteger, nullable=False),
+)
+
+vouchers = Table(
+    "vouchers",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("retired", Boolean, nullable=False, default=False),
+    Column("used_at", BigInteger, nullable=True),
+    Column("used_by", String(64), nullable=True),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("login", String(128), ForeignKey("users.login"), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("platform", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=True),
+    Column("revoked_at", BigInteger, nullable=True),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    # SHA-256 of the token: tokens themselves are never stored
+    Column("token_hash", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),  # access | refresh
+    Column("device_id", String(36), ForeignKey("devices.device_id"), nullable=False, index=True),
+    Column("pair_id", String(36), nullable=False, index=True),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+    # refresh tokens: when they were rotated and which pair that rotation issued
+    Column("rotated_at", BigInteger, nullable=True),
+    Column("child_pair_id", String(36), nullable=True),
+)
+
+ledger_transfers = Table(
+    "ledger_transfers",
+    metadata,
+    Column("transfer_id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("account_id", String(64), nullable=True, index=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("hold_id", String(36), nullable=True),
+    Column("session_id", String(36), nullable=True),
+    Column("memo", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "transfer_id",
+        String(36),
+        ForeignKey("ledger_transfers.transfer_id"),
+        nullable=False,
+        index=True,
+    ),
+    # "acct:<account_id>" for a customer's book; "sys:<name>" for the house's books
+    Column("ledger_id", String(80), nullable=False),
+    # credit-positive: +amount raises that book's balance
+    Column("amount", BigInteger, nullable=False),
+    # customer books only: the balance after this entry (the statement's running balance);
+    # the house's books keep no cached balance, so no row is hot for every session
+    Column("balance_after", BigInteger, nullable=True),
+)
+Index("ix_ledger_entries_book", ledger_entries.c.ledger_id, ledger_entries.c.entry_id)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("hold_id", String(36), primary_key=True),
+    Column("account_id", String(64), nullable=False, index=True),
+    Column("session_id", String(36), nullable=True),
+    Column("state", String(16), nullable=False),  # pending | released
+    # reserved_total = posted + released + remaining, all non-negative
+    Column("reserved_total", BigInteger, nullable=False),
+    Column("posted", BigInteger, nullable=False),
+    Column("released", BigInteger, nullable=False),
+    Column("remaining", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("closed_at", BigInteger, nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", String(36), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("login", String(128), nullable=False),
+    Column("device_id", String(36), nullable=True),
+    Column("service_id", String(64), nullable=False),
+    Column("plan_version_id", Integer, ForeignKey("plan_versions.id"), nullable=False),
+    Column("hold_id", String(36), nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("grant_units", BigInteger, nullable=False),
+    Column("update_interval", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger, nullable=True),
+    Column("last_activity", BigInteger, nullable=False),
+    Column("deadline", BigInteger, nullable=True),  # reaper: end when passed (active only)
+    Column("last_seq", BigInteger, nullable=False),
+    Column("used_units", BigInteger, nullable=False),
+    Column("unbilled_units", BigInteger, nullable=False),
+    Column("charged", BigInteger, nullable=False),
+    Column("granted_units", BigInteger, nullable=False),
+    Column("final", Boolean, nullable=False),
+    Column("cause", String(32), nullable=True),
+    Column("cdr_id", String(36), nullable=True),
+    # late usage: accepted after an update_timeout end until this instant
+    Column("late_until", BigInteger, nullable=True),
+    Column("servers", JSON, nullable=False),
+)
+Index("ix_sessions_account_state", sessions.c.account_id, sessions.c.state)
+Index("ix_sessions_state_deadline", sessions.c.state, sessions.c.deadline)
+
+session_updates = Table(
+    "session_updates",
+    metadata,
+    Column("session_id", String(36), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("kind", String(8), nullable=False),  # update | end
+    Column("used_units", BigInteger, nullable=False),
+    Column("cause", String(32), nullable=True),
+    Column("measured_at", BigInteger, nullable=True),
+    Column("received_at", BigInteger, nullable=False),
+    Column("server_id", String(128), nullable=False),
+    Column("response", JSON, nullable=False),
+)
+
+cdrs = Table(
+    "cdrs",
+    metadata,
+    Column("cdr_id", String(36), primary_key=True),
+    Column("session_id", String(36), nullable=False, index=True),
+    Column("account_id", String(64), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("plan_id", String(64), nullable=False),
+    Column("plan_version", Integer, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger, nullable=False),
+    Column("used_units", BigInteger, nullable=False),
+    Column("unbilled_units", BigInteger, nullable=False),
+    Column("billed_units", BigInteger, nullable=False),
+    Column("charged", BigInteger, nullable=False),
+    Column("cause", String(32), nullable=False),
+    Column("servers", JSON, nullable=False),
+    Column("supersedes", String(36), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_cdrs_account_ended", cdrs.c.account_id, cdrs.c.ended_at, cdrs.c.cdr_id)
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", String(64), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_events_account", events.c.account_id, events.c.event_id)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("device_id", String(36), nullable=True),
+    Column("server_id", String(128), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("account_id", String(64), nullable=True, index=True),
+    Column("details", JSON, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(200), primary_key=True),  # caller
+    Column("endpoint", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_digest", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)

@@ -1,0 +1,234 @@
+"""``billserver verify``: prove that the books balance.
+
+Checks, each as one aggregate query so it scales with the database:
+
+- every transfer has two entries that sum to zero, and its amount is positive;
+- every account's cached balance equals the sum of its book's entries;
+- holds keep ``reserved_total = posted + released + remaining``, closed holds
+  keep nothing, and every account's cached ``reserved`` equals its pending holds;
+- pending holds are exactly the holds of active sessions;
+- every session's charge equals what the ledger charged it, and its CDR says so;
+- no prepaid account's ``available`` below zero, no postpaid balance below
+  ``-credit_limit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, and_, case, func, literal, or_, select
+
+from billclient.protocol.money import format_money
+
+from . import db
+from .ledger import CUSTOMER_PREFIX
+from .tables import accounts, cdrs, holds, ledger_entries, ledger_transfers, sessions
+
+__all__ = ["VerifyReport", "verify"]
+
+_LIMIT = 20  # problems listed per check; the count is always complete
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify`` found: the checks run and the problems, per check."""
+
+    checks: list[str] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check passed."""
+        return not self.problems
+
+    def render(self) -> str:
+        """A readable report, one line per check and one per listed problem."""
+        lines = []
+        for check in self.checks:
+            found = self.problems.get(check, [])
+            lines.append(f"{'FAIL' if found else 'ok  '}  {check}")
+            lines += [f"        - {p}" for p in found[:_LIMIT]]
+            if len(found) > _LIMIT:
+                lines.append(f"        ... and {len(found) - _LIMIT} more")
+        totals = ", ".join(f"{v} {k}" for k, v in self.counts.items())
+        verdict = "the books balance" if self.ok else f"{len(self.problems)} check(s) failed"
+        lines.append(f"{verdict} ({totals})")
+        return "\n".join(lines)
+
+
+def verify(engine: Engine) -> VerifyReport:
+    """Run every check in one consistent snapshot."""
+    report = VerifyReport()
+    with db.read(engine) as conn:
+        for name, check in _CHECKS:
+            report.checks.append(name)
+            found = check(conn)
+            if found:
+                report.problems[name] = found
+        for label, table in (
+            ("accounts", accounts),
+            ("transfers", ledger_transfers),
+            ("sessions", sessions),
+            ("CDRs", cdrs),
+        ):
+            report.counts[label] = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+    return report
+
+
+def _transfers_balance(conn: Connection) -> list[str]:
+    sums = (
+        select(
+            ledger_transfers.c.transfer_id,
+            ledger_transfers.c.amount,
+            func.count(ledger_entries.c.entry_id).label("n"),
+            func.coalesce(func.sum(ledger_entries.c.amount), 0).label("total"),
+        )
+        .select_from(ledger_transfers.outerjoin(ledger_entries))
+        .group_by(ledger_transfers.c.transfer_id, ledger_transfers.c.amount)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(sums).where(or_(sums.c.total != 0, sums.c.n != 2, sums.c.amount <= 0))
+    ).all()
+    return [
+        f"transfer {r.transfer_id}: {r.n} entries summing to {format_money(r.total)}"
+        for r in rows
+    ]
+
+
+def _balances_match_entries(conn: Connection) -> list[str]:
+    sums = (
+        select(ledger_entries.c.ledger_id, func.sum(ledger_entries.c.amount).label("total"))
+        .where(ledger_entries.c.ledger_id.like(CUSTOMER_PREFIX + "%"))
+        .group_by(ledger_entries.c.ledger_id)
+        .subquery()
+    )
+    book = literal(CUSTOMER_PREFIX) + accounts.c.account_id
+    rows = conn.execute(
+        select(accounts.c.account_id, accounts.c.balance, func.coalesce(sums.c.total, 0).label("t"))
+        .select_from(accounts.outerjoin(sums, sums.c.ledger_id == book))
+        .where(accounts.c.balance != func.coalesce(sums.c.total, 0))
+    ).all()
+    return [
+        f"account {r.account_id}: cached balance {format_money(r.balance)}, "
+        f"entries sum to {format_money(r.t)}"
+        for r in rows
+    ]
+
+
+def _holds_consistent(conn: Connection) -> list[str]:
+    rows = conn.execute(
+        select(holds).where(
+            or_(
+                holds.c.reserved_total != holds.c.posted + holds.c.released + holds.c.remaining,
+                holds.c.posted < 0,
+                holds.c.released < 0,
+                holds.c.remaining < 0,
+                and_(holds.c.state != "pending", holds.c.remaining != 0),
+            )
+        )
+    ).all()
+    problems = [
+        f"hold {r.hold_id}: reserved {r.reserved_total} != posted {r.posted} + released "
+        f"{r.released} + remaining {r.remaining} (state {r.state})"
+        for r in rows
+    ]
+    pending = (
+        select(holds.c.account_id, func.sum(holds.c.remaining).label("total"))
+        .where(holds.c.state == "pending")
+        .group_by(holds.c.account_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(accounts.c.account_id, accounts.c.reserved, func.coalesce(pending.c.total, 0).label("t"))
+        .select_from(accounts.outerjoin(pending, pending.c.account_id == accounts.c.account_id))
+        .where(accounts.c.reserved != func.coalesce(pending.c.total, 0))
+    ).all()
+    problems += [
+        f"account {r.account_id}: cached reserved {format_money(r.reserved)}, pending holds "
+        f"{format_money(r.t)}"
+        for r in rows
+    ]
+    return problems
+
+
+def _holds_match_sessions(conn: Connection) -> list[str]:
+    rows = conn.execute(
+        select(sessions.c.session_id, sessions.c.state, holds.c.state.label("hold_state"))
+        .select_from(sessions.join(holds, holds.c.hold_id == sessions.c.hold_id))
+        .where(
+            or_(
+                and_(sessions.c.state == "active", holds.c.state != "pending"),
+                and_(sessions.c.state != "active", holds.c.state == "pending"),
+            )
+        )
+    ).all()
+    problems = [
+        f"session {r.session_id} is {r.state} but its hold is {r.hold_state}" for r in rows
+    ]
+    orphans = conn.execute(
+        select(holds.c.hold_id)
+        .select_from(holds.outerjoin(sessions, sessions.c.hold_id == holds.c.hold_id))
+        .where(holds.c.state == "pending", sessions.c.session_id.is_(None))
+    ).all()
+    problems += [f"hold {r.hold_id} is pending without a session" for r in orphans]
+    return problems
+
+
+def _sessions_match_ledger(conn: Connection) -> list[str]:
+    posted = (
+        select(ledger_transfers.c.session_id, func.sum(ledger_transfers.c.amount).label("total"))
+        .where(ledger_transfers.c.kind == "charge", ledger_transfers.c.session_id.is_not(None))
+        .group_by(ledger_transfers.c.session_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(sessions.c.session_id, sessions.c.charged, func.coalesce(posted.c.total, 0).label("t"))
+        .select_from(sessions.outerjoin(posted, posted.c.session_id == sessions.c.session_id))
+        .where(sessions.c.charged != func.coalesce(posted.c.total, 0))
+    ).all()
+    problems = [
+        f"session {r.session_id}: charged {format_money(r.charged)}, ledger posted "
+        f"{format_money(r.t)}"
+        for r in rows
+    ]
+    rows = conn.execute(
+        select(sessions.c.session_id, sessions.c.charged, cdrs.c.charged.label("cdr_charged"))
+        .select_from(sessions.outerjoin(cdrs, cdrs.c.cdr_id == sessions.c.cdr_id))
+        .where(
+            sessions.c.state == "ended",
+            or_(cdrs.c.cdr_id.is_(None), cdrs.c.charged != sessions.c.charged),
+        )
+    ).all()
+    problems += [
+        f"session {r.session_id}: ended with charge {format_money(r.charged)} but its CDR "
+        + ("is missing" if r.cdr_charged is None else f"says {format_money(r.cdr_charged)}")
+        for r in rows
+    ]
+    return problems
+
+
+def _no_overdraft(conn: Connection) -> list[str]:
+    floor = case((accounts.c.kind == "postpaid", -accounts.c.credit_limit), else_=0)
+    rows = conn.execute(
+        select(accounts).where(
+            or_(accounts.c.balance - accounts.c.reserved < floor, accounts.c.balance < floor)
+        )
+    ).all()
+    return [
+        f"account {r.account_id} ({r.kind}): balance {format_money(r.balance)}, reserved "
+        f"{format_money(r.reserved)}, credit limit {format_money(r.credit_limit)}: "
+        "available is below zero"
+        for r in rows
+    ]
+
+
+_CHECKS = (
+    ("every transfer has two entries summing to zero", _transfers_balance),
+    ("cached balances equal the sums of their entries", _balances_match_entries),
+    ("holds are consistent and cached reservations equal pending holds", _holds_consistent),
+    ("pending holds are exactly those of active sessions", _holds_match_sessions),
+    ("session charges equal the ledger and their CDRs", _sessions_match_ledger),
+    ("no prepaid available below zero, no postpaid balance below -credit_limit", _no_overdraft),
+)

@@ -1,0 +1,148 @@
+"""Shared pieces of the HTTP layer: the request context, auth, pagination."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from billclient.protocol import ErrorCode, Role
+
+from . import db
+from .accounts.tokens import TokenRejected, authenticate
+from .actor import Actor
+from .clock import now_us
+from .config import ServerSettings
+from .errors import ApiError
+from .sessions.service import SessionPolicy
+
+__all__ = [
+    "AUTH_RESPONSES",
+    "Caller",
+    "Context",
+    "Page",
+    "PageParams",
+    "context",
+    "current_actor",
+    "page_response",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every request handler needs: the settings and the database."""
+
+    settings: ServerSettings
+    engine: Engine
+
+    @property
+    def policy(self) -> SessionPolicy:
+        """The session policy from the settings."""
+        return SessionPolicy(
+            late_usage_us=int(self.settings.late_usage_hours * 3600 * 1_000_000),
+            server_id=self.settings.effective_server_id,
+        )
+
+
+def context(request: Request) -> Context:
+    """The application's context (set by create_app)."""
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+def current_actor(request: Request, ctx: Annotated[Context, Depends(context)]) -> Actor:
+    """Authenticate the bearer token; 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            ErrorCode.UNAUTHORIZED,
+            "send 'Authorization: Bearer <access token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        with db.read(ctx.engine) as conn:
+            row = authenticate(conn, token.strip(), now=now_us())
+    except TokenRejected as rejected:
+        raise ApiError(
+            ErrorCode.UNAUTHORIZED, str(rejected), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+    return Actor(
+        login=row.login,
+        role=Role(row.role),
+        account_id=row.account_id,
+        device_id=row.device_id,
+        server_id=ctx.settings.effective_server_id,
+    )
+
+
+Caller = Annotated[Actor, Depends(current_actor)]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """``?limit=&cursor=`` of a list call; the cursor decodes to the last row's sort key."""
+
+    limit: int
+    after: list[Any] | None
+
+
+def _page(
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Page:
+    after = None
+    if cursor is not None:
+        try:
+            after = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+            if not isinstance(after, list):
+                raise ValueError
+        except ValueError:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "cursor is not valid") from None
+    return Page(limit, after)
+
+
+PageParams = Annotated[Page, Depends(_page)]
+
+
+def page_response(
+    request: Request, items: list[dict[str, Any]], page: Page, last_key: list[Any] | None
+) -> JSONResponse:
+    """A JSON array answer with a ``Link: <...>; rel="next"`` header when more may follow."""
+    headers = {}
+    if last_key is not None and len(items) == page.limit:
+        cursor = base64.urlsafe_b64encode(json.dumps(last_key).encode()).decode()
+        url = request.url.include_query_params(cursor=cursor)
+        headers["Link"] = f'<{url}>; rel="next"'
+    return JSONResponse(items, headers=headers)
+
+
+def _problem_schema(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_schema("Missing, expired or revoked access token"),
+    422: _problem_schema("Invalid request"),
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem answers a route may give."""
+    descriptions = {
+        402: "Insufficient funds",
+        403: "Forbidden, account inactive or service not in plan",
+        404: "Not found",
+        409: "Conflict (idempotency, sequence or session ended)",
+    }
+    return {**AUTH_RESPONSES, **{s: _problem_schema(descriptions[s]) for s in statuses}}
