@@ -101,7 +101,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL)
-        detail = exc.detail if isinstance(exc.detail, str) else code.title
+        detail = exc.detail if isinstance(exc.detail, str) else code.summary
         return problem_response(code, detail, dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
@@ -114,7 +114,9 @@ def _describe(errors: Any) -> str:
     parts = []
     for error in list(errors)[:5]:
         if error.get("type") == "json_invalid":
-            parts.append(f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax')})")
+            parts.append(
+                f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax')})"
+            )
             continue
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
         message = str(error.get("msg", "invalid"))
@@ -130,7 +132,9 @@ def _document_problem(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
             app.openapi_schema = schema
         return app.openapi_schema
 

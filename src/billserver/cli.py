@@ -91,6 +91,8 @@ def _load(path: Path) -> Any:
     try:
         return load_catalog(path)
     except CatalogError as error:
+        if len(error.errors) == 1 and error.errors[0].startswith(str(path)):
+            raise _Failure(error.errors[0]) from None  # already names the file: one line
         raise _Failure(f"{path}: {len(error.errors)} error(s)\n{error}") from None
 
 
@@ -171,7 +173,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .migrate import upgrade
 
     settings = _settings(
-        args, "host", "port", "db_url", "catalog", "server_id", "advertise", "access_ttl",
+        args,
+        "host",
+        "port",
+        "db_url",
+        "catalog",
+        "server_id",
+        "advertise",
+        "access_ttl",
         "reaper_interval",
     )
     configure_logging()

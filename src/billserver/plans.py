@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 
 from billclient.rating import Rate
 
+from .rows import AnyRow
 from .tables import plan_versions
 
 __all__ = ["current_plan_version", "rate_from_stored", "rate_of"]
 
 
-def current_plan_version(conn: Connection, plan_id: str) -> Row[Any] | None:
+def current_plan_version(conn: Connection, plan_id: str) -> AnyRow | None:
     """The version of ``plan_id`` new sessions use, or None if the plan is retired."""
     return conn.execute(
         select(plan_versions).where(
@@ -26,7 +26,7 @@ def current_plan_version(conn: Connection, plan_id: str) -> Row[Any] | None:
     ).one_or_none()
 
 
-def rate_of(version: Row[Any], service_id: str) -> Rate | None:
+def rate_of(version: AnyRow, service_id: str) -> Rate | None:
     """The rate ``version`` charges for ``service_id`` (None: not in the plan)."""
     stored = version.rates.get(service_id)
     if stored is None:

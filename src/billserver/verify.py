@@ -72,7 +72,9 @@ def verify(engine: Engine) -> VerifyReport:
             ("sessions", sessions),
             ("CDRs", cdrs),
         ):
-            report.counts[label] = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            report.counts[label] = int(
+                conn.execute(select(func.count()).select_from(table)).scalar_one()
+            )
     return report
 
 
@@ -92,8 +94,7 @@ def _transfers_balance(conn: Connection) -> list[str]:
         select(sums).where(or_(sums.c.total != 0, sums.c.n != 2, sums.c.amount <= 0))
     ).all()
     return [
-        f"transfer {r.transfer_id}: {r.n} entries summing to {format_money(r.total)}"
-        for r in rows
+        f"transfer {r.transfer_id}: {r.n} entries summing to {format_money(r.total)}" for r in rows
     ]
 
 
@@ -106,13 +107,15 @@ def _balances_match_entries(conn: Connection) -> list[str]:
     )
     book = literal(CUSTOMER_PREFIX) + accounts.c.account_id
     rows = conn.execute(
-        select(accounts.c.account_id, accounts.c.balance, func.coalesce(sums.c.total, 0).label("t"))
+        select(
+            accounts.c.account_id, accounts.c.balance, func.coalesce(sums.c.total, 0).label("found")
+        )
         .select_from(accounts.outerjoin(sums, sums.c.ledger_id == book))
         .where(accounts.c.balance != func.coalesce(sums.c.total, 0))
     ).all()
     return [
         f"account {r.account_id}: cached balance {format_money(r.balance)}, "
-        f"entries sum to {format_money(r.t)}"
+        f"entries sum to {format_money(r.found)}"
         for r in rows
     ]
 
@@ -141,13 +144,17 @@ def _holds_consistent(conn: Connection) -> list[str]:
         .subquery()
     )
     rows = conn.execute(
-        select(accounts.c.account_id, accounts.c.reserved, func.coalesce(pending.c.total, 0).label("t"))
+        select(
+            accounts.c.account_id,
+            accounts.c.reserved,
+            func.coalesce(pending.c.total, 0).label("found"),
+        )
         .select_from(accounts.outerjoin(pending, pending.c.account_id == accounts.c.account_id))
         .where(accounts.c.reserved != func.coalesce(pending.c.total, 0))
     ).all()
     problems += [
         f"account {r.account_id}: cached reserved {format_money(r.reserved)}, pending holds "
-        f"{format_money(r.t)}"
+        f"{format_money(r.found)}"
         for r in rows
     ]
     return problems
@@ -164,9 +171,7 @@ def _holds_match_sessions(conn: Connection) -> list[str]:
             )
         )
     ).all()
-    problems = [
-        f"session {r.session_id} is {r.state} but its hold is {r.hold_state}" for r in rows
-    ]
+    problems = [f"session {r.session_id} is {r.state} but its hold is {r.hold_state}" for r in rows]
     orphans = conn.execute(
         select(holds.c.hold_id)
         .select_from(holds.outerjoin(sessions, sessions.c.hold_id == holds.c.hold_id))
@@ -184,13 +189,17 @@ def _sessions_match_ledger(conn: Connection) -> list[str]:
         .subquery()
     )
     rows = conn.execute(
-        select(sessions.c.session_id, sessions.c.charged, func.coalesce(posted.c.total, 0).label("t"))
+        select(
+            sessions.c.session_id,
+            sessions.c.charged,
+            func.coalesce(posted.c.total, 0).label("found"),
+        )
         .select_from(sessions.outerjoin(posted, posted.c.session_id == sessions.c.session_id))
         .where(sessions.c.charged != func.coalesce(posted.c.total, 0))
     ).all()
     problems = [
         f"session {r.session_id}: charged {format_money(r.charged)}, ledger posted "
-        f"{format_money(r.t)}"
+        f"{format_money(r.found)}"
         for r in rows
     ]
     rows = conn.execute(

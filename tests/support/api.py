@@ -28,9 +28,14 @@ class Api:
     def sign_in(self, login: str, password: str = PASSWORD) -> dict[str, Any]:
         """Register a device; keeps its tokens."""
         answer = self.request(
-            "POST", "/v1/devices",
-            json={"login": login, "password": password, "device_name": "test",
-                  "platform": "pytest"},
+            "POST",
+            "/v1/devices",
+            json={
+                "login": login,
+                "password": password,
+                "device_name": "test",
+                "platform": "pytest",
+            },
             auth=False,
         )
         assert answer.status_code == 201, answer.text
@@ -39,7 +44,9 @@ class Api:
         self.refresh = self.registration["refresh_token"]
         return self.registration
 
-    def request(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, *, auth: bool = True, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
         if auth and self.access:
             headers.setdefault("Authorization", f"Bearer {self.access}")
@@ -59,7 +66,8 @@ class Api:
     def open(self, service_id: str, key: str | None = None) -> httpx.Response:
         """POST /v1/sessions with a fresh (or given) Idempotency-Key."""
         return self.post(
-            "/v1/sessions", {"service_id": service_id},
+            "/v1/sessions",
+            {"service_id": service_id},
             headers={"Idempotency-Key": key or str(uuid.uuid4())},
         )
 

@@ -16,12 +16,23 @@ PASSWORD = "test-password-1"
 BASE: dict[str, Any] = {
     "currency": "EUR",
     "services": [
-        {"id": "voice", "name": "Voice", "unit": "second", "media": "voice", "grant": 60,
-         "update_interval": 10},
-        {"id": "fast", "name": "Fast-updating call", "unit": "second", "media": "voice",
-         "grant": 5, "update_interval": 1},
-        {"id": "dl", "name": "Download", "unit": "byte", "media": "download",
-         "grant": 1000000},
+        {
+            "id": "voice",
+            "name": "Voice",
+            "unit": "second",
+            "media": "voice",
+            "grant": 60,
+            "update_interval": 10,
+        },
+        {
+            "id": "fast",
+            "name": "Fast-updating call",
+            "unit": "second",
+            "media": "voice",
+            "grant": 5,
+            "update_interval": 1,
+        },
+        {"id": "dl", "name": "Download", "unit": "byte", "media": "download", "grant": 1000000},
         {"id": "sms", "name": "Message", "unit": "event", "media": "im", "grant": 1},
     ],
     "plans": [
@@ -30,8 +41,14 @@ BASE: dict[str, Any] = {
             "name": "Standard",
             "timezone": "UTC",
             "rates": [
-                {"service": "voice", "price": "0.06", "per": 60, "first_increment": 60,
-                 "increment": 1, "setup_fee": "0.01"},
+                {
+                    "service": "voice",
+                    "price": "0.06",
+                    "per": 60,
+                    "first_increment": 60,
+                    "increment": 1,
+                    "setup_fee": "0.01",
+                },
                 {"service": "fast", "price": "0.01", "per": 1},
                 {"service": "dl", "price": "0.01", "per": 1000000},
                 {"service": "sms", "price": "0.05"},
@@ -53,13 +70,23 @@ BASE: dict[str, Any] = {
 
 
 def account(
-    account_id: str, balance: str = "10", *, kind: str = "prepaid", plan: str = "std",
-    credit_limit: str = "0", status: str = "active",
+    account_id: str,
+    balance: str = "10",
+    *,
+    kind: str = "prepaid",
+    plan: str = "std",
+    credit_limit: str = "0",
+    status: str = "active",
 ) -> dict[str, Any]:
     """An account row."""
     return {
-        "id": account_id, "name": f"Account {account_id}", "kind": kind, "plan": plan,
-        "balance": balance, "credit_limit": credit_limit, "status": status,
+        "id": account_id,
+        "name": f"Account {account_id}",
+        "kind": kind,
+        "plan": plan,
+        "balance": balance,
+        "credit_limit": credit_limit,
+        "status": status,
     }
 
 
@@ -69,8 +96,12 @@ def user(login: str, account_id: str) -> dict[str, Any]:
 
 
 def write_catalog(
-    path: Path, accounts: list[dict[str, Any]], *, base: dict[str, Any] | None = None,
-    users: list[dict[str, Any]] | None = None, **changes: Any,
+    path: Path,
+    accounts: list[dict[str, Any]],
+    *,
+    base: dict[str, Any] | None = None,
+    users: list[dict[str, Any]] | None = None,
+    **changes: Any,
 ) -> Path:
     """Write BASE (or ``base``) with ``accounts``, one user per account named like it."""
     data = copy.deepcopy(base or BASE)

@@ -66,5 +66,3 @@ def servers(tmp_path: Path) -> Iterator[ServerFactory]:
 def module_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """Like ``servers`` but shared by a test module (one server start per module)."""
     yield from _factory(tmp_path_factory.mktemp("billing"))
-
-

@@ -24,8 +24,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_billserver(*args: str, check: bool = False, stdin: str | None = None,
-                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_billserver(
+    *args: str, check: bool = False, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``billserver`` command (``python -m billserver``)."""
     return subprocess.run(
         [sys.executable, "-m", "billserver", *args],
@@ -62,10 +63,16 @@ class ServerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "billserver", "serve",
-                "--db", self.db_url,
-                "--port", str(self.port),
-                "--server-id", self.server_id,
+                sys.executable,
+                "-m",
+                "billserver",
+                "serve",
+                "--db",
+                self.db_url,
+                "--port",
+                str(self.port),
+                "--server-id",
+                self.server_id,
                 *self.extra,
             ],
             stdout=log,

@@ -44,8 +44,8 @@ class ErrorCode(StrEnum):
         return _STATUS[self]
 
     @property
-    def title(self) -> str:
-        """A short human title for this code."""
+    def summary(self) -> str:
+        """A short human title for this code (the problem's ``title``)."""
         return _TITLES[self]
 
 
@@ -102,7 +102,7 @@ class Problem(BaseModel):
         """Build the problem document for ``code``."""
         return cls(
             type=f"/problems/{code.value}",
-            title=code.title,
+            title=code.summary,
             status=code.status,
             detail=detail,
             code=code,

@@ -44,7 +44,7 @@ def parse_decimal(text: str, places: int) -> int:
     sign, whole, frac = match.group(1), match.group(2), match.group(3) or ""
     if len(frac) > places:
         raise ValueError(f"{text!r} has more than {places} decimal places")
-    value = int(whole) * 10**places + int(frac.ljust(places, "0") or "0")
+    value: int = int(whole) * 10**places + int(frac.ljust(places, "0") or "0")
     return -value if sign else value
 
 
@@ -74,7 +74,7 @@ def _money_text(value: Any) -> int:
 
 def _money_any(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value  # already micro-units: built in Python, not read from JSON
+        return int(value)  # already micro-units: built in Python, not read from JSON
     return _money_text(value)
 
 

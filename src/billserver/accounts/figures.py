@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 
 from billclient.protocol import Account, AccountKind, AccountStatus
 
+from ..rows import AnyRow
 from ..tables import accounts
 
 __all__ = ["account_view", "available", "lock_account", "read_account"]
 
 
-def available(row: Row[Any]) -> int:
+def available(row: AnyRow) -> int:
     """``balance - reserved`` (+ ``credit_limit`` when postpaid), micro-units."""
     extra = int(row.credit_limit) if row.kind == AccountKind.POSTPAID.value else 0
     return int(row.balance) - int(row.reserved) + extra
 
 
-def lock_account(conn: Connection, account_id: str) -> Row[Any] | None:
+def lock_account(conn: Connection, account_id: str) -> AnyRow | None:
     """Read the account row, locked for this transaction (``FOR UPDATE``; SQLite's
     ``BEGIN IMMEDIATE`` already holds the write lock)."""
     return conn.execute(
@@ -27,12 +26,12 @@ def lock_account(conn: Connection, account_id: str) -> Row[Any] | None:
     ).one_or_none()
 
 
-def read_account(conn: Connection, account_id: str) -> Row[Any] | None:
+def read_account(conn: Connection, account_id: str) -> AnyRow | None:
     """Read the account row without locking it."""
     return conn.execute(select(accounts).where(accounts.c.account_id == account_id)).one_or_none()
 
 
-def account_view(row: Row[Any]) -> Account:
+def account_view(row: AnyRow) -> Account:
     """The wire form of an account row."""
     status = AccountStatus.INACTIVE if row.retired else AccountStatus(row.status)
     return Account(

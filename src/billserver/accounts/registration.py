@@ -40,8 +40,15 @@ def register_device(
     )
     pair = issue_pair(conn, device_id, now=now, access_ttl_s=access_ttl_s)
     actor = Actor(user.login, Role(user.role), user.account_id, device_id, server_id)
-    record(conn, actor, "device.register", account_id=user.account_id, now=now,
-           device_name=request.device_name, platform=request.platform)
+    record(
+        conn,
+        actor,
+        "device.register",
+        account_id=user.account_id,
+        now=now,
+        device_name=request.device_name,
+        platform=request.platform,
+    )
     return device_id, pair, Role(user.role), user.account_id
 
 
@@ -53,5 +60,6 @@ def sign_out_device(conn: Connection, actor: Actor, device_id: str, *, now: int)
     if owner is None or owner != actor.login:
         raise ApiError(ErrorCode.NOT_FOUND, f"no device {device_id}")
     revoke_device(conn, device_id, now=now)
-    record(conn, actor, "device.revoke", account_id=actor.account_id, now=now,
-           revoked_device=device_id)
+    record(
+        conn, actor, "device.revoke", account_id=actor.account_id, now=now, revoked_device=device_id
+    )

@@ -96,8 +96,7 @@ def refresh(body: TokenRefresh, request: Request, ctx: Ctx) -> TokenResult:
     )
 
 
-@router.get("/devices", response_model=list[DeviceInfo], responses=AUTH_RESPONSES,
-            tags=["devices"])
+@router.get("/devices", response_model=list[DeviceInfo], responses=AUTH_RESPONSES, tags=["devices"])
 def list_devices(caller: Caller, ctx: Ctx) -> list[dict[str, Any]]:
     """The caller's signed-in devices."""
     with db.read(ctx.engine) as conn:
@@ -119,8 +118,7 @@ def list_devices(caller: Caller, ctx: Ctx) -> list[dict[str, Any]]:
     ]
 
 
-@router.delete("/devices/{device_id}", status_code=204, responses=problems(404),
-               tags=["devices"])
+@router.delete("/devices/{device_id}", status_code=204, responses=problems(404), tags=["devices"])
 def sign_out(device_id: str, caller: Caller, ctx: Ctx) -> Response:
     """Sign a device out (this one, or another of the caller's); its tokens stop working."""
     with db.write(ctx.engine) as conn:

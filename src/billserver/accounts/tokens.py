@@ -13,10 +13,10 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
+from ..rows import AnyRow
 from ..tables import devices, tokens, users
 
 __all__ = [
@@ -82,7 +82,7 @@ def issue_pair(conn: Connection, device_id: str, *, now: int, access_ttl_s: int)
     return IssuedPair(access, refresh, access_ttl_s, pair_id)
 
 
-def authenticate(conn: Connection, access_token: str, *, now: int) -> Row[Any]:
+def authenticate(conn: Connection, access_token: str, *, now: int) -> AnyRow:
     """The (device, user) row joined for a valid access token, else TokenRejected."""
     row = conn.execute(
         select(
@@ -108,7 +108,7 @@ def authenticate(conn: Connection, access_token: str, *, now: int) -> Row[Any]:
 
 def rotate(
     conn: Connection, refresh_token: str, *, now: int, access_ttl_s: int
-) -> tuple[IssuedPair, Row[Any]]:
+) -> tuple[IssuedPair, AnyRow]:
     """Exchange a refresh token for a new pair; returns it with the device's user row."""
     row = conn.execute(
         select(tokens)
@@ -118,8 +118,14 @@ def rotate(
     if row is None:
         raise TokenRejected("unknown refresh token; sign in again")
     owner = conn.execute(
-        select(devices.c.device_id, devices.c.revoked_at, users.c.retired, users.c.role,
-               users.c.account_id, users.c.login)
+        select(
+            devices.c.device_id,
+            devices.c.revoked_at,
+            users.c.retired,
+            users.c.role,
+            users.c.account_id,
+            users.c.login,
+        )
         .select_from(devices.join(users))
         .where(devices.c.device_id == row.device_id)
     ).one()
@@ -141,8 +147,10 @@ def rotate(
     conn.execute(
         update(tokens)
         .where(tokens.c.token_hash == row.token_hash)
-        .values(rotated_at=row.rotated_at if row.rotated_at is not None else now,
-                child_pair_id=pair.pair_id)
+        .values(
+            rotated_at=row.rotated_at if row.rotated_at is not None else now,
+            child_pair_id=pair.pair_id,
+        )
     )
     conn.execute(update(devices).where(devices.c.device_id == row.device_id).values(last_seen=now))
     return pair, owner

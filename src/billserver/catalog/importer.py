@@ -235,7 +235,11 @@ def _users(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
     existing = {r.login: r for r in conn.execute(select(users))}
     for user in catalog.users:
         row = existing.pop(user.login, None)
-        values = {"role": user.role, "account_id": user.account, "retired": False}
+        values: dict[str, object] = {
+            "role": user.role,
+            "account_id": user.account,
+            "retired": False,
+        }
         if row is None:
             conn.execute(
                 insert(users).values(

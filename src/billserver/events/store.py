@@ -28,4 +28,3 @@ def append_balance(
     """Append a ``balance`` event with the account's figures after a change."""
     payload = BalanceEvent(balance=balance, reserved=reserved, available=available)
     append_event(conn, account_id, EventType.BALANCE, payload.model_dump(mode="json"), now)
-

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from ..actor import Actor
+from ..rows import AnyRow
 from ..tables import accounts, holds
 from .books import SYS_REVENUE, customer_book
 from .transfers import transfer
@@ -121,7 +122,7 @@ def close_hold(conn: Connection, hold_id: str, *, now: int) -> None:
     _move_reserved(conn, str(hold.account_id), -remaining)
 
 
-def _pending(conn: Connection, hold_id: str) -> Row[tuple[object, ...]]:
+def _pending(conn: Connection, hold_id: str) -> AnyRow:
     hold = conn.execute(select(holds).where(holds.c.hold_id == hold_id)).one_or_none()
     if hold is None:
         raise HoldError(f"no hold {hold_id}")

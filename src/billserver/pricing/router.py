@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 
 from billclient.protocol import ErrorCode, Quote, QuoteRequest, Service
 from billclient.rating import charge, max_affordable_units
@@ -16,6 +16,7 @@ from ..actor import Actor
 from ..clock import from_us, now_us
 from ..errors import ApiError
 from ..plans import current_plan_version, rate_of
+from ..rows import AnyRow
 from ..tables import services
 from ..web import Caller, Context, context, problems
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/v1", tags=["catalogue"])
 Ctx = Annotated[Context, Depends(context)]
 
 
-def _account_and_plan(conn: Connection, caller: Actor) -> tuple[Row[Any], Row[Any] | None]:
+def _account_and_plan(conn: Connection, caller: Actor) -> tuple[AnyRow, AnyRow | None]:
     account = read_account(conn, caller.account_id) if caller.account_id else None
     if account is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"the {caller.role.value} login has no account")
@@ -77,9 +78,13 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
             ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {body.service_id!r}"
         )
     start = from_us(now_us())
+    try:
+        price = charge(rate, start, body.units)
+    except ValueError as error:  # beyond what the rating rules can price (ten years of seconds)
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"units: {error}") from None
     return Quote(
         service_id=body.service_id,
         units=body.units,
-        charge=charge(rate, start, body.units),
+        charge=price,
         max_units=max_affordable_units(rate, start, max(0, available(account))),
     )

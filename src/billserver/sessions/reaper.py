@@ -39,6 +39,7 @@ def reap_once(engine: Engine, policy: SessionPolicy) -> int:
         with db.write(engine) as conn:
             now = now_us()
             account = lock_account(conn, account_id)
+            assert account is not None  # sessions reference existing accounts
             session = conn.execute(
                 select(sessions).where(sessions.c.session_id == session_id).with_for_update()
             ).one()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from billclient.protocol import EventType, SessionEvent, SessionState
 
 from ..accounts.figures import available, lock_account
 from ..actor import Actor
 from ..events import append_balance, append_event
+from ..rows import AnyRow
 from ..tables import cdrs, holds, sessions
 from .views import session_view
 
@@ -26,9 +27,7 @@ __all__ = [
 ]
 
 
-def locked_session(
-    conn: Connection, actor: Actor, session_id: str
-) -> tuple[Row[Any], Row[Any]] | None:
+def locked_session(conn: Connection, actor: Actor, session_id: str) -> tuple[AnyRow, AnyRow] | None:
     """The caller's account and session rows, locked (account first, then session).
 
     None when the session does not exist or is not the caller's: the caller
@@ -47,7 +46,7 @@ def locked_session(
     return account, session
 
 
-def reload(conn: Connection, session_id: str) -> Row[Any]:
+def reload(conn: Connection, session_id: str) -> AnyRow:
     """Read a session row again after changing it."""
     return conn.execute(select(sessions).where(sessions.c.session_id == session_id)).one()
 
@@ -59,12 +58,12 @@ def hold_remaining(conn: Connection, hold_id: str) -> int:
     )
 
 
-def resource(conn: Connection, row: Row[Any]) -> dict[str, Any]:
+def resource(conn: Connection, row: AnyRow) -> dict[str, Any]:
     """The session resource as JSON."""
     return session_view(row, hold_remaining(conn, row.hold_id)).model_dump(mode="json")
 
 
-def with_server(row: Row[Any], server_id: str) -> list[str]:
+def with_server(row: AnyRow, server_id: str) -> list[str]:
     """The session's list of handling servers with ``server_id`` added."""
     servers = list(row.servers)
     if server_id not in servers:
@@ -72,7 +71,7 @@ def with_server(row: Row[Any], server_id: str) -> list[str]:
     return servers
 
 
-def announce(conn: Connection, session: Row[Any], *, now: int) -> Row[Any]:
+def announce(conn: Connection, session: AnyRow, *, now: int) -> AnyRow:
     """Append the session and balance events after a change; returns the account row."""
     account = lock_account(conn, session.account_id)
     assert account is not None
@@ -95,9 +94,7 @@ def announce(conn: Connection, session: Row[Any], *, now: int) -> Row[Any]:
     return account
 
 
-def write_cdr(
-    conn: Connection, session: Row[Any], *, plan: Row[Any], rate_units: int, now: int
-) -> str:
+def write_cdr(conn: Connection, session: AnyRow, *, plan: AnyRow, rate_units: int, now: int) -> str:
     """Write the session's (new) immutable CDR; it supersedes the session's previous one.
 
     ``rate_units`` is the billed count for the charged usage (CATALOG step 2).
@@ -127,4 +124,3 @@ def write_cdr(
         update(sessions).where(sessions.c.session_id == session.session_id).values(cdr_id=cdr_id)
     )
     return cdr_id
-

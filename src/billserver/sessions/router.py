@@ -124,5 +124,3 @@ def list_sessions(
     items = [session_view(r, int(r.remaining)).model_dump(mode="json") for r in rows]
     last = [rows[-1].started_at, rows[-1].session_id] if rows else None
     return page_response(request, items, page, last)
-
-

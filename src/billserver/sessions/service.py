@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from billclient.protocol import (
     AccountStatus,
@@ -32,13 +32,28 @@ from ..actor import Actor
 from ..audit import record
 from ..clock import from_us, to_us
 from ..errors import ApiError
-from ..ledger import SYS_REVENUE, close_hold, create_hold, customer_book, post_from_hold
-from ..ledger import resize_hold, transfer
+from ..ledger import (
+    SYS_REVENUE,
+    close_hold,
+    create_hold,
+    customer_book,
+    post_from_hold,
+    resize_hold,
+    transfer,
+)
 from ..plans import current_plan_version, rate_of
+from ..rows import AnyRow
 from ..tables import plan_versions, services, session_updates, sessions
 from .grants import next_grant, settle
-from .records import announce, hold_remaining, locked_session, reload, resource, with_server
-from .records import write_cdr
+from .records import (
+    announce,
+    hold_remaining,
+    locked_session,
+    reload,
+    resource,
+    with_server,
+    write_cdr,
+)
 
 __all__ = ["Report", "SessionPolicy", "end_by_server", "open_session", "report_usage"]
 
@@ -160,10 +175,11 @@ def report_usage(
         raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
     account, session = locked
     if session.state == SessionState.ENDED.value:
-        if report.seq == session.last_seq and report.cause is not None:
-            replay = _replay(conn, session, report)
-            if replay is not None:
-                return replay
+        if report.seq == session.last_seq:
+            # the call that ended the session, or a late-usage call accepted after the end
+            replay = _replay(conn, session, report, accepted_after=session.ended_at)
+            if replay is not None and (report.cause is not None or replay.late):
+                return replay.answer
         if not _accepts_late_usage(session, report, now):
             raise ApiError(
                 ErrorCode.SESSION_ENDED,
@@ -173,13 +189,13 @@ def report_usage(
         _check_body(session, report, now)
         return _late_usage(conn, actor, account, session, report, now=now, policy=policy)
     if report.seq == session.last_seq:
-        replay = _replay(conn, session, report)
+        replay = _replay(conn, session, report, accepted_after=None)
         if replay is None:
             raise ApiError(
                 ErrorCode.SEQ_CONFLICT,
                 f"seq {report.seq} was already accepted with other figures",
             )
-        return replay
+        return replay.answer
     if report.seq < session.last_seq:
         raise ApiError(
             ErrorCode.STALE_SEQ, f"seq {report.seq} is older than the last ({session.last_seq})"
@@ -196,8 +212,8 @@ def report_usage(
 def end_by_server(
     conn: Connection,
     actor: Actor,
-    account: Row[Any],
-    session: Row[Any],
+    account: AnyRow,
+    session: AnyRow,
     cause: EndCause,
     *,
     now: int,
@@ -237,8 +253,8 @@ def end_by_server(
 def _apply(
     conn: Connection,
     actor: Actor,
-    account: Row[Any],
-    session: Row[Any],
+    account: AnyRow,
+    session: AnyRow,
     report: Report,
     *,
     now: int,
@@ -310,8 +326,8 @@ def _apply(
 def _late_usage(
     conn: Connection,
     actor: Actor,
-    account: Row[Any],
-    session: Row[Any],
+    account: AnyRow,
+    session: AnyRow,
     report: Report,
     *,
     now: int,
@@ -374,7 +390,7 @@ def _finish(conn: Connection, session_id: str, *, now: int) -> dict[str, Any]:
 
 
 def _post(
-    conn: Connection, actor: Actor, session: Row[Any], amount: int, from_hold: int, *, now: int
+    conn: Connection, actor: Actor, session: AnyRow, amount: int, from_hold: int, *, now: int
 ) -> None:
     """Charge ``amount``: out of the hold first, the rest directly from the balance."""
     if amount <= 0:
@@ -383,7 +399,12 @@ def _post(
     covered = min(amount, from_hold)
     if covered:
         post_from_hold(
-            conn, actor, session.hold_id, covered, memo=memo, now=now,
+            conn,
+            actor,
+            session.hold_id,
+            covered,
+            memo=memo,
+            now=now,
             session_id=session.session_id,
         )
     if amount > covered:
@@ -400,7 +421,7 @@ def _post(
         )
 
 
-def _rate(conn: Connection, session: Row[Any]) -> Rate:
+def _rate(conn: Connection, session: AnyRow) -> Rate:
     plan = conn.execute(
         select(plan_versions).where(plan_versions.c.id == session.plan_version_id)
     ).one()
@@ -409,7 +430,7 @@ def _rate(conn: Connection, session: Row[Any]) -> Rate:
     return rate
 
 
-def _check_body(session: Row[Any], report: Report, now: int) -> None:
+def _check_body(session: AnyRow, report: Report, now: int) -> None:
     if report.used_units < session.used_units:
         raise ApiError(
             ErrorCode.VALIDATION_ERROR,
@@ -426,7 +447,7 @@ def _check_body(session: Row[Any], report: Report, now: int) -> None:
             )
 
 
-def _accepts_late_usage(session: Row[Any], report: Report, now: int) -> bool:
+def _accepts_late_usage(session: AnyRow, report: Report, now: int) -> bool:
     return (
         session.cause == EndCause.UPDATE_TIMEOUT.value
         and session.late_until is not None
@@ -435,7 +456,16 @@ def _accepts_late_usage(session: Row[Any], report: Report, now: int) -> bool:
     )
 
 
-def _replay(conn: Connection, session: Row[Any], report: Report) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    answer: dict[str, Any]
+    late: bool  # accepted after the session had ended (late usage)
+
+
+def _replay(
+    conn: Connection, session: AnyRow, report: Report, *, accepted_after: int | None
+) -> _Replay | None:
+    """The stored answer when ``report`` repeats the last accepted call exactly."""
     stored = conn.execute(
         select(session_updates).where(
             session_updates.c.session_id == session.session_id,
@@ -446,7 +476,8 @@ def _replay(conn: Connection, session: Row[Any], report: Report) -> dict[str, An
         return None
     if report.cause is not None and stored.cause != report.cause.value:
         return None
-    return dict(stored.response)
+    late = accepted_after is not None and stored.received_at > accepted_after
+    return _Replay(dict(stored.response), late)
 
 
 def _store_report(
@@ -471,4 +502,3 @@ def _store_report(
             response=answer,
         )
     )
-

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
-
 from billclient.protocol import Cdr, EndCause, SessionResource, SessionState
 
 from ..clock import from_us
+from ..rows import AnyRow
 
 __all__ = ["cdr_view", "session_view"]
 
 
-def session_view(row: Row[Any], reserved: int) -> SessionResource:
+def session_view(row: AnyRow, reserved: int) -> SessionResource:
     """The session resource; ``reserved`` is its hold's remaining amount."""
     return SessionResource(
         session_id=row.session_id,
@@ -34,7 +31,7 @@ def session_view(row: Row[Any], reserved: int) -> SessionResource:
     )
 
 
-def cdr_view(row: Row[Any]) -> Cdr:
+def cdr_view(row: AnyRow) -> Cdr:
     """The wire form of a charge detail record."""
     return Cdr(
         cdr_id=row.cdr_id,

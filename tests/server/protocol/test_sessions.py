@@ -43,7 +43,8 @@ def problem(answer: object, status: int, code: str) -> dict[str, object]:
     assert body["code"] == code
     assert body["type"] == f"/problems/{code}"
     assert body["status"] == status
-    assert body["title"] and body["detail"]
+    assert body["title"]
+    assert body["detail"]
     return dict(body)
 
 
@@ -211,7 +212,8 @@ def test_lists_are_paged_with_link_headers(server: ServerProcess) -> None:
         url = link["url"].removeprefix(server.url) if link else None
     assert seen == opened
     cdrs = api.get("/v1/cdrs", params={"limit": 3})
-    assert len(cdrs.json()) == 3 and "next" in cdrs.links
+    assert len(cdrs.json()) == 3
+    assert "next" in cdrs.links
     problem(api.get("/v1/cdrs", params={"limit": 0}), 422, "validation_error")
     problem(api.get("/v1/cdrs", params={"cursor": "!!"}), 422, "validation_error")
     problem(api.get("/v1/cdrs", params={"from": "2026-01-01T00:00:00"}), 422, "validation_error")

@@ -1,0 +1,204 @@
+"""``billserver verify``: passes on honest books, names what is wrong in tampered ones.
+
+The books are written by a real server (sessions over HTTP); tampering goes
+straight to the SQLite file, each kind into its own copy of the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.api import Api
+from tests.support.catalogs import account
+from tests.support.fixtures import ServerFactory
+from tests.support.servers import run_billserver
+
+ACCOUNTS = [
+    account("pre", "10"),
+    account("post", "0", kind="postpaid", credit_limit="5"),
+    account("idle", "3"),
+]
+
+TRANSFERS = "every transfer has two entries summing to zero"
+BALANCES = "cached balances equal the sums of their entries"
+HOLDS = "holds are consistent and cached reservations equal pending holds"
+PENDING = "pending holds are exactly those of active sessions"
+CHARGES = "session charges equal the ledger and their CDRs"
+OVERDRAFT = "no prepaid available below zero, no postpaid balance below -credit_limit"
+CHECKS = [TRANSFERS, BALANCES, HOLDS, PENDING, CHARGES, OVERDRAFT]
+
+
+def run_verify(db_url: str) -> subprocess.CompletedProcess[str]:
+    return run_billserver("verify", "--db", db_url)
+
+
+def failed_checks(report: str) -> set[str]:
+    return {line.removeprefix("FAIL").strip() for line in report.splitlines() if line[:4] == "FAIL"}
+
+
+@pytest.fixture(scope="module")
+def used(module_servers: ServerFactory) -> Path:
+    """A database a real server has written: ended and active sessions, a debt.
+
+    The server is stopped; the returned file is a consistent copy to start from.
+    """
+    module_servers.import_catalog(ACCOUNTS)
+    server = module_servers.start("primary")
+    pre, post = Api(server.url, "pre"), Api(server.url, "post")
+    for used_units in (1, 3):  # ended sessions on the prepaid account
+        sid = pre.open("sms").json()["session_id"]
+        for seq in range(1, used_units + 1):
+            assert pre.update(sid, seq, seq).status_code == 200
+        assert pre.end(sid, used_units + 1, used_units).status_code == 200
+    sid = pre.open("dl").json()["session_id"]
+    assert pre.update(sid, 1, 2_500_000).status_code == 200
+    assert pre.end(sid, 2, 3_000_000, "service_done").status_code == 200
+    sid = post.open("sms").json()["session_id"]  # the postpaid account goes into debt
+    assert post.update(sid, 1, 40).status_code == 200
+    assert post.end(sid, 2, 150, "credit_exhausted").status_code == 200  # beyond the limit
+    active = pre.open("sms").json()["session_id"]  # still running when the server stops
+    assert pre.update(active, 1, 1).status_code == 200
+    assert post.account()["balance"] == "-5"
+    server.stop()
+    copy = module_servers.directory / "used.db"
+    with (
+        sqlite3.connect(module_servers.directory / "billing.db") as source,
+        sqlite3.connect(copy) as target,
+    ):
+        source.backup(target)
+    return copy
+
+
+def test_a_fresh_database_passes(servers: ServerFactory) -> None:
+    result = run_verify(servers.db_url)  # no catalogue at all: an empty schema
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the books balance (0 accounts" in result.stdout
+    servers.import_catalog(ACCOUNTS)
+    report = servers.verify()
+    assert failed_checks(report) == set()
+    assert [line[6:] for line in report.splitlines()[:-1]] == CHECKS
+    assert report.splitlines()[-1].startswith("the books balance (3 accounts, 2 transfers")
+
+
+def test_a_used_database_passes(used: Path, module_servers: ServerFactory) -> None:
+    report = module_servers.verify()
+    assert all(line.startswith("ok") for line in report.splitlines()[:-1]), report
+    assert "5 sessions, 4 CDRs" in report.splitlines()[-1]
+    assert run_verify(f"sqlite:///{used}").returncode == 0
+
+
+@dataclass(frozen=True)
+class Tampering:
+    """SQL against a copy of the used database, and what verify must then say."""
+
+    name: str
+    apply: Callable[[sqlite3.Connection], str]  # returns the id the report must name
+    fails: str  # the check that must fail
+
+
+def _cached_balance(conn: sqlite3.Connection) -> str:
+    conn.execute("UPDATE accounts SET balance = balance + 10000 WHERE account_id = 'idle'")
+    return "account idle: cached balance 3.01, entries sum to 3"
+
+
+def _lost_entry(conn: sqlite3.Connection) -> str:
+    (transfer_id,) = conn.execute(
+        "SELECT transfer_id FROM ledger_transfers WHERE kind = 'charge' AND account_id = 'pre' "
+        "ORDER BY created_at LIMIT 1"
+    ).fetchone()
+    conn.execute(
+        "DELETE FROM ledger_entries WHERE transfer_id = ? AND ledger_id = 'sys:revenue'",
+        (transfer_id,),
+    )
+    return f"transfer {transfer_id}: 1 entries summing to -0.05"
+
+
+def _reserved(conn: sqlite3.Connection) -> str:
+    # the hold stays self-consistent; only the account's cached reservation disagrees
+    conn.execute(
+        "UPDATE holds SET remaining = remaining + 20000, reserved_total = reserved_total + 20000 "
+        "WHERE state = 'pending' AND account_id = 'pre'"
+    )
+    return "account pre: cached reserved 0.05, pending holds 0.07"
+
+
+def _overdrawn(conn: sqlite3.Connection) -> str:
+    # a debit the server would have refused, booked consistently: entries, balances, all
+    (balance,) = conn.execute("SELECT balance FROM accounts WHERE account_id = 'idle'").fetchone()
+    amount = balance + 1_000_000
+    transfer_id = str(uuid.uuid4())
+    conn.execute(
+        "INSERT INTO ledger_transfers (transfer_id, kind, account_id, amount, memo, created_at) "
+        "VALUES (?, 'adjustment', 'idle', ?, 'tampered', 0)",
+        (transfer_id, amount),
+    )
+    conn.executemany(
+        "INSERT INTO ledger_entries (transfer_id, ledger_id, amount, balance_after) "
+        "VALUES (?, ?, ?, ?)",
+        [
+            (transfer_id, "acct:idle", -amount, balance - amount),
+            (transfer_id, "sys:adjustments", amount, None),
+        ],
+    )
+    conn.execute("UPDATE accounts SET balance = ? WHERE account_id = 'idle'", (balance - amount,))
+    return "account idle (prepaid): balance -1, reserved 0"
+
+
+def _released_hold(conn: sqlite3.Connection) -> str:
+    (session_id,) = conn.execute(
+        "SELECT session_id FROM sessions WHERE state = 'active' AND account_id = 'pre'"
+    ).fetchone()
+    conn.execute(
+        "UPDATE holds SET state = 'released', released = released + remaining, remaining = 0 "
+        "WHERE hold_id = (SELECT hold_id FROM sessions WHERE session_id = ?)",
+        (session_id,),
+    )
+    conn.execute("UPDATE accounts SET reserved = 0 WHERE account_id = 'pre'")
+    return f"session {session_id} is active but its hold is released"
+
+
+def _cdr(conn: sqlite3.Connection) -> str:
+    (session_id, cdr_id) = conn.execute(
+        "SELECT session_id, cdr_id FROM sessions WHERE state = 'ended' AND account_id = 'post'"
+    ).fetchone()
+    conn.execute("UPDATE cdrs SET charged = charged - 50000 WHERE cdr_id = ?", (cdr_id,))
+    return f"session {session_id}: ended with charge 5 but its CDR says 4.95"
+
+
+TAMPERINGS = [
+    Tampering("cached-balance", _cached_balance, BALANCES),
+    Tampering("lost-entry", _lost_entry, TRANSFERS),
+    Tampering("reserved", _reserved, HOLDS),
+    Tampering("overdrawn", _overdrawn, OVERDRAFT),
+    Tampering("released-hold", _released_hold, PENDING),
+    Tampering("cdr", _cdr, CHARGES),
+]
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS, ids=[t.name for t in TAMPERINGS])
+def test_tampered_books_fail_with_a_readable_report(
+    tampering: Tampering, used: Path, servers: ServerFactory
+) -> None:
+    target = servers.directory / "billing.db"
+    with sqlite3.connect(used) as source, sqlite3.connect(target) as conn:
+        source.backup(conn)
+        offender = tampering.apply(conn)
+    result = run_verify(servers.db_url)
+    report = result.stdout
+    assert result.returncode == 1, report + result.stderr
+    assert "Traceback" not in report + result.stderr
+    assert failed_checks(report) == {tampering.fails}, report
+    # the failing check is followed by the offending row, in words
+    lines = report.splitlines()
+    at = lines.index(f"FAIL  {tampering.fails}")
+    listed = list(itertools.takewhile(lambda line: line.startswith("        - "), lines[at + 1 :]))
+    assert any(offender in line for line in listed), report
+    assert lines[-1].startswith("1 check(s) failed (3 accounts")
