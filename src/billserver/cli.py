@@ -198,12 +198,35 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = _graceful_server_class()(config)
     try:
         server.run()
     except SystemExit as exit_:  # uvicorn exits when it cannot bind
         raise _Failure(f"could not serve on {settings.host}:{settings.port}") from exit_
     return 0 if server.started else 1
+
+
+def _graceful_server_class() -> Any:
+    import contextlib
+    from collections.abc import Iterator
+
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn's server, but a stop asked for by SIGTERM/SIGINT exits 0.
+
+        uvicorn re-raises the captured signal after its graceful shutdown, which
+        turns a clean stop into "killed by signal"; the shutdown has completed by
+        then, so the process reports success instead.
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                self._captured_signals.clear()
+
+    return GracefulServer
 
 
 _COMMANDS = {

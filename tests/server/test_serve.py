@@ -1,0 +1,55 @@
+"""``billserver serve``: start-up, migrations, logging without secrets, graceful stop."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+from pathlib import Path
+
+from tests.support.api import Api
+from tests.support.catalogs import account, write_catalog
+from tests.support.fixtures import ServerFactory
+from tests.support.servers import run_billserver
+
+
+def test_serve_migrates_imports_logs_and_stops_gracefully(
+    servers: ServerFactory, tmp_path: Path
+) -> None:
+    catalog = write_catalog(tmp_path / "cat.toml", [account("logme", "5")])
+    server = servers.start("solo", "--catalog", str(catalog))  # a fresh database
+    api = Api(server.url, "logme")
+    assert api.open("sms").status_code == 201
+    assert server.stop() == 0
+    log = server.log()
+    assert "Traceback" not in log
+    requests = [json.loads(line) for line in log.splitlines() if '"request"' in line]
+    assert {"method", "path", "status", "ms", "server"} <= requests[-1].keys()
+    assert any(r["path"] == "/v1/sessions" and r["status"] == 201 for r in requests)
+    for secret in (api.access, api.refresh, "test-password-1"):
+        assert secret is not None
+        assert secret not in log
+    database = servers.db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert mode == "wal"
+    assert version
+
+
+def test_serve_refuses_a_busy_port_in_one_line(servers: ServerFactory) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_billserver("serve", "--db", servers.db_url, "--port", str(port), timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"could not serve on 127.0.0.1:{port}" in result.stderr
+
+
+def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
+    result = run_billserver("verify", "--db", "nosuchdb://x")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot use database" in result.stderr
