@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
@@ -19,16 +19,23 @@ from billclient import __version__
 from billclient.protocol import ErrorCode, Problem
 
 from .accounts.router import router as accounts_router
+from .admin.router import router as admin_router
 from .cdrs.router import router as cdrs_router
 from .config import ServerSettings
 from .db import make_engine
 from .errors import ApiError, problem_response
+from .events.router import router as events_router
+from .events.stream import EventHub
 from .logging_setup import RequestLog
+from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
 from .pricing.router import router as pricing_router
+from .retention import retention_loop
 from .sessions.reaper import reap_once
 from .sessions.router import router as sessions_router
-from .web import Context
+from .topups.reconcile import reconcile_loop
+from .topups.router import router as topups_router
+from .web import Context, refuse_nul
 
 __all__ = ["create_app"]
 
@@ -49,17 +56,27 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     """Build the application; the database is migrated when it starts serving."""
     engine = engine or make_engine(settings.db_url)
     ctx = Context(settings=settings, engine=engine)
+    hub = EventHub(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(upgrade, engine)
         reaper = asyncio.create_task(_reaper_loop(ctx), name="reaper")
+        retention = asyncio.create_task(retention_loop(settings, engine), name="retention")
+        reconciler = asyncio.create_task(reconcile_loop(engine, settings), name="reconcile")
         try:
             yield
         finally:
+            hub.close()
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
+            reconciler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reconciler
             engine.dispose()
 
     app = FastAPI(
@@ -67,14 +84,27 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         version=__version__,
         summary="Real-time metering and billing: PROTOCOL.md v1",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.context = ctx
-    for router in (accounts_router, pricing_router, sessions_router, cdrs_router):
+    app.state.event_hub = hub
+    for router in (
+        accounts_router,
+        pricing_router,
+        sessions_router,
+        cdrs_router,
+        topups_router,
+        events_router,
+        admin_router,
+    ):
         app.include_router(router)
     _install_error_handlers(app)
     _document_problem(app)
     if settings.log_requests:
         app.add_middleware(RequestLog, server_id=settings.effective_server_id)
+    if settings.metrics_port is not None:  # the listener itself is started by `serve`
+        app.state.metrics = Registry()
+        app.add_middleware(MetricsMiddleware, registry=app.state.metrics)
     return app
 
 
@@ -132,9 +162,10 @@ def _document_problem(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components["Problem"] = Problem.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in problem.pop("$defs", {}).items():  # ErrorCode
+                components.setdefault(name, definition)
+            components["Problem"] = problem
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -41,6 +41,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--access-ttl", type=int, help="access token lifetime in seconds")
     serve.add_argument("--reaper-interval", type=float, help="seconds between reaper runs")
+    serve.add_argument(
+        "--heartbeat",
+        dest="heartbeat_interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds of silence before an event stream sends a heartbeat (default 15)",
+    )
+    _operations_flags(serve)
+    serve.add_argument("--card-min", metavar="AMOUNT", help="smallest card top-up (default 1.00)")
+    serve.add_argument("--card-max", metavar="AMOUNT", help="largest card top-up (default 1000.00)")
+    serve.add_argument(
+        "--reconcile-interval",
+        type=float,
+        help="seconds between reconciliations of pending card top-ups (default 2)",
+    )
+    serve.add_argument(
+        "--sandbox-settle-after",
+        type=float,
+        help="sandbox card network: seconds until a tok_timeout charge succeeds (default 3)",
+    )
 
     imp = commands.add_parser("import", help="load a catalogue file (CATALOG.md)")
     imp.add_argument("file", type=Path, metavar="FILE.toml")
@@ -53,7 +73,52 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help="prove that the books balance")
     verify.add_argument("--db", dest="db_url", help=db_help)
+
+    backup = commands.add_parser("backup", help="copy a SQLite database while servers run")
+    backup.add_argument("dest", type=Path, metavar="DEST", help="a new file, or a directory")
+    backup.add_argument("--db", dest="db_url", help=db_help)
+    backup.add_argument("--force", action="store_true", help="replace DEST if it exists")
     return parser
+
+
+_OPERATIONS = (
+    "signin_max_failures",
+    "signin_window",
+    "signin_block",
+    "signin_max_block",
+    "metrics_host",
+    "metrics_port",
+    "keep_idempotency_hours",
+    "keep_events_days",
+    "keep_audit_days",
+    "retention_interval",
+)
+
+
+def _operations_flags(serve: argparse.ArgumentParser) -> None:
+    ops = serve.add_argument_group("sign-in throttling, metrics and retention")
+    ops.add_argument(
+        "--signin-max-failures", type=int, help="failed sign-ins before a block (default 5)"
+    )
+    ops.add_argument("--signin-window", type=float, help="failure window, seconds (default 300)")
+    ops.add_argument(
+        "--signin-block", type=float, help="first block, seconds; doubles (default 60)"
+    )
+    ops.add_argument("--signin-max-block", type=float, help="longest block, seconds (default 3600)")
+    ops.add_argument(
+        "--metrics-port", type=int, help="serve GET /metrics on this port (default off)"
+    )
+    ops.add_argument("--metrics-host", help="address of the metrics listener (default 127.0.0.1)")
+    ops.add_argument(
+        "--keep-idempotency-hours", type=float, help="keep idempotency keys (default 48, min 24)"
+    )
+    ops.add_argument("--keep-events-days", type=float, help="keep events (default 30; 0: forever)")
+    ops.add_argument(
+        "--keep-audit-days", type=float, help="keep audit rows (default 400; 0: forever)"
+    )
+    ops.add_argument(
+        "--retention-interval", type=float, help="seconds between retention runs (default 600)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +214,18 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import BackupError, backup
+
+    settings = _settings(args, "db_url")
+    try:
+        result = backup(settings.db_url, args.dest, overwrite=args.force)
+    except BackupError as error:
+        raise _Failure(str(error)) from None
+    print(f"copied {result.source} to {result.destination} ({result.size} bytes)")
+    return 0
+
+
 def _cmd_rate(args: argparse.Namespace) -> int:
     from .rate_command import rate_usage
 
@@ -182,6 +259,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "advertise",
         "access_ttl",
         "reaper_interval",
+        "heartbeat_interval",
+        *_OPERATIONS,
+        "card_min",
+        "card_max",
+        "reconcile_interval",
+        "sandbox_settle_after",
     )
     configure_logging()
     engine = _open(settings.db_url)
@@ -199,11 +282,69 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         server_header=False,
     )
     server = _graceful_server_class()(config)
+    if settings.metrics_port is not None:
+        return _serve_with_metrics(server, app, settings, engine)
     try:
         server.run()
     except SystemExit as exit_:  # uvicorn exits when it cannot bind
         raise _Failure(f"could not serve on {settings.host}:{settings.port}") from exit_
     return 0 if server.started else 1
+
+
+def _serve_with_metrics(server: Any, app: Any, settings: Any, engine: Any) -> int:
+    """Run the API server and the metrics listener in one event loop."""
+    import asyncio
+    import contextlib
+    from collections.abc import Iterator
+
+    import uvicorn
+
+    from .metrics import metrics_app
+
+    class QuietServer(uvicorn.Server):
+        """The metrics listener: stops with the API server, leaves signals to it."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    metrics = QuietServer(
+        uvicorn.Config(
+            metrics_app(app.state.metrics, engine),
+            host=settings.metrics_host,
+            port=settings.metrics_port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+        )
+    )
+    where = f"{settings.metrics_host}:{settings.metrics_port}"
+
+    async def listen() -> None:
+        try:
+            await metrics.serve()
+        except SystemExit:  # uvicorn exits when it cannot bind
+            raise _Failure(f"could not serve metrics on {where}") from None
+
+    async def both() -> int:
+        listener = asyncio.create_task(listen())
+        while not metrics.started and not listener.done():
+            await asyncio.sleep(0.01)
+        if listener.done():
+            listener.result()  # raises the failure to bind
+            raise _Failure(f"could not serve metrics on {where}")
+        try:
+            await server.serve()
+        finally:
+            metrics.should_exit = True
+            await listener
+        return 0 if server.started else 1
+
+    try:
+        return asyncio.run(both())
+    except SystemExit as exit_:  # uvicorn exits when it cannot bind
+        raise _Failure(f"could not serve on {settings.host}:{settings.port}") from exit_
 
 
 def _graceful_server_class() -> Any:
@@ -226,6 +367,12 @@ def _graceful_server_class() -> Any:
                 yield
                 self._captured_signals.clear()
 
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            # open event streams end now: the graceful shutdown waits for open responses
+            app: Any = self.config.app
+            app.state.event_hub.stop()
+
     return GracefulServer
 
 
@@ -234,4 +381,5 @@ _COMMANDS = {
     "import": _cmd_import,
     "rate": _cmd_rate,
     "verify": _cmd_verify,
+    "backup": _cmd_backup,
 }

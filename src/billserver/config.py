@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any, Self
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from billclient.protocol.money import format_money, parse_money
 from billclient.protocol.versions import BUNDLED_COMPONENT_VERSION
 
 from .db import default_db_url
 
 __all__ = ["ServerSettings"]
+
+
+def _money_setting(value: Any) -> Any:
+    """A money setting: a decimal string ("1.00") as micro-units; an int is micro-units."""
+    return parse_money(value.strip()) if isinstance(value, str) else value
+
+
+MoneySetting = Annotated[int, BeforeValidator(_money_setting)]
 
 
 class ServerSettings(BaseSettings):
@@ -31,9 +41,55 @@ class ServerSettings(BaseSettings):
     )
     access_ttl: int = Field(default=900, ge=1, description="Access token lifetime, seconds")
     reaper_interval: float = Field(default=1.0, gt=0, description="Seconds between reaper runs")
+    heartbeat_interval: float = Field(
+        default=15.0, gt=0, description="Seconds of silence before an event stream's heartbeat"
+    )
+    events_poll_interval: float = Field(
+        default=0.25, gt=0, description="Seconds between an event stream's reads of the table"
+    )
     late_usage_hours: float = Field(default=24.0, ge=0)
     component_version: str = BUNDLED_COMPONENT_VERSION
     log_requests: bool = True
+    # sign-in throttling (accounts/throttle.py), per login and per client address
+    signin_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins within the window before a key is blocked"
+    )
+    signin_window: float = Field(default=300.0, gt=0, description="Failure window, seconds")
+    signin_block: float = Field(default=60.0, gt=0, description="First block, seconds (doubles)")
+    signin_max_block: float = Field(default=3600.0, gt=0, description="Longest block, seconds")
+    # operations: metrics listener (off unless a port is given) and retention
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    keep_idempotency_hours: float = Field(
+        default=48.0, ge=24, description="Idempotency keys are kept at least 24 h (PROTOCOL.md)"
+    )
+    keep_events_days: float = Field(default=30.0, ge=0, description="0 keeps events forever")
+    keep_audit_days: float = Field(default=400.0, ge=0, description="0 keeps audit rows forever")
+    retention_interval: float = Field(
+        default=600.0, gt=0, description="Seconds between retention runs"
+    )
+    # funding (topups/): card amount bounds, reconciliation, the sandbox card network
+    card_min: MoneySetting = Field(
+        default=1_000_000, gt=0, description='Smallest card top-up ("1.00" = 1_000_000)'
+    )
+    card_max: MoneySetting = Field(
+        default=1_000_000_000, gt=0, description='Largest card top-up ("1000.00")'
+    )
+    reconcile_interval: float = Field(
+        default=2.0, gt=0, description="Seconds between reconciliations of pending top-ups"
+    )
+    sandbox_settle_after: float = Field(
+        default=3.0, ge=0, description="Sandbox: seconds until a tok_timeout charge succeeds"
+    )
+
+    @model_validator(mode="after")
+    def _card_bounds(self) -> Self:
+        if self.card_min > self.card_max:
+            raise ValueError(
+                f"card_min {format_money(self.card_min)} is above "
+                f"card_max {format_money(self.card_max)}"
+            )
+        return self
 
     @property
     def effective_server_id(self) -> str:

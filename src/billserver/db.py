@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 __all__ = ["default_db_url", "make_engine", "read", "write"]
 
 _BUSY_TIMEOUT_S = 30.0
+
+# SQLite allows one writer at a time. Threads of one process queue on this lock
+# instead of on SQLite's busy handler, which sleeps in growing steps (up to
+# 100 ms) and so turns contention into long stalls; other processes are still
+# waited for by the busy handler.
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
 def default_db_url() -> str:
@@ -34,6 +42,8 @@ def default_db_url() -> str:
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url``, with SQLite tuned for several processes."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgresql_engine(parsed)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
     if parsed.database and parsed.database != ":memory:":
@@ -46,7 +56,24 @@ def make_engine(url: str) -> Engine:
     )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
+    _WRITE_LOCKS[engine] = threading.Lock()
     return engine
+
+
+def _postgresql_engine(url: URL) -> Engine:
+    """PostgreSQL through psycopg 3 (what the ``server`` extra installs), READ COMMITTED:
+    writers lock the rows they change, so each sees the latest committed row and
+    concurrent transactions queue on the lock instead of failing to serialise."""
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(
+        url,
+        isolation_level="READ COMMITTED",
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=30,
+        connect_args={"connect_timeout": 10, "application_name": "billserver"},
+    )
 
 
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -72,7 +99,8 @@ def write(engine: Engine) -> Iterator[Connection]:
     On SQLite it holds the database's write lock from the start; on PostgreSQL
     callers lock the rows they change (``SELECT ... FOR UPDATE``).
     """
-    with engine.connect() as conn:
+    lock = _WRITE_LOCKS.get(engine)
+    with lock or contextlib.nullcontext(), engine.connect() as conn:
         conn = conn.execution_options(immediate=True)
         with conn.begin():
             yield conn

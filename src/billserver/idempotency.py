@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, text
 
 from billclient.protocol import ErrorCode
 
@@ -50,6 +50,17 @@ def _storable(error: ApiError) -> bool:
     return error.code.status in (402, 403, 409) and error.code is not ErrorCode.IDEMPOTENCY_CONFLICT
 
 
+def _queue_same_key(conn: Connection, scope: str, endpoint: str, key: str) -> None:
+    """On PostgreSQL, make concurrent calls with one key wait for each other (an
+    advisory lock held until commit), so the later one replays the stored answer
+    instead of failing on the unique key; SQLite's write transaction already does."""
+    if conn.dialect.name != "postgresql":
+        return
+    name = hashlib.sha256(json.dumps([scope, endpoint, key]).encode()).digest()
+    lock = int.from_bytes(name[:8], "big", signed=True)
+    conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+
+
 def run_idempotent(
     engine: Engine,
     actor: Actor,
@@ -62,6 +73,7 @@ def run_idempotent(
     """Run ``operation(conn, now)`` once per (caller, endpoint, key) in one write transaction."""
     digest = request_digest(body)
     with db.write(engine) as conn:
+        _queue_same_key(conn, actor.scope, endpoint, key)
         now = now_us()
         stored = conn.execute(
             select(idempotency_keys).where(

@@ -26,8 +26,11 @@ class _JsonFormatter(logging.Formatter):
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            # operators need the cause; answers to clients never carry it
+            entry["error"] = f"{type(error).__name__}: {error}"
+            entry["trace"] = self.formatException(record.exc_info)
         return json.dumps(entry)
 
 

@@ -38,10 +38,15 @@ __all__ = [
     "services",
     "session_updates",
     "sessions",
+    "signin_failures",
     "tokens",
+    "topups",
     "users",
     "vouchers",
 ]
+
+# 64-bit ids that are still SQLite's auto-assigned rowid (BIGINT is not a rowid alias there)
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData(
     naming_convention={
@@ -172,7 +177,7 @@ ledger_transfers = Table(
 ledger_entries = Table(
     "ledger_entries",
     metadata,
-    Column("entry_id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", BigId, primary_key=True, autoincrement=True),
     Column(
         "transfer_id",
         String(36),
@@ -278,18 +283,20 @@ Index("ix_cdrs_account_ended", cdrs.c.account_id, cdrs.c.ended_at, cdrs.c.cdr_id
 events = Table(
     "events",
     metadata,
-    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", BigId, primary_key=True, autoincrement=True),
     Column("account_id", String(64), nullable=False),
     Column("type", String(16), nullable=False),
     Column("data", JSON, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # ids are never reused, even after retention deletes the newest rows (SSE resume)
+    sqlite_autoincrement=True,
 )
 Index("ix_events_account", events.c.account_id, events.c.event_id)
 
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("audit_id", Integer, primary_key=True, autoincrement=True),
+    Column("audit_id", BigId, primary_key=True, autoincrement=True),
     Column("at", BigInteger, nullable=False),
     Column("actor", String(128), nullable=False),
     Column("device_id", String(36), nullable=True),
@@ -308,7 +315,7 @@ idempotency_keys = Table(
     Column("request_digest", String(64), nullable=False),
     Column("status", Integer, nullable=False),
     Column("body", JSON, nullable=False),
-    Column("created_at", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False, index=True),
 )
 
 leases = Table(
@@ -317,4 +324,34 @@ leases = Table(
     Column("name", String(64), primary_key=True),
     Column("holder", String(128), nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+)
+
+topups = Table(
+    "topups",
+    metadata,
+    Column("topup_id", String(36), primary_key=True),
+    Column("account_id", String(64), nullable=False, index=True),
+    Column("login", String(128), nullable=False),
+    Column("device_id", String(36), nullable=True),
+    Column("method", String(16), nullable=False),  # voucher | card
+    Column("amount", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | succeeded | declined
+    Column("reason", Text, nullable=True),
+    Column("voucher_code", String(64), nullable=True),
+    # the payment provider's token for the card (never a card number) and its charge id
+    Column("card_token", String(128), nullable=True),
+    Column("provider_ref", String(128), nullable=True),
+    Column("transfer_id", String(36), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("settled_at", BigInteger, nullable=True),
+)
+Index("ix_topups_status", topups.c.status, topups.c.created_at)
+
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("key", String(200), primary_key=True),  # "login:<login>" or "addr:<address>"
+    Column("failures", Integer, nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("blocked_until", BigInteger, nullable=True),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -27,9 +28,13 @@ __all__ = [
     "Context",
     "Page",
     "PageParams",
+    "Support",
     "context",
     "current_actor",
     "page_response",
+    "problems",
+    "refuse_nul",
+    "require_role",
 ]
 
 
@@ -84,12 +89,62 @@ def current_actor(request: Request, ctx: Annotated[Context, Depends(context)]) -
 Caller = Annotated[Actor, Depends(current_actor)]
 
 
+def refuse_nul(request: Request) -> None:
+    """Every route's dependency: 422 for a path or query parameter holding a NUL
+    character (no database stores one in text; PostgreSQL refuses it in a query)."""
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if isinstance(value, str) and "\x00" in value:
+            raise ApiError(ErrorCode.VALIDATION_ERROR, f"{name} must not contain NUL characters")
+
+
+def require_role(*roles: Role) -> Callable[[Actor], Actor]:
+    """A dependency: the authenticated caller if its role is one of ``roles``; 403 otherwise."""
+
+    def check(actor: Caller) -> Actor:
+        if actor.role not in roles:
+            allowed = " or ".join(role.value for role in roles)
+            raise ApiError(ErrorCode.FORBIDDEN, f"this call needs the {allowed} role")
+        return actor
+
+    return check
+
+
+Support = Annotated[Actor, Depends(require_role(Role.SUPPORT, Role.OPERATOR))]
+"""The caller of a support route: a ``support`` or ``operator`` login (a user gets 403)."""
+
+
+_BIGINT = 2**63
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """``?limit=&cursor=`` of a list call; the cursor decodes to the last row's sort key."""
 
     limit: int
     after: list[Any] | None
+
+    def key(self, *types: type) -> list[Any] | None:
+        """The cursor as a sort key of ``types`` (int or str), None without one; 422 if malformed.
+
+        A cursor is opaque to clients, but one made up or cut short must be refused,
+        not crash the query: each part must have the expected type, ints must fit a
+        BIGINT and strings must not hold NUL.
+        """
+        if self.after is None:
+            return None
+        if len(self.after) != len(types) or not all(
+            _key_part(value, kind) for value, kind in zip(self.after, types, strict=True)
+        ):
+            raise ApiError(ErrorCode.VALIDATION_ERROR, "cursor is not valid for this list")
+        return self.after
+
+
+def _key_part(value: object, kind: type) -> bool:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        return False
+    if isinstance(value, int):
+        return -_BIGINT < value < _BIGINT
+    return isinstance(value, str) and "\x00" not in value
 
 
 def _page(
@@ -141,7 +196,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem answers a route may give."""
     descriptions = {
         402: "Insufficient funds",
-        403: "Forbidden, account inactive or service not in plan",
+        403: "Forbidden (role not allowed), account inactive or service not in plan",
         404: "Not found",
         409: "Conflict (idempotency, sequence or session ended)",
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.support.api import Api
@@ -29,12 +29,24 @@ def test_serve_migrates_imports_logs_and_stops_gracefully(
     for secret in (api.access, api.refresh, "test-password-1"):
         assert secret is not None
         assert secret not in log
-    database = servers.db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(database) as conn:
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-    assert mode == "wal"
-    assert version
+    assert servers.sql("SELECT version_num FROM alembic_version")
+    if servers.engine_name == "sqlite":
+        assert servers.sql("PRAGMA journal_mode") == [("wal",)]
+
+
+def test_servers_started_at_once_on_a_fresh_database_migrate_and_import_once(
+    servers: ServerFactory, tmp_path: Path
+) -> None:
+    catalog = write_catalog(tmp_path / "cat.toml", [account("herd", "5")])
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        started = list(
+            pool.map(lambda n: servers.start(f"herd{n}", "--catalog", str(catalog)), range(3))
+        )
+    for server in started:
+        assert Api(server.url, "herd").account()["balance"] == "5"
+    servers.stop_all()
+    assert all("Traceback" not in server.log() for server in started)
+    assert "the books balance (1 accounts, 1 transfers" in servers.verify()
 
 
 def test_serve_refuses_a_busy_port_in_one_line(servers: ServerFactory) -> None:

@@ -1,18 +1,16 @@
 """``billserver verify``: passes on honest books, names what is wrong in tampered ones.
 
 The books are written by a real server (sessions over HTTP); tampering goes
-straight to the SQLite file, each kind into its own copy of the database.
+straight to the database (SQL on either engine), each kind into its own copy.
 """
 
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import subprocess
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -45,10 +43,10 @@ def failed_checks(report: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def used(module_servers: ServerFactory) -> Path:
+def used(module_servers: ServerFactory) -> str:
     """A database a real server has written: ended and active sessions, a debt.
 
-    The server is stopped; the returned file is a consistent copy to start from.
+    The server is stopped; the returned URL is of a consistent copy to start from.
     """
     module_servers.import_catalog(ACCOUNTS)
     server = module_servers.start("primary")
@@ -68,13 +66,7 @@ def used(module_servers: ServerFactory) -> Path:
     assert pre.update(active, 1, 1).status_code == 200
     assert post.account()["balance"] == "-5"
     server.stop()
-    copy = module_servers.directory / "used.db"
-    with (
-        sqlite3.connect(module_servers.directory / "billing.db") as source,
-        sqlite3.connect(copy) as target,
-    ):
-        source.backup(target)
-    return copy
+    return module_servers.snapshot()
 
 
 def test_a_fresh_database_passes(servers: ServerFactory) -> None:
@@ -88,11 +80,11 @@ def test_a_fresh_database_passes(servers: ServerFactory) -> None:
     assert report.splitlines()[-1].startswith("the books balance (3 accounts, 2 transfers")
 
 
-def test_a_used_database_passes(used: Path, module_servers: ServerFactory) -> None:
+def test_a_used_database_passes(used: str, module_servers: ServerFactory) -> None:
     report = module_servers.verify()
     assert all(line.startswith("ok") for line in report.splitlines()[:-1]), report
     assert "5 sessions, 4 CDRs" in report.splitlines()[-1]
-    assert run_verify(f"sqlite:///{used}").returncode == 0
+    assert run_verify(used).returncode == 0
 
 
 @dataclass(frozen=True)
@@ -100,76 +92,78 @@ class Tampering:
     """SQL against a copy of the used database, and what verify must then say."""
 
     name: str
-    apply: Callable[[sqlite3.Connection], str]  # returns the id the report must name
+    apply: Callable[[ServerFactory], str]  # returns the id the report must name
     fails: str  # the check that must fail
 
 
-def _cached_balance(conn: sqlite3.Connection) -> str:
-    conn.execute("UPDATE accounts SET balance = balance + 10000 WHERE account_id = 'idle'")
+def _cached_balance(db: ServerFactory) -> str:
+    db.sql("UPDATE accounts SET balance = balance + 10000 WHERE account_id = 'idle'")
     return "account idle: cached balance 3.01, entries sum to 3"
 
 
-def _lost_entry(conn: sqlite3.Connection) -> str:
-    (transfer_id,) = conn.execute(
+def _lost_entry(db: ServerFactory) -> str:
+    [(transfer_id,)] = db.sql(
         "SELECT transfer_id FROM ledger_transfers WHERE kind = 'charge' AND account_id = 'pre' "
         "ORDER BY created_at LIMIT 1"
-    ).fetchone()
-    conn.execute(
-        "DELETE FROM ledger_entries WHERE transfer_id = ? AND ledger_id = 'sys:revenue'",
-        (transfer_id,),
+    )
+    db.sql(
+        "DELETE FROM ledger_entries WHERE transfer_id = :transfer AND ledger_id = 'sys:revenue'",
+        transfer=transfer_id,
     )
     return f"transfer {transfer_id}: 1 entries summing to -0.05"
 
 
-def _reserved(conn: sqlite3.Connection) -> str:
+def _reserved(db: ServerFactory) -> str:
     # the hold stays self-consistent; only the account's cached reservation disagrees
-    conn.execute(
+    db.sql(
         "UPDATE holds SET remaining = remaining + 20000, reserved_total = reserved_total + 20000 "
         "WHERE state = 'pending' AND account_id = 'pre'"
     )
     return "account pre: cached reserved 0.05, pending holds 0.07"
 
 
-def _overdrawn(conn: sqlite3.Connection) -> str:
+def _overdrawn(db: ServerFactory) -> str:
     # a debit the server would have refused, booked consistently: entries, balances, all
-    (balance,) = conn.execute("SELECT balance FROM accounts WHERE account_id = 'idle'").fetchone()
+    [(balance,)] = db.sql("SELECT balance FROM accounts WHERE account_id = 'idle'")
     amount = balance + 1_000_000
     transfer_id = str(uuid.uuid4())
-    conn.execute(
+    db.sql(
         "INSERT INTO ledger_transfers (transfer_id, kind, account_id, amount, memo, created_at) "
-        "VALUES (?, 'adjustment', 'idle', ?, 'tampered', 0)",
-        (transfer_id, amount),
+        "VALUES (:transfer, 'adjustment', 'idle', :amount, 'tampered', 0)",
+        transfer=transfer_id,
+        amount=amount,
     )
-    conn.executemany(
+    entry = (
         "INSERT INTO ledger_entries (transfer_id, ledger_id, amount, balance_after) "
-        "VALUES (?, ?, ?, ?)",
-        [
-            (transfer_id, "acct:idle", -amount, balance - amount),
-            (transfer_id, "sys:adjustments", amount, None),
-        ],
+        "VALUES (:transfer, :book, :amount, :after)"
     )
-    conn.execute("UPDATE accounts SET balance = ? WHERE account_id = 'idle'", (balance - amount,))
+    db.sql(entry, transfer=transfer_id, book="acct:idle", amount=-amount, after=balance - amount)
+    db.sql(entry, transfer=transfer_id, book="sys:adjustments", amount=amount, after=None)
+    db.sql(
+        "UPDATE accounts SET balance = :balance WHERE account_id = 'idle'",
+        balance=balance - amount,
+    )
     return "account idle (prepaid): balance -1, reserved 0"
 
 
-def _released_hold(conn: sqlite3.Connection) -> str:
-    (session_id,) = conn.execute(
+def _released_hold(db: ServerFactory) -> str:
+    [(session_id,)] = db.sql(
         "SELECT session_id FROM sessions WHERE state = 'active' AND account_id = 'pre'"
-    ).fetchone()
-    conn.execute(
-        "UPDATE holds SET state = 'released', released = released + remaining, remaining = 0 "
-        "WHERE hold_id = (SELECT hold_id FROM sessions WHERE session_id = ?)",
-        (session_id,),
     )
-    conn.execute("UPDATE accounts SET reserved = 0 WHERE account_id = 'pre'")
+    db.sql(
+        "UPDATE holds SET state = 'released', released = released + remaining, remaining = 0 "
+        "WHERE hold_id = (SELECT hold_id FROM sessions WHERE session_id = :session)",
+        session=session_id,
+    )
+    db.sql("UPDATE accounts SET reserved = 0 WHERE account_id = 'pre'")
     return f"session {session_id} is active but its hold is released"
 
 
-def _cdr(conn: sqlite3.Connection) -> str:
-    (session_id, cdr_id) = conn.execute(
+def _cdr(db: ServerFactory) -> str:
+    [(session_id, cdr_id)] = db.sql(
         "SELECT session_id, cdr_id FROM sessions WHERE state = 'ended' AND account_id = 'post'"
-    ).fetchone()
-    conn.execute("UPDATE cdrs SET charged = charged - 50000 WHERE cdr_id = ?", (cdr_id,))
+    )
+    db.sql("UPDATE cdrs SET charged = charged - 50000 WHERE cdr_id = :cdr", cdr=cdr_id)
     return f"session {session_id}: ended with charge 5 but its CDR says 4.95"
 
 
@@ -185,12 +179,10 @@ TAMPERINGS = [
 
 @pytest.mark.parametrize("tampering", TAMPERINGS, ids=[t.name for t in TAMPERINGS])
 def test_tampered_books_fail_with_a_readable_report(
-    tampering: Tampering, used: Path, servers: ServerFactory
+    tampering: Tampering, used: str, servers: ServerFactory
 ) -> None:
-    target = servers.directory / "billing.db"
-    with sqlite3.connect(used) as source, sqlite3.connect(target) as conn:
-        source.backup(conn)
-        offender = tampering.apply(conn)
+    servers.restore(used)
+    offender = tampering.apply(servers)
     result = run_verify(servers.db_url)
     report = result.stdout
     assert result.returncode == 1, report + result.stderr

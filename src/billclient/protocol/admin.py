@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
-from .account import Account, AccountStatus
+from pydantic import AfterValidator, Field
+
+from .account import Account, AccountKind, AccountStatus
 from .common import Request, Response, Timestamp
-from .money import Money, MoneyIn
-from .sessions import Cdr, SessionResource
+from .money import MICRO, Money, MoneyIn
+from .sessions import Cdr, EndCause, SessionResource, SessionState
 
 __all__ = [
+    "MAX_ADJUSTMENT",
     "AccountDetail",
     "AccountSummary",
     "Adjustment",
@@ -21,13 +24,38 @@ __all__ = [
 ]
 
 
+MAX_ADJUSTMENT = 1_000_000 * MICRO
+"""The largest amount (either sign) one adjustment may move, in micro-units."""
+
+
+def _reason(value: str) -> str:
+    text = value.strip()
+    if not text:
+        raise ValueError("a reason is required; say why")
+    if "\x00" in text:
+        raise ValueError("a reason must not contain NUL characters")
+    return text
+
+
+def _adjustment(value: int) -> int:
+    if value == 0:
+        raise ValueError("an adjustment moves a non-zero amount")
+    if abs(value) > MAX_ADJUSTMENT:
+        raise ValueError("an adjustment moves at most 1000000 either way")
+    return value
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_reason)]
+"""Why support acted: required, not blank, no NUL (surrounding spaces are dropped)."""
+
+
 class AccountSummary(Response):
     """A search hit of ``GET /v1/admin/accounts?q=``."""
 
     account_id: str
     name: str
     status: AccountStatus
-    kind: str
+    kind: AccountKind
     logins: list[str]
 
 
@@ -47,14 +75,15 @@ class StatusChange(Request):
 class Adjustment(Request):
     """``POST /v1/admin/accounts/{id}/adjustments``; a negative amount debits."""
 
-    amount: MoneyIn
-    reason: str = Field(min_length=1, max_length=500)
+    amount: Annotated[MoneyIn, AfterValidator(_adjustment)]
+    reason: Reason
 
 
 class AdjustmentResult(Response):
-    """The adjustment and the account's figures after it."""
+    """The adjustment (its id is the ledger transfer's) and the account's figures after it."""
 
     adjustment_id: str
+    account_id: str
     amount: Money
     reason: str
     balance: Money
@@ -62,7 +91,11 @@ class AdjustmentResult(Response):
 
 
 class LiveSession(Response):
-    """A row of the service manager (``GET /v1/admin/sessions``)."""
+    """A row of the service manager (``GET /v1/admin/sessions``).
+
+    ``user`` is the login that opened the session, ``rate`` a short human
+    description of its rate, ``endpoint`` where it is served (null without a gateway).
+    """
 
     session_id: str
     account_id: str
@@ -73,21 +106,28 @@ class LiveSession(Response):
     started_at: Timestamp
     used_units: int
     charged: Money
+    state: SessionState = SessionState.ACTIVE
+    ended_at: Timestamp | None = None
+    cause: EndCause | None = None
 
 
 class SupportEnd(Request):
     """``POST /v1/admin/sessions/{id}/end``."""
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class AuditEntry(Response):
-    """One row of ``GET /v1/admin/audit``: who did what, when, from which device."""
+    """One row of ``GET /v1/admin/audit``: who (login) did what, when, from which device.
+
+    ``server_id`` names the server process that wrote it.
+    """
 
     audit_id: str
     at: Timestamp
     actor: str
     device_id: str | None
+    server_id: str | None = None
     action: str
     account_id: str | None
     details: dict[str, object]

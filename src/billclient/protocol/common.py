@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
 __all__ = ["Request", "Response", "Timestamp"]
 
@@ -11,9 +13,20 @@ Timestamp = AwareDatetime
 
 
 class Request(BaseModel):
-    """Base of request bodies: unknown members are refused (422)."""
+    """Base of request bodies: unknown members are refused (422), and so is text with NUL.
+
+    No database keeps a NUL character in text, so one is refused here rather than
+    failing deep inside a store.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
 
 
 class Response(BaseModel):

@@ -49,5 +49,10 @@ class NoticeEvent(Response):
     """Something the person should be told; extra members depend on ``kind``."""
 
     kind: NoticeKind
+    # low_balance: ``available`` after the change and the estimated time to empty
+    # (null when no session is running)
     available: Money | None = None
     seconds_left: int | None = None
+    # session_terminated: the session the server ended and why
+    session_id: str | None = None
+    cause: EndCause | None = None

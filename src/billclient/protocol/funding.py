@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
 from .common import Request, Response, Timestamp
 from .money import Money, MoneyIn
 
-__all__ = ["StatementLine", "TopUp", "TopUpRequest", "TopUpStatus"]
+__all__ = ["StatementLine", "TopUp", "TopUpNotice", "TopUpRequest", "TopUpStatus"]
 
 
 class TopUpStatus(StrEnum):
@@ -49,8 +49,25 @@ class TopUp(Response):
     available: Money
 
 
+class TopUpNotice(Response):
+    """The ``notice`` event ``{"kind": "topup", ...}``: how a top-up settled."""
+
+    kind: Literal["topup"] = "topup"
+    topup_id: str
+    amount: Money
+    status: TopUpStatus
+    reason: str | None = None
+    available: Money
+
+
 class StatementLine(Response):
-    """One money movement of ``GET /v1/account/statement`` with the balance after it."""
+    """One money movement of ``GET /v1/account/statement`` with the balance after it.
+
+    ``kind`` is the ledger's: ``charge`` (a session's charges; consecutive charges
+    of one session form one line), ``topup``, ``adjustment``, ``opening``,
+    ``refund``. ``amount`` is signed (a charge is negative); ``balance`` is the
+    account's balance after the line. ``entry_id`` is the line's last ledger entry.
+    """
 
     entry_id: str
     at: Timestamp
@@ -60,3 +77,4 @@ class StatementLine(Response):
     balance: Money
     session_id: str | None = None
     cdr_id: str | None = None
+    topup_id: str | None = None

@@ -4,28 +4,54 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from billclient.protocol import ErrorCode, Registration, Role
 
+from .. import db
 from ..actor import Actor
 from ..audit import record
 from ..errors import ApiError
+from ..rows import AnyRow
 from ..tables import devices, users
 from .passwords import verify_password
 from .tokens import IssuedPair, issue_pair, revoke_device
 
-__all__ = ["register_device", "sign_out_device"]
+__all__ = ["check_password", "register_device", "sign_out_device"]
+
+
+def check_password(engine: Engine, login: str, password: str) -> AnyRow:
+    """The user row if ``password`` is the login's, else 401.
+
+    The deliberately slow hash check runs outside any write transaction, so a
+    burst of sign-ins never holds up usage reports.
+    """
+    with db.read(engine) as conn:
+        user = conn.execute(
+            select(users).where(users.c.login == login, users.c.retired.is_(False))
+        ).one_or_none()
+    if not verify_password(user.password_hash if user else None, password) or not user:
+        raise ApiError(ErrorCode.UNAUTHORIZED, "wrong login or password")
+    return user
 
 
 def register_device(
-    conn: Connection, request: Registration, *, now: int, access_ttl_s: int, server_id: str
+    conn: Connection,
+    user: AnyRow,
+    request: Registration,
+    *,
+    now: int,
+    access_ttl_s: int,
+    server_id: str,
 ) -> tuple[str, IssuedPair, Role, str | None]:
-    """Check the login and password and register a device: (device_id, tokens, role, account)."""
-    user = conn.execute(
-        select(users).where(users.c.login == request.login, users.c.retired.is_(False))
-    ).one_or_none()
-    if not verify_password(user.password_hash if user else None, request.password) or not user:
+    """Register a device for a checked ``user``: (device_id, tokens, role, account).
+
+    401 if the password changed or the login was retired since it was checked.
+    """
+    current = conn.execute(
+        select(users.c.password_hash).where(users.c.login == user.login, users.c.retired.is_(False))
+    ).scalar_one_or_none()
+    if current != user.password_hash:
         raise ApiError(ErrorCode.UNAUTHORIZED, "wrong login or password")
     device_id = str(uuid.uuid4())
     conn.execute(

@@ -13,6 +13,7 @@ from billclient.protocol import (
     DeviceInfo,
     ErrorCode,
     Health,
+    PasswordChange,
     Registration,
     RegistrationResult,
     TokenRefresh,
@@ -25,7 +26,9 @@ from ..errors import ApiError
 from ..tables import devices
 from ..web import AUTH_RESPONSES, Caller, Context, context, problems
 from .figures import account_view, read_account
-from .registration import register_device, sign_out_device
+from .password_change import change_password
+from .registration import check_password, register_device, sign_out_device
+from .throttle import check_not_blocked, clear, keys_for, policy_of, record_failure
 from .tokens import TokenRejected, rotate
 
 __all__ = ["router"]
@@ -48,23 +51,53 @@ def health(ctx: Ctx) -> Health:
     return Health(status="ok", server_id=ctx.settings.effective_server_id)
 
 
+_THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many failed sign-ins for this login or address",
+        "headers": {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        },
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+}
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 @router.post(
     "/devices",
     status_code=201,
     response_model=RegistrationResult,
-    responses=AUTH_RESPONSES,
+    responses={**AUTH_RESPONSES, **_THROTTLED},
     tags=["devices"],
 )
 def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResult:
-    """Sign a device in with login and password; returns its first token pair."""
-    with db.write(ctx.engine) as conn:
-        device_id, pair, role, account_id = register_device(
-            conn,
-            body,
-            now=now_us(),
-            access_ttl_s=ctx.settings.access_ttl,
-            server_id=ctx.settings.effective_server_id,
-        )
+    """Sign a device in with login and password; returns its first token pair.
+
+    Failed sign-ins are throttled per login and per client address (429).
+    """
+    keys = keys_for(body.login, _address(request))
+    check_not_blocked(ctx.engine, keys, now=now_us())
+    try:
+        user = check_password(ctx.engine, body.login, body.password)
+        with db.write(ctx.engine) as conn:
+            device_id, pair, role, account_id = register_device(
+                conn,
+                user,
+                body,
+                now=now_us(),
+                access_ttl_s=ctx.settings.access_ttl,
+                server_id=ctx.settings.effective_server_id,
+            )
+            clear(conn, keys[0])
+    except ApiError as error:
+        if error.code is ErrorCode.UNAUTHORIZED:
+            record_failure(ctx.engine, keys, policy_of(ctx.settings), now=now_us())
+        raise
     return RegistrationResult(
         device_id=device_id,
         account_id=account_id,
@@ -80,14 +113,16 @@ def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResu
 @router.post("/token", response_model=TokenResult, responses=AUTH_RESPONSES, tags=["devices"])
 def refresh(body: TokenRefresh, request: Request, ctx: Ctx) -> TokenResult:
     """Rotate a refresh token into a new pair."""
-    try:
-        with db.write(ctx.engine) as conn:
+    rejected: TokenRejected | None = None
+    with db.write(ctx.engine) as conn:
+        try:
             pair, _owner = rotate(
                 conn, body.refresh_token, now=now_us(), access_ttl_s=ctx.settings.access_ttl
             )
-    except TokenRejected as rejected:
-        # the transaction above committed any revocation before this answer
-        raise ApiError(ErrorCode.UNAUTHORIZED, str(rejected)) from None
+        except TokenRejected as error:
+            rejected = error  # caught inside: the transaction commits any revocation
+    if rejected is not None:
+        raise ApiError(ErrorCode.UNAUTHORIZED, str(rejected))
     return TokenResult(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token,
@@ -123,6 +158,21 @@ def sign_out(device_id: str, caller: Caller, ctx: Ctx) -> Response:
     """Sign a device out (this one, or another of the caller's); its tokens stop working."""
     with db.write(ctx.engine) as conn:
         sign_out_device(conn, caller, device_id, now=now_us())
+    return Response(status_code=204)
+
+
+@router.post(
+    "/password", status_code=204, responses={**problems(403), **_THROTTLED}, tags=["devices"]
+)
+def password(body: PasswordChange, request: Request, caller: Caller, ctx: Ctx) -> Response:
+    """Change the caller's password and sign out every other device of the login.
+
+    A wrong ``old_password`` is 403 ``forbidden`` (the caller is signed in; its
+    token stays valid) and counts as a failed sign-in for throttling (429).
+    """
+    change_password(
+        ctx.engine, caller, body, address=_address(request), policy=policy_of(ctx.settings)
+    )
     return Response(status_code=204)
 
 

@@ -110,6 +110,15 @@ def rotate(
     conn: Connection, refresh_token: str, *, now: int, access_ttl_s: int
 ) -> tuple[IssuedPair, AnyRow]:
     """Exchange a refresh token for a new pair; returns it with the device's user row."""
+    # Lock order of every writer: the device row, then its tokens (signing out and
+    # password changes update the device first), so PostgreSQL never deadlocks here.
+    device_id = conn.execute(
+        select(tokens.c.device_id).where(tokens.c.token_hash == token_hash(refresh_token))
+    ).scalar_one_or_none()
+    if device_id is not None:
+        conn.execute(
+            select(devices.c.device_id).where(devices.c.device_id == device_id).with_for_update()
+        )
     row = conn.execute(
         select(tokens)
         .where(tokens.c.token_hash == token_hash(refresh_token), tokens.c.kind == "refresh")

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from billclient.protocol import AccountKind
 
@@ -30,6 +30,8 @@ from .model import AccountDef, Catalog, CatalogError, PlanDef
 
 __all__ = ["import_catalog", "plan_rates_json"]
 
+_PG_IMPORT_LOCK = 0x62696D70  # "bimp": one import at a time across processes
+
 
 def import_catalog(engine: Engine, catalog: Catalog, *, server_id: str = "import") -> Counter[str]:
     """Import ``catalog`` in one write transaction; returns what changed, by kind.
@@ -39,6 +41,7 @@ def import_catalog(engine: Engine, catalog: Catalog, *, server_id: str = "import
     """
     actor = Actor.system("import", server_id)
     with db.write(engine) as conn:
+        _one_import_at_a_time(conn)
         now = now_us()
         changes: Counter[str] = Counter()
         _currency(conn, catalog, changes)
@@ -52,6 +55,14 @@ def import_catalog(engine: Engine, catalog: Catalog, *, server_id: str = "import
         if changes:
             record(conn, actor, "catalog.import", account_id=None, now=now, **changes)
     return changes
+
+
+def _one_import_at_a_time(conn: Connection) -> None:
+    """On PostgreSQL, concurrent imports (servers started with ``--catalog`` at once)
+    queue on an advisory lock held until commit; each then reads what the one before
+    committed. SQLite's write transaction already serialises them."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
 
 
 def plan_rates_json(plan: PlanDef) -> dict[str, Any]:
@@ -159,7 +170,9 @@ def _set_plan_retired(conn: Connection, plan_id: str, retired: bool) -> None:
 def _accounts(
     conn: Connection, actor: Actor, catalog: Catalog, changes: Counter[str], now: int
 ) -> list[str]:
-    existing = {r.account_id: r for r in conn.execute(select(accounts))}
+    # locked (in id order) so the credit-limit check sees balances no session moves meanwhile
+    locked = select(accounts).order_by(accounts.c.account_id).with_for_update()
+    existing = {r.account_id: r for r in conn.execute(locked)}
     errors = []
     for index, acct in enumerate(catalog.accounts):
         values = {
@@ -263,7 +276,9 @@ def _users(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
 
 
 def _vouchers(conn: Connection, catalog: Catalog, changes: Counter[str]) -> list[str]:
-    existing = {r.code: r for r in conn.execute(select(vouchers))}
+    # locked: a voucher redeemed meanwhile must not have its amount changed
+    locked = select(vouchers).order_by(vouchers.c.code).with_for_update()
+    existing = {r.code: r for r in conn.execute(locked)}
     errors = []
     for index, voucher in enumerate(catalog.vouchers):
         row = existing.pop(voucher.code, None)

@@ -45,8 +45,9 @@ def list_cdrs(
         query = query.where(cdrs.c.ended_at >= to_us(start))
     if end is not None:
         query = query.where(cdrs.c.ended_at < to_us(end))
-    if page.after is not None:
-        ended, created, cdr_id = page.after
+    after = page.key(int, int, str)
+    if after is not None:
+        ended, created, cdr_id = after
         query = query.where(
             or_(
                 cdrs.c.ended_at > ended,

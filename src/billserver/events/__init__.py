@@ -1,5 +1,6 @@
 """Live events: rows in the event table, read by every server process."""
 
-from .store import append_balance, append_event
+from .notices import session_terminated_notice
+from .store import append_balance, append_event, append_notice
 
-__all__ = ["append_balance", "append_event"]
+__all__ = ["append_balance", "append_event", "append_notice", "session_terminated_notice"]

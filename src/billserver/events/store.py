@@ -1,30 +1,105 @@
-"""Writing live-event rows, in the same transaction as the change they announce."""
+"""Writing live-event rows, in the same transaction as the change they announce.
+
+Order guarantee (what makes ``Last-Event-ID`` resumption exact): every event row
+of an account is inserted while its transaction holds that account's row lock, so
+the events of one account commit in the order of their ids. SQLite has one writer
+at a time (``BEGIN IMMEDIATE``), so its ids become visible in order anyway. On
+PostgreSQL a sequence value can become visible before a smaller one (the
+transaction that drew 9 commits after the one that drew 10), so :func:`append_event`
+and :func:`append_balance` first lock the account row (``SELECT ... FOR UPDATE``;
+cheap when the caller holds it already, as every balance change does). A
+transaction waiting for that lock resumes only after the holder's commit is
+visible, and draws its ids afterwards: a reader that sees event ``n`` of an
+account sees every event of that account below ``n``, so delivering
+``event_id > last delivered`` never skips a committed event. (A reader-side
+visibility horizon would delay every stream and still skip an event whose
+transaction outlived the horizon; the lock makes delivery exact and immediate.)
+
+``low_balance`` notices compare with the ``available`` of the account's latest
+``balance`` event, read under the same lock; an account without one (new, or
+purged by retention) gets no notice for that change.
+
+Each insert also marks the connection (``conn.info``) with the account, so the
+process's event hub can wake that account's streams as soon as the transaction
+has ended (see :mod:`billserver.events.stream`); the table stays the only source
+of what is delivered.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, select
 
-from billclient.protocol import BalanceEvent, EventType
+from billclient.protocol import BalanceEvent, EventType, NoticeEvent, parse_money
 
-from ..tables import events
+from ..tables import accounts, events
+from .notices import low_balance_notice, notice_payload
 
-__all__ = ["append_balance", "append_event"]
+__all__ = ["WAKE_KEY", "append_balance", "append_event", "append_notice"]
+
+WAKE_KEY = "billserver.events.accounts"
+"""``conn.info`` key: the accounts that got event rows on this connection."""
 
 
 def append_event(
     conn: Connection, account_id: str, kind: EventType, data: dict[str, Any], now: int
 ) -> None:
     """Append one event for ``account_id``; its id orders the account's stream."""
-    conn.execute(
-        insert(events).values(account_id=account_id, type=kind.value, data=data, created_at=now)
-    )
+    _lock(conn, account_id)
+    _insert(conn, account_id, kind, data, now)
+
+
+def append_notice(conn: Connection, account_id: str, notice: NoticeEvent, now: int) -> None:
+    """Append a ``notice`` event with the members ``notice`` was built with."""
+    append_event(conn, account_id, EventType.NOTICE, notice_payload(notice), now)
 
 
 def append_balance(
     conn: Connection, account_id: str, *, balance: int, reserved: int, available: int, now: int
 ) -> None:
-    """Append a ``balance`` event with the account's figures after a change."""
+    """Append a ``balance`` event with the account's figures after a change.
+
+    When ``available`` falls below the account's ``low_balance_threshold`` (the
+    previous ``balance`` event had it at or above), a ``low_balance`` notice follows.
+    """
+    previous_event = (
+        select(events.c.data)
+        .where(events.c.account_id == account_id, events.c.type == EventType.BALANCE.value)
+        .order_by(events.c.event_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    _lock(conn, account_id)  # first: this statement's snapshot then sees the last event
+    state = conn.execute(
+        select(accounts.c.low_balance_threshold, previous_event.label("previous")).where(
+            accounts.c.account_id == account_id
+        )
+    ).one_or_none()
     payload = BalanceEvent(balance=balance, reserved=reserved, available=available)
-    append_event(conn, account_id, EventType.BALANCE, payload.model_dump(mode="json"), now)
+    _insert(conn, account_id, EventType.BALANCE, payload.model_dump(mode="json"), now)
+    if state is None or state.low_balance_threshold is None or state.previous is None:
+        return
+    threshold = int(state.low_balance_threshold)
+    if parse_money(str(state.previous["available"])) >= threshold > available:
+        notice = low_balance_notice(conn, account_id, available, now)
+        _insert(conn, account_id, EventType.NOTICE, notice_payload(notice), now)
+
+
+def _lock(conn: Connection, account_id: str) -> None:
+    """Hold the account's row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE holds the database)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            select(accounts.c.account_id)
+            .where(accounts.c.account_id == account_id)
+            .with_for_update()
+        )
+
+
+def _insert(
+    conn: Connection, account_id: str, kind: EventType, data: dict[str, Any], now: int
+) -> None:
+    conn.execute(
+        insert(events).values(account_id=account_id, type=kind.value, data=data, created_at=now)
+    )
+    conn.info.setdefault(WAKE_KEY, set()).add(account_id)

@@ -111,8 +111,9 @@ def list_sessions(
     )
     if state is not None:
         query = query.where(sessions.c.state == state.value)
-    if page.after is not None:
-        started, sid = page.after
+    after = page.key(int, str)
+    if after is not None:
+        started, sid = after
         query = query.where(
             or_(
                 sessions.c.started_at > started,

@@ -32,6 +32,7 @@ from ..actor import Actor
 from ..audit import record
 from ..clock import from_us, to_us
 from ..errors import ApiError
+from ..events import append_notice, session_terminated_notice
 from ..ledger import (
     SYS_REVENUE,
     close_hold,
@@ -239,6 +240,8 @@ def end_by_server(
         )
     )
     _finish(conn, session.session_id, now=now)
+    notice = session_terminated_notice(session.session_id, cause)
+    append_notice(conn, session.account_id, notice, now)
     record(
         conn,
         actor,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 20:16:53.643042
+Create Date: 2026-11-25 21:57:59.247014
 """
 
 from __future__ import annotations
@@ -36,7 +36,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "audit_log",
-        sa.Column("audit_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column(
+            "audit_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("at", sa.BigInteger(), nullable=False),
         sa.Column("actor", sa.String(length=128), nullable=False),
         sa.Column("device_id", sa.String(length=36), nullable=True),
@@ -83,12 +88,18 @@ def upgrade() -> None:
 
     op.create_table(
         "events",
-        sa.Column("event_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column(
+            "event_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("account_id", sa.String(length=64), nullable=False),
         sa.Column("type", sa.String(length=16), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_events")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_account", ["account_id", "event_id"], unique=False)
@@ -121,6 +132,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("scope", "endpoint", "key", name=op.f("pk_idempotency_keys")),
     )
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_idempotency_keys_created_at"), ["created_at"], unique=False
+        )
+
     op.create_table(
         "leases",
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -185,6 +201,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("session_id", "seq", name=op.f("pk_session_updates")),
     )
     op.create_table(
+        "signin_failures",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_start", sa.BigInteger(), nullable=False),
+        sa.Column("blocked_until", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_signin_failures")),
+    )
+    op.create_table(
+        "topups",
+        sa.Column("topup_id", sa.String(length=36), nullable=False),
+        sa.Column("account_id", sa.String(length=64), nullable=False),
+        sa.Column("login", sa.String(length=128), nullable=False),
+        sa.Column("device_id", sa.String(length=36), nullable=True),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("voucher_code", sa.String(length=64), nullable=True),
+        sa.Column("card_token", sa.String(length=128), nullable=True),
+        sa.Column("provider_ref", sa.String(length=128), nullable=True),
+        sa.Column("transfer_id", sa.String(length=36), nullable=True),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("settled_at", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("topup_id", name=op.f("pk_topups")),
+    )
+    with op.batch_alter_table("topups", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_topups_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_topups_status", ["status", "created_at"], unique=False)
+
+    op.create_table(
         "vouchers",
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
@@ -195,7 +241,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_entries",
-        sa.Column("entry_id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column(
+            "entry_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
         sa.Column("transfer_id", sa.String(length=36), nullable=False),
         sa.Column("ledger_id", sa.String(length=80), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
@@ -321,6 +372,12 @@ def downgrade() -> None:
 
     op.drop_table("ledger_entries")
     op.drop_table("vouchers")
+    with op.batch_alter_table("topups", schema=None) as batch_op:
+        batch_op.drop_index("ix_topups_status")
+        batch_op.drop_index(batch_op.f("ix_topups_account_id"))
+
+    op.drop_table("topups")
+    op.drop_table("signin_failures")
     op.drop_table("session_updates")
     op.drop_table("services")
     op.drop_table("plan_versions")
@@ -329,6 +386,9 @@ def downgrade() -> None:
 
     op.drop_table("ledger_transfers")
     op.drop_table("leases")
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idempotency_keys_created_at"))
+
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("holds", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_holds_account_id"))

@@ -1,0 +1,411 @@
+"""Utilization-update throughput and latency of a billing server, against the raw database.
+
+Usage::
+
+    python benchmarks/updates.py [--db sqlite|postgresql] [--pg-url URL]
+        [--sessions N] [--seconds S] [--live 1000,10000,100000] [--dir DIR]
+
+It starts a real ``billserver serve`` on a database on disk (``--dir``, default a
+temporary directory under /var/tmp, never tmpfs), opens ``--sessions`` sessions on a
+byte service and has each send cumulative updates back to back for ``--seconds``,
+then prints updates/s, p50/p95/p99 latency, errors and the CPU used by this client
+and by the server. In the same run it measures the raw database's durable
+single-transaction rate (SQLite: an update+insert commit loop with the server's own
+settings, WAL and synchronous=FULL; PostgreSQL: pgbench tpcb-like) and prints the
+ratio. Finally it measures per-update latency with 1k, 10k and 100k live sessions
+present (idle sessions of a free service are seeded directly in the database so
+that seeding does not dominate the run; they are consistent with the ledger: no
+hold, no charge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+CATALOG = """\
+currency = "EUR"
+
+[[services]]
+id = "bench"
+name = "Benchmark download"
+unit = "byte"
+media = "download"
+grant = 1000000000
+update_interval = 3600
+
+[[services]]
+id = "idle"
+name = "Idle free service"
+unit = "event"
+media = "other"
+grant = 1
+update_interval = 86400
+
+[[plans]]
+id = "bench"
+name = "Bench"
+
+  [[plans.rates]]
+  service = "bench"
+  price = "0.01"
+  per = 1000000
+
+  [[plans.rates]]
+  service = "idle"
+  price = "0"
+
+[[accounts]]
+id = "bench"
+name = "Benchmark"
+kind = "prepaid"
+plan = "bench"
+balance = "1000000"
+
+[[users]]
+login = "bench"
+password = "bench-password"
+account = "bench"
+"""
+
+
+@dataclass
+class Run:
+    """Figures of one load run."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def billserver(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "billserver", *args], capture_output=True, text=True, check=True
+    )
+
+
+def start_server(db_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    log = open(workdir / "server.log", "wb")  # noqa: SIM115 - owned by the child
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "billserver", "serve", "--db", db_url, "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "BILLSERVER_LOG_REQUESTS": "false"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"server did not start; see {workdir / 'server.log'}")
+
+
+async def sign_in(client: httpx.AsyncClient) -> None:
+    answer = await client.post(
+        "/v1/devices",
+        json={
+            "login": "bench",
+            "password": "bench-password",
+            "device_name": "bench",
+            "platform": "benchmark",
+        },
+    )
+    answer.raise_for_status()
+    client.headers["Authorization"] = "Bearer " + answer.json()["access_token"]
+
+
+async def open_sessions(client: httpx.AsyncClient, count: int) -> list[str]:
+    async def one() -> str:
+        answer = await client.post(
+            "/v1/sessions",
+            json={"service_id": "bench"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        answer.raise_for_status()
+        return str(answer.json()["session_id"])
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
+async def drive(
+    client: httpx.AsyncClient, sessions: list[str], seconds: float, step: int = 1000
+) -> Run:
+    """Each session sends cumulative updates back to back until the time is up."""
+    run = Run()
+    deadline = time.perf_counter() + seconds
+    seqs = dict.fromkeys(sessions, 0)
+
+    async def loop(session_id: str) -> None:
+        while time.perf_counter() < deadline:
+            seq = seqs[session_id] + 1
+            body = {
+                "seq": seq,
+                "used_units": seq * step,
+                "measured_at": datetime.now(UTC).isoformat(),
+            }
+            started = time.perf_counter()
+            try:
+                answer = await client.post(f"/v1/sessions/{session_id}/updates", json=body)
+            except httpx.HTTPError:
+                run.errors += 1
+                continue
+            if answer.status_code == 200:
+                run.latencies.append(time.perf_counter() - started)
+                seqs[session_id] = seq
+            else:
+                run.errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(s) for s in sessions))
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def sqlite_baseline(directory: Path, seconds: float) -> float:
+    """Durable single-transaction commits/s of plain sqlite3: one update + one insert each."""
+    path = directory / "baseline.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS acct (id INTEGER PRIMARY KEY, balance INTEGER)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS log (id INTEGER PRIMARY KEY, acct INTEGER, amt INTEGER)"
+    )
+    conn.execute("INSERT OR REPLACE INTO acct VALUES (1, 0)")
+    done, deadline = 0, time.perf_counter() + seconds
+    started = time.perf_counter()
+    while time.perf_counter() < deadline:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE acct SET balance = balance - 1 WHERE id = 1")
+        conn.execute("INSERT INTO log (acct, amt) VALUES (1, 1)")
+        conn.execute("COMMIT")
+        done += 1
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return done / elapsed
+
+
+def pgbench_baseline(url: str, seconds: float, clients: int) -> float:
+    """pgbench tpcb-like transactions/s against the same PostgreSQL server."""
+    pgbench = shutil.which("pgbench") or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
+    )
+    if pgbench is None:
+        raise SystemExit("pgbench not found (install postgresql-contrib / postgresql)")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    subprocess.run([pgbench, "-i", "-q", dsn], check=True, capture_output=True)
+    result = subprocess.run(
+        [pgbench, "-b", "tpcb-like", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), dsn],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("tps"):
+            return float(line.split("=")[1].split()[0])
+    raise SystemExit("could not read pgbench's tps:\n" + result.stdout)
+
+
+def seed_idle_sessions(db_url: str, count: int) -> None:
+    """Insert ``count`` live sessions of the free "idle" service directly (no hold, no charge)."""
+    from sqlalchemy import create_engine, insert, select
+
+    from billserver.clock import now_us
+    from billserver.tables import holds, plan_versions, sessions
+
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        plan_id = conn.execute(
+            select(plan_versions.c.id).where(
+                plan_versions.c.plan_id == "bench", plan_versions.c.current.is_(True)
+            )
+        ).scalar_one()
+        now = now_us()
+        for start in range(0, count, 5000):
+            batch = range(start, min(count, start + 5000))
+            ids = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in batch]
+            conn.execute(
+                insert(holds),
+                [
+                    {
+                        "hold_id": h,
+                        "account_id": "bench",
+                        "session_id": s,
+                        "state": "pending",
+                        "reserved_total": 0,
+                        "posted": 0,
+                        "released": 0,
+                        "remaining": 0,
+                        "created_at": now,
+                    }
+                    for s, h in ids
+                ],
+            )
+            conn.execute(
+                insert(sessions),
+                [
+                    {
+                        "session_id": s,
+                        "account_id": "bench",
+                        "login": "bench",
+                        "device_id": None,
+                        "service_id": "idle",
+                        "plan_version_id": plan_id,
+                        "hold_id": h,
+                        "unit": "event",
+                        "grant_units": 1,
+                        "update_interval": 86400,
+                        "state": "active",
+                        "started_at": now,
+                        "last_activity": now,
+                        "deadline": now + 3 * 86400 * 1_000_000,
+                        "last_seq": 0,
+                        "used_units": 0,
+                        "unbilled_units": 0,
+                        "charged": 0,
+                        "granted_units": 1,
+                        "final": False,
+                        "servers": ["seed"],
+                    }
+                    for s, h in ids
+                ],
+            )
+    engine.dispose()
+
+
+async def measure(url: str, sessions: int, seconds: float) -> Run:
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        await sign_in(client)
+        ids = await open_sessions(client, sessions)
+        return await drive(client, ids, seconds)
+
+
+def report(label: str, run: Run) -> str:
+    return (
+        f"{label}: {run.rate:8.1f} updates/s  p50 {run.percentile(50):6.2f} ms  "
+        f"p95 {run.percentile(95):6.2f} ms  p99 {run.percentile(99):6.2f} ms  "
+        f"errors {run.errors}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg-url", help="SQLAlchemy URL of an empty PostgreSQL database")
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--live",
+        default="1000,10000,100000",
+        help="live-session counts for the latency-versus-size runs ('' to skip)",
+    )
+    parser.add_argument("--dir", type=Path, help="where the databases live (default /var/tmp)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="billbench-", dir=args.dir or "/var/tmp"))
+    if args.db == "sqlite":
+        db_url = f"sqlite:///{workdir / 'billing.db'}"
+    elif args.pg_url:
+        db_url = args.pg_url
+    else:
+        parser.error("--db postgresql needs --pg-url")
+    catalog = workdir / "catalog.toml"
+    catalog.write_text(CATALOG)
+    billserver("import", str(catalog), "--db", db_url)
+    proc, url = start_server(db_url, workdir)
+    try:
+        print(f"database: {args.db} in {workdir}; {os.cpu_count()} CPUs")
+        cpu_server, cpu_client = cpu_seconds(proc.pid), own_cpu()
+        run = asyncio.run(measure(url, args.sessions, args.seconds))
+        cpu_server, cpu_client = cpu_seconds(proc.pid) - cpu_server, own_cpu() - cpu_client
+        print(report(f"full load, {args.sessions} sessions", run))
+        print(
+            f"CPU over the run: server {cpu_server:.1f} s, client {cpu_client:.1f} s "
+            f"({run.seconds:.1f} s wall)"
+        )
+        if args.db == "sqlite":
+            baseline = sqlite_baseline(workdir, min(args.seconds, 5.0))
+            name = "sqlite3 update+insert durable commits"
+        else:
+            baseline = pgbench_baseline(db_url, min(args.seconds, 10.0), args.sessions)
+            name = "pgbench tpcb-like"
+        print(f"baseline ({name}): {baseline:8.1f} tx/s")
+        print(f"ratio updates/s : baseline = {run.rate / baseline:.2f}")
+        half = max(1, args.sessions // 2)
+        paced = asyncio.run(measure(url, half, min(args.seconds, 5.0)))
+        print(report(f"half the sessions ({half})", paced))
+        for count in [int(c) for c in args.live.split(",") if c.strip()]:
+            existing = _live(db_url)
+            if count > existing:
+                seed_idle_sessions(db_url, count - existing)
+            sized = asyncio.run(measure(url, 10, 3.0))
+            print(report(f"{count:>7} live sessions, 10 updating", sized))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return 0
+
+
+def _live(db_url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from billserver.tables import sessions
+
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        count = conn.execute(
+            select(func.count()).select_from(sessions).where(sessions.c.state == "active")
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

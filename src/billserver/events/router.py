@@ -1,0 +1,79 @@
+"""``GET /v1/events``: the caller's account as a Server-Sent Events stream."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from billclient.protocol import ErrorCode, Role
+
+from ..errors import ApiError
+from ..web import Caller, Context, context, problems
+from .stream import EventHub, StreamTiming, event_stream, open_feed
+
+__all__ = ["EventStreamResponse", "router"]
+
+router = APIRouter(prefix="/v1", tags=["events"])
+Ctx = Annotated[Context, Depends(context)]
+
+_MAX_ID = 2**63 - 1
+_ID_HELP = "Resume after this event id: every later event of the account follows"
+
+
+class EventStreamResponse(StreamingResponse):
+    """A ``text/event-stream`` answer."""
+
+    media_type = "text/event-stream"
+
+
+_STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events: `balance`, `session` and `notice` events, each "
+        "with `id` (the event id), `event` (the type) and one `data` line of JSON; "
+        "`: heartbeat` comments between them",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+}
+
+
+@router.get(
+    "/events",
+    response_class=EventStreamResponse,
+    responses={**_STREAM_DOC, **problems(404)},
+)
+async def stream_events(
+    request: Request,
+    caller: Caller,
+    ctx: Ctx,
+    header_id: Annotated[
+        int | None, Header(alias="Last-Event-ID", ge=0, le=_MAX_ID, description=_ID_HELP)
+    ] = None,
+    last_event_id: Annotated[
+        int | None,
+        Query(ge=0, le=_MAX_ID, description=_ID_HELP + " (when the header cannot be sent)"),
+    ] = None,
+) -> EventStreamResponse:
+    """Live balance, session and notice events of the caller's account.
+
+    Without ``Last-Event-ID`` the stream starts with the current ``balance``; with
+    it, every event after that id follows first. Only a ``user`` login with an
+    account has a stream.
+    """
+    if caller.role is not Role.USER or caller.account_id is None:
+        raise ApiError(ErrorCode.NOT_FOUND, "this login has no account, so no event stream")
+    resume_after = header_id if header_id is not None else last_event_id
+    start = await anyio.to_thread.run_sync(open_feed, ctx.engine, caller.account_id, resume_after)
+    if start is None:
+        raise ApiError(ErrorCode.NOT_FOUND, "this login's account does not exist")
+    hub: EventHub = request.app.state.event_hub
+    timing = StreamTiming(
+        poll_interval=ctx.settings.events_poll_interval,
+        heartbeat=ctx.settings.heartbeat_interval,
+    )
+    body = event_stream(hub, ctx.engine, caller.account_id, start, timing, request.is_disconnected)
+    return EventStreamResponse(
+        body, headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

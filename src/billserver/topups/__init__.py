@@ -1,0 +1,1 @@
+"""Funding: top-ups by voucher or card, and the account statement."""

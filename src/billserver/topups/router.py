@@ -1,0 +1,194 @@
+"""Funding: ``/v1/topups`` (vouchers and cards) and ``/v1/account/statement``.
+
+Only a ``user`` login has an account to fund; ``support`` and ``operator`` get
+404, as for ``GET /v1/account``. Topping up is allowed whatever the account's
+status: it is money in, and an inactive or pending account may need it before it
+is activated.
+
+A card is charged outside the database transaction (a provider call may be slow
+and must not hold the write lock); the answer is then recorded together with the
+idempotency key. The provider reference of the payment derives from the caller
+and the Idempotency-Key, so a retry after a lost answer names the same payment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
+from sqlalchemy import Connection, select
+
+from billclient.protocol import (
+    PROBLEM_CONTENT_TYPE,
+    ErrorCode,
+    Role,
+    StatementLine,
+    TopUp,
+    TopUpRequest,
+)
+
+from .. import db
+from ..accounts.figures import read_account
+from ..actor import Actor
+from ..clock import to_us
+from ..errors import ApiError
+from ..idempotency import run_idempotent
+from ..tables import idempotency_keys, topups
+from ..web import Caller, Context, PageParams, context, page_response, problems
+from .provider import ProviderResult, make_provider
+from .service import (
+    CardLimits,
+    check_card_amount,
+    payment_ref,
+    record_card,
+    redeem_voucher,
+    topup_view,
+)
+from .statement import statement_lines
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1")
+Ctx = Annotated[Context, Depends(context)]
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+
+_ENDPOINT = "POST /v1/topups"
+
+Operation = Callable[[Connection, int], tuple[int, dict[str, Any]]]
+
+
+def _own_account(caller: Actor) -> str:
+    if caller.role is not Role.USER or caller.account_id is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"the {caller.role.value} login has no account")
+    return caller.account_id
+
+
+@router.post(
+    "/topups",
+    status_code=201,
+    response_model=TopUp,
+    responses=problems(404, 409),
+    tags=["funding"],
+)
+def create_topup(body: TopUpRequest, key: IdempotencyKey, caller: Caller, ctx: Ctx) -> JSONResponse:
+    """Top the account up with a voucher or a card payment.
+
+    A used, unknown or retired voucher is 422; a card amount must be whole minor
+    units within the operator's bounds (422 otherwise). A declined card answers
+    201 with status ``declined`` and credits nothing; a card the network did not
+    answer for is ``pending`` and settles later with a ``topup`` notice event.
+    """
+    account_id = _own_account(caller)
+    for name, text in (("voucher_code", body.voucher_code), ("card_token", body.card_token)):
+        if text is not None and "\x00" in text:  # no database stores one in text
+            raise ApiError(ErrorCode.VALIDATION_ERROR, f"{name} must not contain NUL characters")
+    if body.voucher_code is not None:
+        operation = _voucher_operation(caller, account_id, body.voucher_code)
+    else:
+        operation = _card_operation(ctx, caller, account_id, key, body)
+    outcome = run_idempotent(
+        ctx.engine,
+        caller,
+        endpoint=_ENDPOINT,
+        key=key,
+        body=body.model_dump(mode="json"),
+        operation=operation,
+    )
+    media = PROBLEM_CONTENT_TYPE if outcome.is_problem else "application/json"
+    return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)
+
+
+def _voucher_operation(caller: Actor, account_id: str, code: str) -> Operation:
+    def operation(conn: Connection, now: int) -> tuple[int, dict[str, Any]]:
+        return 201, redeem_voucher(conn, caller, account_id, code, now=now)
+
+    return operation
+
+
+def _card_operation(
+    ctx: Context, caller: Actor, account_id: str, key: str, body: TopUpRequest
+) -> Operation:
+    """Check the amount, charge the card (unless the key was answered), record the answer."""
+    assert body.amount is not None and body.card_token is not None  # TopUpRequest ensures it
+    amount, token = body.amount, body.card_token
+    with db.read(ctx.engine) as conn:
+        account = read_account(conn, account_id)
+        answered = conn.execute(
+            select(idempotency_keys.c.key).where(
+                idempotency_keys.c.scope == caller.scope,
+                idempotency_keys.c.endpoint == _ENDPOINT,
+                idempotency_keys.c.key == key,
+            )
+        ).one_or_none()
+    if account is None:
+        raise ApiError(ErrorCode.NOT_FOUND, "the account does not exist")
+    limits = CardLimits(ctx.settings.card_min, ctx.settings.card_max)
+    check_card_amount(amount, account.currency, limits)
+    provider = make_provider(ctx.settings)
+    reference = payment_ref(caller, key)
+
+    def charge() -> ProviderResult:
+        return provider.charge(token, amount, account.currency, reference)
+
+    charged = None if answered is not None else charge()
+
+    def operation(conn: Connection, now: int) -> tuple[int, dict[str, Any]]:
+        result = charged or charge()  # charged is None only if the stored key vanished
+        answer = record_card(
+            conn, caller, account_id, amount=amount, token=token, result=result, now=now
+        )
+        return 201, answer
+
+    return operation
+
+
+@router.get("/topups/{topup_id}", response_model=TopUp, responses=problems(404), tags=["funding"])
+def get_topup(topup_id: str, caller: Caller, ctx: Ctx) -> TopUp:
+    """One of the caller's top-ups, with the account's figures now."""
+    with db.read(ctx.engine) as conn:
+        row = None
+        if caller.role is Role.USER and caller.account_id is not None and "\x00" not in topup_id:
+            row = conn.execute(
+                select(topups).where(
+                    topups.c.topup_id == topup_id, topups.c.account_id == caller.account_id
+                )
+            ).one_or_none()
+        account = read_account(conn, row.account_id) if row is not None else None
+    if row is None or account is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no top-up {topup_id}")
+    return topup_view(row, account)
+
+
+@router.get(
+    "/account/statement",
+    response_model=list[StatementLine],
+    responses=problems(404),
+    tags=["account"],
+)
+def get_statement(
+    request: Request,
+    caller: Caller,
+    ctx: Ctx,
+    page: PageParams,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> JSONResponse:
+    """The account's money movements in ``[from, to)`` with the balance after each."""
+    account_id = _own_account(caller)
+    key = page.key(int)
+    after = 0 if key is None else max(0, key[0])
+    with db.read(ctx.engine) as conn:
+        lines = statement_lines(
+            conn,
+            account_id,
+            after=after,
+            limit=page.limit,
+            start=to_us(start) if start is not None else None,
+            end=to_us(end) if end is not None else None,
+        )
+    items = [line.model_dump(mode="json") for line in lines]
+    last = [int(lines[-1].entry_id)] if lines else None
+    return page_response(request, items, page, last)

@@ -1,0 +1,166 @@
+"""The account statement: the customer book's ledger entries as readable lines.
+
+One line per money movement with the running balance after it (the entry's
+``balance_after``). A session is charged at every update; its consecutive charges
+(no other movement of the account in between) form one line, so a statement shows
+one line per session unless another movement happened while it ran. Lines never
+merge across a movement, so every line's balance is the previous line's balance
+plus its amount. The line of a session that is still running grows as it is charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, Select, literal, select
+
+from billclient.protocol import StatementLine
+
+from ..clock import from_us
+from ..ledger import customer_book
+from ..rows import AnyRow
+from ..tables import ledger_entries, ledger_transfers, services, sessions, topups
+
+__all__ = ["statement_lines"]
+
+_CHUNK = 500
+
+
+@dataclass(slots=True)
+class _Line:
+    entry_id: int
+    at: int
+    kind: str
+    description: str
+    amount: int
+    balance: int
+    session_id: str | None
+    cdr_id: str | None
+    topup_id: str | None
+
+    def takes(self, row: AnyRow) -> bool:
+        """Whether ``row`` continues this line (the next charge of the same session)."""
+        return bool(self.kind == "charge" == row.kind and row.session_id == self.session_id)
+
+    def add(self, row: AnyRow) -> None:
+        self.entry_id = int(row.entry_id)
+        self.at = int(row.created_at)
+        self.amount += int(row.amount)
+        self.balance = int(row.balance_after)
+
+    def view(self) -> StatementLine:
+        return StatementLine(
+            entry_id=str(self.entry_id),
+            at=from_us(self.at),
+            kind=self.kind,
+            description=self.description,
+            amount=self.amount,
+            balance=self.balance,
+            session_id=self.session_id,
+            cdr_id=self.cdr_id,
+            topup_id=self.topup_id,
+        )
+
+
+def statement_lines(
+    conn: Connection,
+    account_id: str,
+    *,
+    after: int,
+    limit: int,
+    start: int | None,
+    end: int | None,
+) -> list[StatementLine]:
+    """Up to ``limit`` lines after entry ``after``, for movements in ``[start, end)``."""
+    lines: list[_Line] = []
+    cursor = after
+    while True:
+        rows = conn.execute(_entries(account_id, cursor, start, end)).all()
+        found = _topups(conn, account_id, rows)
+        for row in rows:
+            if lines and lines[-1].takes(row):
+                lines[-1].add(row)
+                continue
+            if len(lines) == limit:  # the last line is complete: the page is full
+                return [line.view() for line in lines]
+            lines.append(_new_line(row, found.get(row.transfer_id)))
+        if len(rows) < _CHUNK:
+            return [line.view() for line in lines]
+        cursor = int(rows[-1].entry_id)
+
+
+def _entries(account_id: str, after: int, start: int | None, end: int | None) -> Select[Any]:
+    query = (
+        select(
+            ledger_entries.c.entry_id,
+            ledger_entries.c.amount,
+            ledger_entries.c.balance_after,
+            ledger_transfers.c.transfer_id,
+            ledger_transfers.c.kind,
+            ledger_transfers.c.memo,
+            ledger_transfers.c.created_at,
+            ledger_transfers.c.session_id,
+            sessions.c.cdr_id,
+            sessions.c.service_id,
+            services.c.name.label("service_name"),
+        )
+        .select_from(
+            ledger_entries.join(
+                ledger_transfers, ledger_transfers.c.transfer_id == ledger_entries.c.transfer_id
+            )
+            .outerjoin(sessions, sessions.c.session_id == ledger_transfers.c.session_id)
+            .outerjoin(services, services.c.service_id == sessions.c.service_id)
+        )
+        .where(
+            ledger_entries.c.ledger_id == customer_book(account_id),
+            # bound as BIGINT: a cursor past an INTEGER column's range finds nothing
+            ledger_entries.c.entry_id > literal(after, BigInteger),
+        )
+        .order_by(ledger_entries.c.entry_id)
+        .limit(_CHUNK)
+    )
+    if start is not None:
+        query = query.where(ledger_transfers.c.created_at >= start)
+    if end is not None:
+        query = query.where(ledger_transfers.c.created_at < end)
+    return query
+
+
+def _topups(conn: Connection, account_id: str, rows: Sequence[AnyRow]) -> dict[str, AnyRow]:
+    transfer_ids = [row.transfer_id for row in rows if row.kind == "topup"]
+    if not transfer_ids:
+        return {}
+    found = conn.execute(
+        select(
+            topups.c.topup_id, topups.c.transfer_id, topups.c.method, topups.c.voucher_code
+        ).where(topups.c.account_id == account_id, topups.c.transfer_id.in_(transfer_ids))
+    ).all()
+    return {row.transfer_id: row for row in found}
+
+
+def _new_line(row: AnyRow, topup: AnyRow | None) -> _Line:
+    return _Line(
+        entry_id=int(row.entry_id),
+        at=int(row.created_at),
+        kind=str(row.kind),
+        description=_describe(row, topup),
+        amount=int(row.amount),
+        balance=int(row.balance_after),
+        session_id=row.session_id,
+        cdr_id=row.cdr_id,
+        topup_id=topup.topup_id if topup is not None else None,
+    )
+
+
+def _describe(row: AnyRow, topup: AnyRow | None) -> str:
+    if row.kind == "charge" and row.session_id is not None:
+        return f"{row.service_name or row.service_id or 'service'} session"
+    if topup is not None:
+        if topup.method == "voucher":
+            return f"Top-up by voucher {topup.voucher_code}"
+        return "Top-up by card"
+    if row.kind == "opening":
+        return "Opening balance"
+    return str(row.memo)
