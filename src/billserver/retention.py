@@ -16,9 +16,10 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
-from sqlalchemy import Connection, Engine, delete, select, tuple_
+from sqlalchemy import Column, Connection, Engine, delete, select, tuple_
 
 from . import db
 from .accounts.throttle import ThrottlePolicy, policy_of, purge_stale
@@ -89,10 +90,14 @@ def purge_once(engine: Engine, policy: RetentionPolicy, *, now: int) -> dict[str
     jobs["idempotency_keys"] = lambda conn: _purge_keys(conn, key_cutoff, policy.batch)
     if policy.events_days is not None:
         event_cutoff = now - int(policy.events_days * _DAY_US)
-        jobs["events"] = lambda conn: _purge_events(conn, event_cutoff, policy.batch)
+        jobs["events"] = lambda conn: _purge_oldest(
+            conn, events.c.event_id, events.c.created_at, event_cutoff, policy.batch
+        )
     if policy.audit_days is not None:
         audit_cutoff = now - int(policy.audit_days * _DAY_US)
-        jobs["audit_log"] = lambda conn: _purge_audit(conn, audit_cutoff, policy.batch)
+        jobs["audit_log"] = lambda conn: _purge_oldest(
+            conn, audit_log.c.audit_id, audit_log.c.at, audit_cutoff, policy.batch
+        )
     jobs["signin_failures"] = lambda conn: purge_stale(
         conn, policy.throttle, now=now, limit=policy.batch
     )
@@ -122,30 +127,19 @@ def _purge_keys(conn: Connection, cutoff: int, batch: int) -> int:
     return len(old)
 
 
-def _purge_events(conn: Connection, cutoff: int, batch: int) -> int:
-    # ids grow with time: walk the primary key from the oldest and stop at the batch
+def _purge_oldest(
+    conn: Connection, id_column: Column[Any], time_column: Column[Any], cutoff: int, batch: int
+) -> int:
+    """Delete up to ``batch`` rows older than ``cutoff``, oldest id first.
+
+    Ids grow with time, so walking the primary key from the oldest row finds the
+    batch without scanning the table.
+    """
     ids = list(
         conn.execute(
-            select(events.c.event_id)
-            .where(events.c.created_at < cutoff)
-            .order_by(events.c.event_id)
-            .limit(batch)
+            select(id_column).where(time_column < cutoff).order_by(id_column).limit(batch)
         ).scalars()
     )
     if ids:
-        conn.execute(delete(events).where(events.c.event_id.in_(ids)))
-    return len(ids)
-
-
-def _purge_audit(conn: Connection, cutoff: int, batch: int) -> int:
-    ids = list(
-        conn.execute(
-            select(audit_log.c.audit_id)
-            .where(audit_log.c.at < cutoff)
-            .order_by(audit_log.c.audit_id)
-            .limit(batch)
-        ).scalars()
-    )
-    if ids:
-        conn.execute(delete(audit_log).where(audit_log.c.audit_id.in_(ids)))
+        conn.execute(delete(id_column.table).where(id_column.in_(ids)))
     return len(ids)

@@ -10,7 +10,7 @@ import httpx
 
 from .catalogs import PASSWORD
 
-__all__ = ["Api"]
+__all__ = ["Api", "problem"]
 
 
 class Api:
@@ -84,3 +84,20 @@ class Api:
 
     def close(self) -> None:
         self.http.close()
+
+
+def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Assert a problem+json answer with ``status`` and ``code``, and no stack trace."""
+    assert answer.status_code == status, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert body["code"] == code
+    assert body["type"] == f"/problems/{code}"
+    assert body["status"] == status
+    assert isinstance(body["title"], str)
+    assert body["title"]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    assert "Traceback" not in answer.text
+    assert 'File "' not in answer.text
+    return dict(body)

@@ -11,7 +11,6 @@ import itertools
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billserver.accounts.throttle import ThrottlePolicy
-from tests.support.api import Api
+from tests.support.api import Api, problem
 from tests.support.catalogs import PASSWORD, account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -93,18 +92,6 @@ def register(http: httpx.Client, url: str, login: str, password: str) -> httpx.R
         url + "/v1/devices",
         json={"login": login, "password": password, "device_name": "t", "platform": "pytest"},
     )
-
-
-def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert a problem+json answer with ``status`` and ``code``."""
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body = answer.json()
-    assert body["code"] == code
-    assert body["type"] == f"/problems/{code}"
-    assert body["status"] == status
-    assert body["detail"]
-    return dict(body)
 
 
 def rate_limited(answer: httpx.Response) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api import Api
+from tests.support.api import Api, problem
 from tests.support.catalogs import PASSWORD, account, user
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -44,17 +44,6 @@ def support(server: ServerProcess) -> Iterator[Api]:
     api = Api(server.url, "support")
     yield api
     api.close()
-
-
-def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert a problem+json answer with ``status`` and ``code``."""
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body = answer.json()
-    assert (body["code"], body["status"], body["type"]) == (code, status, f"/problems/{code}")
-    assert body["title"]
-    assert body["detail"]
-    return dict(body)
 
 
 def adjust(api: Api, account_id: str, body: dict[str, Any], key: str | None = None) -> Any:

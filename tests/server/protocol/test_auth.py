@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.api import Api
+from tests.support.api import Api, problem
 from tests.support.catalogs import PASSWORD, account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -61,20 +60,6 @@ def short_lived(module_servers: ServerFactory, server: ServerProcess) -> ServerP
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as client:
         yield client
-
-
-def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert a problem+json answer with ``status`` and ``code``."""
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body = answer.json()
-    assert body["code"] == code
-    assert body["type"] == f"/problems/{code}"
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    assert "Traceback" not in answer.text
-    return dict(body)
 
 
 def register(url: str, login: str, password: str = PASSWORD, name: str = "test") -> httpx.Response:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api import Api
+from tests.support.api import Api, problem
 from tests.support.catalogs import BASE, account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -76,21 +76,6 @@ def server(module_servers: ServerFactory) -> Iterator[ServerProcess]:
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=30) as client:
         yield client
-
-
-def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert a problem+json answer with ``status`` and ``code`` and no trace."""
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body = answer.json()
-    assert body["code"] == code
-    assert body["type"] == f"/problems/{code}"
-    assert body["status"] == status
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    assert "Traceback" not in answer.text
-    assert 'File "' not in answer.text
-    return dict(body)
 
 
 def quote(api: Api, service_id: str, units: Any) -> httpx.Response:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api import Api
+from tests.support.api import Api, problem
 from tests.support.catalogs import BASE, account, write_catalog
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess, run_billserver
@@ -50,17 +50,6 @@ def deployment(module_servers: ServerFactory) -> Iterator[Deployment]:
     server = module_servers.start("primary", "--reaper-interval", str(REAPER_INTERVAL))
     yield Deployment(server, catalog)
     module_servers.verify()
-
-
-def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert a problem+json answer with ``status`` and ``code``."""
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body = answer.json()
-    assert body["code"] == code
-    assert body["type"] == f"/problems/{code}"
-    assert body["status"] == status
-    return dict(body)
 
 
 def ok(answer: httpx.Response, status: int = 200) -> dict[str, Any]:

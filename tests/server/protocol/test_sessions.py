@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.api import Api
+from tests.support.api import Api, problem
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -33,19 +33,6 @@ def server(module_servers: ServerFactory) -> Iterator[ServerProcess]:
     module_servers.import_catalog(ACCOUNTS)
     yield module_servers.start("primary")
     module_servers.verify()
-
-
-def problem(answer: object, status: int, code: str) -> dict[str, object]:
-    """Assert a problem+json answer with ``status`` and ``code``."""
-    assert answer.status_code == status, answer.text  # type: ignore[attr-defined]
-    assert answer.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    body = answer.json()  # type: ignore[attr-defined]
-    assert body["code"] == code
-    assert body["type"] == f"/problems/{code}"
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
-    return dict(body)
 
 
 def test_open_update_end_charges_by_the_catalogue(server: ServerProcess) -> None:

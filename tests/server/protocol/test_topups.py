@@ -27,7 +27,7 @@ from billserver.actor import Actor
 from billserver.db import make_engine
 from billserver.topups.provider import ProviderResult, ProviderStatus
 from billserver.topups.service import settle
-from tests.support.api import Api
+from tests.support.api import Api, problem
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -79,16 +79,6 @@ def deployment(module_servers: ServerFactory) -> Iterator[Deployment]:
     secondary = module_servers.start("secondary", *SERVE)
     yield Deployment(primary, secondary, module_servers)
     module_servers.verify()
-
-
-def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert a problem+json answer with ``status`` and ``code``."""
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    body = answer.json()
-    assert (body["code"], body["status"]) == (code, status)
-    assert body["detail"]
-    return dict(body)
 
 
 def topup(api: Api, body: dict[str, Any], key: str | None = None) -> httpx.Response:
