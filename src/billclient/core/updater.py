@@ -314,6 +314,10 @@ class ComponentUpdater:
             raise
         except tuf_errors.DownloadLengthMismatchError as exc:
             raise _Refused(_explain(exc)) from exc
+        except tuf_errors.DownloadHTTPError as exc:
+            if exc.status_code == 404 and "timestamp.json" in str(exc):
+                raise _Unreachable(f"the servers publish no component updates ({exc})") from exc
+            raise _Unreachable(f"could not download the update: {exc}") from exc
         except tuf_errors.DownloadError as exc:
             raise _Unreachable(f"could not download the update: {exc}") from exc
         except tuf_errors.RepositoryError as exc:

@@ -299,7 +299,9 @@ class Repository:
             self._write_metadata(f"{snapshot.signed.version}.snapshot.json", snapshot)
 
             timestamp.signed.snapshot_meta = MetaFile(version=snapshot.signed.version)
-            expires = self._sign_timestamp(timestamp, signers["timestamp"], now, timestamp_lifetime)
+            expires = self._sign_timestamp(
+                timestamp, signers["timestamp"], now, timestamp_lifetime, bump=not fresh
+            )
         return PublishResult(version, name, targets.signed.version, expires)
 
     def _sign_timestamp(
