@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TypeVar
 
@@ -119,9 +120,11 @@ class _Offer:
 
 def shipped_root() -> bytes | None:
     """The TUF root shipped with the client (``resources/component-root.json``), if any."""
-    candidates = [files("billclient").joinpath("resources", SHIPPED_ROOT)]
-    source_tree = Path(__file__).resolve().parents[3] / "resources" / SHIPPED_ROOT
-    for candidate in (*candidates, source_tree):
+    candidates: list[Traversable | Path] = [files("billclient").joinpath("resources", SHIPPED_ROOT)]
+    here = Path(__file__).resolve()
+    if here.parents[2].name == "src":  # running from a source checkout
+        candidates.append(here.parents[3] / "resources" / SHIPPED_ROOT)
+    for candidate in candidates:
         try:
             return candidate.read_bytes()
         except (OSError, ValueError):
@@ -367,28 +370,37 @@ class ComponentUpdater:
                 f"component {offer.version} is available (installed: {self._current_version()})",
             )
 
+    def _fetch_newer(self, updater: Updater) -> tuple[_Offer, Path | None]:
+        """One metadata refresh: the offer, and the verified archive if it is newer."""
+        offer = self._offer(updater)
+        if version_key(offer.version) <= version_key(self._current_version()):
+            return offer, None
+        return offer, self._download(updater, offer)
+
     async def apply(self) -> UpdateResult:
         """Check, and install a newer verified version once no session runs."""
         async with self._lock:
-            offer: _Offer | None = None
             try:
-                offer = await asyncio.to_thread(self._run, self._offer)
-                done = self._compare(offer)
-                if done is not None:
-                    return done
-                archive = await asyncio.to_thread(
-                    self._run, lambda updater: self._download(updater, offer)
-                )
-                await asyncio.to_thread(self.store.install, archive, offer.version)
+                offer, archive = await asyncio.to_thread(self._run, self._fetch_newer)
             except _Refused as exc:
                 return self._result(UpdateStatus.REFUSED, None, str(exc))
             except _Unreachable as exc:
                 return self._result(UpdateStatus.FAILED, None, str(exc))
+            done = self._compare(offer)
+            if done is not None or archive is None:
+                return done or self._result(UpdateStatus.UP_TO_DATE, offer.version, "up to date")
+            try:
+                await asyncio.to_thread(self.store.install, archive, offer.version)
             except ComponentError as exc:
-                offered = offer.version if offer is not None else None
-                return self._result(UpdateStatus.REFUSED, offered, f"refused: {exc}")
+                return self._result(UpdateStatus.REFUSED, offer.version, f"refused: {exc}")
+            except OSError as exc:
+                return self._result(
+                    UpdateStatus.FAILED,
+                    offer.version,
+                    f"could not install component {offer.version}: {exc.strerror or exc}",
+                )
             if self._sessions_idle is not None:
-                await self._sessions_idle()
+                await self._sessions_idle()  # never swap the component under a session
             return await self._switch(offer.version)
 
     async def _switch(self, version: str) -> UpdateResult:

@@ -114,7 +114,8 @@ def _archive_manifest(archive: Path) -> ComponentManifest:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = ".".join(str(part) for part in first.get("loc", ()))
-        raise RepositoryError(f"{archive}: invalid manifest: {loc}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise RepositoryError(f"{archive}: invalid manifest: {loc}: {message}") from None
 
 
 class Repository:
