@@ -258,6 +258,14 @@ def test_a_version_failing_its_self_test_is_rolled_back(
     )
     client.assert_running("2.0.0")
     assert ComponentStore(client.data_dir).pointer().version == "2.0.0"  # type: ignore[union-attr]
+    assert client.apply() == (  # not tried again and again
+        UpdateStatus.REFUSED,
+        "2.0.0",
+        "component 3.0.0 failed before (component 3.0.0 failed its self-test: "
+        "AssertionError: 1 != 2); staying on 2.0.0 until a newer version is published",
+    )
+    deployment.publish("3.0.1")
+    assert client.apply()[:2] == (UpdateStatus.UPDATED, "3.0.1")
 
 
 def test_the_first_update_rolls_back_to_the_bundled_version(
