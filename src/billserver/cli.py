@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds of silence before an event stream sends a heartbeat (default 15)",
     )
     _operations_flags(serve)
+    _gateway_flags(serve)
     serve.add_argument("--card-min", metavar="AMOUNT", help="smallest card top-up (default 1.00)")
     serve.add_argument("--card-max", metavar="AMOUNT", help="largest card top-up (default 1000.00)")
     serve.add_argument(
@@ -118,6 +119,35 @@ def _operations_flags(serve: argparse.ArgumentParser) -> None:
     )
     ops.add_argument(
         "--retention-interval", type=float, help="seconds between retention runs (default 600)"
+    )
+
+
+_GATEWAY = ("gateway_url", "gateway_secret", "gateway_tolerance", "gateway_tolerance_units")
+
+
+def _gateway_flags(serve: argparse.ArgumentParser) -> None:
+    gateway = serve.add_argument_group("metering gateway")
+    gateway.add_argument(
+        "--gateway-url",
+        metavar="URL",
+        help="hand gateway-served sessions (stream, download, message) this gateway URL",
+    )
+    gateway.add_argument(
+        "--gateway-secret",
+        metavar="SECRET",
+        help="secret shared with the gateway (or BILLSERVER_GATEWAY_SECRET; 16+ characters)",
+    )
+    gateway.add_argument(
+        "--gateway-tolerance",
+        type=float,
+        metavar="FRACTION",
+        help="flag gateway vs client counts differing by more than this fraction (0.02)",
+    )
+    gateway.add_argument(
+        "--gateway-tolerance-units",
+        type=int,
+        metavar="UNITS",
+        help="... and by more than this many units (default 2)",
     )
 
 
@@ -261,6 +291,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "reaper_interval",
         "heartbeat_interval",
         *_OPERATIONS,
+        *_GATEWAY,
         "card_min",
         "card_max",
         "reconcile_interval",
