@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         help="sandbox card network: seconds until a tok_timeout charge succeeds (default 3)",
     )
 
+    _gateway_parser(commands)
+
     imp = commands.add_parser("import", help="load a catalogue file (CATALOG.md)")
     imp.add_argument("file", type=Path, metavar="FILE.toml")
     imp.add_argument("--db", dest="db_url", help=db_help)
@@ -149,6 +151,62 @@ def _gateway_flags(serve: argparse.ArgumentParser) -> None:
         metavar="UNITS",
         help="... and by more than this many units (default 2)",
     )
+
+
+def _gateway_parser(commands: Any) -> None:
+    gateway = commands.add_parser(
+        "gateway", help="run a metering gateway (stream, download and message services)"
+    )
+    gateway.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    gateway.add_argument("--port", type=int, help="port to listen on (default 8701)")
+    gateway.add_argument(
+        "--billing",
+        action="append",
+        metavar="URL",
+        required=True,
+        help="a billing server URL, primary first (repeatable: fails over in order)",
+    )
+    gateway.add_argument("--files", type=Path, metavar="DIR", help="directory to serve downloads")
+    gateway.add_argument(
+        "--secret",
+        metavar="SECRET",
+        help="the billing servers' gateway secret (default: BILLSERVER_GATEWAY_SECRET)",
+    )
+    gateway.add_argument("--gateway-id", help="this gateway's id in the counts (default host:port)")
+    gateway.add_argument(
+        "--poll-interval", type=float, help="seconds between session status reads (0.25)"
+    )
+    gateway.add_argument(
+        "--report-interval", type=float, help="seconds between served count reports (1)"
+    )
+    gateway.add_argument(
+        "--stall-factor",
+        type=float,
+        help="pause a session after this many update intervals without an update (2)",
+    )
+
+
+def _cmd_gateway(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from .gateway import GatewaySettings, run_gateway
+    from .logging_setup import configure_logging
+
+    names = ["host", "port", "billing", "files", "secret", "gateway_id"]
+    names += ["poll_interval", "report_interval", "stall_factor"]
+    given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    try:
+        settings = GatewaySettings(**given)
+    except ValidationError as error:
+        raise _Failure(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        ) from None
+    if settings.files is not None and not settings.files.is_dir():
+        raise _Failure(f"--files {settings.files}: not a directory")
+    configure_logging()
+    if run_gateway(settings) != 0:
+        raise _Failure(f"could not serve on {settings.host}:{settings.port}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -409,6 +467,7 @@ def _graceful_server_class() -> Any:
 
 _COMMANDS = {
     "serve": _cmd_serve,
+    "gateway": _cmd_gateway,
     "import": _cmd_import,
     "rate": _cmd_rate,
     "verify": _cmd_verify,

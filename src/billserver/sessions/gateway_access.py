@@ -143,13 +143,14 @@ def record_counts(
             select(sessions.c.session_id).where(sessions.c.session_id.in_(list(latest)))
         ).scalars()
     )
-    stored = dict(
-        conn.execute(
+    stored = {
+        row.session_id: int(row.served_units)
+        for row in conn.execute(
             select(gateway_counts.c.session_id, gateway_counts.c.served_units)
             .where(gateway_counts.c.session_id.in_(list(known)))
             .with_for_update()
-        ).tuples()
-    )
+        )
+    }
     for session_id in sorted(known):  # one lock order for concurrent reports
         served = latest[session_id]
         if session_id not in stored:
@@ -176,13 +177,14 @@ def served_counts(conn: Connection, session_ids: Iterable[str]) -> dict[str, int
     ids = list(dict.fromkeys(session_ids))
     if not ids:
         return {}
-    return dict(
-        conn.execute(
+    return {
+        row.session_id: int(row.served_units)
+        for row in conn.execute(
             select(gateway_counts.c.session_id, gateway_counts.c.served_units).where(
                 gateway_counts.c.session_id.in_(ids)
             )
-        ).tuples()
-    )
+        )
+    }
 
 
 def flag_cdrs(conn: Connection, items: Sequence[Cdr], tolerance: Tolerance) -> list[Cdr]:
@@ -207,17 +209,14 @@ def flag_live(
     """Service-manager rows with the gateway's endpoint, count and mismatch flag."""
     ids = [item.session_id for item in items]
     served = served_counts(conn, ids)
-    media = (
-        dict(
-            conn.execute(
-                select(sessions.c.session_id, services.c.media)
-                .join(services, services.c.service_id == sessions.c.service_id)
-                .where(sessions.c.session_id.in_(ids))
-            ).tuples()
+    media = {
+        row.session_id: row.media
+        for row in conn.execute(
+            select(sessions.c.session_id, services.c.media)
+            .join(services, services.c.service_id == sessions.c.service_id)
+            .where(sessions.c.session_id.in_(ids))
         )
-        if ids
-        else {}
-    )
+    }
     result = []
     for item in items:
         changes: dict[str, object] = {}
