@@ -180,10 +180,22 @@ def _gateway_parser(commands: Any) -> None:
         "--report-interval", type=float, help="seconds between served count reports (1)"
     )
     gateway.add_argument(
+        "--request-timeout",
+        type=float,
+        help="seconds a billing server gets before the next is tried (1)",
+    )
+    gateway.add_argument(
         "--stall-factor",
         type=float,
         help="pause a session after this many update intervals without an update (2)",
     )
+
+
+def _gateway_error(error: Any) -> str:
+    where = ".".join(map(str, error["loc"]))
+    if where == "secret" and error["type"] == "missing":
+        return "give --secret or set BILLSERVER_GATEWAY_SECRET (the billing servers' secret)"
+    return f"--{where.replace('_', '-')}: {error['msg']}"
 
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
@@ -193,14 +205,12 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     from .logging_setup import configure_logging
 
     names = ["host", "port", "billing", "files", "secret", "gateway_id"]
-    names += ["poll_interval", "report_interval", "stall_factor"]
+    names += ["poll_interval", "report_interval", "request_timeout", "stall_factor"]
     given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     try:
         settings = GatewaySettings(**given)
     except ValidationError as error:
-        raise _Failure(
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        ) from None
+        raise _Failure("; ".join(_gateway_error(e) for e in error.errors())) from None
     if settings.files is not None and not settings.files.is_dir():
         raise _Failure(f"--files {settings.files}: not a directory")
     configure_logging()

@@ -84,6 +84,7 @@ class Downloader:
         self.seq = 0
         self.received = bytearray()
         self.last_answer: dict[str, Any] = {}
+        self.failovers = 0
 
     def call(self, path: str, body: dict[str, Any]) -> httpx.Response:
         """POST to the current billing server; on a connect error, to the next one."""
@@ -93,6 +94,7 @@ class Downloader:
             except httpx.TransportError:
                 index = self.servers.index(self.api.url)
                 self.api.url = self.servers[(index + 1) % len(self.servers)]
+                self.failovers += 1
         raise AssertionError("no billing server answered")
 
     def update(self) -> dict[str, Any]:
@@ -120,9 +122,22 @@ class Downloader:
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 
-    def fetch(self, name: str, *, every: int = 65_536, stop_at: int | None = None) -> int:
+    def fetch(
+        self,
+        name: str,
+        *,
+        every: int = 65_536,
+        midway: Callable[[], None] | None = None,
+        at: int = 0,
+        drop_on_failover: bool = False,
+    ) -> int:
         """GET the file from where the received bytes end (a Range when resuming);
-        reports after every ``every`` bytes; returns the HTTP status."""
+        reports after every ``every`` bytes; returns the HTTP status.
+
+        ``midway()`` runs once ``at`` bytes have arrived; with ``drop_on_failover``
+        the transfer is abandoned as soon as a report had to fail over.
+        """
+        failovers = self.failovers
         headers = {"Authorization": f"Bearer {self.gateway['token']}"}
         if self.received:
             headers["Range"] = f"bytes={len(self.received)}-"
@@ -134,9 +149,12 @@ class Downloader:
                 raise AssertionError(f"{answer.status_code}: {answer.text}")
             for chunk in answer.iter_bytes(8192):
                 self.received += chunk
+                if midway is not None and len(self.received) >= at:
+                    midway()
+                    midway = None
                 if len(self.received) >= next_report:
                     self.update()
                     next_report += every
-                if stop_at is not None and len(self.received) >= stop_at:
+                if drop_on_failover and self.failovers > failovers:
                     break  # the connection is dropped mid-transfer
             return answer.status_code

@@ -164,6 +164,26 @@ def test_prepaid_running_out_is_cut_off_at_the_final_grant(site: dict[str, Any])
     api.close()
 
 
+def test_stream_pauses_at_the_grant_until_the_next_update(site: dict[str, Any]) -> None:
+    api = Api(site["billing"], "rich")
+    session = _open(api, "tv")  # grant: 2 s, not final
+    received, updated_at, resumed_at = 0, 0.0, 0.0
+    assert api.update(session["session_id"], 1, 0).json()["granted_units"] == 2
+    with _stream(session) as answer:
+        for chunk in answer.iter_bytes():
+            received += len(chunk)
+            if received == 2 * BPS and not updated_at:
+                time.sleep(0.4)  # the client's update is late: nothing more arrives
+                assert api.update(session["session_id"], 2, 2).json()["granted_units"] == 4
+                updated_at = time.monotonic()
+            elif received > 2 * BPS:
+                resumed_at = time.monotonic()
+                break
+    assert updated_at and resumed_at > updated_at  # paused at the grant, resumed after it
+    assert api.end(session["session_id"], 3, 2).status_code == 200
+    api.close()
+
+
 def test_under_reporting_client_is_flagged(site: dict[str, Any]) -> None:
     cheat, support = Api(site["billing"], "cheat"), Api(site["billing"], "support")
     honest = Downloader(cheat, [site["billing"]], _open(cheat, "gdl"))
