@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +27,7 @@ def test_coverage_counts_each_byte_once(adds: list[tuple[int, int]], probe: int)
         assert cover.total == len(model)
     ranges = cover.ranges()
     assert all(a < b for a, b in ranges)
-    assert all(b1 < a2 for (_, b1), (a2, _) in zip(ranges, ranges[1:], strict=False))
+    assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(ranges))
     run = cover.run_from(probe)
     assert all(probe + i in model for i in range(run))
     assert probe + run not in model
