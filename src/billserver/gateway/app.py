@@ -77,6 +77,8 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
             return refusal.response
         if metered.status.unit not in ("second", "byte"):
             return problem_response(ErrorCode.FORBIDDEN, "a stream counts seconds or bytes")
+        if request.method == "HEAD":
+            return Response(media_type="application/octet-stream")
         return StreamingResponse(_paced(meter, metered), media_type="application/octet-stream")
 
     async def download(request: Request) -> Response:
@@ -101,6 +103,8 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
         headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start)}
         if wanted is not None:
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+        if request.method == "HEAD":  # the size and range support; nothing served or counted
+            return Response(status_code=206 if wanted else 200, headers=headers)
         cover = metered.files.setdefault(str(path), Coverage())
         return StreamingResponse(
             _file_bytes(meter, metered, path, cover, start, end),

@@ -38,11 +38,21 @@ def _catalog() -> dict[str, Any]:
             "grant": 262_144,
             "update_interval": 1,
         },
+        {
+            "id": "radio",
+            "name": "Radio stream",
+            "unit": "second",
+            "media": "voice",
+            "bitrate": BPS * 8,
+            "grant": 2,
+            "update_interval": 3,
+        },
         {"id": "web", "name": "Web", "unit": "second", "media": "web"},
     ]
     data["plans"][0]["rates"] += [
         {"service": "tv", "price": "0.01", "per": 1},
         {"service": "gdl", "price": "1", "per": 1_000_000},
+        {"service": "radio", "price": "0.01", "per": 1},
         {"service": "web", "price": "0.01", "per": 60},
     ]
     return data

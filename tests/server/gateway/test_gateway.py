@@ -1,14 +1,16 @@
 """The metering gateway against real billing servers: admission, cut-offs, counts.
 
-One database, two billing servers handing out the gateway and one real gateway
-process per module (per engine).
+One database, two billing servers (primary, secondary) handing out the gateway and
+one real gateway process failing over across them, per module (per engine). The
+failover test kills the primary, so it comes last.
 """
 
 from __future__ import annotations
 
+import random
+import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +25,8 @@ from tests.support.servers import free_port
 from .helpers import BPS, CATALOG, Downloader, wait_for
 
 FILE_SIZE = 300_000
+BIG_SIZE = 1_048_576 + 123
+BIG = random.Random(6).randbytes(BIG_SIZE)
 
 
 @pytest.fixture(scope="module")
@@ -30,21 +34,30 @@ def site(module_servers: ServerFactory) -> Iterator[dict[str, Any]]:
     """Billing server with a gateway URL, the gateway, a download directory."""
     files = module_servers.directory / "files"
     files.mkdir()
+    (files / "big.bin").write_bytes(BIG)
     (files / "movie.bin").write_bytes(
         bytes(range(256)) * (FILE_SIZE // 256) + b"x" * (FILE_SIZE % 256)
     )
     module_servers.import_catalog(
-        [account("rich", "10"), account("poor", "0.03"), account("cheat", "10")],
+        [account(a, "10") for a in ("rich", "cheat", "fan")] + [account("poor", "0.03")],
         base=CATALOG,
         users=[user("rich2", "rich")],
     )
     port = free_port()
-    billing = module_servers.start("primary", *gateway_flags(f"http://127.0.0.1:{port}"))
+    flags = gateway_flags(f"http://127.0.0.1:{port}")
+    primary = module_servers.start("primary", *flags)
+    secondary = module_servers.start("secondary", *flags)
     gateway = GatewayProcess(
-        [billing.url], log_dir=module_servers.directory, files=files, port=port
+        [primary.url, secondary.url], log_dir=module_servers.directory, files=files, port=port
     ).start()
     try:
-        yield {"billing": billing.url, "gateway": gateway, "files": files}
+        yield {
+            "billing": primary.url,
+            "primary": primary,
+            "secondary": secondary,
+            "gateway": gateway,
+            "files": files,
+        }
     finally:
         assert gateway.stop() == 0, gateway.log()[-2000:]
 
@@ -166,21 +179,24 @@ def test_prepaid_running_out_is_cut_off_at_the_final_grant(site: dict[str, Any])
 
 def test_stream_pauses_at_the_grant_until_the_next_update(site: dict[str, Any]) -> None:
     api = Api(site["billing"], "rich")
-    session = _open(api, "tv")  # grant: 2 s, not final
-    received, updated_at, resumed_at = 0, 0.0, 0.0
-    assert api.update(session["session_id"], 1, 0).json()["granted_units"] == 2
-    with _stream(session) as answer:
-        for chunk in answer.iter_bytes():
-            received += len(chunk)
-            if received == 2 * BPS and not updated_at:
-                time.sleep(0.4)  # the client's update is late: nothing more arrives
-                assert api.update(session["session_id"], 2, 2).json()["granted_units"] == 4
-                updated_at = time.monotonic()
-            elif received > 2 * BPS:
-                resumed_at = time.monotonic()
-                break
-    assert updated_at and resumed_at > updated_at  # paused at the grant, resumed after it
-    assert api.end(session["session_id"], 3, 2).status_code == 200
+    session = _open(api, "radio")  # grant: 2 s, not final; updates every 3 s
+    arrived: list[int] = []
+
+    def read() -> None:
+        with _stream(session) as answer:
+            for chunk in answer.iter_bytes():
+                arrived.append(len(chunk))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    wait_for(lambda: sum(arrived) == 2 * BPS, timeout=10)
+    time.sleep(0.5)  # the stream's pace would have sent 5000 more bytes by now
+    assert sum(arrived) == 2 * BPS  # paused at the grant: no update brought a new one
+    assert api.update(session["session_id"], 1, 2).json()["granted_units"] == 4
+    wait_for(lambda: sum(arrived) > 2 * BPS, timeout=3)  # resumed by the new grant
+    assert api.end(session["session_id"], 2, 2).status_code == 200
+    reader.join(timeout=2)
+    assert not reader.is_alive()  # cut off when the session ended
     api.close()
 
 
@@ -243,7 +259,7 @@ def _message(url: str, headers: dict[str, str]) -> dict[str, Any] | None:
     return dict(answer.json())
 
 
-def test_download_outside_the_directory_is_not_found(site: dict[str, Any], tmp_path: Path) -> None:
+def test_download_names_ranges_and_head(site: dict[str, Any]) -> None:
     api = Api(site["billing"], "rich")
     session = _open(api, "gdl")
     base = session["gateway"]["url"] + "/v1/files/"
@@ -255,4 +271,51 @@ def test_download_outside_the_directory_is_not_found(site: dict[str, Any], tmp_p
     )
     assert answer.status_code == 416
     assert answer.headers["content-range"] == f"bytes */{FILE_SIZE}"
+    head = httpx.head(base + "movie.bin", params=token, timeout=5)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(FILE_SIZE)
+    assert head.headers["accept-ranges"] == "bytes"
+    ranged = httpx.get(base + "movie.bin", params=token, headers={"Range": "bytes=-10"}, timeout=5)
+    assert ranged.status_code == 206
+    assert ranged.headers["content-range"] == f"bytes {FILE_SIZE - 10}-{FILE_SIZE - 1}/{FILE_SIZE}"
+    assert ranged.content == (site["files"] / "movie.bin").read_bytes()[-10:]
     api.close()
+
+
+def test_download_resumes_after_primary_failover_without_double_charge(
+    site: dict[str, Any], module_servers: ServerFactory
+) -> None:
+    """Last: kills the primary. The client abandons its transfer when its billing
+    server fails over and resumes it with a Range; the gateway fails over too."""
+    primary, secondary = site["primary"], site["secondary"]
+    api = Api(primary.url, "fan")
+    client = Downloader(api, [primary.url, secondary.url], _open(api, "gdl"))
+
+    status = client.fetch(
+        "big.bin", every=131_072, midway=primary.kill, at=BIG_SIZE // 2, drop_on_failover=True
+    )
+    assert status == 200
+    assert client.failovers == 1 and api.url == secondary.url
+    assert BIG_SIZE // 2 < len(client.received) < BIG_SIZE  # interrupted mid-transfer
+
+    assert client.fetch("big.bin", every=131_072) == 206  # resumed with a Range
+    assert bytes(client.received) == BIG
+    ended = client.end()
+    assert ended["used_units"] == BIG_SIZE and ended["unbilled_units"] == 0
+
+    quote = api.post("/v1/quotes", {"service_id": "gdl", "units": BIG_SIZE}).json()
+    assert ended["charged"] == quote["charge"] == "1.048699"  # every byte charged once
+    assert api.account()["balance"] == "8.951301"
+    support = Api(secondary.url, "support")
+
+    def cdr() -> dict[str, Any] | None:
+        detail = support.get("/v1/admin/accounts/fan").json()
+        found = [c for c in detail["last_cdrs"] if c["gateway_units"] == BIG_SIZE]
+        return found[0] if found else None
+
+    record = wait_for(cdr)  # the gateway counted every byte once, resent ones included
+    assert record["used_units"] == BIG_SIZE and record["mismatch"] is False
+    assert "/v1/gateway/admissions" in secondary.log()  # the gateway failed over too
+    api.close()
+    support.close()
+    module_servers.verify()
