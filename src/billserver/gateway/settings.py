@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["GatewaySettings"]
@@ -39,6 +39,14 @@ class GatewaySettings(BaseSettings):
         gt=0,
         description="Pause a session whose client sent no update for this many update intervals",
     )
+
+    @field_validator("billing")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        return urls
 
     @property
     def effective_id(self) -> str:
