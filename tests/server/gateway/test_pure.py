@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import time
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from billclient.protocol.gateway import SessionStatus
 from billserver.catalog import CatalogError, parse_catalog
+from billserver.gateway.meter import Metered, Verdict
 from billserver.gateway.ranges import Coverage, RangeNotSatisfiable, parse_range
 from billserver.sessions.gateway_access import Tolerance, mismatch
 from billserver.sessions.gateway_tokens import session_of, session_token
@@ -87,3 +91,53 @@ def test_catalogue_bitrate_is_an_optional_count() -> None:
     assert parse_catalog(head + 'media = "voice"\n').services[0].bitrate is None
     with pytest.raises(CatalogError, match="bitrate: must be an integer >= 1"):
         parse_catalog(head + 'media = "video"\nbitrate = 0\n')
+
+
+def _metered(kind: str = "stream", unit: str = "second", **status: Any) -> Metered:
+    fields: dict[str, Any] = {
+        "session_id": "s",
+        "service_id": "tv",
+        "kind": kind,
+        "unit": unit,
+        "bitrate": 80_000 if kind == "stream" else None,
+        "state": "active",
+        "started_at": "2026-01-01T00:00:00Z",
+        "granted_units": 3,
+        "used_units": 0,
+        "final": False,
+        "update_interval": 10,
+        "idle_seconds": 0.0,
+        "cause": None,
+        "gateway_units": None,
+    }
+    fields.update(status)
+    return Metered(
+        status=SessionStatus.model_validate(fields),
+        fetched=time.monotonic(),
+        base=0,
+        stall_after=2.0,
+    )
+
+
+def test_verdict_serves_pauses_and_stops() -> None:
+    stream = _metered()
+    assert stream.verdict() is Verdict.SERVE
+    stream.stream_bytes = 20_001  # into the third second: it counts, and may be finished
+    assert stream.served == 3 and stream.verdict() is Verdict.SERVE
+    stream.stream_bytes = 30_000  # the grant's last byte
+    assert stream.verdict() is Verdict.PAUSE  # waits for the next grant
+    assert _metered(final=True, granted_units=0).verdict() is Verdict.STOP
+    assert _metered(state="ended", cause="support").verdict() is Verdict.STOP
+    assert _metered(idle_seconds=20.5).verdict() is Verdict.PAUSE  # updates stopped
+    assert _metered(idle_seconds=19.5).verdict() is Verdict.SERVE
+    bytes_stream = _metered(unit="byte", granted_units=1000)
+    bytes_stream.stream_bytes = 999
+    assert bytes_stream.served == 999 and bytes_stream.verdict() is Verdict.SERVE
+    download = _metered(kind="download", unit="byte", granted_units=100, final=True)
+    download.files["f"] = Coverage()
+    download.files["f"].add(0, 60)
+    download.files["f"].add(30, 100)
+    assert download.served == 100 and download.verdict() is Verdict.STOP
+    messages = _metered(kind="message", unit="event", granted_units=2)
+    messages.events = 1
+    assert messages.allowance == 1 and messages.verdict() is Verdict.SERVE
