@@ -33,6 +33,7 @@ from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
 from .pricing.router import router as pricing_router
 from .retention import retention_loop
+from .sessions.gateway_router import router as gateway_router
 from .sessions.reaper import reap_once
 from .sessions.router import router as sessions_router
 from .topups.reconcile import reconcile_loop
@@ -106,6 +107,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         events_router,
         admin_router,
         updates_router,
+        gateway_router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

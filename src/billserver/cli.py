@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between re-signing checks (default 60)",
     )
+    _gateway_flags(serve)
     serve.add_argument("--card-min", metavar="AMOUNT", help="smallest card top-up (default 1.00)")
     serve.add_argument("--card-max", metavar="AMOUNT", help="largest card top-up (default 1000.00)")
     serve.add_argument(
@@ -86,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="sandbox card network: seconds until a tok_timeout charge succeeds (default 3)",
     )
+
+    _gateway_parser(commands)
 
     imp = commands.add_parser("import", help="load a catalogue file (CATALOG.md)")
     imp.add_argument("file", type=Path, metavar="FILE.toml")
@@ -180,6 +183,101 @@ def _operations_flags(serve: argparse.ArgumentParser) -> None:
     ops.add_argument(
         "--retention-interval", type=float, help="seconds between retention runs (default 600)"
     )
+
+
+_GATEWAY = ("gateway_url", "gateway_secret", "gateway_tolerance", "gateway_tolerance_units")
+
+
+def _gateway_flags(serve: argparse.ArgumentParser) -> None:
+    gateway = serve.add_argument_group("metering gateway")
+    gateway.add_argument(
+        "--gateway-url",
+        metavar="URL",
+        help="hand gateway-served sessions (stream, download, message) this gateway URL",
+    )
+    gateway.add_argument(
+        "--gateway-secret",
+        metavar="SECRET",
+        help="secret shared with the gateway (or BILLSERVER_GATEWAY_SECRET; 16+ characters)",
+    )
+    gateway.add_argument(
+        "--gateway-tolerance",
+        type=float,
+        metavar="FRACTION",
+        help="flag gateway vs client counts differing by more than this fraction (0.02)",
+    )
+    gateway.add_argument(
+        "--gateway-tolerance-units",
+        type=int,
+        metavar="UNITS",
+        help="... and by more than this many units (default 2)",
+    )
+
+
+def _gateway_parser(commands: Any) -> None:
+    gateway = commands.add_parser(
+        "gateway", help="run a metering gateway (stream, download and message services)"
+    )
+    gateway.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    gateway.add_argument("--port", type=int, help="port to listen on (default 8701)")
+    gateway.add_argument(
+        "--billing",
+        action="append",
+        metavar="URL",
+        required=True,
+        help="a billing server URL, primary first (repeatable: fails over in order)",
+    )
+    gateway.add_argument("--files", type=Path, metavar="DIR", help="directory to serve downloads")
+    gateway.add_argument(
+        "--secret",
+        metavar="SECRET",
+        help="the billing servers' gateway secret (default: BILLSERVER_GATEWAY_SECRET)",
+    )
+    gateway.add_argument("--gateway-id", help="this gateway's id in the counts (default host:port)")
+    gateway.add_argument(
+        "--poll-interval", type=float, help="seconds between session status reads (0.25)"
+    )
+    gateway.add_argument(
+        "--report-interval", type=float, help="seconds between served count reports (1)"
+    )
+    gateway.add_argument(
+        "--request-timeout",
+        type=float,
+        help="seconds a billing server gets before the next is tried (1)",
+    )
+    gateway.add_argument(
+        "--stall-factor",
+        type=float,
+        help="pause a session after this many update intervals without an update (2)",
+    )
+
+
+def _gateway_error(error: Any) -> str:
+    where = ".".join(map(str, error["loc"]))
+    if where == "secret" and error["type"] == "missing":
+        return "give --secret or set BILLSERVER_GATEWAY_SECRET (the billing servers' secret)"
+    return f"--{where.replace('_', '-')}: {error['msg']}"
+
+
+def _cmd_gateway(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from .gateway import GatewaySettings, run_gateway
+    from .logging_setup import configure_logging
+
+    names = ["host", "port", "billing", "files", "secret", "gateway_id"]
+    names += ["poll_interval", "report_interval", "request_timeout", "stall_factor"]
+    given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    try:
+        settings = GatewaySettings(**given)
+    except ValidationError as error:
+        raise _Failure("; ".join(_gateway_error(e) for e in error.errors())) from None
+    if settings.files is not None and not settings.files.is_dir():
+        raise _Failure(f"--files {settings.files}: not a directory")
+    configure_logging()
+    if run_gateway(settings) != 0:
+        raise _Failure(f"could not serve on {settings.host}:{settings.port}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -361,6 +459,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "reaper_interval",
         "heartbeat_interval",
         *_OPERATIONS,
+        *_GATEWAY,
         "card_min",
         "card_max",
         "reconcile_interval",
@@ -479,6 +578,7 @@ def _graceful_server_class() -> Any:
 
 _COMMANDS = {
     "serve": _cmd_serve,
+    "gateway": _cmd_gateway,
     "import": _cmd_import,
     "rate": _cmd_rate,
     "verify": _cmd_verify,

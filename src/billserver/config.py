@@ -99,6 +99,30 @@ class ServerSettings(BaseSettings):
         default=3.0, ge=0, description="Sandbox: seconds until a tok_timeout charge succeeds"
     )
 
+    # metering gateway (sessions/gateway_access.py): where gateway-served sessions are
+    # consumed, the secret shared with the gateway, and when its counts are a mismatch
+    gateway_url: str | None = Field(
+        default=None, description="URL of the metering gateway handed to gateway-served sessions"
+    )
+    gateway_secret: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Secret shared by the billing servers and the gateway: the gateway "
+        "authenticates with it, and session gateway tokens are signed with it",
+    )
+    gateway_tolerance: float = Field(
+        default=0.02, ge=0, description="Gateway vs client units: allowed relative difference"
+    )
+    gateway_tolerance_units: int = Field(
+        default=2, ge=0, description="Gateway vs client units: allowed absolute difference"
+    )
+
+    @model_validator(mode="after")
+    def _gateway(self) -> Self:
+        if self.gateway_url is not None and self.gateway_secret is None:
+            raise ValueError("a gateway URL needs a gateway secret (--gateway-secret)")
+        return self
+
     @model_validator(mode="after")
     def _updates(self) -> Self:
         if self.updates_timestamp_key is not None and self.updates_repo is None:

@@ -28,6 +28,7 @@ __all__ = [
     "cdrs",
     "devices",
     "events",
+    "gateway_counts",
     "holds",
     "idempotency_keys",
     "leases",
@@ -75,6 +76,8 @@ services = Table(
     Column("grant_units", BigInteger, nullable=False),
     Column("update_interval", Integer, nullable=False),
     Column("retired", Boolean, nullable=False, default=False),
+    # gateway-served streams: bits per second (null: the media's default)
+    Column("bitrate", BigInteger, nullable=True),
 )
 
 plan_versions = Table(
@@ -256,6 +259,18 @@ session_updates = Table(
     Column("received_at", BigInteger, nullable=False),
     Column("server_id", String(128), nullable=False),
     Column("response", JSON, nullable=False),
+)
+
+# What a metering gateway says it served per session, beside the session's record
+# (CDRs stay immutable); cumulative, so a repeated or late report never lowers it.
+gateway_counts = Table(
+    "gateway_counts",
+    metadata,
+    Column("session_id", String(36), primary_key=True),
+    Column("served_units", BigInteger, nullable=False),
+    Column("gateway_id", String(128), nullable=False),
+    Column("first_reported_at", BigInteger, nullable=False),
+    Column("reported_at", BigInteger, nullable=False),
 )
 
 cdrs = Table(

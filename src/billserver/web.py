@@ -20,6 +20,7 @@ from .actor import Actor
 from .clock import now_us
 from .config import ServerSettings
 from .errors import ApiError
+from .sessions.gateway_access import Tolerance
 from .sessions.service import SessionPolicy
 
 __all__ = [
@@ -52,6 +53,11 @@ class Context:
             late_usage_us=int(self.settings.late_usage_hours * 3600 * 1_000_000),
             server_id=self.settings.effective_server_id,
         )
+
+    @property
+    def gateway_tolerance(self) -> Tolerance:
+        """How far gateway and client counts may differ (settings ``gateway_tolerance*``)."""
+        return Tolerance(self.settings.gateway_tolerance, self.settings.gateway_tolerance_units)
 
 
 def context(request: Request) -> Context:

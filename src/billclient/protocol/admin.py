@@ -109,6 +109,10 @@ class LiveSession(Response):
     state: SessionState = SessionState.ACTIVE
     ended_at: Timestamp | None = None
     cause: EndCause | None = None
+    gateway_units: int | None = None
+    """What the metering gateway reported serving (None: not gateway-served or no report)."""
+    mismatch: bool | None = None
+    """Gateway and client counts differ beyond the tolerance (None: nothing to compare)."""
 
 
 class SupportEnd(Request):

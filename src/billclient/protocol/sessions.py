@@ -162,3 +162,7 @@ class Cdr(Response):
     cause: EndCause
     servers: list[str]
     supersedes: str | None
+    gateway_units: int | None = None
+    """Support views only: what the metering gateway reported serving (None: no gateway)."""
+    mismatch: bool | None = None
+    """Support views only: gateway and client counts differ beyond the tolerance."""

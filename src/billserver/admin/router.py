@@ -33,6 +33,7 @@ from billclient.protocol import (
 from .. import db
 from ..clock import now_us
 from ..idempotency import run_idempotent
+from ..sessions.gateway_access import flag_cdrs, flag_live
 from ..web import Context, PageParams, Support, context, page_response, problems
 from .service import adjust, change_status, end_session
 from .views import (
@@ -66,7 +67,8 @@ def get_account(account_id: str, caller: Support, ctx: Ctx) -> dict[str, Any]:
     """Any account's figures, its active sessions and its last 20 CDRs (newest first)."""
     with db.read(ctx.engine) as conn:
         detail = account_detail(conn, checked_text(account_id, "the account id"))
-    return detail.model_dump(mode="json")
+        cdrs = flag_cdrs(conn, detail.last_cdrs, ctx.gateway_tolerance)
+    return detail.model_copy(update={"last_cdrs": cdrs}).model_dump(mode="json")
 
 
 @router.patch("/accounts/{account_id}", response_model=Account, responses=problems(403, 404))
@@ -124,6 +126,7 @@ def list_sessions(
     oldest first, with user, service, rate and usage; ``account`` narrows to one."""
     with db.read(ctx.engine) as conn:
         items, last = live_sessions(conn, state, _text(account, "account"), page)
+        items = flag_live(conn, items, ctx.gateway_tolerance, ctx.settings.gateway_url)
     return page_response(request, _dump(items), page, last)
 
 

@@ -103,6 +103,7 @@ def _services(conn: Connection, catalog: Catalog, changes: Counter[str]) -> None
             "media": svc.media,
             "grant_units": svc.grant,
             "update_interval": svc.update_interval,
+            "bitrate": svc.bitrate,
             "retired": False,
         }
         row = existing.pop(svc.id, None)

@@ -293,6 +293,8 @@ SERVICE_KEYS: Mapping[str, Key] = {
     "media": Key(choice(MEDIA), required=True),
     "grant": Key(count, default_from=lambda row: DEFAULT_GRANT[row["unit"]]),
     "update_interval": Key(count, default=10),
+    # optional addition: bits per second of a gateway-served stream (voice, video)
+    "bitrate": Key(count, default=None),
 }
 
 PLAN_KEYS: Mapping[str, Key] = {

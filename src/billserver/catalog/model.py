@@ -58,6 +58,8 @@ class ServiceDef:
     """Units reserved per credit grant."""
     update_interval: int
     """Seconds between utilization updates."""
+    bitrate: int | None = None
+    """Bits per second the metering gateway paces a stream at (None: the media's default)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from ..errors import ApiError
 from ..idempotency import run_idempotent
 from ..tables import holds, sessions
 from ..web import Caller, Context, PageParams, context, page_response, problems
+from .gateway_access import gateway_access
 from .service import Report, open_session, report_usage
 from .views import session_view
 
@@ -55,7 +56,8 @@ def create(body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx) -
         ),
     )
     media = "application/problem+json" if outcome.is_problem else "application/json"
-    return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)
+    answer = with_gateway(ctx, outcome.body) if outcome.status == 201 else outcome.body
+    return JSONResponse(answer, status_code=outcome.status, media_type=media)
 
 
 @router.post("/{session_id}/updates", response_model=UpdateResult, responses=problems(404, 409))
@@ -75,6 +77,24 @@ def _report(ctx: Context, caller: Any, session_id: str, report: Report) -> JSONR
     with db.write(ctx.engine) as conn:
         answer = report_usage(conn, caller, session_id, report, now=now_us(), policy=ctx.policy)
     return JSONResponse(answer)
+
+
+def with_gateway(ctx: Context, body: Any) -> Any:
+    """The ``POST /v1/sessions`` answer with its ``gateway`` member filled in.
+
+    Added after the idempotent operation, so the stored answer (replayed for a
+    repeated key) never holds the token; the signed token is the same every time.
+    """
+    with db.read(ctx.engine) as conn:
+        access = gateway_access(
+            conn,
+            body["session_id"],
+            url=ctx.settings.gateway_url,
+            secret=ctx.settings.gateway_secret,
+        )
+    if access is None:
+        return body
+    return {**body, "gateway": access.model_dump(mode="json")}
 
 
 @router.get("/{session_id}", response_model=SessionResource, responses=problems(404))
