@@ -138,9 +138,14 @@ def record_counts(
         latest[count.session_id] = max(count.served_units, latest.get(count.session_id, 0))
     if not latest:
         return 0
+    # Locking the sessions' rows (in one order) serialises concurrent first reports of
+    # one session from two servers, which would otherwise both insert its count row.
     known = set(
         conn.execute(
-            select(sessions.c.session_id).where(sessions.c.session_id.in_(list(latest)))
+            select(sessions.c.session_id)
+            .where(sessions.c.session_id.in_(list(latest)))
+            .order_by(sessions.c.session_id)
+            .with_for_update()
         ).scalars()
     )
     stored = {
