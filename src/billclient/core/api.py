@@ -248,7 +248,6 @@ class ApiClient:
         self,
         from_: datetime | None = None,
         to: datetime | None = None,
-        *,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[StatementLine]:
@@ -348,7 +347,6 @@ class ApiClient:
         self,
         from_: datetime | None = None,
         to: datetime | None = None,
-        *,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Cdr]:
