@@ -258,7 +258,7 @@ def _run(fuzz: Fuzz, operation: APIOperation, mode: GenerationMode, examples: in
         max_examples=examples,
         deadline=None,
         database=None,
-        phases=[Phase.explicit, Phase.generate],
+        phases=[Phase.generate],  # no shrinking: failures are collected, not raised
         suppress_health_check=list(HealthCheck),
     )
     @given(case=operation.as_strategy(generation_mode=mode), choice=st.integers(0, 29))
@@ -299,12 +299,10 @@ def test_every_operation_holds_to_its_schema(fuzz: Fuzz) -> None:
     for operation in operations:
         _run(fuzz, operation, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
         _run(fuzz, operation, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
-    # the own cases got past auth and 404 to the operation's success path
-    unreached = [
-        label for label, codes in fuzz.statuses.items() if not codes & set(range(200, 300))
-    ]
-    assert not unreached, {label: sorted(fuzz.statuses[label]) for label in unreached}
     report = "\n\n".join(
         f"== {label}: {title}\n{detail}" for (label, title), detail in fuzz.failures.items()
     )
     assert not fuzz.failures, f"{len(fuzz.failures)} schema failures:\n{report}"
+    # the own cases got past auth and 404 to each operation's success path
+    unreached = [label for label, codes in fuzz.statuses.items() if min(codes) >= 300]
+    assert not unreached, {label: sorted(fuzz.statuses[label]) for label in unreached}
