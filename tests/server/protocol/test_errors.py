@@ -46,6 +46,8 @@ ACCOUNTS = [
     account("broke", "0"),
     account("free", "0", plan="gratis"),
     account("mini", "10", plan="mini"),
+    account("not-utf8", "10"),
+    account("conflicts", "10"),
 ]
 
 PROTOCOL_PATHS = {
@@ -119,7 +121,7 @@ def test_a_body_that_is_not_utf8_is_a_validation_problem(
         422,
         "validation_error",
     )
-    api = Api(server.url, "bodies")
+    api = Api(server.url, "not-utf8")
     problem(api.post("/v1/quotes", content=garbage, headers=JSON), 422, "validation_error")
     opened = api.post("/v1/sessions", content=garbage, headers={**JSON, "Idempotency-Key": "k9"})
     problem(opened, 422, "validation_error")
@@ -314,7 +316,7 @@ def test_a_session_ended_conflict_matches_its_documented_schema(
     server: ServerProcess, http: httpx.Client
 ) -> None:
     document = http.get(server.url + "/openapi.json").json()
-    api = Api(server.url, "bodies")
+    api = Api(server.url, "conflicts")
     session_id = api.open("sms").json()["session_id"]
     assert api.end(session_id, 1, 1).status_code == 200
     body = problem(api.update(session_id, 2, 1), 409, "session_ended")
