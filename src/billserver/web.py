@@ -189,8 +189,8 @@ def page_response(
     return JSONResponse(items, headers=headers)
 
 
-PROBLEM_SCHEMA = "#/components/schemas/Problem"
-SESSION_PROBLEM_SCHEMA = "#/components/schemas/SessionProblem"
+_PROBLEM_SCHEMA = "#/components/schemas/Problem"
+_SESSION_PROBLEM_SCHEMA = "#/components/schemas/SessionProblem"
 """A problem that may carry the ``session`` resource (409 ``session_ended``); app.py
 adds both schemas to the OpenAPI components."""
 
@@ -214,7 +214,7 @@ _DESCRIPTIONS = {
 
 
 def _problem_schema(
-    description: str, schema: str = PROBLEM_SCHEMA, headers: dict[str, Any] | None = None
+    description: str, schema: str = _PROBLEM_SCHEMA, headers: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "description": description,
@@ -237,7 +237,7 @@ def problems(*statuses: int, session: bool = False) -> dict[int | str, dict[str,
     answer may carry the session resource (``session_ended``)."""
     entries = dict(AUTH_RESPONSES)
     for status in statuses:
-        schema = SESSION_PROBLEM_SCHEMA if session and status == 409 else PROBLEM_SCHEMA
+        schema = _SESSION_PROBLEM_SCHEMA if session and status == 409 else _PROBLEM_SCHEMA
         headers = _RETRY_AFTER if status in (429, 503) else None
         entries[status] = _problem_schema(_DESCRIPTIONS[status], schema, headers)
     return entries
