@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from billclient import __version__
-from billclient.protocol import ErrorCode, Problem
+from billclient.protocol import BalanceEvent, ErrorCode, NoticeEvent, Problem, SessionEvent
 
 from .accounts.router import router as accounts_router
 from .admin.router import router as admin_router
@@ -45,6 +45,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("billserver")
 
 _STATUS_CODES = {
+    400: ErrorCode.VALIDATION_ERROR,  # Starlette's "error parsing the body" (not UTF-8 JSON)
     401: ErrorCode.UNAUTHORIZED,
     403: ErrorCode.FORBIDDEN,
     404: ErrorCode.NOT_FOUND,
@@ -167,17 +168,27 @@ def _describe(errors: Any) -> str:
 
 
 def _document_problem(app: FastAPI) -> None:
-    """Add the Problem schema to OpenAPI (routes reference it for their error answers)."""
+    """Add the schemas routes reference by hand to OpenAPI: Problem and SessionProblem
+    for their error answers (web.problems), the event payloads for ``/v1/events``."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, definition in problem.pop("$defs", {}).items():  # ErrorCode
-                components.setdefault(name, definition)
-            components["Problem"] = problem
+            for model in (Problem, BalanceEvent, SessionEvent, NoticeEvent):
+                definition = model.model_json_schema(
+                    ref_template="#/components/schemas/{model}", mode="serialization"
+                )
+                for name, nested in definition.pop("$defs", {}).items():  # enums
+                    components.setdefault(name, nested)
+                components[model.__name__] = definition
+            components["SessionProblem"] = {
+                "title": "SessionProblem",
+                "description": "A problem; a 409 session_ended one carries the session resource.",
+                "allOf": [{"$ref": "#/components/schemas/Problem"}],
+                "properties": {"session": {"$ref": "#/components/schemas/SessionResource"}},
+            }
             app.openapi_schema = schema
         return app.openapi_schema
 

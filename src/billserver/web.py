@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from billclient.protocol import ErrorCode, Role
@@ -33,6 +34,7 @@ __all__ = [
     "context",
     "current_actor",
     "page_response",
+    "paged",
     "problems",
     "refuse_nul",
     "require_role",
@@ -66,8 +68,18 @@ def context(request: Request) -> Context:
     return ctx
 
 
-def current_actor(request: Request, ctx: Annotated[Context, Depends(context)]) -> Actor:
-    """Authenticate the bearer token; 401 otherwise."""
+_BEARER = HTTPBearer(
+    auto_error=False, description="The access token of POST /v1/devices or POST /v1/token"
+)
+
+
+def current_actor(
+    request: Request,
+    ctx: Annotated[Context, Depends(context)],
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+) -> Actor:
+    """Authenticate the bearer token; 401 otherwise. (``_scheme`` only documents the
+    bearer scheme in OpenAPI; the header is read here so every refusal is a problem.)"""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -183,27 +195,64 @@ def page_response(
     return JSONResponse(items, headers=headers)
 
 
-def _problem_schema(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
+_PROBLEM_SCHEMA = "#/components/schemas/Problem"
+_SESSION_PROBLEM_SCHEMA = "#/components/schemas/SessionProblem"
+"""A problem that may carry the ``session`` resource (409 ``session_ended``); app.py
+adds both schemas to the OpenAPI components."""
+
+_RETRY_AFTER: dict[str, Any] = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 0},
     }
+}
 
-
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem_schema("Missing, expired or revoked access token"),
-    422: _problem_schema("Invalid request"),
+_DESCRIPTIONS = {
+    401: "Missing, expired or revoked access token",
+    402: "Insufficient funds",
+    403: "Forbidden (role not allowed), account inactive or service not in plan",
+    404: "Not found",
+    409: "Conflict (idempotency, sequence or session ended)",
+    422: "Invalid request (body, query, path or header)",
+    429: "Too many failed sign-ins for this login or address",
+    503: "Unavailable for a moment; try again after Retry-After",
 }
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem answers a route may give."""
-    descriptions = {
-        402: "Insufficient funds",
-        403: "Forbidden (role not allowed), account inactive or service not in plan",
-        404: "Not found",
-        409: "Conflict (idempotency, sequence or session ended)",
+def _problem_schema(
+    description: str, schema: str = _PROBLEM_SCHEMA, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": schema}}},
     }
-    return {**AUTH_RESPONSES, **{s: _problem_schema(descriptions[s]) for s in statuses}}
+    if headers:
+        entry["headers"] = headers
+    return entry
+
+
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem_schema(_DESCRIPTIONS[401]),
+    422: _problem_schema(_DESCRIPTIONS[422]),
+}
+
+
+def problems(*statuses: int, session: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem answers a route may give: 401 and 422 always,
+    plus ``statuses`` (429 and 503 with ``Retry-After``). With ``session`` the 409
+    answer may carry the session resource (``session_ended``)."""
+    entries = dict(AUTH_RESPONSES)
+    for status in statuses:
+        schema = _SESSION_PROBLEM_SCHEMA if session and status == 409 else _PROBLEM_SCHEMA
+        headers = _RETRY_AFTER if status in (429, 503) else None
+        entries[status] = _problem_schema(_DESCRIPTIONS[status], schema, headers)
+    return entries
+
+
+def paged(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries of a list route: :func:`problems` and the ``Link`` header of 200."""
+    link = {
+        "description": 'The next page when more may follow: `<URL>; rel="next"`',
+        "schema": {"type": "string"},
+    }
+    return {200: {"headers": {"Link": link}}, **problems(*statuses)}

@@ -25,7 +25,7 @@ from ..clock import from_us, now_us
 from ..components.offered import offered_version
 from ..errors import ApiError
 from ..tables import devices
-from ..web import AUTH_RESPONSES, Caller, Context, context, problems
+from ..web import Caller, Context, context, problems
 from .figures import account_view, read_account
 from .password_change import change_password
 from .registration import check_password, register_device, sign_out_device
@@ -52,19 +52,6 @@ def health(ctx: Ctx) -> Health:
     return Health(status="ok", server_id=ctx.settings.effective_server_id)
 
 
-_THROTTLED: dict[int | str, dict[str, Any]] = {
-    429: {
-        "description": "Too many failed sign-ins for this login or address",
-        "headers": {
-            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
-        },
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
-    }
-}
-
-
 def _address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -73,7 +60,7 @@ def _address(request: Request) -> str | None:
     "/devices",
     status_code=201,
     response_model=RegistrationResult,
-    responses={**AUTH_RESPONSES, **_THROTTLED},
+    responses=problems(429),
     tags=["devices"],
 )
 def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResult:
@@ -111,7 +98,7 @@ def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResu
     )
 
 
-@router.post("/token", response_model=TokenResult, responses=AUTH_RESPONSES, tags=["devices"])
+@router.post("/token", response_model=TokenResult, responses=problems(), tags=["devices"])
 def refresh(body: TokenRefresh, request: Request, ctx: Ctx) -> TokenResult:
     """Rotate a refresh token into a new pair."""
     rejected: TokenRejected | None = None
@@ -132,7 +119,7 @@ def refresh(body: TokenRefresh, request: Request, ctx: Ctx) -> TokenResult:
     )
 
 
-@router.get("/devices", response_model=list[DeviceInfo], responses=AUTH_RESPONSES, tags=["devices"])
+@router.get("/devices", response_model=list[DeviceInfo], responses=problems(), tags=["devices"])
 def list_devices(caller: Caller, ctx: Ctx) -> list[dict[str, Any]]:
     """The caller's signed-in devices."""
     with db.read(ctx.engine) as conn:
@@ -162,9 +149,7 @@ def sign_out(device_id: str, caller: Caller, ctx: Ctx) -> Response:
     return Response(status_code=204)
 
 
-@router.post(
-    "/password", status_code=204, responses={**problems(403), **_THROTTLED}, tags=["devices"]
-)
+@router.post("/password", status_code=204, responses=problems(403, 429, 503), tags=["devices"])
 def password(body: PasswordChange, request: Request, caller: Caller, ctx: Ctx) -> Response:
     """Change the caller's password and sign out every other device of the login.
 

@@ -34,7 +34,7 @@ from .. import db
 from ..clock import now_us
 from ..idempotency import run_idempotent
 from ..sessions.gateway_access import flag_cdrs, flag_live
-from ..web import Context, PageParams, Support, context, page_response, problems
+from ..web import Context, PageParams, Support, context, page_response, paged, problems
 from .service import adjust, change_status, end_session
 from .views import (
     account_detail,
@@ -52,7 +52,7 @@ IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, ma
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-@router.get("/accounts", response_model=list[AccountSummary], responses=problems(403))
+@router.get("/accounts", response_model=list[AccountSummary], responses=paged(403))
 def search(
     request: Request, caller: Support, ctx: Ctx, page: PageParams, q: Text = None
 ) -> JSONResponse:
@@ -113,7 +113,7 @@ def post_adjustment(
     return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)
 
 
-@router.get("/sessions", response_model=list[LiveSession], responses=problems(403))
+@router.get("/sessions", response_model=list[LiveSession], responses=paged(403))
 def list_sessions(
     request: Request,
     caller: Support,
@@ -133,7 +133,7 @@ def list_sessions(
 @router.post(
     "/sessions/{session_id}/end",
     response_model=SessionResource,
-    responses=problems(403, 404, 409),
+    responses=problems(403, 404, 409, session=True),
 )
 def post_end(session_id: str, body: SupportEnd, caller: Support, ctx: Ctx) -> dict[str, Any]:
     """End any active session now (cause ``support``), charged for its last reported
@@ -149,7 +149,7 @@ def post_end(session_id: str, body: SupportEnd, caller: Support, ctx: Ctx) -> di
         )
 
 
-@router.get("/audit", response_model=list[AuditEntry], responses=problems(403))
+@router.get("/audit", response_model=list[AuditEntry], responses=paged(403))
 def list_audit(
     request: Request,
     caller: Support,

@@ -15,7 +15,7 @@ from .. import db
 from ..clock import to_us
 from ..sessions.views import cdr_view
 from ..tables import cdrs
-from ..web import Caller, Context, PageParams, context, page_response, problems
+from ..web import Caller, Context, PageParams, context, page_response, paged
 
 __all__ = ["router"]
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["records"])
 Ctx = Annotated[Context, Depends(context)]
 
 
-@router.get("/cdrs", response_model=list[Cdr], responses=problems())
+@router.get("/cdrs", response_model=list[Cdr], responses=paged())
 def list_cdrs(
     request: Request,
     caller: Caller,

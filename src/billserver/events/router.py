@@ -8,7 +8,7 @@ import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from billclient.protocol import ErrorCode, Role
+from billclient.protocol import ErrorCode, EventType, Role
 
 from ..errors import ApiError
 from ..web import Caller, Context, context, problems
@@ -29,12 +29,40 @@ class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
 
+def _event_schema(kind: EventType, payload: str) -> dict[str, Any]:
+    """One Server-Sent Event as read by a client: ``id``, ``event`` and JSON ``data``."""
+    return {
+        "type": "object",
+        "required": ["id", "event", "data"],
+        "properties": {
+            "id": {"type": "string", "pattern": "^[0-9]+$"},
+            "event": {"const": kind.value},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{payload}"},
+            },
+        },
+    }
+
+
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "Server-Sent Events: `balance`, `session` and `notice` events, each "
         "with `id` (the event id), `event` (the type) and one `data` line of JSON; "
-        "`: heartbeat` comments between them",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "`: heartbeat` comments between them. The schema describes one event.",
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",  # replaces FastAPI's default "string" of a raw response
+                    "oneOf": [
+                        _event_schema(EventType.BALANCE, "BalanceEvent"),
+                        _event_schema(EventType.SESSION, "SessionEvent"),
+                        _event_schema(EventType.NOTICE, "NoticeEvent"),
+                    ],
+                }
+            }
+        },
     },
 }
 

@@ -24,7 +24,7 @@ from ..clock import now_us
 from ..errors import ApiError
 from ..idempotency import run_idempotent
 from ..tables import holds, sessions
-from ..web import Caller, Context, PageParams, context, page_response, problems
+from ..web import Caller, Context, PageParams, context, page_response, paged, problems
 from .gateway_access import gateway_access
 from .service import Report, open_session, report_usage
 from .views import session_view
@@ -60,14 +60,22 @@ def create(body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx) -
     return JSONResponse(answer, status_code=outcome.status, media_type=media)
 
 
-@router.post("/{session_id}/updates", response_model=UpdateResult, responses=problems(404, 409))
+@router.post(
+    "/{session_id}/updates",
+    response_model=UpdateResult,
+    responses=problems(404, 409, session=True),
+)
 def post_update(session_id: str, body: SessionUpdate, caller: Caller, ctx: Ctx) -> JSONResponse:
     """Report cumulative usage; the answer carries the next grant and the action."""
     report = Report(body.seq, body.used_units, None, body.measured_at)
     return _report(ctx, caller, session_id, report)
 
 
-@router.post("/{session_id}/end", response_model=SessionResource, responses=problems(404, 409))
+@router.post(
+    "/{session_id}/end",
+    response_model=SessionResource,
+    responses=problems(404, 409, session=True),
+)
 def post_end(session_id: str, body: SessionEnd, caller: Caller, ctx: Ctx) -> JSONResponse:
     """End the session with its final usage; releases the residual hold, writes the CDR."""
     return _report(ctx, caller, session_id, Report(body.seq, body.used_units, body.cause))
@@ -111,7 +119,7 @@ def get_session(session_id: str, caller: Caller, ctx: Ctx) -> dict[str, Any]:
     return session_view(row, int(row.remaining)).model_dump(mode="json")
 
 
-@router.get("", response_model=list[SessionResource], responses=problems())
+@router.get("", response_model=list[SessionResource], responses=paged())
 def list_sessions(
     request: Request,
     caller: Caller,

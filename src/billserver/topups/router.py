@@ -37,7 +37,7 @@ from ..clock import to_us
 from ..errors import ApiError
 from ..idempotency import run_idempotent
 from ..tables import idempotency_keys, topups
-from ..web import Caller, Context, PageParams, context, page_response, problems
+from ..web import Caller, Context, PageParams, context, page_response, paged, problems
 from .provider import ProviderResult, make_provider
 from .service import (
     CardLimits,
@@ -165,7 +165,7 @@ def get_topup(topup_id: str, caller: Caller, ctx: Ctx) -> TopUp:
 @router.get(
     "/account/statement",
     response_model=list[StatementLine],
-    responses=problems(404),
+    responses=paged(404),
     tags=["account"],
 )
 def get_statement(

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from tests.support.api import Api, problem
@@ -45,6 +46,8 @@ ACCOUNTS = [
     account("broke", "0"),
     account("free", "0", plan="gratis"),
     account("mini", "10", plan="mini"),
+    account("not-utf8", "10"),
+    account("conflicts", "10"),
 ]
 
 PROTOCOL_PATHS = {
@@ -106,6 +109,23 @@ def test_malformed_json_is_a_validation_problem(server: ServerProcess, http: htt
     problem(opened, 422, "validation_error")
     problem(api.post("/v1/quotes", content=b"", headers=JSON), 422, "validation_error")
     problem(api.post("/v1/quotes", content=b"[1, 2]", headers=JSON), 422, "validation_error")
+
+
+def test_a_body_that_is_not_utf8_is_a_validation_problem(
+    server: ServerProcess, http: httpx.Client
+) -> None:
+    # found by schemathesis: Starlette's 400 "error parsing the body" answered 500
+    garbage = b"o8!k\xff\xfe\x80{"
+    problem(
+        http.post(server.url + "/v1/devices", content=garbage, headers=JSON),
+        422,
+        "validation_error",
+    )
+    api = Api(server.url, "not-utf8")
+    problem(api.post("/v1/quotes", content=garbage, headers=JSON), 422, "validation_error")
+    opened = api.post("/v1/sessions", content=garbage, headers={**JSON, "Idempotency-Key": "k9"})
+    problem(opened, 422, "validation_error")
+    assert api.open("sms", key="k9").status_code == 201  # the key was not used up
 
 
 @pytest.mark.parametrize(
@@ -244,6 +264,69 @@ def test_openapi_documents_the_protocol(server: ServerProcess, http: httpx.Clien
                 if status.startswith("4"):
                     content = response.get("content", {})
                     assert list(content) == ["application/problem+json"], (method, path, status)
+
+
+def test_openapi_documents_auth_conflicts_throttling_links_and_events(
+    server: ServerProcess, http: httpx.Client
+) -> None:
+    document = http.get(server.url + "/openapi.json").json()
+    paths = document["paths"]
+    scheme = document["components"]["securitySchemes"]["HTTPBearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    public = {("/v1/health", "get"), ("/v1/devices", "post"), ("/v1/token", "post")}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            secured = operation.get("security") == [{"HTTPBearer": []}]
+            assert secured == ((path, method) not in public), (method, path)
+            if secured:
+                assert {"401", "422"} <= set(operation["responses"]), (method, path)
+    session_problem = {"$ref": "#/components/schemas/SessionProblem"}
+    for path in ("/v1/sessions/{session_id}/updates", "/v1/sessions/{session_id}/end"):
+        conflict = paths[path]["post"]["responses"]["409"]["content"]
+        assert conflict["application/problem+json"]["schema"] == session_problem
+    admin_end = paths["/v1/admin/sessions/{session_id}/end"]["post"]["responses"]["409"]
+    assert admin_end["content"]["application/problem+json"]["schema"] == session_problem
+    for path, method, status in (
+        ("/v1/devices", "post", "429"),
+        ("/v1/password", "post", "429"),
+        ("/v1/password", "post", "503"),
+    ):
+        assert "Retry-After" in paths[path][method]["responses"][status]["headers"]
+    for path in (
+        "/v1/sessions",
+        "/v1/cdrs",
+        "/v1/account/statement",
+        "/v1/admin/accounts",
+        "/v1/admin/sessions",
+        "/v1/admin/audit",
+    ):
+        assert "Link" in paths[path]["get"]["responses"]["200"]["headers"], path
+    stream = paths["/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+    payloads = {
+        one["properties"]["event"]["const"]: one["properties"]["data"]["contentSchema"]["$ref"]
+        for one in stream["schema"]["oneOf"]
+    }
+    assert payloads == {
+        kind: f"#/components/schemas/{kind.title()}Event"
+        for kind in ("balance", "session", "notice")
+    }
+
+
+def test_a_session_ended_conflict_matches_its_documented_schema(
+    server: ServerProcess, http: httpx.Client
+) -> None:
+    document = http.get(server.url + "/openapi.json").json()
+    api = Api(server.url, "conflicts")
+    session_id = api.open("sms").json()["session_id"]
+    assert api.end(session_id, 1, 1).status_code == 200
+    body = problem(api.update(session_id, 2, 1), 409, "session_ended")
+    assert body["session"]["state"] == "ended"
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/SessionProblem", "components": document["components"]}
+    )
+    validator.validate(body)
+    with pytest.raises(jsonschema.ValidationError):  # the schema does say what a session is
+        validator.validate({**body, "session": {**body["session"], "state": "gone"}})
 
 
 # -- services and quotes -----------------------------------------------------------------

@@ -1,0 +1,308 @@
+"""schemathesis over ``/openapi.json`` against a real server process.
+
+Every operation of the published schema is fuzzed over HTTP with data that fits the
+schema and data that does not, signed in as logins of this test's own catalogue: a
+``user`` for user routes, ``support`` for ``/v1/admin/*``. Checks: no 5xx, every
+response conforms to the schema (status code, content type, headers, body), and every
+failing answer of ``/v1/*`` is ``application/problem+json`` with a protocol ``code``.
+
+Destructive calls only reach what the test made for them: device revokes hit devices
+of the ``fz-devices`` login signed in for the purpose (the test signs in again when
+its own device is revoked), password changes the ``fz-password`` login, status
+changes and adjustments the ``fz-target`` account, support ends sessions that
+``fz-live`` opened. About half the examples of an operation with path parameters use
+such ids ("own" cases, so the calls get past 404); the rest keep generated ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import APIOperation, Case, GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup
+
+from billclient.protocol import ErrorCode
+from tests.support.catalogs import PASSWORD, account
+from tests.support.fixtures import ServerFactory
+from tests.support.servers import ServerProcess
+
+ACCOUNTS = [
+    account("fz-user", "100000"),
+    account("fz-devices", "10"),
+    account("fz-password", "10"),
+    account("fz-target", "10"),
+    account("fz-live", "100000"),
+]
+VOUCHERS = [{"code": "FZ-0001", "amount": "5"}]
+# bad passwords are what a fuzzer sends: never block its sign-ins
+SERVE = ("--signin-max-failures", "1000000000")
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    status_code_conformance,
+    response_headers_conformance,
+]
+POSITIVE_EXAMPLES = 10
+NEGATIVE_EXAMPLES = 6
+# an event stream never ends: the client stops reading after its first event
+CONFIG = SchemathesisConfig.from_dict({"max-stream-events": 1})
+PROBLEM_CODES = {code.value for code in ErrorCode}
+PUBLIC = {("GET", "/v1/health"), ("POST", "/v1/devices"), ("POST", "/v1/token")}
+
+
+@dataclass
+class Login:
+    """One login's current device and tokens; signs in again when told to."""
+
+    url: str
+    login: str
+    password: str = PASSWORD
+    device_id: str = ""
+    access: str = ""
+    refresh: str = ""
+
+    def sign_in(self) -> Login:
+        answer = httpx.post(
+            self.url + "/v1/devices",
+            json={
+                "login": self.login,
+                "password": self.password,
+                "device_name": "schemathesis",
+                "platform": "pytest",
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        self.device_id, self.access = body["device_id"], body["access_token"]
+        self.refresh = body["refresh_token"]
+        return self
+
+    def spare(self) -> Login:
+        """Another device of the same login (a copy with its own tokens)."""
+        return Login(self.url, self.login, self.password).sign_in()
+
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        answer = httpx.request(
+            method,
+            self.url + path,
+            headers={"Authorization": f"Bearer {self.access}", **kwargs.pop("headers", {})},
+            **kwargs,
+        )
+        assert answer.is_success, answer.text
+        return dict(answer.json())
+
+    def open_session(self, service_id: str = "dl") -> str:
+        """A new session (bytes: no wall-time bound on ``used_units``)."""
+        created = self.call(
+            "POST",
+            "/v1/sessions",
+            json={"service_id": service_id},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        return str(created["session_id"])
+
+
+@dataclass
+class Fuzz:
+    """The server, its schema and the logins the fuzzer calls with."""
+
+    server: ServerProcess
+    schema: Any
+    user: Login
+    support: Login
+    devices: Login
+    password: Login
+    live: Login
+    topup_id: str
+    failures: dict[tuple[str, str], str] = field(default_factory=dict)
+    statuses: dict[str, set[int]] = field(default_factory=dict)
+
+    def login_for(self, operation: APIOperation) -> Login | None:
+        """Who calls ``operation``: None for the routes without auth."""
+        if (operation.method.upper(), operation.path) in PUBLIC:
+            return None
+        if operation.path.startswith("/v1/admin/"):
+            return self.support
+        if operation.path == "/v1/password":
+            return self.password
+        if operation.path.startswith("/v1/devices"):
+            return self.devices
+        return self.user
+
+
+@pytest.fixture(scope="module")
+def fuzz(module_servers: ServerFactory) -> Iterator[Fuzz]:
+    module_servers.import_catalog(ACCOUNTS, vouchers=VOUCHERS)
+    server = module_servers.start("primary", *SERVE)
+    user = Login(server.url, "fz-user").sign_in()
+    topup = user.call(
+        "POST",
+        "/v1/topups",
+        json={"voucher_code": "FZ-0001"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    yield Fuzz(
+        server=server,
+        schema=schemathesis.openapi.from_url(server.url + "/openapi.json", config=CONFIG),
+        user=user,
+        support=Login(server.url, "support").sign_in(),
+        devices=Login(server.url, "fz-devices").sign_in(),
+        password=Login(server.url, "fz-password").sign_in(),
+        live=Login(server.url, "fz-live").sign_in(),
+        topup_id=str(topup["topup_id"]),
+    )
+    module_servers.verify()
+
+
+class OwnIds:
+    """Ids of the test's own things for path parameters; ``again`` reuses the last one
+    (a session ended by an earlier example answers 409 ``session_ended``)."""
+
+    def __init__(self, fuzz: Fuzz, operation: APIOperation) -> None:
+        admin = operation.path.startswith("/v1/admin/")
+        read_only = operation.method.upper() == "GET"
+        self.makers: dict[str, Callable[[], str]] = {
+            "device_id": self._device,
+            "session_id": fuzz.live.open_session if admin else fuzz.user.open_session,
+            "topup_id": lambda: fuzz.topup_id,
+            "account_id": (lambda: "fz-user") if read_only else (lambda: "fz-target"),
+        }
+        self.last: dict[str, str] = {}
+        self.fuzz = fuzz
+        self.devices = 0
+        self.calls = 0
+
+    def _device(self) -> str:
+        """Another device of ``fz-devices``; every third time the one it calls with."""
+        self.devices += 1
+        devices = self.fuzz.devices
+        return devices.device_id if self.devices % 3 == 0 else devices.spare().device_id
+
+    def fill(self, case: Case, *, again: bool) -> None:
+        for name in case.path_parameters or {}:
+            if name in self.makers:
+                if not again or name not in self.last:
+                    self.last[name] = self.makers[name]()
+                case.path_parameters[name] = self.last[name]
+
+
+def _own_body(fuzz: Fuzz, operation: APIOperation, body: dict[str, Any], again: bool) -> None:
+    """Make an own case's body reach the operation's success path where it needs a secret
+    or a known value (the generated rest of it stays)."""
+    route = (operation.method.upper(), operation.path)
+    if route == ("POST", "/v1/password"):
+        body["old_password"] = fuzz.password.password
+    elif route == ("POST", "/v1/devices"):
+        body.update(login=fuzz.devices.login, password=fuzz.devices.password)
+    elif route == ("POST", "/v1/token"):
+        body["refresh_token"] = fuzz.devices.spare().refresh
+    elif route == ("POST", "/v1/sessions"):
+        body["service_id"] = "sms"
+    elif route == ("POST", "/v1/quotes"):
+        body.update(service_id="sms", units=1)
+    elif route == ("POST", "/v1/topups"):
+        body.pop("voucher_code", None)
+        body.update(amount="5", card_token="tok_visa")
+    elif route[1] in {"/v1/sessions/{session_id}/updates", "/v1/sessions/{session_id}/end"}:
+        body.update(seq=1, used_units=0)
+    elif route[1] == "/v1/admin/accounts/{account_id}/adjustments":
+        body["amount"] = "-1000000" if again else "2"  # 402, or a credit
+
+
+def _after(fuzz: Fuzz, case: Case, answer: Any) -> None:
+    """Keep the logins usable after a destructive call succeeded."""
+    route = (case.method.upper(), case.operation.path)
+    if route == ("POST", "/v1/password") and answer.status_code == 204:
+        fuzz.password.password = case.body["new_password"]
+    revoked = (case.path_parameters or {}).get("device_id")
+    if answer.status_code == 204 and revoked == fuzz.devices.device_id:
+        fuzz.devices.sign_in()  # it signed itself out: sign in again
+
+
+def _problem_rule(case: Case, answer: Any) -> str | None:
+    """Why a failing ``/v1/*`` answer breaks the problem+json rule, or None."""
+    if answer.status_code < 400 or not case.operation.path.startswith("/v1/"):
+        return None
+    content_type = answer.headers.get("content-type", [""])[0]
+    if not content_type.startswith("application/problem+json"):
+        return f"{answer.status_code} answered {content_type!r}, not application/problem+json"
+    body = answer.json()
+    if not isinstance(body, dict) or body.get("code") not in PROBLEM_CODES:
+        return f"{answer.status_code} problem without a protocol code: {answer.text[:200]}"
+    return None
+
+
+def _run(fuzz: Fuzz, operation: APIOperation, mode: GenerationMode, examples: int) -> None:
+    own_ids = OwnIds(fuzz, operation)
+    label = f"{operation.method.upper()} {operation.path} ({mode.value})"
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],  # no shrinking: failures are collected, not raised
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode), choice=st.integers(0, 29))
+    def check(case: Case, choice: int) -> None:
+        # the first example is an own one with a token: every operation is reached
+        first, own_ids.calls = own_ids.calls == 0, own_ids.calls + 1
+        again = choice % 3 == 0 and not first
+        if choice % 2 or first:  # an own case
+            own_ids.fill(case, again=again)
+            if mode.is_positive and isinstance(case.body, dict):
+                _own_body(fuzz, operation, case.body, again)
+        login = fuzz.login_for(operation)
+        headers = {}
+        if login is not None and (choice % 10 or first):  # else a call without a token
+            headers["Authorization"] = f"Bearer {login.access}"
+        answer = case.call(base_url=fuzz.server.url, headers=headers, timeout=30)
+        fuzz.statuses.setdefault(operation.label, set()).add(answer.status_code)
+        _after(fuzz, case, answer)
+        try:
+            case.validate_response(answer, checks=CHECKS, headers=headers)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                fuzz.failures.setdefault((label, failure.title), str(group))
+        broken = _problem_rule(case, answer)
+        if broken is not None:
+            fuzz.failures.setdefault((label, broken), case.as_curl_command(headers=headers))
+
+    try:
+        check()
+    except Unsatisfiable:
+        # nothing of the operation can be made invalid (GET /v1/health takes no input)
+        assert not mode.is_positive, label
+
+
+def test_every_operation_holds_to_its_schema(fuzz: Fuzz) -> None:
+    operations = [result.ok() for result in fuzz.schema.get_all_operations()]
+    assert len(operations) >= 26, [op.label for op in operations]
+    for operation in operations:
+        _run(fuzz, operation, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
+        _run(fuzz, operation, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)
+    report = "\n\n".join(
+        f"== {label}: {title}\n{detail}" for (label, title), detail in fuzz.failures.items()
+    )
+    assert not fuzz.failures, f"{len(fuzz.failures)} schema failures:\n{report}"
+    # the own cases got past auth and 404 to each operation's success path
+    unreached = [label for label, codes in fuzz.statuses.items() if min(codes) >= 300]
+    assert not unreached, {label: sorted(fuzz.statuses[label]) for label in unreached}
