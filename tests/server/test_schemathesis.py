@@ -10,8 +10,10 @@ Destructive calls only reach what the test made for them: device revokes hit dev
 of the ``fz-devices`` login signed in for the purpose (the test signs in again when
 its own device is revoked), password changes the ``fz-password`` login, status
 changes and adjustments the ``fz-target`` account, support ends sessions that
-``fz-live`` opened. About half the examples of an operation with path parameters use
-such ids ("own" cases, so the calls get past 404); the rest keep generated ids.
+``fz-live`` opened; the gateway routes (called with the deployment's gateway secret)
+get that login's sessions and gateway tokens. About half the examples of an operation
+with path parameters use such ids ("own" cases, so the calls get past 404); the rest
+keep generated ids.
 """
 
 from __future__ import annotations
@@ -51,8 +53,17 @@ ACCOUNTS = [
     account("fz-live", "100000"),
 ]
 VOUCHERS = [{"code": "FZ-0001", "amount": "5"}]
-# bad passwords are what a fuzzer sends: never block its sign-ins
-SERVE = ("--signin-max-failures", "1000000000")
+GATEWAY_SECRET = "fz-gateway-secret-0123456789"
+# bad passwords are what a fuzzer sends: never block its sign-ins; the gateway routes
+# answer the deployment's gateway secret (no gateway listens at the advertised URL)
+SERVE = (
+    "--signin-max-failures",
+    "1000000000",
+    "--gateway-url",
+    "http://127.0.0.1:9",
+    "--gateway-secret",
+    GATEWAY_SECRET,
+)
 CHECKS = [
     not_a_server_error,
     response_schema_conformance,
@@ -111,13 +122,16 @@ class Login:
 
     def open_session(self, service_id: str = "dl") -> str:
         """A new session (bytes: no wall-time bound on ``used_units``)."""
-        created = self.call(
+        return str(self.open_gateway_session(service_id)["session_id"])
+
+    def open_gateway_session(self, service_id: str = "dl") -> dict[str, Any]:
+        """A new session's answer (``gateway`` holds its gateway URL and token)."""
+        return self.call(
             "POST",
             "/v1/sessions",
             json={"service_id": service_id},
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
-        return str(created["session_id"])
 
 
 @dataclass
@@ -141,6 +155,8 @@ class Fuzz:
             return None
         if operation.path.startswith("/v1/admin/"):
             return self.support
+        if operation.path.startswith("/v1/gateway/"):
+            return Login(self.server.url, "gateway", access=GATEWAY_SECRET)
         if operation.path == "/v1/password":
             return self.password
         if operation.path.startswith("/v1/devices"):
@@ -225,6 +241,12 @@ def _own_body(fuzz: Fuzz, operation: APIOperation, body: dict[str, Any], again: 
         body.update(seq=1, used_units=0)
     elif route[1] == "/v1/admin/accounts/{account_id}/adjustments":
         body["amount"] = "-1000000" if again else "2"  # 402, or a credit
+    elif route == ("POST", "/v1/gateway/admissions"):
+        body["token"] = fuzz.live.open_gateway_session()["gateway"]["token"]
+    elif route == ("POST", "/v1/gateway/sessions"):
+        body["session_ids"] = [fuzz.live.open_session()]
+    elif route == ("POST", "/v1/gateway/counts"):
+        body["counts"] = [{"session_id": fuzz.live.open_session(), "served_units": 1}]
 
 
 def _after(fuzz: Fuzz, case: Case, answer: Any) -> None:
