@@ -26,6 +26,7 @@ from .db import make_engine
 from .errors import ApiError, problem_response
 from .events.router import router as events_router
 from .events.stream import EventHub
+from .group_commit import GroupCommitter
 from .logging_setup import RequestLog
 from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
@@ -57,6 +58,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     engine = engine or make_engine(settings.db_url)
     ctx = Context(settings=settings, engine=engine)
     hub = EventHub(engine)
+    committer = GroupCommitter(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +70,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
             yield
         finally:
             hub.close()
+            await anyio.to_thread.run_sync(committer.close)
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
@@ -88,6 +91,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     )
     app.state.context = ctx
     app.state.event_hub = hub
+    app.state.group_commit = committer
     for router in (
         accounts_router,
         pricing_router,

@@ -12,7 +12,12 @@ from billclient.rating import Rate
 from .rows import AnyRow
 from .tables import plan_versions
 
-__all__ = ["current_plan_version", "rate_from_stored", "rate_of"]
+__all__ = ["current_plan_version", "rate_from_stored", "rate_of", "version_rate"]
+
+# (plan version id, service id) -> rate; plan versions never change once written, so
+# this never goes stale (a process may cache rates of several databases: keyed by url)
+_VERSION_RATES: dict[tuple[str, int, str], Rate | None] = {}
+_VERSION_RATES_MAX = 4096
 
 
 def current_plan_version(conn: Connection, plan_id: str) -> AnyRow | None:
@@ -49,3 +54,16 @@ def rate_from_stored(stored_json: str) -> Rate:
         min_charge=stored["min_charge"],
         windows=stored["windows"],
     )
+
+
+def version_rate(conn: Connection, version_id: int, service_id: str) -> Rate | None:
+    """The rate plan version ``version_id`` charges for ``service_id``, cached in memory."""
+    key = (str(conn.engine.url), version_id, service_id)
+    if key in _VERSION_RATES:
+        return _VERSION_RATES[key]
+    version = conn.execute(select(plan_versions).where(plan_versions.c.id == version_id)).one()
+    rate = rate_of(version, service_id)
+    if len(_VERSION_RATES) >= _VERSION_RATES_MAX:
+        _VERSION_RATES.clear()
+    _VERSION_RATES[key] = rate
+    return rate
