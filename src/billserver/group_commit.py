@@ -140,13 +140,16 @@ class GroupCommitter:
 
 
 def _in_savepoint(conn: Connection, operation: Callable[[Connection], Any]) -> tuple[bool, Any]:
-    savepoint = conn.begin_nested()
+    # Plain SQL rather than Connection.begin_nested(), which compiles its SAVEPOINT
+    # statements on every use; operations may still nest begin_nested() inside.
+    conn.exec_driver_sql("SAVEPOINT group_commit_item")
     try:
         result = operation(conn)
     except Exception as error:
-        savepoint.rollback()
+        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT group_commit_item")
+        conn.exec_driver_sql("RELEASE SAVEPOINT group_commit_item")
         return False, error
-    savepoint.commit()
+    conn.exec_driver_sql("RELEASE SAVEPOINT group_commit_item")
     return True, result
 
 

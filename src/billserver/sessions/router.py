@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, and_, or_, select
 
@@ -71,7 +72,7 @@ def create(body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx) -
 @router.post("/{session_id}/updates", response_model=UpdateResult, responses=problems(404, 409))
 async def post_update(
     request: Request, session_id: str, body: SessionUpdate, token: BearerToken, ctx: Ctx
-) -> JSONResponse:
+) -> Response:
     """Report cumulative usage; the answer carries the next grant and the action."""
     report = Report(body.seq, body.used_units, None, body.measured_at)
     return await _report(request, ctx, token, session_id, report)
@@ -80,7 +81,7 @@ async def post_update(
 @router.post("/{session_id}/end", response_model=SessionResource, responses=problems(404, 409))
 async def post_end(
     request: Request, session_id: str, body: SessionEnd, token: BearerToken, ctx: Ctx
-) -> JSONResponse:
+) -> Response:
     """End the session with its final usage; releases the residual hold, writes the CDR."""
     report = Report(body.seq, body.used_units, body.cause)
     return await _report(request, ctx, token, session_id, report)
@@ -88,7 +89,7 @@ async def post_end(
 
 async def _report(
     request: Request, ctx: Context, token: str, session_id: str, report: Report
-) -> JSONResponse:
+) -> Response:
     """Usage reports of all sessions go through the process's group commit (one durable
     commit for all the reports that arrive while the previous one is being written); the
     caller is authenticated in that same transaction."""
@@ -102,7 +103,7 @@ async def _report(
         return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
 
     answer = await committer.run(operation, lock_key=_TOKEN_ACCOUNTS.get(token, ""))
-    return JSONResponse(answer)
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 # Access token -> its account, as last authenticated here: only the order in which a
