@@ -33,10 +33,11 @@ def test_batches_share_commits_and_failures_stay_isolated(tmp_path: Path) -> Non
     engine = make_engine(f"sqlite:///{path}")
     _metadata.create_all(engine)
     committer = GroupCommitter(engine)
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
 
     def blocker(conn: Connection) -> str:
-        release.wait(10)  # holds the writer so that the others queue into one batch
+        started.set()
+        release.wait(30)  # holds the writer so that the others queue into one batch
         conn.execute(insert(_rows).values(n=-1))
         return "first"
 
@@ -53,10 +54,11 @@ def test_batches_share_commits_and_failures_stay_isolated(tmp_path: Path) -> Non
 
     async def main() -> list[object]:
         first = asyncio.ensure_future(committer.run(blocker))
-        await asyncio.sleep(0.05)
+        while not started.is_set():
+            await asyncio.sleep(0.01)
         rest = [asyncio.ensure_future(committer.run(operation(n), lock_key=str(n % 4)))
                 for n in range(1, 31)]  # fmt: skip
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # every one of them is queued by now
         assert not any(task.done() for task in rest)  # nothing answered before its commit
         release.set()
         return await asyncio.gather(first, *rest, return_exceptions=True)
