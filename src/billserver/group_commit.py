@@ -83,6 +83,13 @@ class GroupCommitter:
         if thread is not None:
             self._queue.put(None)
             thread.join()
+            while True:  # queued after the writer stopped (a race with close): refused
+                try:
+                    late = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if late is not None:
+                    _settle(late, False, RuntimeError("the server is shutting down"))
             if self.operations:
                 log.info(
                     "group commit: %d operations in %d transactions",

@@ -21,6 +21,7 @@ from billclient.protocol import (
 )
 
 from .. import db
+from ..accounts.tokens import token_hash
 from ..clock import now_us
 from ..errors import ApiError
 from ..group_commit import GroupCommitter
@@ -99,26 +100,28 @@ async def _report(
     def operation(conn: Connection) -> dict[str, Any]:
         caller = actor_for_token(conn, token, policy.server_id)
         if caller.account_id is not None:
-            _remember_account(token, caller.account_id)
+            _remember_account(digest, caller.account_id)
         return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
 
-    answer = await committer.run(operation, lock_key=_TOKEN_ACCOUNTS.get(token, ""))
+    digest = token_hash(token)
+    answer = await committer.run(operation, lock_key=_TOKEN_ACCOUNTS.get(digest, ""))
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
-# Access token -> its account, as last authenticated here: only the order in which a
-# batch takes account locks (GroupCommitter's lock_key), never who the caller is. A
+# Access token (its hash) -> its account, as last authenticated here: used only for
+# the order in which a batch takes account locks (GroupCommitter's lock_key), never
+# for who the caller is. A
 # missing or stale entry can at worst make two processes' batches deadlock on
 # PostgreSQL, which the database resolves by failing one update (the client retries).
 _TOKEN_ACCOUNTS: dict[str, str] = {}
 _TOKEN_ACCOUNTS_MAX = 100_000
 
 
-def _remember_account(token: str, account_id: str) -> None:
-    if _TOKEN_ACCOUNTS.get(token) != account_id:
+def _remember_account(digest: str, account_id: str) -> None:
+    if _TOKEN_ACCOUNTS.get(digest) != account_id:
         if len(_TOKEN_ACCOUNTS) >= _TOKEN_ACCOUNTS_MAX:
             _TOKEN_ACCOUNTS.clear()
-        _TOKEN_ACCOUNTS[token] = account_id
+        _TOKEN_ACCOUNTS[digest] = account_id
 
 
 @router.get("/{session_id}", response_model=SessionResource, responses=problems(404))
