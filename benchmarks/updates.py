@@ -7,21 +7,30 @@ Usage::
 
 It starts a real ``billserver serve`` on a database on disk (``--dir``, default a
 temporary directory under /var/tmp, never tmpfs), opens ``--sessions`` sessions on a
-byte service and has each send cumulative updates back to back for ``--seconds``,
-then prints updates/s, p50/p95/p99 latency, errors and the CPU used by this client
-and by the server. In the same run it measures the raw database's durable
-single-transaction rate (SQLite: an update+insert commit loop with the server's own
-settings, WAL and synchronous=FULL; PostgreSQL: pgbench tpcb-like) and prints the
-ratio. Finally it measures per-update latency with 1k, 10k and 100k live sessions
-present (idle sessions of a free service are seeded directly in the database so
-that seeding does not dominate the run; they are consistent with the ledger: no
+byte service and has each send cumulative updates back to back for ``--seconds``
+(after a short warm-up), then prints updates/s, p50/p95/p99 latency, errors and the
+CPU used by this client and by the server, in total and per update. In the same run
+it measures the raw database's durable single-transaction rate (SQLite: an
+update+insert commit loop with the server's own settings, WAL and synchronous=FULL;
+PostgreSQL: pgbench tpcb-like with as many clients as sessions) and prints the ratio.
+Then a paced run offers half of that load (half the baseline rate, or of the rate
+reached at full load when that is lower) and prints its latency. Finally it
+measures per-update latency with 1k, 10k and 100k live sessions present (idle
+sessions of a free service are inserted in bulk directly in the database so that
+seeding does not dominate the run; they are consistent with the ledger: a zero
 hold, no charge).
+
+With ``--db postgresql`` and no ``--pg-url`` it starts a throwaway cluster (initdb
++ pg_ctl, as the tests do: ``tests/support/postgres.py``) under ``--dir`` and
+deletes it at the end; pgbench runs in a database of its own in that cluster.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import resource
 import shutil
@@ -32,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,14 +184,19 @@ async def open_sessions(client: httpx.AsyncClient, count: int) -> list[str]:
 
 
 async def drive(
-    client: httpx.AsyncClient, sessions: list[str], seconds: float, step: int = 1000
+    client: httpx.AsyncClient,
+    seqs: dict[str, int],
+    seconds: float,
+    step: int = 1000,
+    interval: float = 0.0,
 ) -> Run:
-    """Each session sends cumulative updates back to back until the time is up."""
+    """Each session sends cumulative updates until the time is up: back to back, or
+    one every ``interval`` seconds (a paced load; a late answer is not made up for)."""
     run = Run()
     deadline = time.perf_counter() + seconds
-    seqs = dict.fromkeys(sessions, 0)
 
-    async def loop(session_id: str) -> None:
+    async def loop(session_id: str, offset: float) -> None:
+        await asyncio.sleep(offset)
         while time.perf_counter() < deadline:
             seq = seqs[session_id] + 1
             body = {
@@ -200,9 +215,12 @@ async def drive(
                 seqs[session_id] = seq
             else:
                 run.errors += 1
+            if interval:
+                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
 
     started = time.perf_counter()
-    await asyncio.gather(*(loop(s) for s in sessions))
+    count = len(seqs)
+    await asyncio.gather(*(loop(s, interval * i / count) for i, s in enumerate(seqs)))
     run.seconds = time.perf_counter() - started
     return run
 
@@ -232,7 +250,7 @@ def sqlite_baseline(directory: Path, seconds: float) -> float:
 
 
 def pgbench_baseline(url: str, seconds: float, clients: int) -> float:
-    """pgbench tpcb-like transactions/s against the same PostgreSQL server."""
+    """pgbench tpcb-like transactions/s (durable commits) against the database at ``url``."""
     pgbench = shutil.which("pgbench") or next(
         (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None
     )
@@ -252,79 +270,149 @@ def pgbench_baseline(url: str, seconds: float, clients: int) -> float:
     raise SystemExit("could not read pgbench's tps:\n" + result.stdout)
 
 
-def seed_idle_sessions(db_url: str, count: int) -> None:
-    """Insert ``count`` live sessions of the free "idle" service directly (no hold, no charge)."""
-    from sqlalchemy import create_engine, insert, select
+@contextlib.contextmanager
+def throwaway_postgres(directory: Path) -> Iterator[tuple[str, str]]:
+    """A PostgreSQL cluster under ``directory`` (on disk); yields the billing database's
+    URL and a second database's for pgbench. Stopped and deleted at the end."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.support.postgres import PostgresCluster, find_bindir
 
-    from billserver.clock import now_us
-    from billserver.tables import holds, plan_versions, sessions
+    directory.chmod(0o755)  # the cluster belongs to the postgres user when root runs this
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("PostgreSQL binaries not found under /usr/lib/postgresql")
+    previous, tempfile.tempdir = tempfile.tempdir, str(directory)  # the cluster's data dir
+    try:
+        cluster = PostgresCluster(bindir).start()
+    finally:
+        tempfile.tempdir = previous
+    try:
+        yield cluster.create_database("billing"), cluster.create_database("pgbench")
+    finally:
+        cluster.stop()
 
-    engine = create_engine(db_url)
-    with engine.begin() as conn:
-        plan_id = conn.execute(
-            select(plan_versions.c.id).where(
-                plan_versions.c.plan_id == "bench", plan_versions.c.current.is_(True)
+
+_HOLD_COLUMNS = (
+    "hold_id, account_id, session_id, state, reserved_total, posted, released, remaining, "
+    "created_at"
+)
+_SESSION_COLUMNS = (
+    "session_id, account_id, login, device_id, service_id, plan_version_id, hold_id, unit, "
+    "grant_units, update_interval, state, started_at, last_activity, deadline, last_seq, "
+    "used_units, unbilled_units, charged, granted_units, final, servers"
+)
+
+
+def seed_idle_sessions(db_url: str, count: int) -> float:
+    """Insert ``count`` live sessions of the free "idle" service directly (a zero hold,
+    no charge), in bulk with the database driver (sqlite3 executemany, PostgreSQL COPY)
+    in one transaction; returns the seconds it took."""
+    from sqlalchemy.engine import make_url
+
+    began = time.perf_counter()
+    now = int(time.time() * 1_000_000)
+    deadline = now + 3 * 86400 * 1_000_000
+    ids = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in range(count)]
+    holds = [(h, "bench", s, "pending", 0, 0, 0, 0, now) for s, h in ids]
+    url = make_url(db_url)
+
+    def sessions(plan: int, false: object) -> list[tuple[object, ...]]:
+        return [
+            (
+                s,
+                "bench",
+                "bench",
+                None,
+                "idle",
+                plan,
+                h,
+                "event",
+                1,
+                86400,
+                "active",
+                now,
+                now,
+                deadline,
+                0,
+                0,
+                0,
+                0,
+                1,
+                false,
+                '["seed"]',
             )
-        ).scalar_one()
-        now = now_us()
-        for start in range(0, count, 5000):
-            batch = range(start, min(count, start + 5000))
-            ids = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in batch]
-            conn.execute(
-                insert(holds),
-                [
-                    {
-                        "hold_id": h,
-                        "account_id": "bench",
-                        "session_id": s,
-                        "state": "pending",
-                        "reserved_total": 0,
-                        "posted": 0,
-                        "released": 0,
-                        "remaining": 0,
-                        "created_at": now,
-                    }
-                    for s, h in ids
-                ],
+            for s, h in ids
+        ]
+
+    if url.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(str(url.database), isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            plan = conn.execute(_PLAN_SQL).fetchone()[0]
+            conn.executemany(f"INSERT INTO holds ({_HOLD_COLUMNS}) VALUES ({_marks(9)})", holds)
+            conn.executemany(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES ({_marks(21)})",
+                sessions(plan, 0),
             )
-            conn.execute(
-                insert(sessions),
-                [
-                    {
-                        "session_id": s,
-                        "account_id": "bench",
-                        "login": "bench",
-                        "device_id": None,
-                        "service_id": "idle",
-                        "plan_version_id": plan_id,
-                        "hold_id": h,
-                        "unit": "event",
-                        "grant_units": 1,
-                        "update_interval": 86400,
-                        "state": "active",
-                        "started_at": now,
-                        "last_activity": now,
-                        "deadline": now + 3 * 86400 * 1_000_000,
-                        "last_seq": 0,
-                        "used_units": 0,
-                        "unbilled_units": 0,
-                        "charged": 0,
-                        "granted_units": 1,
-                        "final": False,
-                        "servers": ["seed"],
-                    }
-                    for s, h in ids
-                ],
-            )
-    engine.dispose()
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    else:
+        import psycopg
+
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as pg, pg.cursor() as cursor:
+            plan = cursor.execute(_PLAN_SQL).fetchone()[0]  # type: ignore[index]
+            with cursor.copy(f"COPY holds ({_HOLD_COLUMNS}) FROM STDIN") as copy:
+                for row in holds:
+                    copy.write_row(row)
+            with cursor.copy(f"COPY sessions ({_SESSION_COLUMNS}) FROM STDIN") as copy:
+                for row in sessions(plan, False):
+                    copy.write_row(row)
+    return time.perf_counter() - began
 
 
-async def measure(url: str, sessions: int, seconds: float) -> Run:
+_PLAN_SQL = "SELECT id FROM plan_versions WHERE plan_id = 'bench' AND current"
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+@dataclass
+class Load:
+    """A signed-in client with open sessions and their last accepted seq."""
+
+    client: httpx.AsyncClient
+    seqs: dict[str, int]
+
+
+@contextlib.asynccontextmanager
+async def load(url: str, sessions: int) -> AsyncIterator[Load]:
     limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
         await sign_in(client)
         ids = await open_sessions(client, sessions)
-        return await drive(client, ids, seconds)
+        seqs = dict.fromkeys(ids, 0)
+        await drive(client, seqs, 1.0)  # warm-up: connections, caches
+        yield Load(client, seqs)
+
+
+@dataclass
+class Measured:
+    run: Run
+    server_cpu: float
+    client_cpu: float
+
+
+async def measure(
+    url: str, pid: int, sessions: int, seconds: float, interval: float = 0.0
+) -> Measured:
+    """A run after the warm-up, with the CPU this client and the server used during it."""
+    async with load(url, sessions) as warm:
+        server, client = cpu_seconds(pid), own_cpu()
+        run = await drive(warm.client, warm.seqs, seconds, interval=interval)
+        return Measured(run, cpu_seconds(pid) - server, own_cpu() - client)
 
 
 def report(label: str, run: Run) -> str:
@@ -338,7 +426,10 @@ def report(label: str, run: Run) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-url", help="SQLAlchemy URL of an empty PostgreSQL database")
+    parser.add_argument(
+        "--pg-url",
+        help="SQLAlchemy URL of an empty PostgreSQL database (default: a throwaway cluster)",
+    )
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument(
@@ -350,46 +441,60 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="billbench-", dir=args.dir or "/var/tmp"))
-    if args.db == "sqlite":
-        db_url = f"sqlite:///{workdir / 'billing.db'}"
-    elif args.pg_url:
-        db_url = args.pg_url
-    else:
-        parser.error("--db postgresql needs --pg-url")
+    with contextlib.ExitStack() as stack:
+        if args.db == "sqlite":
+            db_url, pgbench_url = f"sqlite:///{workdir / 'billing.db'}", ""
+        elif args.pg_url:
+            db_url = pgbench_url = args.pg_url
+        else:
+            db_url, pgbench_url = stack.enter_context(throwaway_postgres(workdir))
+        return _benchmark(args, workdir, db_url, pgbench_url)
+    return 0
+
+
+def _benchmark(args: argparse.Namespace, workdir: Path, db_url: str, pgbench_url: str) -> int:
     catalog = workdir / "catalog.toml"
     catalog.write_text(CATALOG)
     billserver("import", str(catalog), "--db", db_url)
     proc, url = start_server(db_url, workdir)
     try:
         print(f"database: {args.db} in {workdir}; {os.cpu_count()} CPUs")
-        cpu_server, cpu_client = cpu_seconds(proc.pid), own_cpu()
-        run = asyncio.run(measure(url, args.sessions, args.seconds))
-        cpu_server, cpu_client = cpu_seconds(proc.pid) - cpu_server, own_cpu() - cpu_client
+        full = asyncio.run(measure(url, proc.pid, args.sessions, args.seconds))
+        run, done = full.run, max(1, len(full.run.latencies))
         print(report(f"full load, {args.sessions} sessions", run))
         print(
-            f"CPU over the run: server {cpu_server:.1f} s, client {cpu_client:.1f} s "
-            f"({run.seconds:.1f} s wall)"
+            f"CPU over the run ({run.seconds:.1f} s wall): server {full.server_cpu:.2f} s "
+            f"= {full.server_cpu / done * 1000:.2f} ms/update, client {full.client_cpu:.2f} s "
+            f"= {full.client_cpu / done * 1000:.2f} ms/update"
         )
         if args.db == "sqlite":
             baseline = sqlite_baseline(workdir, min(args.seconds, 5.0))
             name = "sqlite3 update+insert durable commits"
         else:
-            baseline = pgbench_baseline(db_url, min(args.seconds, 10.0), args.sessions)
-            name = "pgbench tpcb-like"
+            baseline = pgbench_baseline(pgbench_url, min(args.seconds, 10.0), args.sessions)
+            name = f"pgbench tpcb-like, {args.sessions} clients"
         print(f"baseline ({name}): {baseline:8.1f} tx/s")
         print(f"ratio updates/s : baseline = {run.rate / baseline:.2f}")
-        half = max(1, args.sessions // 2)
-        paced = asyncio.run(measure(url, half, min(args.seconds, 5.0)))
-        print(report(f"half the sessions ({half})", paced))
+        half = 0.5 * min(baseline, run.rate)
+        interval = args.sessions / half if half > 0 else 0.0
+        paced = asyncio.run(
+            measure(url, proc.pid, args.sessions, min(args.seconds, 5.0), interval=interval)
+        )
+        print(report(f"half load ({half:.0f}/s offered)", paced.run))
         for count in [int(c) for c in args.live.split(",") if c.strip()]:
             existing = _live(db_url)
-            if count > existing:
-                seed_idle_sessions(db_url, count - existing)
-            sized = asyncio.run(measure(url, 10, 3.0))
-            print(report(f"{count:>7} live sessions, 10 updating", sized))
+            seeded = seed_idle_sessions(db_url, count - existing) if count > existing else 0.0
+            sized = asyncio.run(measure(url, proc.pid, 10, 3.0))
+            print(
+                report(f"{count:>7} live sessions, 10 updating", sized.run)
+                + f"  (seeded in {seeded:.1f} s)"
+            )
     finally:
         proc.terminate()
         proc.wait(30)
+    for line in (workdir / "server.log").read_text(errors="replace").splitlines():
+        if "group commit:" in line:
+            print("server:", json.loads(line).get("msg", line))
     return 0
 
 
@@ -398,7 +503,7 @@ def _live(db_url: str) -> int:
 
     from billserver.tables import sessions
 
-    engine = create_engine(db_url)
+    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
         count = conn.execute(
             select(func.count()).select_from(sessions).where(sessions.c.state == "active")

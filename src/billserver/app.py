@@ -28,6 +28,7 @@ from .db import make_engine
 from .errors import ApiError, problem_response
 from .events.router import router as events_router
 from .events.stream import EventHub
+from .group_commit import GroupCommitter
 from .logging_setup import RequestLog
 from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
@@ -61,6 +62,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     engine = engine or make_engine(settings.db_url)
     ctx = Context(settings=settings, engine=engine)
     hub = EventHub(engine)
+    committer = GroupCommitter(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -75,6 +77,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
             yield
         finally:
             hub.close()
+            await anyio.to_thread.run_sync(committer.close)
             reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reaper
@@ -99,6 +102,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     )
     app.state.context = ctx
     app.state.event_hub = hub
+    app.state.group_commit = committer
     for router in (
         accounts_router,
         pricing_router,

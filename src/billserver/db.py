@@ -10,6 +10,7 @@ transaction, :func:`read` a plain one.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import threading
 import weakref
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -39,13 +41,28 @@ def default_db_url() -> str:
     return f"sqlite:///{data / 'billing.db'}"
 
 
+def _json_serializer(value: Any) -> str:
+    """JSON columns: orjson (several times faster on the update path), the standard
+    library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine for ``url``, with SQLite tuned for several processes."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         return _postgresql_engine(parsed)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=30,
+            json_serializer=_json_serializer,
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -53,6 +70,7 @@ def make_engine(url: str) -> Engine:
         connect_args={"timeout": _BUSY_TIMEOUT_S, "check_same_thread": False},
         pool_size=8,
         max_overflow=32,
+        json_serializer=_json_serializer,
     )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
@@ -73,6 +91,7 @@ def _postgresql_engine(url: URL) -> Engine:
         pool_size=10,
         max_overflow=30,
         connect_args={"connect_timeout": 10, "application_name": "billserver"},
+        json_serializer=_json_serializer,
     )
 
 

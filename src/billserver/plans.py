@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import functools
 import json
+import weakref
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from billclient.rating import Rate
 
 from .rows import AnyRow
 from .tables import plan_versions
 
-__all__ = ["current_plan_version", "rate_from_stored", "rate_of"]
+__all__ = ["current_plan_version", "rate_from_stored", "rate_of", "version_rate"]
+
+# engine -> (plan version id, service id) -> rate; plan versions never change once
+# written, so this never goes stale (keyed by engine: a process may use several databases)
+_VERSION_RATES: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], Rate | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_VERSION_RATES_MAX = 4096
 
 
 def current_plan_version(conn: Connection, plan_id: str) -> AnyRow | None:
@@ -49,3 +57,17 @@ def rate_from_stored(stored_json: str) -> Rate:
         min_charge=stored["min_charge"],
         windows=stored["windows"],
     )
+
+
+def version_rate(conn: Connection, version_id: int, service_id: str) -> Rate | None:
+    """The rate plan version ``version_id`` charges for ``service_id``, cached in memory."""
+    cached = _VERSION_RATES.setdefault(conn.engine, {})
+    key = (version_id, service_id)
+    if key in cached:
+        return cached[key]
+    version = conn.execute(select(plan_versions).where(plan_versions.c.id == version_id)).one()
+    rate = rate_of(version, service_id)
+    if len(cached) >= _VERSION_RATES_MAX:
+        cached.clear()
+    cached[key] = rate
+    return rate

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from billclient.protocol import ErrorCode, Role
 
@@ -26,11 +26,14 @@ from .sessions.service import SessionPolicy
 
 __all__ = [
     "AUTH_RESPONSES",
+    "BearerToken",
     "Caller",
     "Context",
     "Page",
     "PageParams",
     "Support",
+    "actor_for_token",
+    "bearer_token",
     "context",
     "current_actor",
     "page_response",
@@ -62,8 +65,9 @@ class Context:
         return Tolerance(self.settings.gateway_tolerance, self.settings.gateway_tolerance_units)
 
 
-def context(request: Request) -> Context:
-    """The application's context (set by create_app)."""
+async def context(request: Request) -> Context:
+    """The application's context (set by create_app). ``async`` like every dependency
+    without I/O: FastAPI runs plain ``def`` dependencies on a worker thread."""
     ctx: Context = request.app.state.context
     return ctx
 
@@ -73,13 +77,13 @@ _BEARER = HTTPBearer(
 )
 
 
-def current_actor(
+async def bearer_token(
     request: Request,
-    ctx: Annotated[Context, Depends(context)],
     _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
-) -> Actor:
-    """Authenticate the bearer token; 401 otherwise. (``_scheme`` only documents the
-    bearer scheme in OpenAPI; the header is read here so every refusal is a problem.)"""
+) -> str:
+    """The request's bearer token, not yet checked; 401 when there is none. (``_scheme``
+    only documents the bearer scheme in OpenAPI; the header is read here so that every
+    refusal is a problem document.)"""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -88,9 +92,23 @@ def current_actor(
             "send 'Authorization: Bearer <access token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return token.strip()
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+"""A route's bearer token, for routes that authenticate it inside their own
+transaction (:func:`actor_for_token`) rather than in a read transaction of its own."""
+
+
+def actor_for_token(conn: Connection, token: str, server_id: str) -> Actor:
+    """Authenticate ``token`` in ``conn``'s transaction: the caller, or a 401 ApiError.
+
+    The token, its device and its user are looked up on every call (one query by
+    primary keys), never cached: a revoked token or device fails at once, whichever
+    process revoked it.
+    """
     try:
-        with db.read(ctx.engine) as conn:
-            row = authenticate(conn, token.strip(), now=now_us())
+        row = authenticate(conn, token, now=now_us())
     except TokenRejected as rejected:
         raise ApiError(
             ErrorCode.UNAUTHORIZED, str(rejected), headers={"WWW-Authenticate": "Bearer"}
@@ -100,14 +118,20 @@ def current_actor(
         role=Role(row.role),
         account_id=row.account_id,
         device_id=row.device_id,
-        server_id=ctx.settings.effective_server_id,
+        server_id=server_id,
     )
+
+
+def current_actor(token: BearerToken, ctx: Annotated[Context, Depends(context)]) -> Actor:
+    """Authenticate the bearer token; 401 otherwise."""
+    with db.read(ctx.engine) as conn:
+        return actor_for_token(conn, token, ctx.settings.effective_server_id)
 
 
 Caller = Annotated[Actor, Depends(current_actor)]
 
 
-def refuse_nul(request: Request) -> None:
+async def refuse_nul(request: Request) -> None:
     """Every route's dependency: 422 for a path or query parameter holding a NUL
     character (no database stores one in text; PostgreSQL refuses it in a query)."""
     for name, value in (*request.path_params.items(), *request.query_params.multi_items()):

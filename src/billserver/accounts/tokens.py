@@ -14,7 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from ..rows import AnyRow
 from ..tables import devices, tokens, users
@@ -82,24 +82,28 @@ def issue_pair(conn: Connection, device_id: str, *, now: int, access_ttl_s: int)
     return IssuedPair(access, refresh, access_ttl_s, pair_id)
 
 
+_AUTHENTICATE = (
+    select(devices.c.device_id, users.c.login, users.c.role, users.c.account_id)
+    .select_from(tokens.join(devices).join(users))
+    .where(
+        tokens.c.token_hash == bindparam("b_hash"),
+        tokens.c.kind == "access",
+        tokens.c.revoked.is_(False),
+        tokens.c.expires_at > bindparam("b_now"),
+        devices.c.revoked_at.is_(None),
+        users.c.retired.is_(False),
+    )
+)
+
+
 def authenticate(conn: Connection, access_token: str, *, now: int) -> AnyRow:
-    """The (device, user) row joined for a valid access token, else TokenRejected."""
+    """The (device, user) row joined for a valid access token, else TokenRejected.
+
+    One query by primary keys on every call (built once): nothing is cached, so a
+    revoked token, device or user is refused at once by every server process.
+    """
     row = conn.execute(
-        select(
-            devices.c.device_id,
-            users.c.login,
-            users.c.role,
-            users.c.account_id,
-        )
-        .select_from(tokens.join(devices).join(users))
-        .where(
-            tokens.c.token_hash == token_hash(access_token),
-            tokens.c.kind == "access",
-            tokens.c.revoked.is_(False),
-            tokens.c.expires_at > now,
-            devices.c.revoked_at.is_(None),
-            users.c.retired.is_(False),
-        )
+        _AUTHENTICATE, {"b_hash": token_hash(access_token), "b_now": now}
     ).one_or_none()
     if row is None:
         raise TokenRejected("the access token is not valid; refresh it or sign in again")

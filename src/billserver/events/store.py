@@ -29,14 +29,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, insert, select
 
-from billclient.protocol import BalanceEvent, EventType, NoticeEvent, parse_money
+from billclient.protocol import BalanceEvent, EventType, NoticeEvent, SessionEvent, parse_money
 
 from ..tables import accounts, events
 from .notices import low_balance_notice, notice_payload
 
-__all__ = ["WAKE_KEY", "append_balance", "append_event", "append_notice"]
+__all__ = [
+    "WAKE_KEY",
+    "append_balance",
+    "append_event",
+    "append_notice",
+    "append_session_change",
+    "latest_balance_data",
+]
 
 WAKE_KEY = "billserver.events.accounts"
 """``conn.info`` key: the accounts that got event rows on this connection."""
@@ -84,6 +91,60 @@ def append_balance(
     if parse_money(str(state.previous["available"])) >= threshold > available:
         notice = low_balance_notice(conn, account_id, available, now)
         _insert(conn, account_id, EventType.NOTICE, notice_payload(notice), now)
+
+
+def latest_balance_data(account_id: ColumnElement[str]) -> ScalarSelect[Any]:
+    """The data of the account's latest ``balance`` event, as a scalar subquery.
+
+    For callers that read it in the same statement as the account's figures, under
+    the account's lock (see :func:`append_session_change`).
+    """
+    return (
+        select(events.c.data)
+        .where(events.c.account_id == account_id, events.c.type == EventType.BALANCE.value)
+        .order_by(events.c.event_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def append_session_change(
+    conn: Connection,
+    account_id: str,
+    session: SessionEvent,
+    figures: BalanceEvent,
+    *,
+    threshold: int | None,
+    previous: dict[str, Any] | None,
+    now: int,
+) -> None:
+    """Append a ``session`` and a ``balance`` event (and a ``low_balance`` notice when
+    ``available`` crosses ``threshold``) in one insert: what :func:`append_event` and
+    :func:`append_balance` do, for a caller that already holds the account's row lock
+    and read ``previous`` (the latest balance event's data, see
+    :func:`latest_balance_data`) under it.
+    """
+    rows = [
+        _row(account_id, EventType.SESSION, session.model_dump(mode="json"), now),
+        _row(account_id, EventType.BALANCE, figures.model_dump(mode="json"), now),
+    ]
+    available = figures.available
+    if (
+        threshold is not None
+        and previous is not None
+        and parse_money(str(previous["available"])) >= threshold > available
+    ):
+        notice = low_balance_notice(conn, account_id, available, now)
+        rows.append(_row(account_id, EventType.NOTICE, notice_payload(notice), now))
+    conn.execute(_INSERT_EVENTS, rows)
+    conn.info.setdefault(WAKE_KEY, set()).add(account_id)
+
+
+_INSERT_EVENTS = insert(events)
+
+
+def _row(account_id: str, kind: EventType, data: dict[str, Any], now: int) -> dict[str, Any]:
+    return {"account_id": account_id, "type": kind.value, "data": data, "created_at": now}
 
 
 def _lock(conn: Connection, account_id: str) -> None:

@@ -14,6 +14,7 @@ from .books import (
     customer_book,
 )
 from .holds import HoldError, close_hold, create_hold, post_from_hold, resize_hold
+from .session_charge import Figures, charge_session
 from .transfers import LedgerError, transfer
 
 __all__ = [
@@ -23,8 +24,10 @@ __all__ = [
     "SYS_OPENING",
     "SYS_REVENUE",
     "SYS_VOUCHERS",
+    "Figures",
     "HoldError",
     "LedgerError",
+    "charge_session",
     "close_hold",
     "create_hold",
     "customer_book",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+import orjson
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from billclient.protocol import (
     ErrorCode,
@@ -20,11 +21,23 @@ from billclient.protocol import (
 )
 
 from .. import db
+from ..accounts.tokens import token_hash
 from ..clock import now_us
 from ..errors import ApiError
+from ..group_commit import GroupCommitter
 from ..idempotency import run_idempotent
 from ..tables import holds, sessions
-from ..web import Caller, Context, PageParams, context, page_response, paged, problems
+from ..web import (
+    BearerToken,
+    Caller,
+    Context,
+    PageParams,
+    actor_for_token,
+    context,
+    page_response,
+    paged,
+    problems,
+)
 from .gateway_access import gateway_access
 from .service import Report, open_session, report_usage
 from .views import session_view
@@ -65,10 +78,12 @@ def create(body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx) -
     response_model=UpdateResult,
     responses=problems(404, 409, session=True),
 )
-def post_update(session_id: str, body: SessionUpdate, caller: Caller, ctx: Ctx) -> JSONResponse:
+async def post_update(
+    request: Request, session_id: str, body: SessionUpdate, token: BearerToken, ctx: Ctx
+) -> Response:
     """Report cumulative usage; the answer carries the next grant and the action."""
     report = Report(body.seq, body.used_units, None, body.measured_at)
-    return _report(ctx, caller, session_id, report)
+    return await _report(request, ctx, token, session_id, report)
 
 
 @router.post(
@@ -76,15 +91,48 @@ def post_update(session_id: str, body: SessionUpdate, caller: Caller, ctx: Ctx) 
     response_model=SessionResource,
     responses=problems(404, 409, session=True),
 )
-def post_end(session_id: str, body: SessionEnd, caller: Caller, ctx: Ctx) -> JSONResponse:
+async def post_end(
+    request: Request, session_id: str, body: SessionEnd, token: BearerToken, ctx: Ctx
+) -> Response:
     """End the session with its final usage; releases the residual hold, writes the CDR."""
-    return _report(ctx, caller, session_id, Report(body.seq, body.used_units, body.cause))
+    report = Report(body.seq, body.used_units, body.cause)
+    return await _report(request, ctx, token, session_id, report)
 
 
-def _report(ctx: Context, caller: Any, session_id: str, report: Report) -> JSONResponse:
-    with db.write(ctx.engine) as conn:
-        answer = report_usage(conn, caller, session_id, report, now=now_us(), policy=ctx.policy)
-    return JSONResponse(answer)
+async def _report(
+    request: Request, ctx: Context, token: str, session_id: str, report: Report
+) -> Response:
+    """Usage reports of all sessions go through the process's group commit (one durable
+    commit for all the reports that arrive while the previous one is being written); the
+    caller is authenticated in that same transaction."""
+    committer: GroupCommitter = request.app.state.group_commit
+    policy = ctx.policy
+
+    def operation(conn: Connection) -> dict[str, Any]:
+        caller = actor_for_token(conn, token, policy.server_id)
+        if caller.account_id is not None:
+            _remember_account(digest, caller.account_id)
+        return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
+
+    digest = token_hash(token)
+    answer = await committer.run(operation, lock_key=_TOKEN_ACCOUNTS.get(digest, ""))
+    return Response(orjson.dumps(answer), media_type="application/json")
+
+
+# Access token (its hash) -> its account, as last authenticated here: used only for
+# the order in which a batch takes account locks (GroupCommitter's lock_key), never
+# for who the caller is. A
+# missing or stale entry can at worst make two processes' batches deadlock on
+# PostgreSQL, which the database resolves by failing one update (the client retries).
+_TOKEN_ACCOUNTS: dict[str, str] = {}
+_TOKEN_ACCOUNTS_MAX = 100_000
+
+
+def _remember_account(digest: str, account_id: str) -> None:
+    if _TOKEN_ACCOUNTS.get(digest) != account_id:
+        if len(_TOKEN_ACCOUNTS) >= _TOKEN_ACCOUNTS_MAX:
+            _TOKEN_ACCOUNTS.clear()
+        _TOKEN_ACCOUNTS[digest] = account_id
 
 
 def with_gateway(ctx: Context, body: Any) -> Any:

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, case, insert, select, update
 
 from billclient.protocol import (
     AccountStatus,
     Action,
+    BalanceEvent,
     ClientEndCause,
     EndCause,
     ErrorCode,
     SessionCreated,
+    SessionEvent,
     SessionState,
     UpdateResult,
 )
@@ -33,18 +35,19 @@ from ..audit import record
 from ..clock import from_us, to_us
 from ..errors import ApiError
 from ..events import append_notice, session_terminated_notice
+from ..events.store import append_session_change, latest_balance_data
 from ..ledger import (
     SYS_REVENUE,
+    charge_session,
     close_hold,
     create_hold,
     customer_book,
     post_from_hold,
-    resize_hold,
     transfer,
 )
-from ..plans import current_plan_version, rate_of
+from ..plans import current_plan_version, rate_of, version_rate
 from ..rows import AnyRow
-from ..tables import plan_versions, services, session_updates, sessions
+from ..tables import accounts, holds, plan_versions, services, session_updates, sessions
 from .grants import next_grant, settle
 from .records import (
     announce,
@@ -170,7 +173,21 @@ def report_usage(
     now: int,
     policy: SessionPolicy,
 ) -> dict[str, Any]:
-    """Apply an update or end call; returns the JSON answer (stored for replays)."""
+    """Apply an update or end call; returns the JSON answer (stored for replays).
+
+    The common case, the next update of an active session, reads everything it needs
+    in one statement and writes each row it changes once (:func:`_apply_update`);
+    replays, ends and late usage take the general path.
+    """
+    if actor.account_id is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
+    if report.cause is None:
+        current = _read_for_update(conn, actor.account_id, session_id)
+        if current is None:
+            raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
+        if current.state == SessionState.ACTIVE.value and report.seq == current.last_seq + 1:
+            _check_body(current, report, now)
+            return _apply_update(conn, actor, current, report, now=now, policy=policy)
     locked = locked_session(conn, actor, session_id)
     if locked is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
@@ -207,7 +224,11 @@ def report_usage(
             f"seq {report.seq} skips ahead; the next seq is {session.last_seq + 1}",
         )
     _check_body(session, report, now)
-    return _apply(conn, actor, account, session, report, now=now, policy=policy)
+    if report.cause is None:  # the session changed since the first read (not on SQLite)
+        current = _read_for_update(conn, session.account_id, session_id)
+        assert current is not None
+        return _apply_update(conn, actor, current, report, now=now, policy=policy)
+    return _end(conn, actor, account, session, report, now=now, policy=policy)
 
 
 def end_by_server(
@@ -253,7 +274,168 @@ def end_by_server(
     )
 
 
-def _apply(
+_LOCK_ACCOUNT = (
+    select(accounts.c.account_id)
+    .where(accounts.c.account_id == bindparam("b_account"))
+    .with_for_update()
+)
+
+
+def _session_state_query() -> Select[Any]:
+    return (
+        select(
+            sessions,
+            accounts.c.kind,
+            accounts.c.balance,
+            accounts.c.reserved,
+            accounts.c.credit_limit,
+            accounts.c.low_balance_threshold,
+            holds.c.remaining.label("hold_remaining"),
+            case(
+                (
+                    accounts.c.low_balance_threshold.is_not(None),
+                    latest_balance_data(accounts.c.account_id),
+                ),
+                else_=None,
+            ).label("previous_balance"),
+        )
+        .select_from(
+            sessions.join(accounts, accounts.c.account_id == sessions.c.account_id).join(
+                holds, holds.c.hold_id == sessions.c.hold_id
+            )
+        )
+        .where(
+            sessions.c.session_id == bindparam("b_session"),
+            sessions.c.account_id == bindparam("b_account"),
+        )
+    )
+
+
+_SESSION_STATE = _session_state_query()
+_SESSION_STATE_LOCKED = _SESSION_STATE.with_for_update(of=[sessions, holds])
+
+
+def _read_for_update(conn: Connection, account_id: str, session_id: str) -> AnyRow | None:
+    """The session with its account's figures and its hold, locked: account first.
+
+    SQLite's ``BEGIN IMMEDIATE`` already holds the database, so one statement; on
+    PostgreSQL the account row is locked first (every writer's lock order), then the
+    session and hold rows, and this second statement sees the latest committed rows.
+    """
+    params = {"b_account": account_id, "b_session": session_id}
+    if conn.dialect.name == "sqlite":
+        return conn.execute(_SESSION_STATE, params).one_or_none()
+    conn.execute(_LOCK_ACCOUNT, params)
+    return conn.execute(_SESSION_STATE_LOCKED, params).one_or_none()
+
+
+_UPDATE_SESSION = (
+    update(sessions)
+    .where(sessions.c.session_id == bindparam("b_session"))
+    .values(
+        last_seq=bindparam("b_seq"),
+        used_units=bindparam("b_used"),
+        unbilled_units=bindparam("b_unbilled"),
+        charged=bindparam("b_charged"),
+        servers=bindparam("b_servers", type_=sessions.c.servers.type),
+        last_activity=bindparam("b_now"),
+        granted_units=bindparam("b_granted"),
+        final=bindparam("b_final"),
+        deadline=bindparam("b_deadline"),
+    )
+)
+
+
+def _apply_update(
+    conn: Connection,
+    actor: Actor,
+    current: AnyRow,
+    report: Report,
+    *,
+    now: int,
+    policy: SessionPolicy,
+) -> dict[str, Any]:
+    """The next update of an active session, from the row of :func:`_read_for_update`."""
+    rate = version_rate(conn, current.plan_version_id, current.service_id)
+    assert rate is not None  # a session's plan version always rates its service
+    start = from_us(current.started_at)
+    charged, remaining = int(current.charged), int(current.hold_remaining)
+    budget = charged + remaining + max(0, available(current))
+    settled = settle(rate, start, report.used_units, budget)
+    if settled.unbilled_units:
+        granted, final, hold, action = int(current.granted_units), True, 0, Action.TERMINATE
+    else:
+        grant = next_grant(
+            rate, start, report.used_units, settled.charged, budget, int(current.grant_units)
+        )
+        granted, final, hold = grant.granted_units, grant.final, grant.hold
+        exhausted = final and report.used_units >= granted
+        action = Action.TERMINATE if exhausted else Action.CONTINUE
+    amount = settled.charged - charged
+    covered = min(amount, remaining) if amount > 0 else 0
+    figures = charge_session(
+        conn,
+        actor,
+        account_id=current.account_id,
+        session_id=current.session_id,
+        hold_id=current.hold_id,
+        hold_remaining=remaining,
+        from_hold=covered,
+        direct=max(0, amount - covered),
+        keep=hold,
+        memo=f"{current.service_id} session {current.session_id}",
+        now=now,
+    )
+    conn.execute(
+        _UPDATE_SESSION,
+        {
+            "b_session": current.session_id,
+            "b_seq": report.seq,
+            "b_used": report.used_units,
+            "b_unbilled": settled.unbilled_units,
+            "b_charged": settled.charged,
+            "b_servers": with_server(current, policy.server_id),
+            "b_now": now,
+            "b_granted": granted,
+            "b_final": final,
+            "b_deadline": now + 3 * int(current.update_interval) * _US,
+        },
+    )
+    extra = int(current.credit_limit) if current.kind == "postpaid" else 0
+    now_available = figures.balance - figures.reserved + extra
+    append_session_change(
+        conn,
+        current.account_id,
+        SessionEvent(
+            session_id=current.session_id,
+            state=SessionState.ACTIVE,
+            used_units=report.used_units,
+            charged=settled.charged,
+            cause=None,
+        ),
+        BalanceEvent(balance=figures.balance, reserved=figures.reserved, available=now_available),
+        threshold=current.low_balance_threshold,
+        previous=current.previous_balance,
+        now=now,
+    )
+    answer = UpdateResult(
+        session_id=current.session_id,
+        seq=report.seq,
+        used_units=report.used_units,
+        charged=settled.charged,
+        granted_units=granted,
+        reserved=hold,
+        available=now_available,
+        balance=figures.balance,
+        final=final,
+        action=action,
+        reason="credit_exhausted" if action is Action.TERMINATE else None,
+    ).model_dump(mode="json")
+    _store_report(conn, current.session_id, report, answer, now=now, server_id=policy.server_id)
+    return answer
+
+
+def _end(
     conn: Connection,
     actor: Actor,
     account: AnyRow,
@@ -263,65 +445,31 @@ def _apply(
     now: int,
     policy: SessionPolicy,
 ) -> dict[str, Any]:
+    """The call that ends an active session: final charge, hold released, CDR written."""
+    assert report.cause is not None
     rate, start = _rate(conn, session), from_us(session.started_at)
     remaining = hold_remaining(conn, session.hold_id)
     budget = int(session.charged) + remaining + max(0, available(account))
     settled = settle(rate, start, report.used_units, budget)
     _post(conn, actor, session, settled.charged - int(session.charged), remaining, now=now)
-    servers = with_server(session, policy.server_id)
-    values: dict[str, Any] = {
-        "last_seq": report.seq,
-        "used_units": report.used_units,
-        "unbilled_units": settled.unbilled_units,
-        "charged": settled.charged,
-        "servers": servers,
-        "last_activity": now,
-    }
-    if report.cause is not None:
-        close_hold(conn, session.hold_id, now=now)
-        values |= {
-            "state": SessionState.ENDED.value,
-            "ended_at": now,
-            "cause": report.cause.value,
-            "deadline": None,
-        }
-        conn.execute(
-            update(sessions).where(sessions.c.session_id == session.session_id).values(**values)
-        )
-        answer = _finish(conn, session.session_id, now=now)
-    else:
-        if settled.unbilled_units:
-            granted, final, hold, action = int(session.granted_units), True, 0, Action.TERMINATE
-        else:
-            grant = next_grant(
-                rate, start, report.used_units, settled.charged, budget, int(session.grant_units)
-            )
-            granted, final, hold = grant.granted_units, grant.final, grant.hold
-            exhausted = final and report.used_units >= granted
-            action = Action.TERMINATE if exhausted else Action.CONTINUE
-        resize_hold(conn, session.hold_id, hold)
-        values |= {
-            "granted_units": granted,
-            "final": final,
-            "deadline": now + 3 * int(session.update_interval) * _US,
-        }
-        conn.execute(
-            update(sessions).where(sessions.c.session_id == session.session_id).values(**values)
-        )
-        after = announce(conn, reload(conn, session.session_id), now=now)
-        answer = UpdateResult(
-            session_id=session.session_id,
-            seq=report.seq,
+    close_hold(conn, session.hold_id, now=now)
+    conn.execute(
+        update(sessions)
+        .where(sessions.c.session_id == session.session_id)
+        .values(
+            last_seq=report.seq,
             used_units=report.used_units,
+            unbilled_units=settled.unbilled_units,
             charged=settled.charged,
-            granted_units=granted,
-            reserved=hold,
-            available=available(after),
-            balance=int(after.balance),
-            final=final,
-            action=action,
-            reason="credit_exhausted" if action is Action.TERMINATE else None,
-        ).model_dump(mode="json")
+            servers=with_server(session, policy.server_id),
+            last_activity=now,
+            state=SessionState.ENDED.value,
+            ended_at=now,
+            cause=report.cause.value,
+            deadline=None,
+        )
+    )
+    answer = _finish(conn, session.session_id, now=now)
     _store_report(conn, session.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
 
@@ -425,10 +573,7 @@ def _post(
 
 
 def _rate(conn: Connection, session: AnyRow) -> Rate:
-    plan = conn.execute(
-        select(plan_versions).where(plan_versions.c.id == session.plan_version_id)
-    ).one()
-    rate = rate_of(plan, session.service_id)
+    rate = version_rate(conn, session.plan_version_id, session.service_id)
     assert rate is not None  # a session's plan version always rates its service
     return rate
 
@@ -483,6 +628,9 @@ def _replay(
     return _Replay(dict(stored.response), late)
 
 
+_INSERT_REPORT = insert(session_updates)
+
+
 def _store_report(
     conn: Connection,
     session_id: str,
@@ -493,15 +641,16 @@ def _store_report(
     server_id: str,
 ) -> None:
     conn.execute(
-        insert(session_updates).values(
-            session_id=session_id,
-            seq=report.seq,
-            kind=report.kind,
-            used_units=report.used_units,
-            cause=report.cause.value if report.cause else None,
-            measured_at=None if report.measured_at is None else to_us(report.measured_at),
-            received_at=now,
-            server_id=server_id,
-            response=answer,
-        )
+        _INSERT_REPORT,
+        {
+            "session_id": session_id,
+            "seq": report.seq,
+            "kind": report.kind,
+            "used_units": report.used_units,
+            "cause": report.cause.value if report.cause else None,
+            "measured_at": None if report.measured_at is None else to_us(report.measured_at),
+            "received_at": now,
+            "server_id": server_id,
+            "response": answer,
+        },
     )

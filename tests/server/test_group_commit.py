@@ -1,0 +1,117 @@
+"""Group commit: shared transactions, isolated failures, answers only after the commit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select
+
+from billserver.db import make_engine
+from billserver.group_commit import GroupCommitter
+
+_metadata = MetaData()
+_rows = Table("rows", _metadata, Column("n", Integer, primary_key=True))
+
+
+class Refused(Exception):
+    """An operation that refuses after writing (its write must not survive)."""
+
+
+def _count(path: Path) -> tuple[int, list[int]]:
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        numbers = sorted(conn.execute(select(_rows.c.n)).scalars())
+    engine.dispose()
+    return len(numbers), numbers
+
+
+def test_batches_share_commits_and_failures_stay_isolated(tmp_path: Path) -> None:
+    path = tmp_path / "group.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _metadata.create_all(engine)
+    committer = GroupCommitter(engine)
+    started, release = threading.Event(), threading.Event()
+
+    def blocker(conn: Connection) -> str:
+        started.set()
+        release.wait(30)  # holds the writer so that the others queue into one batch
+        conn.execute(insert(_rows).values(n=-1))
+        return "first"
+
+    def operation(n: int) -> object:
+        def run(conn: Connection) -> int:
+            conn.execute(insert(_rows).values(n=n))
+            if n % 3 == 0:
+                raise Refused(n)
+            if n == 10:
+                conn.execute(insert(_rows).values(n=-1))  # a duplicate key: IntegrityError
+            return n
+
+        return run
+
+    async def main() -> list[object]:
+        first = asyncio.ensure_future(committer.run(blocker))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        rest = [asyncio.ensure_future(committer.run(operation(n), lock_key=str(n % 4)))
+                for n in range(1, 31)]  # fmt: skip
+        await asyncio.sleep(0.05)  # every one of them is queued by now
+        assert not any(task.done() for task in rest)  # nothing answered before its commit
+        release.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    try:
+        results = asyncio.run(main())
+    finally:
+        committer.close()
+    assert results[0] == "first"
+    for n, result in enumerate(results[1:], start=1):
+        if n % 3 == 0:
+            assert isinstance(result, Refused)
+        elif n == 10:
+            assert isinstance(result, Exception) and "UNIQUE" in str(result)
+        else:
+            assert result == n
+    expected = sorted([-1] + [n for n in range(1, 31) if n % 3 and n != 10])
+    assert _count(path) == (len(expected), expected)
+    # the 30 queued operations shared one transaction (after the blocker's own)
+    assert committer.operations == 31
+    assert committer.batches == 2
+    engine.dispose()
+
+
+def test_an_operation_alone_in_its_batch_rolls_back_when_it_fails(tmp_path: Path) -> None:
+    path = tmp_path / "group.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _metadata.create_all(engine)
+    committer = GroupCommitter(engine)
+
+    def refuse(conn: Connection) -> None:
+        conn.execute(insert(_rows).values(n=7))
+        raise Refused(7)
+
+    async def main() -> list[object]:
+        first = await asyncio.gather(committer.run(refuse), return_exceptions=True)
+        second = await committer.run(lambda conn: conn.execute(insert(_rows).values(n=8)).rowcount)
+        return [*first, second]
+
+    try:
+        results = asyncio.run(main())
+    finally:
+        committer.close()
+    assert isinstance(results[0], Refused)
+    assert results[1] == 1
+    assert _count(path) == (1, [8])
+    engine.dispose()
+
+
+def test_a_closed_committer_refuses_new_operations(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'group.db'}")
+    committer = GroupCommitter(engine)
+    committer.close()
+    with pytest.raises(RuntimeError, match="shutting down"):
+        asyncio.run(committer.run(lambda conn: None))
+    engine.dispose()
