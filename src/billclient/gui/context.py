@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from billclient.core.client import BillingClient
 from billclient.core.errors import BillingError
+from billclient.core.runner import SessionRunner
 
 from .bridge import Bridge
 
@@ -52,6 +53,26 @@ class GuiContext:
     profile: str = "default"
     errors: ErrorReporter = field(default_factory=ErrorReporter)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _runner: SessionRunner | None = field(default=None, repr=False)
+
+    @property
+    def runner(self) -> SessionRunner:
+        """The profile's session runner (journal under the profile's data directory)."""
+        if self._runner is None:
+            from billclient.component import load_component
+
+            paths = self.client.paths
+            paths.ensure()
+            self._runner = SessionRunner(
+                self.client, load_component(paths.data_dir), data_dir=paths.data_dir
+            )
+        return self._runner
+
+    def close_runner(self) -> None:
+        """Close the runner's journal (at shutdown or sign-out)."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
 
     def run_task(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Schedule ``coro`` on the running (qasync) loop; keep it alive until done.
