@@ -37,9 +37,9 @@ def configure(app: QApplication) -> None:
     translations = resource_root().joinpath("i18n")
     translator = QTranslator(app)
     name = f"billclient_{locale.name()}.qm"
-    if translations.is_dir() and translations.joinpath(name).is_file():
-        if translator.load(str(translations.joinpath(name))):
-            app.installTranslator(translator)
+    candidate = translations.joinpath(name)
+    if translations.is_dir() and candidate.is_file() and translator.load(str(candidate)):
+        app.installTranslator(translator)
 
 
 async def run_app(profile: str = "default") -> int:
@@ -64,8 +64,10 @@ async def run_app(profile: str = "default") -> int:
 def main(argv: Sequence[str] | None = None, profile: str = "default") -> int:
     """Run the GUI; returns the exit status."""
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(
-        list(argv) if argv else sys.argv[:1]
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(list(argv) if argv else sys.argv[:1])
     )
     configure(app)
     return int(qasync.run(run_app(profile)))

@@ -8,7 +8,7 @@ protocol's own objects). Widgets connect to these signals and never to the bus.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -39,7 +39,7 @@ class Bridge(QObject):
     credentials = Signal(object)
     """``core.credentials.CredentialsNotice`` (signed in / out)."""
 
-    TOPICS: dict[str, str] = {
+    TOPICS: ClassVar[dict[str, str]] = {
         Topic.BALANCE: "balance",
         Topic.SESSION: "session",
         Topic.NOTICE: "notice",

@@ -89,7 +89,7 @@ def _local(dt: datetime, tz: tzinfo | None) -> datetime:
 
 
 def format_datetime(dt: datetime, tz: tzinfo | None = None) -> str:
-    """A date and time in the local zone (or ``tz``), medium length: ``Nov 26, 2026, 2:05:09 PM``."""
+    """A date and time in the local zone (or ``tz``), medium: ``Nov 26, 2026, 2:05:09 PM``."""
     return str(_babel_datetime(_local(dt, tz), format="medium", locale=current_locale()))
 
 

@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(widget)
             self.pages[page.key] = widget
             shortcut = QKeySequence(f"Ctrl+{number + 1}") if number < 9 else None
-            self.nav.add_item(page.title, page.icon, shortcut and shortcut.toString())
+            self.nav.add_item(page.title, page.icon, shortcut.toString() if shortcut else None)
             if shortcut is not None:
                 action = QAction(page.title, self)
                 action.setShortcut(shortcut)
@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         """Whether the handheld layout is in use."""
         return bool(self._compact)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._apply_compact(event.size().width() < COMPACT_WIDTH)
 
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
                 setter(compact)
         self.compact_changed.emit(compact)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+    def closeEvent(self, event: QCloseEvent) -> None:
         event.accept()
         self.close_requested.emit(event)
         if event.isAccepted():

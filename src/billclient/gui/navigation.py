@@ -80,7 +80,9 @@ class NavBar(QWidget):
         """Bottom bar (``True``) or sidebar (``False``)."""
         self._compact = compact
         self.setProperty("compact", compact)
-        direction = QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        direction = (
+            QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        )
         self._layout.setDirection(direction)
         stretch = self._layout.itemAt(self._layout.count() - 1)
         if stretch is not None and stretch.spacerItem() is not None:

@@ -200,8 +200,9 @@ class AppShell(QObject):
                 self.window.hide()
                 self.tray.notify(
                     self.tr("Still running"),
-                    self.tr("%1 session(s) keep running; the tray icon brings the window back.")
-                    .replace("%1", str(running)),
+                    self.tr(
+                        "%1 session(s) keep running; the tray icon brings the window back."
+                    ).replace("%1", str(running)),
                 )
                 return
         if self.confirm(

@@ -53,9 +53,7 @@ class Tray(QObject):
         super().__init__(parent)
         self.ctx = ctx
         self.fallback = fallback
-        self.available = (
-            QSystemTrayIcon.isSystemTrayAvailable() if available is None else available
-        )
+        self.available = QSystemTrayIcon.isSystemTrayAvailable() if available is None else available
         self.currency = ""
         self.last_message: tuple[str, str] | None = None
         self.icon = QSystemTrayIcon(icon("app"), self)

@@ -62,11 +62,7 @@ class AdviceDialog(QDialog):
 
         form = QFormLayout()
         rate = service.rate
-        fee = (
-            format_money(rate.setup_fee, currency)
-            if rate.setup_fee
-            else self.tr("none")
-        )
+        fee = format_money(rate.setup_fee, currency) if rate.setup_fee else self.tr("none")
         self.setup_fee = QLabel(fee, self)
         form.addRow(self.tr("Setup fee per session:"), self.setup_fee)
         if rate.min_charge:
@@ -118,9 +114,7 @@ class AdviceDialog(QDialog):
                 self.service.service_id, sample_units(self.service)
             )
         except BillingError as error:
-            self.error.setText(
-                self.tr("No quote: %1").replace("%1", describe_error(error))
-            )
+            self.error.setText(self.tr("No quote: %1").replace("%1", describe_error(error)))
             self.error.show()
             self.sample.setText(self.tr("unknown"))
             self.buys.setText(self.tr("unknown"))

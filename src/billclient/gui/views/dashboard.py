@@ -250,10 +250,14 @@ class DashboardView(QWidget):
         self.balance_label.style().polish(self.balance_label)
         if live:
             self.caption.setText(self.tr("Available"))
-            self.balance_label.setAccessibleName(self.tr("Available balance: %1").replace("%1", available))
+            self.balance_label.setAccessibleName(
+                self.tr("Available balance: %1").replace("%1", available)
+            )
         else:
             when = format_time(self.figures_at) if self.figures_at else ""
-            self.caption.setText(self.tr("Last known balance, as of %1 (not current)").replace("%1", when))
+            self.caption.setText(
+                self.tr("Last known balance, as of %1 (not current)").replace("%1", when)
+            )
             self.balance_label.setAccessibleName(
                 self.tr("Last known balance, not current: %1").replace("%1", available)
             )

@@ -30,6 +30,7 @@ from .session_card import SessionCard
 
 __all__ = ["ServicesView"]
 
+
 def _local_zone() -> str | None:
     zone = datetime.now().astimezone().tzinfo
     key = getattr(zone, "key", None)
@@ -223,4 +224,3 @@ class ServicesView(QWidget):
         self._columns.setDirection(
             QBoxLayout.Direction.BottomToTop if compact else QBoxLayout.Direction.LeftToRight
         )
-

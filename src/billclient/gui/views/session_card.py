@@ -185,9 +185,7 @@ class SessionCard(QFrame):
             return
         self.ended = True
         self._timer.stop()
-        summary = end_summary(
-            self.service, progress.used_units, progress.charged, self.currency
-        )
+        summary = end_summary(self.service, progress.used_units, progress.charged, self.currency)
         if progress.state == RunState.ENDED:
             text = cause_text(progress.cause, progress.reason) + " " + summary
         else:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from billclient.core.live import ConnectionState, LinkStatus
+from billclient.core.pool import PoolState
 
 from ..context import GuiContext
 from ..formatting import format_time
@@ -19,25 +21,18 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("ConnectionIndicator", text)
 
 
-def _state_name(connection: Any) -> str | None:
-    if connection is None:
-        return None
-    state = getattr(connection, "state", connection)
-    return str(getattr(state, "value", state))
-
-
-def is_live(connection: Any) -> bool:
+def is_live(connection: ConnectionState | None) -> bool:
     """Whether the live event stream is connected (figures are current)."""
-    return _state_name(connection) == "live"
+    return connection is not None and connection.status is LinkStatus.LIVE
 
 
 def connection_summary(
-    connection: Any, primary: bool | None, last_synced: datetime | None
+    connection: ConnectionState | None, primary: bool | None, last_synced: datetime | None
 ) -> tuple[str, str]:
     """``(level, text)`` for a connection state, whether the pool is on its primary,
     and when figures last arrived: ``("ok", "Live on primary")``,
     ``("bad", "Offline · last synced at 14:02:31")``."""
-    state = _state_name(connection)
+    state = connection.status.value if connection is not None else None
     synced = (
         _tr("last synced at %1").replace("%1", format_time(last_synced))
         if last_synced is not None
@@ -67,7 +62,8 @@ class ConnectionIndicator(QWidget):
         layout.addWidget(self.badge)
         layout.addWidget(self.detail)
         layout.addStretch(1)
-        self._connection: Any = ctx.bridge.last.get("connection")
+        self.ctx = ctx
+        self._connection: ConnectionState | None = ctx.client.live.state
         self._primary: bool | None = None
         self._synced: datetime | None = None
         self._server: str | None = None
@@ -100,25 +96,33 @@ class ConnectionIndicator(QWidget):
             self._synced = at
             self._refresh()
 
-    def _on_connection(self, state: Any) -> None:
+    def _on_connection(self, state: ConnectionState) -> None:
         self._connection = state
         self._refresh()
 
-    def _take_pool(self, pool: Any) -> None:
+    def _take_pool(self, pool: PoolState) -> None:
         self._primary = bool(pool.primary) if pool.server is not None else None
         self._server = pool.server
         if pool.last_success is not None:
             self.mark_synced(pool.last_success)
 
-    def _on_pool(self, pool: Any) -> None:
+    def _on_pool(self, pool: PoolState) -> None:
         self._take_pool(pool)
         self._refresh()
 
     def _on_figures(self, _payload: object) -> None:
         self.mark_synced(datetime.now().astimezone())
 
+    def _on_primary(self) -> bool | None:
+        """Live: whether the stream's server is the first listed; else the pool's view."""
+        connection, servers = self._connection, self.ctx.client.pool.servers
+        if is_live(connection) and connection is not None and connection.server and servers:
+            return connection.server == servers[0]
+        return self._primary
+
     def _refresh(self) -> None:
-        level, text = connection_summary(self._connection, self._primary, self._synced)
+        level, text = connection_summary(self._connection, self._on_primary(), self._synced)
         self.badge.set_status(level, text, _tr("Connection: %1").replace("%1", text))
-        self.detail.setText(self._server or "")
-        self.setToolTip(self._server or "")
+        server = (self._connection.server if self._connection else None) or self._server
+        self.detail.setText(server or "")
+        self.setToolTip(server or "")
