@@ -4,6 +4,7 @@ keyrings.alt file backend chosen explicitly, and a way to wait for the widgets."
 from __future__ import annotations
 
 import asyncio
+import copy
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -19,16 +20,59 @@ from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.app import configure
 from billclient.gui.bridge import Bridge
 from billclient.gui.context import GuiContext
+from tests.support.catalogs import BASE, PASSWORD, account
+from tests.support.fixtures import ServerFactory
 
 T = TypeVar("T")
 
 KEYRING = "keyrings.alt.file.PlaintextKeyring"
 
 
-@pytest.fixture(scope="module")
-def database_engine() -> str:
-    """The GUI tests run against SQLite servers only (the server tests cover PostgreSQL)."""
-    return "sqlite"
+def _catalog_changes() -> dict[str, Any]:
+    """BASE plus "meter": per second, updated every 5 s, so the local estimate runs ahead."""
+    services = [
+        *BASE["services"],
+        {
+            "id": "meter",
+            "name": "Metered line",
+            "unit": "second",
+            "media": "voice",
+            "grant": 30,
+            "update_interval": 5,
+        },
+    ]
+    plans = copy.deepcopy(BASE["plans"])
+    plans[0]["rates"].append({"service": "meter", "price": "0.6", "per": 60})
+    return {"services": services, "plans": plans}
+
+
+@pytest.fixture(scope="package")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """One SQLite database for every GUI test, with a primary server running; the
+    server tests cover PostgreSQL."""
+    factory = ServerFactory(tmp_path_factory.mktemp("gui-billing"))
+    try:
+        factory.import_catalog(
+            [
+                account("ann", "12.5"),
+                account("ina", "3", status="inactive"),
+                account("sam", "10"),
+                account("adj", "10"),
+                account("fay", "10"),
+                account("lay", "7", kind="postpaid", credit_limit="50"),
+            ],
+            **_catalog_changes(),
+        )
+        factory.start("primary")
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture
+def server(deployment: ServerFactory) -> str:
+    """The primary server's URL."""
+    return deployment.servers[0].url
 
 
 @pytest.fixture
@@ -108,3 +152,9 @@ async def until(predicate: Callable[[], object], timeout: float = 15, message: s
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {message or predicate}")
         await asyncio.sleep(0.02)
+
+
+async def signed_in(ctx: GuiContext, servers: list[str], login: str) -> None:
+    """Sign ``ctx``'s client in (the dialog itself is tested in test_signin)."""
+    await ctx.client.sign_in(servers, login, PASSWORD)
+    ctx.client.live.start()

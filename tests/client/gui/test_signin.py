@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
-import pytest
 from PySide6.QtWidgets import QWidget
 
 from billclient.core.credentials import KEYRING_SERVICE
@@ -14,17 +13,10 @@ from billclient.gui.main_window import MainWindow
 from billclient.gui.shell import AppShell
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.signin import SignInDialog
-from tests.support.catalogs import PASSWORD, account
-from tests.support.fixtures import ServerFactory
+from tests.support.catalogs import PASSWORD
 from tests.support.servers import free_port
 
 from .conftest import KEYRING, Gui, until
-
-
-@pytest.fixture(scope="module")
-def server(module_servers: ServerFactory) -> str:
-    module_servers.import_catalog([account("ann", "12.5"), account("ina", "3", status="inactive")])
-    return module_servers.start("primary").url
 
 
 def _stored(entry: str) -> str | None:
