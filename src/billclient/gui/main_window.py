@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         )
         self._body.setDirection(direction)
         self.menuBar().setVisible(not compact)
+        self.statusBar().setVisible(not compact)  # the bottom bar is the last thing on a phone
         self._central.setProperty("compact", compact)
         # A (no-op) style sheet on the central widget makes Qt re-polish every child,
         # so the [compact="true"] touch sizes of the application style sheet apply.

@@ -96,7 +96,7 @@ class AppShell(QObject):
         self.window = window
         self.tray = Tray(self.ctx, window.show_banner, self, available=self.tray_available)
         self.tray.show_requested.connect(self._raise)
-        self.tray.quit_requested.connect(window.close)
+        self.tray.quit_requested.connect(self.quit)
         client = self.ctx.client
         client.live.start()
         if (client.settings.role or "user") == "user":
@@ -206,6 +206,19 @@ class AppShell(QObject):
                 )
                 return
         if self.confirm(
+            self.window,
+            self.tr("End sessions?"),
+            self.tr("%1 session(s) are running. End them and quit?").replace("%1", str(running)),
+        ):
+            self.ctx.run_task(self._stop_and_finish())
+
+    def quit(self) -> None:
+        """Quit (the tray's Quit): running sessions end first, after asking."""
+        services = self.services()
+        running = services.running_count() if services is not None else 0
+        if not running:
+            self.finish(0)
+        elif self.confirm(
             self.window,
             self.tr("End sessions?"),
             self.tr("%1 session(s) are running. End them and quit?").replace("%1", str(running)),

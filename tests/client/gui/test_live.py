@@ -127,8 +127,9 @@ def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> N
 
 
 def test_primary_killed_mid_session(gui: Gui, home: Path, deployment: ServerFactory) -> None:
+    # a primary of its own, killed below; the shared server is the secondary
     primary = deployment.start("fo-primary")
-    secondary = deployment.start("fo-secondary")
+    secondary = deployment.servers[0]
     ctx = gui.context(home)
 
     async def scenario() -> None:
