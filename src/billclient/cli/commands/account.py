@@ -9,6 +9,7 @@ import sys
 
 from billclient.core.errors import NotFound
 from billclient.core.runner import RunProgress
+from billclient.protocol.money import format_money
 
 from ..context import Context
 from ..exits import OK, USAGE, CliError
@@ -131,7 +132,7 @@ def _progress_json(progress: RunProgress) -> dict[str, object]:
         "service_id": progress.service_id,
         "state": progress.state,
         "used_units": progress.used_units,
-        "charged": money(progress.charged),
+        "charged": format_money(progress.charged),
         "cause": progress.cause,
         "cdr_id": progress.cdr_id,
         "reason": progress.reason,
