@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,8 +150,8 @@ def wait_for(path: Path, text: str, timeout: float = 30.0) -> str:
 
 
 @pytest.fixture(scope="module")
-def pair(module_servers: ServerFactory) -> Iterator[ServerFactory]:
+def pair(module_servers: ServerFactory) -> ServerFactory:
     """The test catalogue on a database with one server running."""
     import_catalog(module_servers)
     module_servers.start("primary")
-    yield module_servers
+    return module_servers

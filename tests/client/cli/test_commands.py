@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import configparser
 import json
-from pathlib import Path
 
+from billclient.cli.parser import build_parser
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import run_billserver
 
@@ -130,21 +131,32 @@ def test_support_commands_work_for_support(pair: ServerFactory, cli: Cli) -> Non
     unconfirmed = cli.run("--profile", "staff", "support", "suspend", "dave")
     assert unconfirmed.returncode == 5
     credit = cli.run(
-        "--profile", "staff", "support", "adjust", "dave", "--amount", "2.5", "--reason", "goodwill",
-        "--yes", "--json",
+        "--profile",
+        "staff",
+        "support",
+        "adjust",
+        "dave",
+        "--amount",
+        "2.5",
+        "--reason",
+        "goodwill",
+        "--yes",
+        "--json",
     )
     assert credit.returncode == 0, credit.stderr
     assert json.loads(credit.stdout)["balance"] == "12.5"
 
 
-def test_help_and_usage(cli: Cli, tmp_path: Path) -> None:
+def test_help_and_usage(cli: Cli) -> None:
+    parser = build_parser()
+    assert "exit status:" in parser.format_help() and "130" in parser.format_help()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        text = sub.format_help()
+        assert "--json" in text or name == "support", name
+        assert "--profile" in text or name == "support", name
     top = cli.run("--help")
-    assert top.returncode == 0 and "exit status:" in top.stdout and "130" in top.stdout
-    for command in ("login", "status", "use", "topup", "history", "watch", "devices"):
-        shown = cli.run(command, "--help")
-        assert shown.returncode == 0 and "--json" in shown.stdout, command
-    version = cli.run("--version")
-    assert version.returncode == 0 and version.stdout.startswith("billclient ")
+    assert top.returncode == 0 and "exit status:" in top.stdout
     bad = cli.run("use", "call")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
     gui = cli.run()
