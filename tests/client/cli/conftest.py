@@ -34,6 +34,14 @@ CATALOG["services"] = [
         "grant": 30,
         "update_interval": 1,
     },
+    {
+        "id": "call2",
+        "name": "Call, 2 s updates",
+        "unit": "second",
+        "media": "voice",
+        "grant": 30,
+        "update_interval": 2,
+    },
     {"id": "sms", "name": "Message", "unit": "event", "media": "im", "grant": 1},
 ]
 CATALOG["plans"] = [
@@ -43,6 +51,7 @@ CATALOG["plans"] = [
         "timezone": "UTC",
         "rates": [
             {"service": "call", "price": "0.01", "per": 1, "setup_fee": "0.05"},
+            {"service": "call2", "price": "0.01", "per": 1, "setup_fee": "0.05"},
             {"service": "sms", "price": "0.05"},
         ],
     }

@@ -91,22 +91,31 @@ def test_client_killed_mid_session_is_settled_at_the_next_start(
 
 
 def _offline_run(
-    servers: ServerFactory, cli: Cli, tmp_path: Path, user: str, pause: float
+    servers: ServerFactory,
+    cli: Cli,
+    tmp_path: Path,
+    *,
+    user: str,
+    service: str,
+    pause: float,
+    until_noticed: bool,
 ) -> tuple[dict[str, Any], str]:
-    """A 12 s call during which both known servers stop for ``pause`` seconds.
+    """A 12 s call during which both known servers stop for ``pause`` seconds (after
+    the client noticed, with ``until_noticed``).
 
     A third server, unknown to the client, keeps the reaper going meanwhile.
     """
     a, b = servers.servers[0], servers.servers[1]
     cli.login(user, [a.url, b.url])
     log = tmp_path / f"use-{user}.log"
-    run = cli.start("use", "call", "--seconds", "12", "--yes", "--json", log=log)
+    run = cli.start("use", service, "--seconds", "12", "--yes", "--json", log=log)
     wait_for(log, '"seq": 2')
     for server in (a, b):
         assert server.proc is not None
         server.proc.send_signal(signal.SIGSTOP)
     try:
-        wait_for(log, "no billing server answers", timeout=30)
+        if until_noticed:
+            wait_for(log, "no billing server answers", timeout=30)
         time.sleep(pause)
     finally:
         for server in (a, b):
@@ -116,32 +125,39 @@ def _offline_run(
     return _lines(log)[-1], log.read_text()
 
 
-def test_servers_stopped_briefly_the_service_runs_on_and_the_journal_replays(
+def test_servers_stopped_the_service_runs_on_and_the_journal_replays(
     servers: ServerFactory, cli: Cli, tmp_path: Path
 ) -> None:
     import_catalog(servers)
     servers.start("a"), servers.start("b")
     servers.start("reaper", "--reaper-interval", "0.2")
-    final, output = _offline_run(servers, cli, tmp_path, "carol", pause=0.5)
-    assert final["used_units"] == 12, output
+    # stopped for 3 s, less than the update timeout of call2 (3 x 2 s)
+    final, output = _offline_run(
+        servers, cli, tmp_path, user="carol", service="call2", pause=3, until_noticed=False
+    )
+    assert final["used_units"] == 12 and final["cause"] == "service_done", output
     assert final["charged"] == _call_charge(12)
-    (session_id,) = {line["session_id"] for line in _lines(tmp_path / "use-carol.log")}
     rows = servers.sql(
-        "SELECT seq FROM session_updates WHERE session_id = :s ORDER BY seq", s=session_id
+        "SELECT seq FROM session_updates WHERE session_id = :s ORDER BY seq",
+        s=final["session_id"],
     )
     assert [seq for (seq,) in rows] == list(range(1, len(rows) + 1))  # in order, no gap
-    cdrs = _cdrs(cli, session_id)
-    assert cdrs[0]["used_units"] == 12 and cdrs[0]["charged"] == _call_charge(12)
+    (cdr,) = _cdrs(cli, final["session_id"])
+    assert cdr["used_units"] == 12 and cdr["charged"] == _call_charge(12)
 
     # stopped longer than the update timeout (3 x 1 s): the session is reaped meanwhile,
     # and the usage of the grant is charged on return as late usage, nothing twice
-    final, output = _offline_run(servers, cli, tmp_path, "dave", pause=4.5)
+    final, output = _offline_run(
+        servers, cli, tmp_path, user="dave", service="call", pause=1, until_noticed=True
+    )
     used = final["used_units"]
     assert final["cause"] == "update_timeout", output
     assert final["charged"] == _call_charge(used)
     cdrs = _cdrs(cli, final["session_id"])
-    newest = next(c for c in cdrs if c["supersedes"] is not None)
-    assert newest["used_units"] == used and newest["charged"] == _call_charge(used)
+    superseded = {cdr["supersedes"] for cdr in cdrs}
+    assert len(superseded - {None}) == len(cdrs) - 1  # one chain of corrections
+    (current,) = [cdr for cdr in cdrs if cdr["cdr_id"] not in superseded]
+    assert current["used_units"] == used and current["charged"] == _call_charge(used)
     balance = json.loads(cli.run("status", "--json").stdout)["account"]["balance"]
     assert balance == str(round(10 - float(_call_charge(used)), 6))
     servers.verify()
