@@ -237,6 +237,21 @@ class SessionRunner:
             outcomes.append(await self._recover_one(journaled, lock))
         return outcomes
 
+    async def sessions_idle(self, poll: float = 0.5) -> None:
+        """Return once no session of this profile runs (in any process of the profile)."""
+        while self._busy():
+            await asyncio.sleep(poll)
+
+    def _busy(self) -> bool:
+        for journaled in self.journal.unsettled():
+            lock = FileLock(str(self._lock_dir() / journaled.lock_name))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return True  # a live process runs it
+            lock.release()
+        return False
+
     # -- internals -------------------------------------------------------------------
 
     async def _recover_one(self, journaled: JournalRun, lock: FileLock) -> RunProgress:

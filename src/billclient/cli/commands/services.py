@@ -27,7 +27,8 @@ def _units(n: int, service: Service | None) -> str:
 
 def _price(service: Service) -> str:
     rate = service.rate
-    per = f"{rate.per} {_UNIT[service.unit]}" if rate.per != 1 else _UNIT[service.unit]
+    one = {ServiceUnit.SECOND: "s", ServiceUnit.BYTE: "B", ServiceUnit.EVENT: "event"}
+    per = f"{rate.per} {_UNIT[service.unit]}" if rate.per != 1 else one[service.unit]
     extra = f" + {money(rate.setup_fee)} setup" if rate.setup_fee else ""
     return f"{rate.price} per {per}{extra}"
 
