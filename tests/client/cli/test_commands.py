@@ -118,6 +118,10 @@ def test_events_service_voucher_and_errors(pair: ServerFactory, cli: Cli) -> Non
     unknown = cli.run("quote", "nope", "--units", "1")
     assert unknown.returncode == 1 and "does not offer 'nope'" in unknown.stderr
 
+    update = cli.run("update", "--check")
+    assert update.returncode == 1 and update.stdout.count("\n") == 1, update.stdout
+    assert "root" in update.stdout and update.stderr == ""
+
     refused = cli.run("support", "search", "carol")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert refused.stderr.count("\n") == 1

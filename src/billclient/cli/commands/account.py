@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import platform
 import socket
 import sys
 
+from billclient.core.client import BillingClient
 from billclient.core.errors import NotFound
+from billclient.core.pool import tls_verification
 from billclient.core.runner import RunProgress
+from billclient.core.updater import pin_root
 from billclient.protocol.money import format_money
 
 from ..context import Context
@@ -36,6 +40,7 @@ async def run_login(ctx: Context) -> int:
     client = await ctx.client(signed_in=False)
     device = args.device_name or f"{socket.gethostname()} (billclient)"
     await client.sign_in(args.server, args.user, password, device_name=device)
+    await _pin_update_root(client)
     settings = client.settings
     if ctx.out.as_json:
         ctx.out.json(
@@ -55,6 +60,19 @@ async def run_login(ctx: Context) -> int:
             f"servers: {', '.join(settings.servers)}"
         )
     return OK
+
+
+async def _pin_update_root(client: BillingClient) -> None:
+    """Trust the servers' component update root on first sign-in (when none is pinned)."""
+    client.paths.ensure()
+    try:
+        await pin_root(
+            client.paths.data_dir,
+            client.pool.order,
+            verify=tls_verification(client.settings.ca_file),
+        )
+    except ValueError as error:  # a deployment without component updates
+        logging.getLogger(__name__).info("no update root pinned: %s", error)
 
 
 async def run_logout(ctx: Context) -> int:

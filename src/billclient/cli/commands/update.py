@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from billclient.core.pool import tls_verification
 from billclient.core.updater import apply_update, check_for_update
 
@@ -13,6 +15,7 @@ __all__ = ["run_update"]
 
 async def run_update(ctx: Context) -> int:
     """Check for, or install, a newer verified component (after running sessions end)."""
+    logging.getLogger("billclient.core.updater").setLevel(logging.ERROR)  # printed below
     client = await ctx.client()
     runner = await ctx.runner()
     data_dir = client.paths.data_dir
