@@ -21,6 +21,8 @@ from billclient.protocol import ErrorCode, Problem
 from .accounts.router import router as accounts_router
 from .admin.router import router as admin_router
 from .cdrs.router import router as cdrs_router
+from .components.resign import resign_loop
+from .components.router import router as updates_router
 from .config import ServerSettings
 from .db import make_engine
 from .errors import ApiError, problem_response
@@ -64,6 +66,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         reaper = asyncio.create_task(_reaper_loop(ctx), name="reaper")
         retention = asyncio.create_task(retention_loop(settings, engine), name="retention")
         reconciler = asyncio.create_task(reconcile_loop(engine, settings), name="reconcile")
+        resigner = None
+        if settings.updates_timestamp_key is not None:
+            resigner = asyncio.create_task(resign_loop(settings, engine), name="resign")
         try:
             yield
         finally:
@@ -77,6 +82,10 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
             reconciler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reconciler
+            if resigner is not None:
+                resigner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await resigner
             engine.dispose()
 
     app = FastAPI(
@@ -96,6 +105,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         topups_router,
         events_router,
         admin_router,
+        updates_router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

@@ -49,6 +49,31 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds of silence before an event stream sends a heartbeat (default 15)",
     )
     _operations_flags(serve)
+    updates = serve.add_argument_group("signed component updates")
+    updates.add_argument(
+        "--updates-repo",
+        type=Path,
+        metavar="DIR",
+        help="serve this TUF repository under /v1/updates/ (shared by all servers)",
+    )
+    updates.add_argument(
+        "--updates-timestamp-key",
+        type=Path,
+        metavar="FILE",
+        help="re-sign the timestamp metadata with this key, under the deployment lease",
+    )
+    updates.add_argument(
+        "--updates-timestamp-lifetime",
+        type=float,
+        metavar="SECONDS",
+        help="validity of a re-signed timestamp (default 86400)",
+    )
+    updates.add_argument(
+        "--updates-resign-interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between re-signing checks (default 60)",
+    )
     serve.add_argument("--card-min", metavar="AMOUNT", help="smallest card top-up (default 1.00)")
     serve.add_argument("--card-max", metavar="AMOUNT", help="largest card top-up (default 1000.00)")
     serve.add_argument(
@@ -74,11 +99,47 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="prove that the books balance")
     verify.add_argument("--db", dest="db_url", help=db_help)
 
+    _component_commands(commands)
+
     backup = commands.add_parser("backup", help="copy a SQLite database while servers run")
     backup.add_argument("dest", type=Path, metavar="DEST", help="a new file, or a directory")
     backup.add_argument("--db", dest="db_url", help=db_help)
     backup.add_argument("--force", action="store_true", help="replace DEST if it exists")
     return parser
+
+
+def _component_commands(commands: Any) -> None:
+    component = commands.add_parser(
+        "component", help="signed billing-component updates (a TUF repository)"
+    )
+    actions = component.add_subparsers(dest="action", required=True, metavar="ACTION")
+    init = actions.add_parser(
+        "init-keys", help="make the root, targets, snapshot and timestamp keys and root metadata"
+    )
+    init.add_argument("dir", type=Path, metavar="DIR")
+    repo_help = "the repository directory (default: $BILLSERVER_UPDATES_REPO)"
+    publish = actions.add_parser("publish", help="add a component archive to the repository")
+    publish.add_argument("archive", type=Path, metavar="ARCHIVE")
+    publish.add_argument("--version", required=True, dest="component_version", metavar="V")
+    publish.add_argument("--keys", type=Path, required=True, metavar="DIR")
+    publish.add_argument("--repo", type=Path, dest="updates_repo", metavar="DIR", help=repo_help)
+    publish.add_argument(
+        "--timestamp-lifetime",
+        type=float,
+        metavar="SECONDS",
+        help="how long the new timestamp metadata is valid (default 86400)",
+    )
+    publish.add_argument(
+        "--expires-days",
+        type=float,
+        help="how long the targets and snapshot metadata are valid (default 365)",
+    )
+    stamp = actions.add_parser("timestamp", help="re-sign the timestamp metadata now")
+    stamp.add_argument("--keys", type=Path, required=True, metavar="DIR")
+    stamp.add_argument("--repo", type=Path, dest="updates_repo", metavar="DIR", help=repo_help)
+    stamp.add_argument("--timestamp-lifetime", type=float, metavar="SECONDS")
+    status = actions.add_parser("status", help="list the published versions")
+    status.add_argument("--repo", type=Path, dest="updates_repo", metavar="DIR", help=repo_help)
 
 
 _OPERATIONS = (
@@ -242,6 +303,45 @@ def _cmd_rate(args: argparse.Namespace) -> int:
         raise _Failure(f"{args.usage}: {error}") from None
 
 
+_UPDATES = (
+    "updates_repo",
+    "updates_timestamp_key",
+    "updates_timestamp_lifetime",
+    "updates_resign_interval",
+)
+
+
+def _cmd_component(args: argparse.Namespace) -> int:
+    from .components import commands
+
+    try:
+        if args.action == "init-keys":
+            print(commands.init_keys(args.dir))
+            return 0
+        settings = _settings(args, "updates_repo")
+        if settings.updates_repo is None:
+            raise _Failure("no repository: give --repo DIR or set BILLSERVER_UPDATES_REPO")
+        if args.action == "publish":
+            message = commands.publish(
+                settings.updates_repo,
+                args.archive,
+                args.component_version,
+                args.keys,
+                timestamp_lifetime=args.timestamp_lifetime,
+                expires_days=args.expires_days,
+            )
+        elif args.action == "timestamp":
+            message = commands.timestamp(
+                settings.updates_repo, args.keys, lifetime=args.timestamp_lifetime
+            )
+        else:
+            message = commands.status(settings.updates_repo)
+    except commands.CommandError as error:
+        raise _Failure(str(error)) from None
+    print(message)
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -265,6 +365,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "card_max",
         "reconcile_interval",
         "sandbox_settle_after",
+        *_UPDATES,
     )
     configure_logging()
     engine = _open(settings.db_url)
@@ -382,4 +483,5 @@ _COMMANDS = {
     "rate": _cmd_rate,
     "verify": _cmd_verify,
     "backup": _cmd_backup,
+    "component": _cmd_component,
 }

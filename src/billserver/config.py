@@ -49,6 +49,23 @@ class ServerSettings(BaseSettings):
     )
     late_usage_hours: float = Field(default=24.0, ge=0)
     component_version: str = BUNDLED_COMPONENT_VERSION
+    # signed component updates (components/): the TUF repository every server serves
+    updates_repo: Path | None = Field(
+        default=None,
+        description="Component update repository (TUF) served under /v1/updates/; "
+        "one directory shared by all server processes",
+    )
+    updates_timestamp_key: Path | None = Field(
+        default=None,
+        description="Timestamp key file: when set, this server re-signs the timestamp "
+        "metadata on a schedule (under the deployment lease)",
+    )
+    updates_timestamp_lifetime: float = Field(
+        default=86400.0, gt=0, description="Seconds a re-signed timestamp stays valid"
+    )
+    updates_resign_interval: float = Field(
+        default=60.0, gt=0, description="Seconds between checks whether to re-sign"
+    )
     log_requests: bool = True
     # sign-in throttling (accounts/throttle.py), per login and per client address
     signin_max_failures: int = Field(
@@ -81,6 +98,12 @@ class ServerSettings(BaseSettings):
     sandbox_settle_after: float = Field(
         default=3.0, ge=0, description="Sandbox: seconds until a tok_timeout charge succeeds"
     )
+
+    @model_validator(mode="after")
+    def _updates(self) -> Self:
+        if self.updates_timestamp_key is not None and self.updates_repo is None:
+            raise ValueError("updates_timestamp_key needs updates_repo (the repository to re-sign)")
+        return self
 
     @model_validator(mode="after")
     def _card_bounds(self) -> Self:

@@ -43,11 +43,14 @@ def parse_manifest(raw: bytes | str, where: str) -> ComponentManifest:
     try:
         return ComponentManifest.model_validate_json(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(part) for part in first.get("loc", ()))
-        raise ComponentError(
-            f"{where}: invalid manifest: {loc + ': ' if loc else ''}{first.get('msg')}"
-        ) from None
+        raise _invalid(exc, where) from None
+
+
+def _invalid(exc: ValidationError, where: str) -> ComponentError:
+    first = exc.errors()[0]
+    loc = ".".join(str(part) for part in first.get("loc", ()))
+    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    return ComponentError(f"{where}: invalid manifest: {loc + ': ' if loc else ''}{message}")
 
 
 def build_archive(
@@ -68,7 +71,10 @@ def build_archive(
     update: dict[str, str] = {"version": version}
     if min_client_version is not None:
         update["min_client_version"] = min_client_version
-    manifest = ComponentManifest.model_validate({**template.model_dump(), **update})
+    try:
+        manifest = ComponentManifest.model_validate({**template.model_dump(), **update})
+    except ValidationError as exc:
+        raise _invalid(exc, str(output)) from None
     files = sorted(
         path for path in source.rglob("*.py") if "__pycache__" not in path.relative_to(source).parts
     )

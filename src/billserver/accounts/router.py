@@ -22,6 +22,7 @@ from billclient.protocol import (
 
 from .. import db
 from ..clock import from_us, now_us
+from ..components.offered import offered_version
 from ..errors import ApiError
 from ..tables import devices
 from ..web import AUTH_RESPONSES, Caller, Context, context, problems
@@ -106,7 +107,7 @@ def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResu
         refresh_token=pair.refresh_token,
         expires_in=pair.expires_in,
         servers=_servers(request, ctx),
-        component=ComponentInfo(version=ctx.settings.component_version),
+        component=ComponentInfo(version=offered_version(ctx.settings)),
     )
 
 

@@ -24,7 +24,9 @@ from billclient.component import (
     load_bundled,
     load_component,
     load_installed,
+    read_manifest,
 )
+from billclient.component.__main__ import main as component_main
 from billclient.protocol import Service
 from billclient.protocol.component import version_key
 from billclient.rating import Rate, charge
@@ -252,3 +254,15 @@ def test_pointer_survives_only_whole(tmp_path: Path) -> None:
     store.pointer_file.write_text("{garbage", encoding="utf-8")
     assert store.pointer() is None
     assert [p.name for p in store.root.iterdir()] == ["current.json"]
+
+
+def test_build_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "c.zip"
+    assert component_main(["build", str(output), "--version", "2.1.0"]) == 0
+    assert capsys.readouterr().out == f"wrote {output}: component 2.1.0\n"
+    assert read_manifest(output).version == "2.1.0"
+    assert component_main(["build", str(output), "--version", "two"]) == 1
+    assert capsys.readouterr().err == (
+        f"build: {output}: invalid manifest: version: "
+        "not a version (dotted integers such as 2.0.0): 'two'\n"
+    )
