@@ -59,8 +59,6 @@ class MainWindow(QMainWindow):
 
     compact_changed = Signal(bool)
     """The layout switched between desktop (False) and handheld (True)."""
-    sign_out_requested = Signal()
-    """The person chose Sign out (the app signs out and shows the sign-in dialog)."""
     close_requested = Signal(QCloseEvent)
     """The window is about to close; a handler may ``ignore()`` the event (tray, sessions)."""
 
@@ -125,7 +123,7 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Account"))
         sign_out = menu.addAction(icon("signout"), self.tr("Sign &out"))
-        sign_out.triggered.connect(self.sign_out_requested)
+        sign_out.triggered.connect(self.ctx.requests.sign_out)
         menu.addSeparator()
         quit_action = menu.addAction(self.tr("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)

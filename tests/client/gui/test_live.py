@@ -121,6 +121,16 @@ def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> N
             support.close()
         await until(lambda: dashboard.balance_label.text() == "€12.50", 10, message="live")
         assert dashboard.caption.text() == "Available"
+        assert dashboard.balance_label.property("stale") is False
+
+        # without live events the figure stays, but it no longer passes for current
+        await ctx.client.live.stop()
+        await until(lambda: not dashboard.connection.live, message="offline")
+        assert dashboard.balance_label.text() == "€12.50"
+        assert dashboard.caption.text().startswith("Last known balance, as of ")
+        assert dashboard.caption.text().endswith("(not current)")
+        assert dashboard.balance_label.property("stale") is True
+        assert dashboard.connection.text().startswith("Offline · last synced at ")
         window.close()
 
     gui.run(scenario())

@@ -115,14 +115,19 @@ def test_sign_in_errors_then_straight_in_then_sign_out(
         assert isinstance(window, MainWindow)
         dashboard = window.pages["dashboard"]
         assert isinstance(dashboard, DashboardView)
-        await until(lambda: dashboard.balance_label.text() == "€12.50")
+        # at once, from the figure cache, and not passed off as current
+        assert dashboard.balance_label.text() == "€12.50"
+        assert dashboard.caption.text().startswith("Last known balance, as of ")
+        assert dashboard.balance_label.property("stale") is True
         await until(lambda: window.connection.live, message="live events")
+        await until(lambda: dashboard.caption.text() == "Available", message="current")
         window.sign_out_action.trigger()
         await until(lambda: isinstance(shell.dialog, SignInDialog), message="sign-in again")
         assert shell.window is None
         assert later.client.settings.device_id is None
         assert not later.client.signed_in
         assert _stored(entries[0]) is None
+        assert not shell.cache.path.exists()
         shell.finish(0)
 
     gui.run(second_start())
