@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QButtonGroup, QSizePolicy, QToolButton, QWidget
 
 from .resources import icon
@@ -104,6 +104,13 @@ class NavBar(QWidget):
             self._style_button(button)
         self.style().unpolish(self)
         self.style().polish(self)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Redraw the icons in the new text colour when the palette changes (light/dark)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for button, name in zip(self._buttons, self._icons, strict=True):
+                button.setIcon(icon(name))
 
     def _style_button(self, button: QToolButton) -> None:
         if self._compact:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.gui.main_window import MainWindow
+from billclient.gui.navigation import NavBar
 from billclient.gui.resources import icon
 from billclient.gui.shell import AppShell
 
@@ -95,6 +96,8 @@ def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -
 
 def test_icons_follow_the_palette(qapp: QApplication) -> None:
     original = qapp.palette()
+    nav = NavBar()
+    nav.add_item("Dashboard", "dashboard")
     try:
         for text in (QColor("white"), QColor("black")):
             palette = QPalette(original)
@@ -109,6 +112,15 @@ def test_icons_follow_the_palette(qapp: QApplication) -> None:
             ]
             assert drawn
             assert all(color.name() == text.name() for color in drawn)
+            qapp.processEvents()
+            button = nav.buttons()[0].icon().pixmap(48, 48, QIcon.Mode.Normal, QIcon.State.Off)
+            image = button.toImage()
+            assert any(
+                image.pixelColor(x, y).name() == text.name()
+                for x in range(48)
+                for y in range(48)
+                if image.pixelColor(x, y).alpha() == 255
+            )
     finally:
         qapp.setPalette(original)
 

@@ -139,7 +139,7 @@ class DashboardView(QWidget):
 
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
-        self._timer.start(5000)
+        self._timer.start(30000)
         bridge = ctx.bridge
         bridge.account.connect(self.set_account)
         bridge.balance.connect(self.set_figures)
@@ -216,7 +216,7 @@ class DashboardView(QWidget):
             self.history.record(time.time(), self.figures.balance, self.spent.total)
 
     def _adjust_timer(self) -> None:
-        interval = 1000 if self._active else 5000
+        interval = 1000 if self._active else 30000
         if self._timer.interval() != interval:
             self._timer.start(interval)
 
