@@ -121,7 +121,8 @@ class SessionRunner:
     ``data_dir`` holds the journal and the run locks. ``update_interval`` overrides
     the service's interval (benchmarks; a client may update more often, never less).
     ``end_patience`` is how long a stopped run keeps trying to send its end before
-    it leaves it to the journal.
+    it leaves it to the journal. ``component`` may be replaced at any time (after a
+    component update): the next session uses the new one.
     """
 
     def __init__(
@@ -136,7 +137,7 @@ class SessionRunner:
         tick: float = _TICK,
     ) -> None:
         self._client = client
-        self._component = component
+        self.component = component
         self._data_dir = data_dir
         self._clock = clock
         self._interval = update_interval
@@ -200,7 +201,7 @@ class SessionRunner:
         except BaseException:
             lock.release()
             raise
-        meter = meter if meter is not None else self._component.make_meter(service)
+        meter = meter if meter is not None else self.component.make_meter(service)
         machine = RunMachine(
             update_interval=self._interval or float(created.update_interval),
             granted_units=created.granted_units,
@@ -214,7 +215,7 @@ class SessionRunner:
             service=service,
             machine=machine,
             meter=meter,
-            estimator=self._component.make_estimator(service, created.started_at),
+            estimator=self.component.make_estimator(service, created.started_at),
             lock=lock,
             patience=self._patience,
         )
