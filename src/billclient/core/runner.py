@@ -208,6 +208,7 @@ class SessionRunner:
             final=created.final,
             now=self._clock(),
             limit_units=limit_units,
+            answer_budget=_answer_budget(created.update_interval),
         )
         run = RunningSession(
             self,
@@ -235,7 +236,17 @@ class SessionRunner:
                 lock.acquire(timeout=0)
             except Timeout:
                 continue  # its process is alive and still running it
-            outcomes.append(await self._recover_one(journaled, lock))
+            try:
+                outcomes.append(await self._recover_one(journaled, lock))
+            except BillingError as error:  # signed out, refused...: try again next time
+                if lock.is_locked:
+                    lock.release()
+                outcomes.append(
+                    replace(
+                        _ghost(journaled, journaled.acked_units, str(error)),
+                        state=RunState.UNSETTLED,
+                    )
+                )
         return outcomes
 
     async def sessions_idle(self, poll: float = 0.5) -> None:
@@ -427,6 +438,7 @@ class RunningSession:
                         break
                 head = machine.head()
                 if head is not None and sender is None and clock() >= retry_at:
+                    machine.sending(clock())
                     in_flight = head
                     sender = asyncio.get_running_loop().create_task(self._send(head))
                     sender.add_done_callback(lambda _t: self._wake.set())
@@ -449,7 +461,7 @@ class RunningSession:
 
     async def _send(self, call: Call) -> UpdateResult | SessionResource:
         api = self._runner._client.api
-        budget = max(1.0, self._machine.update_interval / 3)
+        budget = _request_budget(self._machine.update_interval)
         if call.is_end:
             return await api.end_session(
                 self.session_id,
@@ -582,6 +594,17 @@ class RunningSession:
             offline_since=_wall(machine.offline_since, self._runner._clock),
             recovered=self._recovered,
         )
+
+
+def _request_budget(update_interval: float) -> float:
+    """PROTOCOL.md: the time one server gets for a session call."""
+    return max(1.0, update_interval / 3)
+
+
+def _answer_budget(update_interval: float) -> float:
+    """How long a call may stay unanswered before the grant is all the run may use:
+    two passes over two servers (the pool's failover), then the run is offline."""
+    return 4 * _request_budget(update_interval)
 
 
 def _wall(monotonic: float | None, clock: Callable[[], float]) -> datetime | None:
