@@ -44,6 +44,7 @@ class ComponentStore:
         self.root = Path(data_dir) / "component"
         self.versions = self.root / "versions"
         self.pointer_file = self.root / "current.json"
+        self.failed_file = self.root / "failed.json"
 
     def version_dir(self, version: str) -> Path:
         """Where ``version`` is (or would be) installed."""
@@ -76,6 +77,21 @@ class ComponentStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def failures(self) -> dict[str, str]:
+        """Versions that failed after installation (import or self-test), with the reason."""
+        try:
+            data = json.loads(self.failed_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items()}
+
+    def mark_failed(self, version: str, reason: str) -> None:
+        """Remember that ``version`` failed, so that it is not tried again."""
+        data = {**self.failures(), version: reason}
+        _atomic_write(self.root, self.failed_file, json.dumps(data, indent=2))
+
     def set_pointer(self, pointer: Pointer | None) -> None:
         """Switch atomically (write beside, fsync, rename); None returns to the bundled one."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -84,18 +100,7 @@ class ComponentStore:
                 self.pointer_file.unlink()
             return
         body = json.dumps({"version": pointer.version, "previous": pointer.previous})
-        fd, temp = tempfile.mkstemp(dir=self.root, prefix=".current-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(body + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.pointer_file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        _fsync_dir(self.root)
+        _atomic_write(self.root, self.pointer_file, body)
 
     def install(self, archive: Path, expected_version: str) -> Path:
         """Unpack a verified archive as ``expected_version``; its directory.
@@ -134,6 +139,23 @@ class ComponentStore:
         if current is not None and current.version == version:
             raise ComponentError(f"version {version} is the current one")
         shutil.rmtree(self.version_dir(version), ignore_errors=True)
+
+
+def _atomic_write(directory: Path, path: Path, body: str) -> None:
+    """Write beside, fsync, rename over ``path``: readers see the old or the new text."""
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_dir(directory)
 
 
 def _fsync_dir(path: Path) -> None:

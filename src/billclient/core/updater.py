@@ -389,6 +389,14 @@ class ComponentUpdater:
             done = self._compare(offer)
             if done is not None or archive is None:
                 return done or self._result(UpdateStatus.UP_TO_DATE, offer.version, "up to date")
+            failed = self.store.failures().get(offer.version)
+            if failed is not None:
+                return self._result(
+                    UpdateStatus.REFUSED,
+                    offer.version,
+                    f"component {offer.version} failed before ({failed}); staying on "
+                    f"{self._current_version()} until a newer version is published",
+                )
             try:
                 await asyncio.to_thread(self.store.install, archive, offer.version)
             except ComponentError as exc:
@@ -411,6 +419,7 @@ class ComponentUpdater:
             component = await asyncio.to_thread(load_installed, self.store.version_dir(version))
         except ComponentError as exc:
             await asyncio.to_thread(self.store.set_pointer, before)
+            await asyncio.to_thread(self.store.mark_failed, version, str(exc))
             return self._result(
                 UpdateStatus.ROLLED_BACK,
                 version,

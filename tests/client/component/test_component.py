@@ -266,3 +266,22 @@ def test_build_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         f"build: {output}: invalid manifest: version: "
         "not a version (dotted integers such as 2.0.0): 'two'\n"
     )
+
+
+@given(st.lists(st.floats(min_value=0, max_value=10_000, allow_nan=False), max_size=20))
+def test_time_meter_counts_every_started_second_once(steps: list[float]) -> None:
+    clock = FakeClock()
+    meter = load_bundled().make_meter(service("second"), clock=clock)
+    meter.start()
+    seen = 0
+    for step in steps:
+        clock.now += step
+        used = meter.used_units()
+        assert used >= seen  # cumulative: never goes back
+        seen = used
+    elapsed = clock.now - 1000.0
+    assert isinstance(seen, int)
+    assert elapsed - 1e-6 <= seen < elapsed + 1  # whole seconds, a started one counts
+    meter.stop()
+    clock.now += 50
+    assert meter.used_units() == seen

@@ -258,6 +258,14 @@ def test_a_version_failing_its_self_test_is_rolled_back(
     )
     client.assert_running("2.0.0")
     assert ComponentStore(client.data_dir).pointer().version == "2.0.0"  # type: ignore[union-attr]
+    assert client.apply() == (  # not tried again and again
+        UpdateStatus.REFUSED,
+        "2.0.0",
+        "component 3.0.0 failed before (component 3.0.0 failed its self-test: "
+        "AssertionError: 1 != 2); staying on 2.0.0 until a newer version is published",
+    )
+    deployment.publish("3.0.1")
+    assert client.apply()[:2] == (UpdateStatus.UPDATED, "3.0.1")
 
 
 def test_the_first_update_rolls_back_to_the_bundled_version(
@@ -325,3 +333,20 @@ def test_a_component_needing_a_newer_client_is_refused(
     status, current, message = client.apply()
     assert (status, current) == (UpdateStatus.REFUSED, "2.0.0")
     assert message.endswith("needs client 99.0 or newer (this is 0.1.0): update the client")
+
+
+def test_the_root_is_pinned_on_first_use_only(
+    deployment: Deployment, server: tuple[ServerProcess, Path], tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "fresh"
+    servers = [server[0].url]
+    deployment.publish("2.0.0")
+    unpinned = asyncio.run(check_for_update(data_dir, lambda: servers))
+    assert unpinned.status == UpdateStatus.REFUSED
+    assert unpinned.message.startswith("refused: no trusted update root")
+    assert asyncio.run(pin_root(data_dir, lambda: servers)) is True  # trust on first use
+    pinned = data_dir / "component" / "tuf" / "metadata" / "root.json"
+    assert pinned.read_bytes() == deployment.root
+    assert asyncio.run(pin_root(data_dir, lambda: servers, root=b"{}")) is False  # kept
+    result = asyncio.run(apply_update(data_dir, lambda: servers))
+    assert (result.status, result.current) == (UpdateStatus.UPDATED, "2.0.0")
