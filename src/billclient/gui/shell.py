@@ -107,8 +107,8 @@ class AppShell(QObject):
         cached = self.cache.load()
         if isinstance(dashboard, DashboardView) and cached is not None:
             dashboard.show_cached(*cached)
-        client.live.start()
         if (client.settings.role or "user") == "user":
+            client.live.start()  # the event stream is an account's; staff have none
             self.ctx.run_task(self._first_figures())
         window.show()
         return window

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from billclient.core.live import ConnectionState, LinkStatus
@@ -14,7 +14,7 @@ from ..context import GuiContext
 from ..formatting import format_time
 from .badge import Badge
 
-__all__ = ["ConnectionIndicator", "connection_summary", "is_live"]
+__all__ = ["ConnectionIndicator", "connection_summary", "is_live", "pool_summary"]
 
 
 def _tr(text: str) -> str:
@@ -49,6 +49,15 @@ def connection_summary(
     return "info", _tr("Connecting")
 
 
+def pool_summary(primary: bool | None) -> tuple[str, str]:
+    """For logins without a live stream (support, operator): which server answers."""
+    if primary is None:
+        return "info", _tr("Connecting")
+    if primary:
+        return "ok", _tr("Connected to primary")
+    return "warn", _tr("Connected to secondary")
+
+
 class ConnectionIndicator(QWidget):
     """Badge + text kept current from the bridge's ``connection`` and ``pool`` signals."""
 
@@ -67,6 +76,11 @@ class ConnectionIndicator(QWidget):
         self._primary: bool | None = None
         self._synced: datetime | None = None
         self._server: str | None = None
+        self._staff = (ctx.client.settings.role or "user") != "user"
+        if self._staff:  # nothing is pushed: look at the pool now and then
+            self._poll = QTimer(self)
+            self._poll.timeout.connect(self._refresh)
+            self._poll.start(5000)
         pool = ctx.bridge.last.get("pool")
         if pool is not None:
             self._take_pool(pool)
@@ -121,7 +135,11 @@ class ConnectionIndicator(QWidget):
         return self._primary
 
     def _refresh(self) -> None:
-        level, text = connection_summary(self._connection, self._on_primary(), self._synced)
+        if self._staff:
+            state = self.ctx.client.pool.state  # staff have no account event stream
+            level, text = pool_summary(state.primary if state.last_success else None)
+        else:
+            level, text = connection_summary(self._connection, self._on_primary(), self._synced)
         self.badge.set_status(level, text, _tr("Connection: %1").replace("%1", text))
         server = (self._connection.server if self._connection else None) or self._server
         self.detail.setText(server or "")
