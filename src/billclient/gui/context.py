@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from billclient.core.client import BillingClient
-from billclient.core.errors import BillingError
+from billclient.core.errors import BillingError, DeviceRevoked, NotSignedIn
 from billclient.core.runner import SessionRunner
 
 from .bridge import Bridge
@@ -35,11 +35,16 @@ class ErrorReporter(QObject):
 
     reported = Signal(str)
     """A one-line message for a person."""
+    signed_out = Signal(str)
+    """This device's sign-in is gone (revoked elsewhere, tokens missing): sign in again."""
 
     def report(self, error: BaseException) -> None:
         """Log ``error`` and emit its one-line description."""
         if not isinstance(error, BillingError):
             _log.error("a GUI task failed", exc_info=error)
+        if isinstance(error, NotSignedIn | DeviceRevoked):
+            self.signed_out.emit(describe_error(error))
+            return
         self.reported.emit(describe_error(error))
 
 
