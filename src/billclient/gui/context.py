@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from billclient.core.client import BillingClient
 from billclient.core.errors import BillingError, DeviceRevoked, NotSignedIn
-from billclient.core.runner import SessionRunner
+from billclient.core.runner import SessionRunner, runner_for
 
 from .bridge import Bridge
 
@@ -72,13 +72,7 @@ class GuiContext:
     def runner(self) -> SessionRunner:
         """The profile's session runner (journal under the profile's data directory)."""
         if self._runner is None:
-            from billclient.component import load_component
-
-            paths = self.client.paths
-            paths.ensure()
-            self._runner = SessionRunner(
-                self.client, load_component(paths.data_dir), data_dir=paths.data_dir
-            )
+            self._runner = runner_for(self.client)
         return self._runner
 
     def close_runner(self) -> None:
