@@ -28,6 +28,9 @@ from .views.dashboard import DashboardView
 from .views.services import ServicesView
 from .widgets.connection import ConnectionIndicator
 
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
+
 __all__ = ["COMPACT_WIDTH", "MainWindow", "Page"]
 
 COMPACT_WIDTH = 500
@@ -47,10 +50,9 @@ class Page:
 
 def pages(ctx: GuiContext) -> list[Page]:
     """The pages of the main window, in navigation order, for every role."""
-    tr = MainWindow.tr_static
     return [
-        Page("dashboard", tr("Dashboard"), "dashboard", DashboardView),
-        Page("services", tr("Services"), "services", ServicesView),
+        Page("dashboard", translate("MainWindow", "Dashboard"), "dashboard", DashboardView),
+        Page("services", translate("MainWindow", "Services"), "services", ServicesView),
     ]
 
 
@@ -61,11 +63,6 @@ class MainWindow(QMainWindow):
     """The layout switched between desktop (False) and handheld (True)."""
     close_requested = Signal(QCloseEvent)
     """The window is about to close; a handler may ``ignore()`` the event (tray, sessions)."""
-
-    @staticmethod
-    def tr_static(text: str) -> str:
-        """Translate in the ``MainWindow`` context outside an instance."""
-        return QCoreApplication.translate("MainWindow", text)
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
