@@ -64,6 +64,12 @@ class MainWindow(QMainWindow):
     close_requested = Signal(QCloseEvent)
     """The window is about to close; a handler may ``ignore()`` the event (tray, sessions)."""
 
+    @staticmethod
+    def tr_static(text: str) -> str:
+        """Translate in the ``MainWindow`` context outside an instance (prefer literal
+        ``translate("MainWindow", "...")`` calls: those are what pyside6-lupdate extracts)."""
+        return translate("MainWindow", text)
+
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
