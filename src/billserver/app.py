@@ -20,12 +20,17 @@ from billclient.protocol import ErrorCode, Problem
 
 from .accounts.router import router as accounts_router
 from .admin.router import router as admin_router
+from .billing_jobs import billing_jobs_loop
 from .cdrs.router import router as cdrs_router
+from .charges.router import router as charges_router
 from .config import ServerSettings
 from .db import make_engine
 from .errors import ApiError, problem_response
 from .events.router import router as events_router
 from .events.stream import EventHub
+from .hierarchy.router import router as hierarchy_router
+from .integration.router import router as integration_router
+from .invoices.router import router as invoices_router
 from .logging_setup import RequestLog
 from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
@@ -64,6 +69,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         reaper = asyncio.create_task(_reaper_loop(ctx), name="reaper")
         retention = asyncio.create_task(retention_loop(settings, engine), name="retention")
         reconciler = asyncio.create_task(reconcile_loop(engine, settings), name="reconcile")
+        billing = asyncio.create_task(billing_jobs_loop(engine, settings), name="billing-jobs")
         try:
             yield
         finally:
@@ -77,6 +83,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
             reconciler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reconciler
+            billing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await billing
             engine.dispose()
 
     app = FastAPI(
@@ -96,6 +105,10 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         topups_router,
         events_router,
         admin_router,
+        invoices_router,
+        charges_router,
+        integration_router,
+        hierarchy_router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

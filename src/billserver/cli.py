@@ -74,6 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="prove that the books balance")
     verify.add_argument("--db", dest="db_url", help=db_help)
 
+    invoice = commands.add_parser("invoice", help="invoice runs (postpaid invoices, statements)")
+    invoice_commands = invoice.add_subparsers(
+        dest="invoice_command", required=True, metavar="ACTION"
+    )
+    run = invoice_commands.add_parser("run", help="write the documents of one calendar month")
+    run.add_argument("--period", required=True, metavar="YYYY-MM", help="e.g. 2026-11")
+    run.add_argument("--db", dest="db_url", help=db_help)
+    run.add_argument("--due-days", type=int, default=14, help="days until due (default 14)")
+
     backup = commands.add_parser("backup", help="copy a SQLite database while servers run")
     backup.add_argument("dest", type=Path, metavar="DEST", help="a new file, or a directory")
     backup.add_argument("--db", dest="db_url", help=db_help)
@@ -212,6 +221,37 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         engine.dispose()
     print(report.render())
     return 0 if report.ok else 1
+
+
+def _cmd_invoice(args: argparse.Namespace) -> int:
+    from .actor import Actor
+    from .clock import now_us
+    from .invoices.service import run_period
+    from .migrate import upgrade
+
+    settings = _settings(args, "db_url")
+    if args.due_days < 0:
+        raise _Failure(f"--due-days must be >= 0, not {args.due_days}")
+    engine = _open(settings.db_url)
+    try:
+        upgrade(engine)
+        try:
+            report = run_period(
+                engine,
+                args.period,
+                actor=Actor.system("invoice-run", "cli"),
+                now=now_us(),
+                due_days=args.due_days,
+            )
+        except ValueError as error:
+            raise _Failure(str(error)) from None
+    finally:
+        engine.dispose()
+    print(
+        f"period {args.period}: {len(report.issued)} issued, {len(report.drafted)} draft(s) "
+        f"(the month has not ended), {len(report.unchanged)} already issued"
+    )
+    return 0
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
@@ -382,4 +422,5 @@ _COMMANDS = {
     "rate": _cmd_rate,
     "verify": _cmd_verify,
     "backup": _cmd_backup,
+    "invoice": _cmd_invoice,
 }
