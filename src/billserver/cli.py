@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="sandbox card network: seconds until a tok_timeout charge succeeds (default 3)",
     )
+    _billing_flags(serve)
 
     imp = commands.add_parser("import", help="load a catalogue file (CATALOG.md)")
     imp.add_argument("file", type=Path, metavar="FILE.toml")
@@ -127,6 +128,23 @@ def _operations_flags(serve: argparse.ArgumentParser) -> None:
     )
     ops.add_argument(
         "--retention-interval", type=float, help="seconds between retention runs (default 600)"
+    )
+
+
+_BILLING = ("invoice_interval", "invoice_due_days", "charge_ttl", "autotopup_interval")
+
+
+def _billing_flags(serve: argparse.ArgumentParser) -> None:
+    jobs = serve.add_argument_group("invoices, application charges and auto top-up")
+    jobs.add_argument(
+        "--invoice-interval", type=float, help="seconds between scheduled invoice runs (3600)"
+    )
+    jobs.add_argument("--invoice-due-days", type=int, help="days until an invoice is due (14)")
+    jobs.add_argument(
+        "--charge-ttl", type=float, help="seconds an uncommitted charge stays reserved (300)"
+    )
+    jobs.add_argument(
+        "--autotopup-interval", type=float, help="seconds between auto top-up rounds (2)"
     )
 
 
@@ -305,6 +323,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "card_max",
         "reconcile_interval",
         "sandbox_settle_after",
+        *_BILLING,
     )
     configure_logging()
     engine = _open(settings.db_url)
