@@ -7,8 +7,10 @@ charges the card with a provider reference derived from (account, counter), so a
 retried or repeated charge names the same payment, then in one transaction
 disarms the account by a conditional update of the counter it read, records the
 top-up (ledger, balance and ``topup`` events, audit) and appends an
-``auto_topup`` notice. Accounts at or above their threshold are re-armed. So one
-crossing triggers at most one top-up, however many rounds or servers look.
+``auto_topup`` notice. An account is re-armed when it is at or above its
+threshold again: in that transaction when the top-up lifted it there, else by a
+later round (a declined or pending payment). So one crossing triggers at most
+one top-up, however many rounds or servers look.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from billclient.protocol import EventType, TopUpStatus
 from billclient.protocol.autotopup import AutoTopUpNotice
 
 from . import db
-from .accounts.figures import lock_account
+from .accounts.figures import available, lock_account
 from .actor import Actor
 from .audit import record
 from .clock import now_us
@@ -110,6 +112,14 @@ def auto_topup_once(engine: Engine, provider: PaymentProvider, actor: Actor) -> 
                 result=result,
                 now=now,
             )
+            after = lock_account(conn, row.account_id)
+            if after is not None and available(after) >= int(row.auto_topup_threshold):
+                # back above the threshold: the next fall below it is a new crossing
+                conn.execute(
+                    update(accounts)
+                    .where(accounts.c.account_id == row.account_id)
+                    .values(auto_topup_armed=True)
+                )
             notice = AutoTopUpNotice(
                 topup_id=answer["topup_id"],
                 amount=int(row.auto_topup_amount),

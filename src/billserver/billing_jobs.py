@@ -76,7 +76,7 @@ async def billing_jobs_loop(engine: Engine, settings: ServerSettings) -> None:
     while True:
         try:
             await anyio.to_thread.run_sync(quick_round, engine, settings)
-            if loop.time() >= next_invoice:
+            if settings.invoice_schedule and loop.time() >= next_invoice:
                 next_invoice = loop.time() + settings.invoice_interval
                 await anyio.to_thread.run_sync(invoice_round, engine, settings)
         except Exception:  # the jobs must outlive a passing database error

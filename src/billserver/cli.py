@@ -131,11 +131,24 @@ def _operations_flags(serve: argparse.ArgumentParser) -> None:
     )
 
 
-_BILLING = ("invoice_interval", "invoice_due_days", "charge_ttl", "autotopup_interval")
+_BILLING = (
+    "invoice_schedule",
+    "invoice_interval",
+    "invoice_due_days",
+    "charge_ttl",
+    "autotopup_interval",
+)
 
 
 def _billing_flags(serve: argparse.ArgumentParser) -> None:
     jobs = serve.add_argument_group("invoices, application charges and auto top-up")
+    jobs.add_argument(
+        "--no-invoice-schedule",
+        dest="invoice_schedule",
+        action="store_const",
+        const=False,
+        help="no scheduled invoice runs in this server (run 'billserver invoice run' instead)",
+    )
     jobs.add_argument(
         "--invoice-interval", type=float, help="seconds between scheduled invoice runs (3600)"
     )

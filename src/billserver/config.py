@@ -82,6 +82,9 @@ class ServerSettings(BaseSettings):
         default=3.0, ge=0, description="Sandbox: seconds until a tok_timeout charge succeeds"
     )
     # billing jobs (billing_jobs.py): invoices, application charges, auto top-up
+    invoice_schedule: bool = Field(
+        default=True, description="Run invoice rounds in the server (off: use the CLI from cron)"
+    )
     invoice_interval: float = Field(
         default=3600.0, gt=0, description="Seconds between scheduled invoice runs"
     )
