@@ -1,5 +1,7 @@
-"""Invoices over the wire: exact monthly totals, hierarchy, PDF, issue, pay; and
-application charges (reserve, commit less, fail, cancel, shared balance)."""
+"""Billing over the wire, on one server per engine (the test-time budget): invoices
+(exact monthly totals, hierarchy, PDF, issue, pay, schedule), application charges
+(reserve, commit less, fail, cancel, shared balance), auto top-up, and the
+integration interface."""
 
 from __future__ import annotations
 
@@ -298,3 +300,96 @@ def test_auto_top_up_triggers_once_per_crossing(deployment: Deployment) -> None:
         "SELECT count(*) FROM topups WHERE account_id = 'auto' AND status = 'succeeded'"
     )
     assert rows == [(2,)]
+
+
+def test_integration_accounts_and_subscriptions(deployment: Deployment) -> None:
+    ops = deployment.api("ops")
+    body = {
+        "account_id": "new-1",
+        "name": "New",
+        "kind": "postpaid",
+        "plan_id": "std",
+        "credit_limit": "5",
+        "parent_id": "org",
+    }
+    created = ops.post("/v1/integration/accounts", body)
+    assert created.status_code == 201, created.text
+    assert (created.json()["balance"], created.json()["available"]) == ("0", "5")
+    problem(ops.post("/v1/integration/accounts", body), 422, "validation_error")
+    problem(
+        ops.post("/v1/integration/accounts", {**body, "account_id": "new-2", "plan_id": "x"}),
+        422,
+        "validation_error",
+    )
+    problem(deployment.api("org").post("/v1/integration/accounts", body), 403, "forbidden")
+    base = "/v1/integration/accounts/new-1"
+    assert ops.get(base + "/status").json() == {
+        "account_id": "new-1",
+        "status": "active",
+        "plan_id": "std",
+    }
+    assert (
+        ops.request("PUT", base + "/status", json={"status": "inactive"}).json()["status"]
+        == "inactive"
+    )
+    assert (
+        ops.request("PUT", base + "/status", json={"status": "active"}).json()["status"] == "active"
+    )
+    services = [s["service_id"] for s in ops.get(base + "/services").json()]
+    assert services == ["dl", "fast", "message.submit", "sms", "voice"]
+    assert (
+        ops.request("PUT", base + "/subscription", json={"plan_id": "mini"}).json()["plan_id"]
+        == "mini"
+    )
+    assert [s["service_id"] for s in ops.get(base + "/services").json()] == ["voice"]
+    assert ops.request("DELETE", base + "/subscription").json()["plan_id"] is None
+    assert ops.get(base + "/services").json() == []
+    assert ops.request("DELETE", base).status_code == 204
+    problem(ops.get(base + "/status"), 404, "not_found")
+
+
+def test_integration_services_rating_and_batches(deployment: Deployment) -> None:
+    ops = deployment.api("ops")
+    registered = ops.post(
+        "/v1/integration/services", {"service_id": "fax.page", "name": "Fax", "unit": "event"}
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.json()["grant"] == 1
+    plans = ops.get("/v1/integration/services/message.submit/plans").json()
+    assert [(p["plan_id"], p["tax_rate"]) for p in plans] == [("std", "0.19")]
+    assert ops.get("/v1/integration/services/fax.page/plans").json() == []
+    now = datetime.now(UTC)
+    line = ops.post(
+        "/v1/integration/invoice-lines",
+        {"account_id": "org", "service_id": "sms", "units": 4, "at": now.isoformat()},
+    )
+    assert (line.json()["amount"], line.json()["billed_units"]) == ("0.2", 4)
+    problem(
+        ops.post(
+            "/v1/integration/invoice-lines",
+            {"account_id": "org", "service_id": "fax.page", "units": 1, "at": now.isoformat()},
+        ),
+        403,
+        "service_not_in_plan",
+    )
+    result = events(
+        ops,
+        (f"b-{uuid.uuid4()}", "nobody", 1, now),
+        (f"b-{uuid.uuid4()}", "org", 1, now + timedelta(days=2)),
+        (f"b-{uuid.uuid4()}", "outside", 10**6, now),
+    )
+    assert (result["charged"], result["rejected"]) == (0, 3)
+    details = " | ".join(r["detail"] for r in result["rejections"])
+    assert "no account" in details
+    assert "future" in details
+    assert "insufficient funds" in details
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    ranged = ops.get(
+        "/v1/integration/accounts/org/invoice",
+        params={"from": start.isoformat(), "to": (now + timedelta(minutes=1)).isoformat()},
+    )
+    assert ranged.status_code == 200, ranged.text
+    document = ranged.json()
+    usage = sum(parse_money(x["amount"]) for x in document["lines"] if x["kind"] != "tax")
+    assert parse_money(document["subtotal"]) == usage
+    assert parse_money(document["total"]) == usage + tax(usage)
