@@ -39,6 +39,7 @@ __all__ = ["BatchOutcome", "process_batch"]
 
 _CHUNK = 900  # ids per IN (...) query: below SQLite's variable limit
 _FUTURE_SLACK_US = 300 * 1_000_000
+_MAX_AMOUNT = 2**53  # micro-units: far above any real charge, far below BIGINT
 
 
 @dataclass
@@ -124,7 +125,14 @@ def process_batch(
             reject(event, f"the account's plan does not offer {event.service_id!r}")
             continue
         plan, rate = rated
-        amount = charge(rate, event.at, event.units)
+        try:
+            amount = charge(rate, event.at, event.units)
+        except (OverflowError, ValueError):
+            reject(event, "at: the instant is out of range")
+            continue
+        if amount > _MAX_AMOUNT:
+            reject(event, "units: the charge is too large to book")
+            continue
         payer = _payer(conn, payers, rows, account)
         if amount > payer.spendable:
             reject(event, "insufficient funds: the account cannot afford the charge")

@@ -35,7 +35,7 @@ from .. import db
 from ..accounts.figures import account_view, read_account
 from ..actor import Actor
 from ..admin.service import change_status
-from ..clock import from_us, now_us, to_us
+from ..clock import now_us, to_us
 from ..errors import ApiError
 from ..invoices.gather import load_hierarchy
 from ..invoices.service import compute_document
@@ -187,8 +187,8 @@ def invoice_for_range(
             "kind": InvoiceKind(document["kind"]),
             "state": InvoiceState.DRAFT,
             "period": "range",
-            "period_start": from_us(to_us(start)),
-            "period_end": from_us(to_us(end)),
+            "period_start": start,
+            "period_end": end,
             "timezone": document["timezone"],
             "currency": row.currency,
             "lines": document["lines"],
@@ -220,6 +220,10 @@ def invoice_line(body: InvoiceLineRequest, caller: Operator, ctx: Ctx) -> RatedL
         raise ApiError(
             ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {body.service_id!r}"
         )
+    try:
+        amount = charge(rate, body.at, body.units)
+    except (OverflowError, ValueError):
+        raise ApiError(ErrorCode.VALIDATION_ERROR, "at: the instant is out of range") from None
     return RatedLine(
         account_id=row.account_id,
         plan_id=plan.plan_id,
@@ -227,7 +231,7 @@ def invoice_line(body: InvoiceLineRequest, caller: Operator, ctx: Ctx) -> RatedL
         description=str(name),
         units=body.units,
         billed_units=billed_units(rate, body.units),
-        amount=charge(rate, body.at, body.units),
+        amount=amount,
     )
 
 
