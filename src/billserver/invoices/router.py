@@ -30,7 +30,6 @@ from ..topups.provider import make_provider
 from ..topups.service import payment_ref, record_card
 from ..web import Caller, Context, PageParams, context, page_response, problems
 from . import gather
-from .pdf import render_pdf
 from .service import invoice_view
 
 __all__ = ["router"]
@@ -114,6 +113,8 @@ def get_invoice(invoice_id: str, caller: Caller, ctx: Ctx) -> Invoice:
 )
 def get_invoice_pdf(invoice_id: str, caller: Caller, ctx: Ctx) -> Response:
     """The invoice rendered as PDF."""
+    from .pdf import render_pdf  # fpdf2 takes a second to import: only when a PDF is asked for
+
     with db.read(ctx.engine) as conn:
         row = _read(conn, caller, invoice_id)
     invoice = invoice_view(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,17 @@ def billing(url: str, journal: Path) -> Billing:
     return Billing(
         url, login="relay", password=PASSWORD, journal=journal, offline_allowance=3, timeout=2
     )
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[ServerFactory]:
+    """One SQLite deployment: the library's behaviour does not depend on the engine
+    (the server tests cover both)."""
+    factory = ServerFactory(tmp_path)
+    try:
+        yield factory
+    finally:
+        factory.close()
 
 
 def test_charges_survive_an_outage_and_are_submitted_exactly_once(
@@ -49,7 +61,7 @@ def test_charges_survive_an_outage_and_are_submitted_exactly_once(
                 async with bill.charge("org", "message.submit", 10**9):
                     pass
             async with bill.charge("org", "message.submit", 1):
-                server.stop()  # reserved online; the commit cannot reach the server
+                server.kill()  # reserved online; the commit cannot reach the server
             for _ in range(3):
                 async with bill.charge("org", "message.submit", 1) as op:
                     offline.append(op.offline)
