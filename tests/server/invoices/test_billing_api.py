@@ -24,6 +24,7 @@ from billserver.actor import Actor
 from billserver.clock import now_us
 from billserver.db import make_engine
 from billserver.invoices.service import run_period
+from billserver.verify import verify
 from tests.support.api import Api, problem
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess, run_billserver
@@ -405,3 +406,33 @@ def test_integration_services_rating_and_batches(deployment: Deployment) -> None
     usage = sum(parse_money(x["amount"]) for x in document["lines"] if x["kind"] != "tax")
     assert parse_money(document["subtotal"]) == usage
     assert parse_money(document["total"]) == usage + tax(usage)
+
+
+def test_verify_proves_invoices_charges_and_event_batches(deployment: Deployment) -> None:
+    """``billserver verify``'s billing checks fail on tampered rows (checked in-process)."""
+    sql = deployment.factory.sql
+    engine = make_engine(deployment.factory.db_url)
+    try:
+        assert verify(engine).ok
+        [(invoice_id, total)] = sql(
+            "SELECT invoice_id, total FROM invoices WHERE account_id = 'org' AND state = 'paid'"
+        )
+        [(event_id, charged)] = sql("SELECT event_id, charged FROM billing_events LIMIT 1")
+        [(charge_id, posted)] = sql(
+            "SELECT charge_id, charged FROM app_charges WHERE state = 'committed' LIMIT 1"
+        )
+        sql("UPDATE invoices SET total = total + 1 WHERE invoice_id = :i", i=invoice_id)
+        sql("UPDATE billing_events SET charged = charged + 1 WHERE event_id = :e", e=event_id)
+        sql("UPDATE app_charges SET charged = charged + 1 WHERE charge_id = :c", c=charge_id)
+        report = verify(engine)
+        assert set(report.problems) == {
+            "invoices add up and their tax was debited",
+            "billing event batches equal their ledger transfers",
+            "application charges equal the ledger and their CDRs",
+        }
+        assert invoice_id in " ".join(report.problems["invoices add up and their tax was debited"])
+    finally:
+        sql("UPDATE invoices SET total = :t WHERE invoice_id = :i", t=total, i=invoice_id)
+        sql("UPDATE billing_events SET charged = :c WHERE event_id = :e", c=charged, e=event_id)
+        sql("UPDATE app_charges SET charged = :p WHERE charge_id = :c", p=posted, c=charge_id)
+        engine.dispose()
