@@ -15,7 +15,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import anyio
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from . import db, leases
 from .actor import Actor
@@ -24,6 +24,7 @@ from .charges.service import expire
 from .clock import now_us
 from .config import ServerSettings
 from .invoices.service import mark_overdue, run_period, settle_payments
+from .tables import accounts, app_charges
 from .topups.provider import make_provider
 
 __all__ = ["billing_jobs_loop", "invoice_round", "previous_period"]
@@ -59,13 +60,26 @@ def invoice_round(engine: Engine, settings: ServerSettings) -> None:
 
 
 def quick_round(engine: Engine, settings: ServerSettings) -> None:
-    """Charge expiry and auto top-up, each if this server holds its lease."""
+    """Charge expiry and auto top-up, each if there is work (a cheap read first, so an idle
+    deployment takes no write lock) and this server holds its lease."""
     holder = settings.effective_server_id
     ttl = max(10.0, 5 * settings.autotopup_interval)
-    if leases.try_acquire(engine, "charge-expiry", holder, ttl):
+    now = now_us()
+    with db.read(engine) as conn:
+        expired = conn.execute(
+            select(app_charges.c.charge_id)
+            .where(app_charges.c.state == "reserved", app_charges.c.expires_at < now)
+            .limit(1)
+        ).first()
+        configured = conn.execute(
+            select(accounts.c.account_id)
+            .where(accounts.c.auto_topup_amount.is_not(None), accounts.c.retired.is_(False))
+            .limit(1)
+        ).first()
+    if expired is not None and leases.try_acquire(engine, "charge-expiry", holder, ttl):
         with db.write(engine) as conn:
             expire(conn, Actor.system("charges", holder), now=now_us())
-    if leases.try_acquire(engine, "auto-topup", holder, ttl):
+    if configured is not None and leases.try_acquire(engine, "auto-topup", holder, ttl):
         auto_topup_once(engine, make_provider(settings), Actor.system("auto-topup", holder))
 
 
