@@ -141,8 +141,20 @@ def run_period(
     """
     report = RunReport()
     with db.read(engine) as conn:
-        roots = gather.load_hierarchy(conn).roots()
-    for root in roots:
+        known = gather.load_hierarchy(conn)
+        settled = {
+            (row.account_id, row.kind)
+            for row in conn.execute(
+                select(invoices.c.account_id, invoices.c.kind).where(
+                    invoices.c.period == period, invoices.c.state != InvoiceState.DRAFT.value
+                )
+            )
+        }
+    for root in known.roots():
+        kind = "invoice" if known.rows[root].kind == "postpaid" else "statement"
+        if (root, kind) in settled:  # issued already: no write transaction needed
+            report.unchanged.append(root)
+            continue
         with db.write(engine) as conn:
             hierarchy = gather.load_hierarchy(conn)
             row = lock_account(conn, root)
