@@ -20,10 +20,11 @@ import httpx
 import pytest
 
 from billclient.protocol.money import format_money, parse_money
+from billserver import db
 from billserver.actor import Actor
 from billserver.clock import now_us
 from billserver.db import make_engine
-from billserver.invoices.service import run_period
+from billserver.invoices.service import mark_overdue, run_period
 from billserver.verify import verify
 from tests.support.api import Api, problem
 from tests.support.fixtures import ServerFactory
@@ -436,3 +437,21 @@ def test_verify_proves_invoices_charges_and_event_batches(deployment: Deployment
         sql("UPDATE billing_events SET charged = :c WHERE event_id = :e", c=charged, e=event_id)
         sql("UPDATE app_charges SET charged = :p WHERE charge_id = :c", p=posted, c=charge_id)
         engine.dispose()
+
+
+def test_unpaid_invoices_become_overdue(deployment: Deployment) -> None:
+    """Issued and past due -> overdue (what the scheduled round does), shown over the wire."""
+    engine = make_engine(deployment.factory.db_url)
+    actor = Actor.system("test", "test")
+    try:
+        report = run_period(engine, "2026-01", actor=actor, now=now_us(), due_days=1)
+        assert "org" in report.issued
+        with db.write(engine) as conn:
+            assert mark_overdue(conn, actor, now_us()) == 0  # not due yet
+            assert mark_overdue(conn, actor, now_us() + 2 * 86_400 * 10**6) >= 1
+    finally:
+        engine.dispose()
+    [invoice] = [
+        i for i in deployment.api("org").get("/v1/invoices").json() if i["period"] == "2026-01"
+    ]
+    assert (invoice["state"], invoice["total"], invoice["lines"]) == ("overdue", "0", [])
