@@ -20,7 +20,9 @@ from billclient.protocol import BalanceEvent, ErrorCode, NoticeEvent, Problem, S
 
 from .accounts.router import router as accounts_router
 from .admin.router import router as admin_router
+from .billing_jobs import billing_jobs_loop
 from .cdrs.router import router as cdrs_router
+from .charges.router import router as charges_router
 from .components.resign import resign_loop
 from .components.router import router as updates_router
 from .config import ServerSettings
@@ -29,6 +31,9 @@ from .errors import ApiError, problem_response
 from .events.router import router as events_router
 from .events.stream import EventHub
 from .group_commit import GroupCommitter
+from .hierarchy.router import router as hierarchy_router
+from .integration.router import router as integration_router
+from .invoices.router import router as invoices_router
 from .logging_setup import RequestLog
 from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
@@ -73,6 +78,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         resigner = None
         if settings.updates_timestamp_key is not None:
             resigner = asyncio.create_task(resign_loop(settings, engine), name="resign")
+        billing = asyncio.create_task(billing_jobs_loop(engine, settings), name="billing-jobs")
         try:
             yield
         finally:
@@ -91,6 +97,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
                 resigner.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await resigner
+            billing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await billing
             engine.dispose()
 
     app = FastAPI(
@@ -113,6 +122,10 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         admin_router,
         updates_router,
         gateway_router,
+        invoices_router,
+        charges_router,
+        integration_router,
+        hierarchy_router,
     ):
         app.include_router(router)
     _install_error_handlers(app)

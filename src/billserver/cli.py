@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="sandbox card network: seconds until a tok_timeout charge succeeds (default 3)",
     )
+    _billing_flags(serve)
 
     _gateway_parser(commands)
 
@@ -103,6 +104,14 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--db", dest="db_url", help=db_help)
 
     _component_commands(commands)
+    invoice = commands.add_parser("invoice", help="invoice runs (postpaid invoices, statements)")
+    invoice_commands = invoice.add_subparsers(
+        dest="invoice_command", required=True, metavar="ACTION"
+    )
+    run = invoice_commands.add_parser("run", help="write the documents of one calendar month")
+    run.add_argument("--period", required=True, metavar="YYYY-MM", help="e.g. 2026-11")
+    run.add_argument("--db", dest="db_url", help=db_help)
+    run.add_argument("--due-days", type=int, default=14, help="days until due (default 14)")
 
     backup = commands.add_parser("backup", help="copy a SQLite database while servers run")
     backup.add_argument("dest", type=Path, metavar="DEST", help="a new file, or a directory")
@@ -280,6 +289,36 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     return 0
 
 
+_BILLING = (
+    "invoice_schedule",
+    "invoice_interval",
+    "invoice_due_days",
+    "charge_ttl",
+    "autotopup_interval",
+)
+
+
+def _billing_flags(serve: argparse.ArgumentParser) -> None:
+    jobs = serve.add_argument_group("invoices, application charges and auto top-up")
+    jobs.add_argument(
+        "--no-invoice-schedule",
+        dest="invoice_schedule",
+        action="store_const",
+        const=False,
+        help="no scheduled invoice runs in this server (run 'billserver invoice run' instead)",
+    )
+    jobs.add_argument(
+        "--invoice-interval", type=float, help="seconds between scheduled invoice runs (3600)"
+    )
+    jobs.add_argument("--invoice-due-days", type=int, help="days until an invoice is due (14)")
+    jobs.add_argument(
+        "--charge-ttl", type=float, help="seconds an uncommitted charge stays reserved (300)"
+    )
+    jobs.add_argument(
+        "--autotopup-interval", type=float, help="seconds between auto top-up rounds (2)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -371,6 +410,37 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         engine.dispose()
     print(report.render())
     return 0 if report.ok else 1
+
+
+def _cmd_invoice(args: argparse.Namespace) -> int:
+    from .actor import Actor
+    from .clock import now_us
+    from .invoices.service import run_period
+    from .migrate import upgrade
+
+    settings = _settings(args, "db_url")
+    if args.due_days < 0:
+        raise _Failure(f"--due-days must be >= 0, not {args.due_days}")
+    engine = _open(settings.db_url)
+    try:
+        upgrade(engine)
+        try:
+            report = run_period(
+                engine,
+                args.period,
+                actor=Actor.system("invoice-run", "cli"),
+                now=now_us(),
+                due_days=args.due_days,
+            )
+        except ValueError as error:
+            raise _Failure(str(error)) from None
+    finally:
+        engine.dispose()
+    print(
+        f"period {args.period}: {len(report.issued)} issued, {len(report.drafted)} draft(s) "
+        f"(the month has not ended), {len(report.unchanged)} already issued"
+    )
+    return 0
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
@@ -465,6 +535,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "reconcile_interval",
         "sandbox_settle_after",
         *_UPDATES,
+        *_BILLING,
     )
     configure_logging()
     engine = _open(settings.db_url)
@@ -584,4 +655,5 @@ _COMMANDS = {
     "verify": _cmd_verify,
     "backup": _cmd_backup,
     "component": _cmd_component,
+    "invoice": _cmd_invoice,
 }

@@ -98,6 +98,20 @@ class ServerSettings(BaseSettings):
     sandbox_settle_after: float = Field(
         default=3.0, ge=0, description="Sandbox: seconds until a tok_timeout charge succeeds"
     )
+    # billing jobs (billing_jobs.py): invoices, application charges, auto top-up
+    invoice_schedule: bool = Field(
+        default=True, description="Run invoice rounds in the server (off: use the CLI from cron)"
+    )
+    invoice_interval: float = Field(
+        default=3600.0, gt=0, description="Seconds between scheduled invoice runs"
+    )
+    invoice_due_days: int = Field(default=14, ge=0, description="Days until an invoice is due")
+    charge_ttl: float = Field(
+        default=300.0, gt=0, description="Seconds an uncommitted application charge stays reserved"
+    )
+    autotopup_interval: float = Field(
+        default=2.0, gt=0, description="Seconds between auto top-up rounds"
+    )
 
     # metering gateway (sessions/gateway_access.py): where gateway-served sessions are
     # consumed, the secret shared with the gateway, and when its counts are a mismatch

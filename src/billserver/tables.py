@@ -19,11 +19,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 
 __all__ = [
     "accounts",
+    "app_charges",
     "audit_log",
+    "billing_events",
     "catalog_meta",
     "cdrs",
     "devices",
@@ -31,6 +35,7 @@ __all__ = [
     "gateway_counts",
     "holds",
     "idempotency_keys",
+    "invoices",
     "leases",
     "ledger_entries",
     "ledger_transfers",
@@ -94,6 +99,8 @@ plan_versions = Table(
     Column("current", Boolean, nullable=False),
     Column("retired", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
+    # optional tax rate (a decimal fraction, "0.19" = 19 %) applied to invoices
+    Column("tax_rate", String(32), nullable=True),
     UniqueConstraint("plan_id", "version"),
 )
 
@@ -114,6 +121,14 @@ accounts = Table(
     Column("balance", BigInteger, nullable=False),
     Column("reserved", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # hierarchy: a child with a shared balance spends from its parent's balance
+    Column("shared_balance", Boolean, nullable=False, default=False, server_default=false()),
+    # auto top-up: charge the saved card token once per crossing below the threshold
+    Column("auto_topup_threshold", BigInteger, nullable=True),
+    Column("auto_topup_amount", BigInteger, nullable=True),
+    Column("auto_topup_token", String(128), nullable=True),
+    Column("auto_topup_armed", Boolean, nullable=False, default=True, server_default=true()),
+    Column("auto_topup_count", Integer, nullable=False, default=0, server_default="0"),
 )
 
 users = Table(
@@ -125,6 +140,8 @@ users = Table(
     Column("account_id", String(64), ForeignKey("accounts.account_id"), nullable=True),
     Column("retired", Boolean, nullable=False, default=False),
     Column("password_changed_at", BigInteger, nullable=False),
+    # role "service": the accounts (and their descendants) this login may charge
+    Column("may_charge", JSON, nullable=True),
 )
 
 vouchers = Table(
@@ -369,4 +386,66 @@ signin_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("window_start", BigInteger, nullable=False),
     Column("blocked_until", BigInteger, nullable=True),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("invoice_id", String(36), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # invoice | statement
+    Column("period", String(7), nullable=False),  # YYYY-MM in the plan's timezone
+    Column("period_start", BigInteger, nullable=False),
+    Column("period_end", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),  # draft | issued | paid | overdue
+    Column("currency", String(3), nullable=False),
+    Column("subtotal", BigInteger, nullable=False),
+    Column("tax", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    # the rendered document: lines, payments, time zone (immutable once issued)
+    Column("document", JSON, nullable=False),
+    Column("tax_transfer_id", String(36), nullable=True),
+    Column("payment_topup_id", String(36), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("issued_at", BigInteger, nullable=True),
+    Column("due_at", BigInteger, nullable=True),
+    Column("paid_at", BigInteger, nullable=True),
+    UniqueConstraint("account_id", "period", "kind"),
+)
+Index("ix_invoices_state", invoices.c.state, invoices.c.due_at)
+
+app_charges = Table(
+    "app_charges",
+    metadata,
+    Column("charge_id", String(36), primary_key=True),
+    Column("account_id", String(64), nullable=False, index=True),
+    # the account whose money is reserved (the account, or its parent with a shared balance)
+    Column("payer_id", String(64), nullable=False),
+    Column("login", String(128), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("plan_version_id", Integer, ForeignKey("plan_versions.id"), nullable=False),
+    Column("hold_id", String(36), nullable=False),
+    Column("state", String(16), nullable=False),  # reserved | committed | failed | cancelled
+    Column("units", BigInteger, nullable=False),  # reserved units
+    Column("reserved", BigInteger, nullable=False),
+    Column("used_units", BigInteger, nullable=True),
+    Column("charged", BigInteger, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("cdr_id", String(36), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("closed_at", BigInteger, nullable=True),
+    Column("commit_body", JSON, nullable=True),
+)
+Index("ix_app_charges_state", app_charges.c.state, app_charges.c.expires_at)
+
+billing_events = Table(
+    "billing_events",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("cdr_id", String(36), nullable=False),
+    Column("charged", BigInteger, nullable=False),
+    Column("transfer_id", String(36), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
 )

@@ -9,7 +9,11 @@ Checks, each as one aggregate query so it scales with the database:
 - pending holds are exactly the holds of active sessions;
 - every session's charge equals what the ledger charged it, and its CDR says so;
 - no prepaid account's ``available`` below zero, no postpaid balance below
-  ``-credit_limit``.
+  ``-credit_limit`` (invoiced tax aside: it is debited whatever the limit);
+- application charges: a reserved charge has a pending hold and a closed one
+  none; each charge's ``charged`` equals what the ledger posted and its CDR;
+- billing events: each batch transfer equals the sum of its events' charges;
+- invoices: ``total = subtotal + tax``; an issued invoice's tax was debited.
 """
 
 from __future__ import annotations
@@ -22,7 +26,17 @@ from billclient.protocol.money import format_money
 
 from . import db
 from .ledger import CUSTOMER_PREFIX
-from .tables import accounts, cdrs, holds, ledger_entries, ledger_transfers, sessions
+from .tables import (
+    accounts,
+    app_charges,
+    billing_events,
+    cdrs,
+    holds,
+    invoices,
+    ledger_entries,
+    ledger_transfers,
+    sessions,
+)
 
 __all__ = ["VerifyReport", "verify"]
 
@@ -174,10 +188,29 @@ def _holds_match_sessions(conn: Connection) -> list[str]:
     problems = [f"session {r.session_id} is {r.state} but its hold is {r.hold_state}" for r in rows]
     orphans = conn.execute(
         select(holds.c.hold_id)
-        .select_from(holds.outerjoin(sessions, sessions.c.hold_id == holds.c.hold_id))
-        .where(holds.c.state == "pending", sessions.c.session_id.is_(None))
+        .select_from(
+            holds.outerjoin(sessions, sessions.c.hold_id == holds.c.hold_id).outerjoin(
+                app_charges, app_charges.c.hold_id == holds.c.hold_id
+            )
+        )
+        .where(
+            holds.c.state == "pending",
+            sessions.c.session_id.is_(None),
+            app_charges.c.charge_id.is_(None),
+        )
     ).all()
-    problems += [f"hold {r.hold_id} is pending without a session" for r in orphans]
+    problems += [f"hold {r.hold_id} is pending without a session or charge" for r in orphans]
+    rows = conn.execute(
+        select(app_charges.c.charge_id, app_charges.c.state, holds.c.state.label("hold_state"))
+        .select_from(app_charges.join(holds, holds.c.hold_id == app_charges.c.hold_id))
+        .where(
+            or_(
+                and_(app_charges.c.state == "reserved", holds.c.state != "pending"),
+                and_(app_charges.c.state != "reserved", holds.c.state == "pending"),
+            )
+        )
+    ).all()
+    problems += [f"charge {r.charge_id} is {r.state} but its hold is {r.hold_state}" for r in rows]
     return problems
 
 
@@ -219,11 +252,23 @@ def _sessions_match_ledger(conn: Connection) -> list[str]:
 
 
 def _no_overdraft(conn: Connection) -> list[str]:
+    taxed = (
+        select(ledger_entries.c.ledger_id, func.sum(ledger_entries.c.amount).label("total"))
+        .select_from(ledger_entries.join(ledger_transfers))
+        .where(
+            ledger_transfers.c.kind == "tax", ledger_entries.c.ledger_id.like(CUSTOMER_PREFIX + "%")
+        )
+        .group_by(ledger_entries.c.ledger_id)
+        .subquery()
+    )
+    book = literal(CUSTOMER_PREFIX) + accounts.c.account_id
+    # invoiced tax is debited whatever the credit limit: it does not count against it
+    balance = accounts.c.balance - func.coalesce(taxed.c.total, 0)
     floor = case((accounts.c.kind == "postpaid", -accounts.c.credit_limit), else_=0)
     rows = conn.execute(
-        select(accounts).where(
-            or_(accounts.c.balance - accounts.c.reserved < floor, accounts.c.balance < floor)
-        )
+        select(accounts)
+        .select_from(accounts.outerjoin(taxed, taxed.c.ledger_id == book))
+        .where(or_(balance - accounts.c.reserved < floor, balance < floor))
     ).all()
     return [
         f"account {r.account_id} ({r.kind}): balance {format_money(r.balance)}, reserved "
@@ -233,6 +278,99 @@ def _no_overdraft(conn: Connection) -> list[str]:
     ]
 
 
+def _charges_match_ledger(conn: Connection) -> list[str]:
+    posted = (
+        select(ledger_transfers.c.session_id, func.sum(ledger_transfers.c.amount).label("total"))
+        .where(ledger_transfers.c.kind == "charge", ledger_transfers.c.session_id.is_not(None))
+        .group_by(ledger_transfers.c.session_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            app_charges.c.charge_id,
+            app_charges.c.charged,
+            func.coalesce(posted.c.total, 0).label("found"),
+            cdrs.c.charged.label("cdr_charged"),
+            app_charges.c.state,
+        )
+        .select_from(
+            app_charges.outerjoin(posted, posted.c.session_id == app_charges.c.charge_id).outerjoin(
+                cdrs, cdrs.c.cdr_id == app_charges.c.cdr_id
+            )
+        )
+        .where(
+            or_(
+                app_charges.c.charged != func.coalesce(posted.c.total, 0),
+                and_(
+                    app_charges.c.state.in_(["committed", "failed"]),
+                    or_(cdrs.c.cdr_id.is_(None), cdrs.c.charged != app_charges.c.charged),
+                ),
+            )
+        )
+    ).all()
+    return [
+        f"charge {r.charge_id} ({r.state}): charged {format_money(r.charged)}, ledger posted "
+        f"{format_money(r.found)}, CDR "
+        + ("missing" if r.cdr_charged is None else format_money(r.cdr_charged))
+        for r in rows
+    ]
+
+
+def _events_match_ledger(conn: Connection) -> list[str]:
+    sums = (
+        select(billing_events.c.transfer_id, func.sum(billing_events.c.charged).label("total"))
+        .where(billing_events.c.transfer_id.is_not(None))
+        .group_by(billing_events.c.transfer_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(sums.c.transfer_id, sums.c.total, ledger_transfers.c.amount)
+        .select_from(
+            sums.outerjoin(ledger_transfers, ledger_transfers.c.transfer_id == sums.c.transfer_id)
+        )
+        .where(or_(ledger_transfers.c.amount.is_(None), ledger_transfers.c.amount != sums.c.total))
+    ).all()
+    return [
+        f"billing events of transfer {r.transfer_id}: charged {format_money(r.total)}, "
+        + ("no such transfer" if r.amount is None else f"transfer {format_money(r.amount)}")
+        for r in rows
+    ]
+
+
+def _invoices_add_up(conn: Connection) -> list[str]:
+    rows = conn.execute(
+        select(invoices).where(invoices.c.total != invoices.c.subtotal + invoices.c.tax)
+    ).all()
+    problems = [
+        f"invoice {r.invoice_id}: total {format_money(r.total)} != subtotal "
+        f"{format_money(r.subtotal)} + tax {format_money(r.tax)}"
+        for r in rows
+    ]
+    rows = conn.execute(
+        select(invoices.c.invoice_id, invoices.c.tax, ledger_transfers.c.amount)
+        .select_from(
+            invoices.outerjoin(
+                ledger_transfers, ledger_transfers.c.transfer_id == invoices.c.tax_transfer_id
+            )
+        )
+        .where(
+            invoices.c.kind == "invoice",
+            invoices.c.state != "draft",
+            invoices.c.tax != 0,
+            or_(
+                ledger_transfers.c.amount.is_(None),
+                ledger_transfers.c.amount != func.abs(invoices.c.tax),
+            ),
+        )
+    ).all()
+    problems += [
+        f"invoice {r.invoice_id}: tax {format_money(r.tax)} but "
+        + ("no tax transfer" if r.amount is None else f"a tax transfer of {format_money(r.amount)}")
+        for r in rows
+    ]
+    return problems
+
+
 _CHECKS = (
     ("every transfer has two entries summing to zero", _transfers_balance),
     ("cached balances equal the sums of their entries", _balances_match_entries),
@@ -240,4 +378,7 @@ _CHECKS = (
     ("pending holds are exactly those of active sessions", _holds_match_sessions),
     ("session charges equal the ledger and their CDRs", _sessions_match_ledger),
     ("no prepaid available below zero, no postpaid balance below -credit_limit", _no_overdraft),
+    ("application charges equal the ledger and their CDRs", _charges_match_ledger),
+    ("billing event batches equal their ledger transfers", _events_match_ledger),
+    ("invoices add up and their tax was debited", _invoices_add_up),
 )

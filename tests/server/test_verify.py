@@ -31,7 +31,20 @@ HOLDS = "holds are consistent and cached reservations equal pending holds"
 PENDING = "pending holds are exactly those of active sessions"
 CHARGES = "session charges equal the ledger and their CDRs"
 OVERDRAFT = "no prepaid available below zero, no postpaid balance below -credit_limit"
-CHECKS = [TRANSFERS, BALANCES, HOLDS, PENDING, CHARGES, OVERDRAFT]
+APP_CHARGES = "application charges equal the ledger and their CDRs"
+EVENT_BATCHES = "billing event batches equal their ledger transfers"
+INVOICES = "invoices add up and their tax was debited"
+CHECKS = [
+    TRANSFERS,
+    BALANCES,
+    HOLDS,
+    PENDING,
+    CHARGES,
+    OVERDRAFT,
+    APP_CHARGES,
+    EVENT_BATCHES,
+    INVOICES,
+]
 
 
 def run_verify(db_url: str) -> subprocess.CompletedProcess[str]:

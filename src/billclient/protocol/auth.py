@@ -26,6 +26,7 @@ class Role(StrEnum):
     USER = "user"
     SUPPORT = "support"
     OPERATOR = "operator"
+    SERVICE = "service"
 
 
 class Registration(Request):

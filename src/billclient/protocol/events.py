@@ -25,6 +25,7 @@ class NoticeKind(StrEnum):
     LOW_BALANCE = "low_balance"
     TOPUP = "topup"
     SESSION_TERMINATED = "session_terminated"
+    AUTO_TOPUP = "auto_topup"
 
 
 class BalanceEvent(Response):

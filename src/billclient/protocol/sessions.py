@@ -43,6 +43,7 @@ class EndCause(StrEnum):
     UPDATE_TIMEOUT = "update_timeout"
     ACCOUNT_INACTIVE = "account_inactive"
     SUPPORT = "support"
+    OPERATION_FAILED = "operation_failed"
 
 
 class ClientEndCause(StrEnum):

@@ -128,9 +128,10 @@ def _plans(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
     }
     for plan in catalog.plans:
         rates = plan_rates_json(plan)
-        digest = hashlib.sha256(
-            json.dumps([plan.name, plan.timezone, list(rates.items())], sort_keys=True).encode()
-        ).hexdigest()
+        described: list[Any] = [plan.name, plan.timezone, list(rates.items())]
+        if plan.tax_rate is not None:  # only then: plans without one keep their digest
+            described.append({"tax_rate": plan.tax_rate})
+        digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
         row = current.pop(plan.id, None)
         if row is not None and row.digest == digest:
             if row.retired:
@@ -149,6 +150,7 @@ def _plans(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
                 name=plan.name,
                 timezone=plan.timezone,
                 rates=rates,
+                tax_rate=plan.tax_rate,
                 digest=digest,
                 current=True,
                 retired=False,
@@ -185,6 +187,10 @@ def _accounts(
             "credit_limit": acct.credit_limit,
             "low_balance_threshold": acct.low_balance_threshold,
             "parent_id": acct.parent,
+            "shared_balance": acct.shared_balance,
+            "auto_topup_threshold": acct.auto_topup_threshold,
+            "auto_topup_amount": acct.auto_topup_amount,
+            "auto_topup_token": acct.auto_topup_card,
             "retired": False,
         }
         row = existing.pop(acct.id, None)
@@ -252,6 +258,7 @@ def _users(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
         values: dict[str, object] = {
             "role": user.role,
             "account_id": user.account,
+            "may_charge": None if user.may_charge is None else list(user.may_charge),
             "retired": False,
         }
         if row is None:

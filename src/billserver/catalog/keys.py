@@ -51,7 +51,7 @@ MEDIA = ("voice", "video", "im", "web", "download", "other")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("prepaid", "postpaid")
 STATUSES = ("active", "inactive", "pending")
-ROLES = ("user", "support", "operator")
+ROLES = ("user", "support", "operator", "service")
 DEFAULT_GRANT = {Unit.SECOND: 60, Unit.BYTE: 1_000_000, Unit.EVENT: 1}
 
 PRICE_PLACES = 12
@@ -261,6 +261,34 @@ def days(value: Any) -> list[str]:
     return list(value)
 
 
+def flag(value: Any) -> bool:
+    """A boolean."""
+    if not isinstance(value, bool):
+        raise _must("true or false", value)
+    return value
+
+
+def tax_rate(value: Any) -> str:
+    """A tax rate: a decimal fraction string from "0" to "1" with at most 6 places."""
+    if not isinstance(value, str) or re.fullmatch(r"(0|1)(\.[0-9]{1,6})?", value) is None:
+        raise _must('a decimal fraction from "0" to "1" like "0.19" (19 %)', value)
+    if value.startswith("1") and value.strip("1.0"):
+        raise _must('a decimal fraction from "0" to "1" like "0.19" (19 %)', value)
+    return value
+
+
+def account_list(value: Any) -> list[str]:
+    """A non-empty array of distinct account ids (checked against the accounts later)."""
+    if not isinstance(value, list) or not value:
+        raise _must('a non-empty array of account ids like ["acme"]', value)
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item:
+            raise Invalid(f"must be an account id, got {show(item)}", suffix=f"[{index}]")
+        if item in value[:index]:
+            raise Invalid(f"{show(item)} is listed twice", suffix=f"[{index}]")
+    return list(value)
+
+
 def tables(name: str) -> Check:
     """An array of tables (``[[name]]``); the rows are checked by the parser."""
 
@@ -287,7 +315,8 @@ TOP_KEYS: Mapping[str, Key] = {
 }
 
 SERVICE_KEYS: Mapping[str, Key] = {
-    "id": Key(identifier("[a-z0-9_-]{1,32}"), required=True),
+    # beyond CATALOG.md: one dotted part is allowed ("message.submit")
+    "id": Key(identifier("[a-z0-9_-]{1,32}(\\.[a-z0-9_-]{1,31})?"), required=True),
     "name": Key(text, required=True),
     "unit": Key(choice(Unit, Unit), required=True),
     "media": Key(choice(MEDIA), required=True),
@@ -301,6 +330,7 @@ PLAN_KEYS: Mapping[str, Key] = {
     "id": Key(identifier("[a-z0-9_-]{1,32}"), required=True),
     "name": Key(text, required=True),
     "timezone": Key(timezone, default="UTC"),
+    "tax_rate": Key(tax_rate, default=None),
     "rates": Key(tables("plans.rates"), default=()),
 }
 
@@ -333,6 +363,10 @@ ACCOUNT_KEYS: Mapping[str, Key] = {
     "status": Key(choice(STATUSES), default="active"),
     "low_balance_threshold": Key(_money, default=None),
     "parent": Key(text, default=None),
+    "shared_balance": Key(flag, default=False),
+    "auto_topup_threshold": Key(_money, default=None),
+    "auto_topup_amount": Key(decimal(MONEY_PLACES, minimum=0, above=True), default=None),
+    "auto_topup_card": Key(text, default=None),
 }
 
 USER_KEYS: Mapping[str, Key] = {
@@ -340,6 +374,7 @@ USER_KEYS: Mapping[str, Key] = {
     "password": Key(secret, required=True),
     "role": Key(choice(ROLES), default="user"),
     "account": Key(text, default=None),
+    "may_charge": Key(account_list, default=None),
 }
 
 VOUCHER_KEYS: Mapping[str, Key] = {

@@ -74,6 +74,8 @@ class PlanDef:
     name: str
     timezone: str
     rates: Mapping[str, Rate] = field(hash=False)
+    tax_rate: str | None = None
+    """Invoice tax, a decimal fraction ("0.19"); None: no tax."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rates", types.MappingProxyType(dict(self.rates)))
@@ -92,6 +94,11 @@ class AccountDef:
     status: str
     low_balance_threshold: int | None
     parent: str | None
+    shared_balance: bool = False
+    """Spend from the parent's balance (needs ``parent``)."""
+    auto_topup_threshold: int | None = None
+    auto_topup_amount: int | None = None
+    auto_topup_card: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,8 @@ class UserDef:
     password: str = field(repr=False)
     role: str
     account: str | None
+    may_charge: tuple[str, ...] | None = None
+    """Role ``service``: the accounts (and their descendants) it may charge."""
 
 
 @dataclass(frozen=True)

@@ -336,6 +336,7 @@ class _Reader:
                     ok = False
                 elif own is not None and self.account_rows.get(own) == index:
                     parents[own] = parent
+            ok &= _account_extras(values, where, report)
             if ok:
                 result.append(AccountDef(**values))
         self.parent_cycles(parents)
@@ -400,10 +401,13 @@ class _Reader:
             ok &= self.unique(seen, values.get("login"), index, "users", "login", report)
             role, account = values.get("role"), values.get("account")
             has_account = isinstance(row, dict) and "account" in row
+            ok &= self.service_scope(role, values.get("may_charge"), where, report)
+            if values.get("may_charge") is not None:
+                values["may_charge"] = tuple(values["may_charge"])
             if role == "user" and not has_account:
                 report(f'{where}: account: is required for role "user"')
                 ok = False
-            elif role in ("support", "operator") and has_account:
+            elif role in ("support", "operator", "service") and has_account:
                 report(f"{where}: account: must be left out for role {show(role)}")
                 ok = False
             elif account is not None and account not in self.account_rows:
@@ -412,6 +416,24 @@ class _Reader:
             if ok:
                 result.append(UserDef(**values))
         return result
+
+    def service_scope(
+        self, role: Any, may_charge: list[str] | None, where: str, report: Report
+    ) -> bool:
+        """``may_charge`` is required for role "service", refused for others, and must name
+        known accounts."""
+        if role == "service" and may_charge is None:
+            report(f'{where}: may_charge: is required for role "service"')
+            return False
+        if role != "service" and may_charge is not None:
+            report(f'{where}: may_charge: is only for role "service"')
+            return False
+        ok = True
+        for index, account in enumerate(may_charge or ()):
+            if account not in self.account_rows:
+                report(f"{where}: may_charge[{index}]: unknown account {show(account)}")
+                ok = False
+        return ok
 
     def vouchers(self, rows: Sequence[Any]) -> list[VoucherDef]:
         result = []
@@ -424,3 +446,21 @@ class _Reader:
             if ok:
                 result.append(VoucherDef(**values))
         return result
+
+
+_AUTO_TOPUP = ("auto_topup_threshold", "auto_topup_amount", "auto_topup_card")
+
+
+def _account_extras(values: Mapping[str, Any], where: str, report: Report) -> bool:
+    """Keys beyond CATALOG.md: a shared balance needs a parent; auto top-up needs all three
+    of its keys or none."""
+    ok = True
+    if values.get("shared_balance") and values.get("parent") is None:
+        report(f"{where}: shared_balance: needs a parent account to share the balance of")
+        ok = False
+    given = [key for key in _AUTO_TOPUP if values.get(key) is not None]
+    if given and len(given) != len(_AUTO_TOPUP):
+        missing = next(key for key in _AUTO_TOPUP if values.get(key) is None)
+        report(f"{where}: {missing}: is required with {given[0]} (auto top-up needs all three)")
+        ok = False
+    return ok

@@ -155,8 +155,8 @@ def _new_line(row: AnyRow, topup: AnyRow | None) -> _Line:
 
 
 def _describe(row: AnyRow, topup: AnyRow | None) -> str:
-    if row.kind == "charge" and row.session_id is not None:
-        return f"{row.service_name or row.service_id or 'service'} session"
+    if row.kind == "charge" and row.service_id is not None:  # a session (not an app charge)
+        return f"{row.service_name or row.service_id} session"
     if topup is not None:
         if topup.method == "voucher":
             return f"Top-up by voucher {topup.voucher_code}"

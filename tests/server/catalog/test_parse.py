@@ -410,7 +410,8 @@ REFUSALS: list[tuple[str, Edit, list[str]]] = [
         "service id pattern (no usable id, dangling rate)",
         svc("id", "SMS", row=2),
         [
-            'services[2]: id: must be a string matching [a-z0-9_-]{1,32}, got "SMS"',
+            "services[2]: id: must be a string matching "
+            '[a-z0-9_-]{1,32}(\\.[a-z0-9_-]{1,31})?, got "SMS"',
             'plans[1] (id "basic").rates[0] (service "sms"): service: unknown service "sms"',
         ],
     ),
@@ -418,7 +419,8 @@ REFUSALS: list[tuple[str, Edit, list[str]]] = [
         "service id too long",
         svc("id", "x" * 33, row=2),
         [
-            f'services[2]: id: must be a string matching [a-z0-9_-]{{1,32}}, got "{"x" * 33}"',
+            "services[2]: id: must be a string matching [a-z0-9_-]{1,32}(\\.[a-z0-9_-]{1,31})?, "
+            f'got "{"x" * 33}"',
             'plans[1] (id "basic").rates[0] (service "sms"): service: unknown service "sms"',
         ],
     ),
@@ -691,7 +693,7 @@ REFUSALS: list[tuple[str, Edit, list[str]]] = [
         user("role", "admin"),
         [
             'users[0] (login "alice"): role: must be one of "user", "support", "operator", '
-            'got "admin"'
+            '"service", got "admin"'
         ],
     ),
     (

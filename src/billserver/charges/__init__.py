@@ -1,0 +1,1 @@
+"""Application billing: ``/v1/charges`` for the ``service`` role."""

@@ -1,0 +1,1 @@
+"""Account hierarchy: an organisation's users read the accounts below it."""

@@ -1,0 +1,1 @@
+"""The integration interface (operator role) over the existing billing model."""

@@ -1,0 +1,273 @@
+"""Batches of billing events: rate, charge and record each event once.
+
+A batch runs in one write transaction, in the order given. Per event: a
+duplicate ``event_id`` (already processed, or earlier in the same batch) is
+counted and skipped; an unknown or inactive account, a service its plan does not
+offer, an instant in the future or inside a period already invoiced, or a charge
+the paying account cannot afford is rejected with a reason (nothing recorded:
+the event may be sent again). Every accepted event gets an immutable CDR (cause
+``service_done``) and a ``billing_events`` row. The money moves as one ledger
+transfer per paying account and batch (customer -> revenue, the batch's sum for
+that account) with its balance event and audit row: the CDRs explain it, and
+``billserver verify`` checks that the events' charges equal the transfers.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import JSON, Connection, Table, insert, select
+
+from billclient.protocol import AccountStatus, EndCause
+from billclient.protocol.integration import BillingEvent, EventOutcome, EventResult
+from billclient.rating import Rate, billed_units, charge
+
+from ..accounts.figures import available, lock_account
+from ..actor import Actor
+from ..audit import record
+from ..clock import to_us
+from ..events import append_balance
+from ..invoices.gather import load_hierarchy
+from ..ledger import SYS_REVENUE, customer_book, transfer
+from ..plans import current_plan_version, rate_of
+from ..rows import AnyRow
+from ..tables import billing_events, cdrs, invoices, services
+
+__all__ = ["BatchOutcome", "process_batch"]
+
+_CHUNK = 900  # ids per IN (...) query: below SQLite's variable limit
+_FUTURE_SLACK_US = 300 * 1_000_000
+_MAX_AMOUNT = 2**53  # micro-units: far above any real charge, far below BIGINT
+
+
+@dataclass
+class BatchOutcome:
+    """Counts, the amount charged, and the rejections of one batch."""
+
+    charged: int = 0
+    duplicates: int = 0
+    amount: int = 0
+    rejections: list[EventResult] = field(default_factory=list)
+
+
+@dataclass
+class _Payer:
+    row: AnyRow
+    spendable: int
+    total: int = 0
+    transfer_rows: list[dict[str, object]] = field(default_factory=list)
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def process_batch(
+    conn: Connection, actor: Actor, batch: Sequence[BillingEvent], *, now: int, server_id: str
+) -> BatchOutcome:
+    """Process ``batch`` (see the module doc) in the caller's write transaction."""
+    outcome = BatchOutcome()
+    ids = list(dict.fromkeys(event.event_id for event in batch))
+    seen: set[str] = set()
+    for chunk in _chunks(ids):
+        seen.update(
+            conn.execute(
+                select(billing_events.c.event_id).where(billing_events.c.event_id.in_(chunk))
+            ).scalars()
+        )
+    account_ids = sorted({event.account_id for event in batch})
+    rows: dict[str, AnyRow] = {}
+    for account_id in account_ids:  # locked in id order, the lock order of batches
+        row = lock_account(conn, account_id)
+        if row is not None:
+            rows[account_id] = row
+    hierarchy = load_hierarchy(conn) if rows else None
+    payers: dict[str, _Payer] = {}
+    invoiced_until: dict[str, int] = {}
+    rates: dict[tuple[str, str], tuple[AnyRow, Rate] | None] = {}
+    live_services = set(
+        conn.execute(select(services.c.service_id).where(services.c.retired.is_(False))).scalars()
+    )
+    cdr_rows: list[dict[str, object]] = []
+    event_rows: list[dict[str, object]] = []
+
+    def reject(event: BillingEvent, detail: str) -> None:
+        outcome.rejections.append(
+            EventResult(event_id=event.event_id, outcome=EventOutcome.REJECTED, detail=detail)
+        )
+
+    for event in batch:
+        if event.event_id in seen:
+            outcome.duplicates += 1
+            continue
+        account = rows.get(event.account_id)
+        if account is None or hierarchy is None:
+            reject(event, f"no account {event.account_id!r}")
+            continue
+        if account.retired or account.status != AccountStatus.ACTIVE.value:
+            reject(event, f"the account is {account.status}; it cannot be charged")
+            continue
+        at = to_us(event.at)
+        if at > now + _FUTURE_SLACK_US:
+            reject(event, "at: the event lies in the future")
+            continue
+        bill_to = hierarchy.bill_to(account.account_id)
+        if bill_to not in invoiced_until:
+            invoiced_until[bill_to] = _invoiced_until(conn, bill_to)
+        if at < invoiced_until[bill_to]:
+            reject(event, "at: the event falls into a period that was already invoiced")
+            continue
+        rated = _rate(conn, rates, account, event.service_id, live_services)
+        if rated is None:
+            reject(event, f"the account's plan does not offer {event.service_id!r}")
+            continue
+        plan, rate = rated
+        try:
+            amount = charge(rate, event.at, event.units)
+        except (OverflowError, ValueError):
+            reject(event, "at: the instant is out of range")
+            continue
+        if amount > _MAX_AMOUNT:
+            reject(event, "units: the charge is too large to book")
+            continue
+        payer = _payer(conn, payers, rows, account)
+        if amount > payer.spendable:
+            reject(event, "insufficient funds: the account cannot afford the charge")
+            continue
+        seen.add(event.event_id)
+        payer.spendable -= amount
+        payer.total += amount
+        cdr_id = str(uuid.uuid4())
+        cdr_rows.append(
+            {
+                "cdr_id": cdr_id,
+                "session_id": cdr_id,  # an event is its own "session"
+                "account_id": account.account_id,
+                "service_id": event.service_id,
+                "plan_id": plan.plan_id,
+                "plan_version": plan.version,
+                "started_at": at,
+                "ended_at": at,
+                "used_units": event.units,
+                "unbilled_units": 0,
+                "billed_units": billed_units(rate, event.units),
+                "charged": amount,
+                "cause": EndCause.SERVICE_DONE.value,
+                "servers": [server_id],
+                "supersedes": None,
+                "created_at": now,
+            }
+        )
+        event_row: dict[str, object] = {
+            "event_id": event.event_id,
+            "account_id": account.account_id,
+            "cdr_id": cdr_id,
+            "charged": amount,
+            "transfer_id": None,
+            "created_at": now,
+        }
+        event_rows.append(event_row)
+        payer.transfer_rows.append(event_row)
+        outcome.charged += 1
+        outcome.amount += amount
+    for payer_id in sorted(payers):
+        payer = payers[payer_id]
+        if payer.total == 0:
+            continue
+        transfer_id = transfer(
+            conn,
+            actor,
+            kind="charge",
+            debit=customer_book(payer_id),
+            credit=SYS_REVENUE,
+            amount=payer.total,
+            memo=f"billing events: {len(payer.transfer_rows)} event(s)",
+            now=now,
+        )
+        for event_row in payer.transfer_rows:
+            event_row["transfer_id"] = transfer_id
+        after = lock_account(conn, payer_id)
+        assert after is not None
+        append_balance(
+            conn,
+            payer_id,
+            balance=int(after.balance),
+            reserved=int(after.reserved),
+            available=available(after),
+            now=now,
+        )
+    if cdr_rows:
+        _insert_many(conn, cdrs, cdr_rows)
+        _insert_many(conn, billing_events, event_rows)
+    record(
+        conn,
+        actor,
+        "integration.events",
+        account_id=None,
+        now=now,
+        charged=outcome.charged,
+        duplicates=outcome.duplicates,
+        rejected=len(outcome.rejections),
+        amount=outcome.amount,
+    )
+    return outcome
+
+
+def _insert_many(conn: Connection, table: Table, rows: list[dict[str, object]]) -> None:
+    """Insert ``rows`` (dicts with every column of ``table``). On SQLite straight through
+    the driver's executemany: SQLAlchemy's per-row parameter processing would cost more
+    than the database's work; elsewhere SQLAlchemy's batched multi-row INSERT."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    names = [column.name for column in table.columns]
+    json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    values = [
+        tuple(json.dumps(row[n]) if n in json_columns else row[n] for n in names) for row in rows
+    ]
+    conn.exec_driver_sql(sql, values)
+
+
+def _invoiced_until(conn: Connection, account_id: str) -> int:
+    """The end of the last period already issued for ``account_id`` (0 if none)."""
+    value = conn.execute(
+        select(invoices.c.period_end)
+        .where(invoices.c.account_id == account_id, invoices.c.state != "draft")
+        .order_by(invoices.c.period_end.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return int(value or 0)
+
+
+def _rate(
+    conn: Connection,
+    cache: dict[tuple[str, str], tuple[AnyRow, Rate] | None],
+    account: AnyRow,
+    service_id: str,
+    live_services: set[str],
+) -> tuple[AnyRow, Rate] | None:
+    key = (str(account.plan_id), service_id)
+    if key not in cache:
+        plan = current_plan_version(conn, account.plan_id)
+        rate = rate_of(plan, service_id) if plan is not None else None
+        usable = plan is not None and rate is not None and service_id in live_services
+        cache[key] = (plan, rate) if usable and plan is not None and rate is not None else None
+    return cache[key]
+
+
+def _payer(
+    conn: Connection, payers: dict[str, _Payer], rows: dict[str, AnyRow], account: AnyRow
+) -> _Payer:
+    payer_id = str(account.account_id)
+    if account.shared_balance and account.parent_id is not None:
+        payer_id = str(account.parent_id)
+    if payer_id not in payers:
+        row = rows.get(payer_id) or lock_account(conn, payer_id)
+        assert row is not None
+        payers[payer_id] = _Payer(row, max(0, available(row)))
+    return payers[payer_id]

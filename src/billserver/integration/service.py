@@ -1,0 +1,162 @@
+"""Integration operations on accounts, subscriptions and services (write side).
+
+Each function runs inside the caller's write transaction and writes its audit
+row there. Accounts created here are ordinary accounts: a later catalogue import
+that does not list them retires them, as it retires every account missing from
+the file (keep the catalogue the single source, or import before integrating).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select, update
+
+from billclient.protocol import AccountKind, AccountStatus, ErrorCode
+from billclient.protocol.integration import AccountCreate, ServiceRegistration
+from billclient.rating import Unit
+
+from ..accounts.figures import lock_account
+from ..actor import Actor
+from ..audit import record
+from ..catalog.keys import DEFAULT_GRANT
+from ..errors import ApiError
+from ..plans import current_plan_version
+from ..rows import AnyRow
+from ..tables import accounts, catalog_meta, services
+
+__all__ = ["create_account", "register_service", "retire_account", "set_plan"]
+
+
+def create_account(conn: Connection, actor: Actor, body: AccountCreate, *, now: int) -> AnyRow:
+    """Create an account with a zero balance; 409-free: an existing id is 422."""
+    if lock_account(conn, body.account_id) is not None:
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR, f"account_id: account {body.account_id!r} exists"
+        )
+    if current_plan_version(conn, body.plan_id) is None:
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"plan_id: unknown plan {body.plan_id!r}")
+    if body.kind is AccountKind.PREPAID and body.credit_limit:
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR, 'credit_limit: must be "0" for a prepaid account'
+        )
+    if body.parent_id is not None and lock_account(conn, body.parent_id) is None:
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"parent_id: unknown account {body.parent_id!r}")
+    currency = conn.execute(
+        select(catalog_meta.c.value).where(catalog_meta.c.key == "currency")
+    ).scalar_one_or_none()
+    if currency is None:
+        raise ApiError(ErrorCode.VALIDATION_ERROR, "no catalogue was imported: no currency yet")
+    conn.execute(
+        insert(accounts).values(
+            account_id=body.account_id,
+            name=body.name,
+            kind=body.kind.value,
+            plan_id=body.plan_id,
+            status=body.status.value,
+            currency=currency,
+            credit_limit=body.credit_limit,
+            low_balance_threshold=None,
+            parent_id=body.parent_id,
+            retired=False,
+            balance=0,
+            reserved=0,
+            created_at=now,
+        )
+    )
+    record(
+        conn,
+        actor,
+        "account.create",
+        account_id=body.account_id,
+        now=now,
+        kind=body.kind.value,
+        plan_id=body.plan_id,
+        parent_id=body.parent_id,
+    )
+    row = lock_account(conn, body.account_id)
+    assert row is not None
+    return row
+
+
+def _existing(conn: Connection, account_id: str) -> AnyRow:
+    row = lock_account(conn, account_id)
+    if row is None or row.retired:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id!r}")
+    return row
+
+
+def retire_account(conn: Connection, actor: Actor, account_id: str, *, now: int) -> None:
+    """Delete an account: it is retired (kept for its records) and made inactive.
+
+    Refused (422) while it has money reserved (live sessions or charges); suspend
+    it first, which ends its sessions.
+    """
+    row = _existing(conn, account_id)
+    if int(row.reserved):
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            "the account has money reserved by live sessions or charges; set its status to "
+            "inactive first",
+        )
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.account_id == account_id)
+        .values(retired=True, status=AccountStatus.INACTIVE.value)
+    )
+    record(conn, actor, "account.delete", account_id=account_id, now=now)
+
+
+def set_plan(
+    conn: Connection, actor: Actor, account_id: str, plan_id: str | None, *, now: int
+) -> AnyRow:
+    """Subscribe the account to ``plan_id`` (None: unsubscribe, no plan, no service).
+
+    Effective for sessions and charges that start afterwards.
+    """
+    row = _existing(conn, account_id)
+    if plan_id is not None and current_plan_version(conn, plan_id) is None:
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"plan_id: unknown plan {plan_id!r}")
+    conn.execute(
+        update(accounts).where(accounts.c.account_id == account_id).values(plan_id=plan_id or "")
+    )
+    record(
+        conn,
+        actor,
+        "account.subscription",
+        account_id=account_id,
+        now=now,
+        old=row.plan_id,
+        new=plan_id,
+    )
+    after = lock_account(conn, account_id)
+    assert after is not None
+    return after
+
+
+def register_service(
+    conn: Connection, actor: Actor, body: ServiceRegistration, *, now: int
+) -> AnyRow:
+    """Create or update a billable service; plans offer it once they rate it."""
+    values = {
+        "name": body.name,
+        "unit": body.unit.value,
+        "media": body.media,
+        "grant_units": body.grant or DEFAULT_GRANT[Unit(body.unit.value)],
+        "update_interval": body.update_interval,
+        "retired": False,
+    }
+    existing = conn.execute(
+        select(services).where(services.c.service_id == body.service_id).with_for_update()
+    ).one_or_none()
+    if existing is None:
+        conn.execute(insert(services).values(service_id=body.service_id, **values))
+    else:
+        if existing.unit != body.unit.value:
+            raise ApiError(
+                ErrorCode.VALIDATION_ERROR,
+                f"unit: service {body.service_id!r} counts {existing.unit}; its unit cannot change",
+            )
+        conn.execute(
+            update(services).where(services.c.service_id == body.service_id).values(**values)
+        )
+    record(conn, actor, "service.register", account_id=None, now=now, service_id=body.service_id)
+    return conn.execute(select(services).where(services.c.service_id == body.service_id)).one()

@@ -1,0 +1,1 @@
+"""Invoices and statements: periods, arithmetic, runs, PDF and the HTTP API."""
