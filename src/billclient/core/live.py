@@ -90,7 +90,8 @@ class LiveEvents:
         self._credentials = credentials
         self._refresher = refresher
         self._bus = bus
-        self._policy = policy or pool.policy
+        self.policy = policy or pool.policy
+        """Reconnect backoff (``reconnect_base``, ``reconnect_max``)."""
         self._read_timeout = read_timeout
         self._jitter = jitter
         self._task: asyncio.Task[None] | None = None
@@ -151,7 +152,7 @@ class LiveEvents:
                 self._set(LinkStatus.RECONNECTING, None, None)
             else:
                 self._set(LinkStatus.OFFLINE, None, "no server answers; still trying")
-            await asyncio.sleep(self._policy.reconnect_delay(max(failures, 1), self._jitter()))
+            await asyncio.sleep(self.policy.reconnect_delay(max(failures, 1), self._jitter()))
 
     async def _stream(self, server: str) -> bool:
         """Read one connection until it ends; True if it was established."""
