@@ -6,8 +6,10 @@ graphical client starts (imported here, lazily, and nowhere else).
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main", "run"]
 
@@ -30,15 +32,6 @@ def _wants_cli(argv: Sequence[str]) -> bool:
     return False
 
 
-def _profile(argv: Sequence[str]) -> str:
-    for index, arg in enumerate(argv):
-        if arg == "--profile" and index + 1 < len(argv):
-            return argv[index + 1]
-        if arg.startswith("--profile="):
-            return arg.split("=", 1)[1]
-    return "default"
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line, or the GUI when no command is given; the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -47,18 +40,23 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         return cli_main(args)
     try:
-        from billclient.gui import app as gui_app
+        gui_app = importlib.import_module("billclient.gui.app")
+    except ModuleNotFoundError as error:
+        if error.name != "billclient.gui.app":
+            sys.stderr.write(f"billclient: the graphical client cannot start ({error})\n")
+            return _NO_GUI
+        gui_app = None
     except ImportError as error:
         sys.stderr.write(f"billclient: the graphical client cannot start ({error}); try --help\n")
         return _NO_GUI
-    gui_main = getattr(gui_app, "main", None)
+    gui_main: Any = getattr(gui_app, "main", None)
     if gui_main is None:
         sys.stderr.write(
             "billclient: the graphical client is not part of this build yet; "
             "run billclient --help for the terminal commands\n"
         )
         return _NO_GUI
-    result = gui_main(profile=_profile(args))
+    result = gui_main(args)  # the GUI parses its own options (--profile)
     return int(result or 0)
 
 

@@ -4,41 +4,44 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from billclient.core.errors import BillingError
 
-from .commands.account import run_devices, run_login, run_logout, run_password, run_status
-from .commands.funding import run_history, run_topup
-from .commands.services import run_quote, run_services, run_use
-from .commands.support import run_support
-from .commands.update import run_update
-from .commands.watch import run_watch
 from .context import Context
 from .exits import INTERRUPTED, USAGE, CliError, status_for
 from .parser import build_parser
 
-__all__ = ["COMMANDS", "main"]
+__all__ = ["COMMANDS", "command", "main"]
 
 Command = Callable[[Context], Awaitable[int]]
 
-COMMANDS: dict[str, Command] = {
-    "login": run_login,
-    "logout": run_logout,
-    "status": run_status,
-    "services": run_services,
-    "quote": run_quote,
-    "use": run_use,
-    "topup": run_topup,
-    "history": run_history,
-    "watch": run_watch,
-    "devices": run_devices,
-    "password": run_password,
-    "support": run_support,
-    "update": run_update,
+COMMANDS: dict[str, str] = {
+    "login": "account:run_login",
+    "logout": "account:run_logout",
+    "status": "account:run_status",
+    "devices": "account:run_devices",
+    "password": "account:run_password",
+    "services": "services:run_services",
+    "quote": "services:run_quote",
+    "use": "services:run_use",
+    "topup": "funding:run_topup",
+    "history": "funding:run_history",
+    "watch": "watch:run_watch",
+    "support": "support:run_support",
+    "update": "update:run_update",
 }
+"""Each command's ``module:function`` under ``billclient.cli.commands`` (imported when run)."""
+
+
+def command(name: str) -> Command:
+    """The coroutine function that runs command ``name``."""
+    module, function = COMMANDS[name].split(":")
+    found: Command = getattr(importlib.import_module(f"billclient.cli.commands.{module}"), function)
+    return found
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
@@ -63,7 +66,7 @@ async def _run(args: argparse.Namespace) -> int:
     except BillingError as error:  # a bad profile name, for instance
         return _fail(error, USAGE)
     try:
-        return await COMMANDS[args.command](ctx)
+        return await command(args.command)(ctx)
     except (BillingError, CliError) as error:
         return _fail(error, status_for(error))
     except OSError as error:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
-from typing import Any
 
 from billclient.core.client import BillingClient
 from billclient.core.errors import NotSignedIn
@@ -37,8 +35,7 @@ class Context:
     async def client(self, *, signed_in: bool = True) -> BillingClient:
         """The profile's client (signed in, unless ``signed_in`` is False)."""
         if self._client is None:
-            opened: Any = BillingClient.open(self.profile)
-            self._client = await opened if inspect.isawaitable(opened) else opened
+            self._client = await BillingClient.open(self.profile)
         if signed_in and not self._client.signed_in:
             raise NotSignedIn(
                 f"profile {self.profile!r} is not signed in: run billclient login --server URL "
@@ -49,14 +46,7 @@ class Context:
     async def runner(self) -> SessionRunner:
         """The session runner of the profile (journal under its data dir)."""
         if self._runner is None:
-            from billclient.component import load_component
-
-            client = await self.client()
-            paths = self.paths
-            paths.ensure()
-            self._runner = SessionRunner(
-                client, load_component(paths.data_dir), data_dir=paths.data_dir
-            )
+            self._runner = (await self.client()).runner
         return self._runner
 
     def confirm(self, question: str) -> None:
@@ -72,7 +62,5 @@ class Context:
 
     async def close(self) -> None:
         """Release the client and the journal."""
-        if self._runner is not None:
-            self._runner.close()
         if self._client is not None:
             await self._client.aclose()

@@ -29,9 +29,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"billclient: {message} (see {self.prog} --help)\n")
 
 
-def _common(yes: bool = False) -> argparse.ArgumentParser:
+def _common(yes: bool = False) -> _Parser:
     """Options every command takes (also accepted before the command)."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = _Parser(add_help=False)
     parent.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON, one per line"
     )
@@ -138,7 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     def tool(name: str, help_text: str, *, yes: bool = False) -> argparse.ArgumentParser:
         return tools.add_parser(
-            name, help=help_text, description=help_text, parents=[_common(yes)], epilog=EPILOG,
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[_common(yes)],
+            epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 

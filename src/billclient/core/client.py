@@ -37,6 +37,7 @@ from .errors import (
 )
 from .live import LiveEvents
 from .pool import ServerPool, tls_verification
+from .runner import SessionRunner, runner_for
 from .settings import ClientSettings, ProfilePaths
 from .urls import check_server_url
 
@@ -68,6 +69,7 @@ class BillingClient:
         self._credentials = Credentials(paths, store, settings.device_id)
         self._api = ApiClient(self._pool, self._credentials, on_tokens=self._token_answer)
         self._live = LiveEvents(self._pool, self._credentials, self._api.refresh_tokens, self._bus)
+        self._runner: SessionRunner | None = None
 
     @classmethod
     def open(
@@ -122,6 +124,13 @@ class BillingClient:
     def credentials(self) -> Credentials:
         """The profile's tokens."""
         return self._credentials
+
+    @property
+    def runner(self) -> SessionRunner:
+        """The session runner (its journal lives in the profile's data dir)."""
+        if self._runner is None:
+            self._runner = runner_for(self)
+        return self._runner
 
     @property
     def signed_in(self) -> bool:
@@ -203,6 +212,8 @@ class BillingClient:
     async def aclose(self) -> None:
         """Stop the live events and probes, close the connections."""
         await self._live.stop()
+        if self._runner is not None:
+            self._runner.close()
         await self._pool.aclose()
 
     def _token_answer(self, result: TokenResult) -> None:

@@ -184,7 +184,9 @@ class Journal:
     def adopt(self, session_id: str, lock_name: str) -> None:
         """Hand a dead process's run to the process holding ``lock_name``."""
         with self._write() as db:
-            db.execute("UPDATE runs SET lock_name = ? WHERE session_id = ?", (lock_name, session_id))
+            db.execute(
+                "UPDATE runs SET lock_name = ? WHERE session_id = ?", (lock_name, session_id)
+            )
 
     # -- reading -------------------------------------------------------------------
 

@@ -29,8 +29,10 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
-from billclient.protocol import Quote, Service, SessionResource, UpdateResult
+from billclient.component import Component, Estimator, Meter, load_component
+from billclient.protocol import ClientEndCause, Quote, Service, SessionResource, UpdateResult
 
+from .api import ApiClient
 from .bus import EventBus, Topic
 from .errors import (
     BillingError,
@@ -42,9 +44,11 @@ from .errors import (
     SessionEnded,
 )
 from .journal import Journal, JournalCall, JournalRun
+from .pool import ServerPool
 from .runstate import Call, Change, Phase, RunMachine
+from .settings import ProfilePaths
 
-__all__ = ["RunProgress", "RunState", "RunningSession", "SessionRunner"]
+__all__ = ["RunProgress", "RunState", "RunningSession", "SessionRunner", "runner_for"]
 
 _log = logging.getLogger(__name__)
 
@@ -91,42 +95,24 @@ class RunProgress:
     recovered: bool = False
 
 
-class _Api(Protocol):
-    async def services(self) -> list[Service]: ...
-    async def quote(self, service_id: str, units: int) -> Quote: ...
-    async def open_session(self, service_id: str, *, idempotency_key: str) -> Any: ...
-    async def update_session(
-        self,
-        session_id: str,
-        *,
-        seq: int,
-        used_units: int,
-        measured_at: datetime,
-        budget: float | None = None,
-    ) -> UpdateResult: ...
-    async def end_session(
-        self, session_id: str, *, seq: int, used_units: int, cause: Any, budget: float | None = None
-    ) -> SessionResource: ...
-    async def session(self, session_id: str) -> SessionResource: ...
-
-
-class _Pool(Protocol):
-    @property
-    def current(self) -> str | None: ...
-
-
-class _Component(Protocol):
-    def make_meter(self, service: Service, *, clock: Callable[[], float] = ...) -> Any: ...
-    def make_estimator(self, service: Service, started_at: datetime) -> Any: ...
-
-
 class _Client(Protocol):
+    """What the runner needs of :class:`~billclient.core.client.BillingClient`."""
+
     @property
-    def api(self) -> Any: ...
+    def api(self) -> ApiClient: ...
     @property
-    def pool(self) -> Any: ...
+    def pool(self) -> ServerPool: ...
     @property
     def bus(self) -> EventBus: ...
+    @property
+    def paths(self) -> ProfilePaths: ...
+
+
+def runner_for(client: _Client, data_dir: Path | None = None) -> SessionRunner:
+    """The runner of a client: the profile's journal, the current billing component."""
+    directory = data_dir if data_dir is not None else client.paths.data_dir
+    directory.mkdir(parents=True, exist_ok=True)
+    return SessionRunner(client, load_component(directory), data_dir=directory)
 
 
 class SessionRunner:
@@ -141,7 +127,7 @@ class SessionRunner:
     def __init__(
         self,
         client: _Client,
-        component: _Component,
+        component: Component,
         *,
         data_dir: Path,
         clock: Callable[[], float] = time.monotonic,
@@ -189,7 +175,7 @@ class SessionRunner:
         return quote
 
     async def start(
-        self, service_id: str, *, limit_units: int | None = None, meter: Any = None
+        self, service_id: str, *, limit_units: int | None = None, meter: Meter | None = None
     ) -> RunningSession:
         """Open a session and run it in the background; the caller accepted the quote.
 
@@ -251,6 +237,21 @@ class SessionRunner:
             outcomes.append(await self._recover_one(journaled, lock))
         return outcomes
 
+    async def sessions_idle(self, poll: float = 0.5) -> None:
+        """Return once no session of this profile runs (in any process of the profile)."""
+        while self._busy():
+            await asyncio.sleep(poll)
+
+    def _busy(self) -> bool:
+        for journaled in self.journal.unsettled():
+            lock = FileLock(str(self._lock_dir() / journaled.lock_name))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return True  # a live process runs it
+            lock.release()
+        return False
+
     # -- internals -------------------------------------------------------------------
 
     async def _recover_one(self, journaled: JournalRun, lock: FileLock) -> RunProgress:
@@ -275,9 +276,7 @@ class SessionRunner:
             self.journal.finish(session_id, _outcome_dict(outcome))
             return outcome
         queue = [
-            Call(c.seq, c.used_units, c.cause)
-            for c in journaled.pending
-            if c.seq > server.last_seq
+            Call(c.seq, c.used_units, c.cause) for c in journaled.pending if c.seq > server.last_seq
         ]
         machine = RunMachine(
             update_interval=float(journaled.update_interval),
@@ -346,8 +345,8 @@ class RunningSession:
         session_id: str,
         service: Service | None,
         machine: RunMachine,
-        meter: Any,
-        estimator: Any,
+        meter: Meter | None,
+        estimator: Estimator | None,
         lock: FileLock,
         patience: float,
         recovered: bool = False,
@@ -398,7 +397,7 @@ class RunningSession:
     async def _loop(self) -> RunProgress:
         machine, journal = self._machine, self._runner.journal
         clock = self._runner._clock
-        sender: asyncio.Task[Any] | None = None
+        sender: asyncio.Task[UpdateResult | SessionResource] | None = None
         in_flight: Call | None = None
         retry_at, backoff = 0.0, _RETRY_FIRST
         stopping_since: float | None = None
@@ -447,7 +446,7 @@ class RunningSession:
             journal.finish(self.session_id, _outcome_dict(self.progress))
         return self.progress
 
-    async def _send(self, call: Call) -> Any:
+    async def _send(self, call: Call) -> UpdateResult | SessionResource:
         api = self._runner._client.api
         budget = max(1.0, self._machine.update_interval / 3)
         if call.is_end:
@@ -455,7 +454,7 @@ class RunningSession:
                 self.session_id,
                 seq=call.seq,
                 used_units=call.used_units,
-                cause=call.cause,
+                cause=ClientEndCause(call.cause or "client_error"),
                 budget=budget,
             )
         return await api.update_session(
@@ -466,7 +465,7 @@ class RunningSession:
             budget=budget,
         )
 
-    def _settle(self, call: Call, sender: asyncio.Task[Any]) -> bool:
+    def _settle(self, call: Call, sender: asyncio.Task[UpdateResult | SessionResource]) -> bool:
         """Apply the outcome of sending ``call``; False if it should be tried again."""
         machine, journal = self._machine, self._runner.journal
         error = sender.exception() if not sender.cancelled() else None

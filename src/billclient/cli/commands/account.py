@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import platform
 import socket
 import sys
 
+from billclient.core.client import BillingClient
 from billclient.core.errors import NotFound
+from billclient.core.pool import tls_verification
 from billclient.core.runner import RunProgress
+from billclient.core.updater import pin_root
+from billclient.protocol.money import format_money
 
 from ..context import Context
 from ..exits import OK, USAGE, CliError
@@ -35,6 +40,7 @@ async def run_login(ctx: Context) -> int:
     client = await ctx.client(signed_in=False)
     device = args.device_name or f"{socket.gethostname()} (billclient)"
     await client.sign_in(args.server, args.user, password, device_name=device)
+    await _pin_update_root(client)
     settings = client.settings
     if ctx.out.as_json:
         ctx.out.json(
@@ -54,6 +60,19 @@ async def run_login(ctx: Context) -> int:
             f"servers: {', '.join(settings.servers)}"
         )
     return OK
+
+
+async def _pin_update_root(client: BillingClient) -> None:
+    """Trust the servers' component update root on first sign-in (when none is pinned)."""
+    client.paths.ensure()
+    try:
+        await pin_root(
+            client.paths.data_dir,
+            client.pool.order,
+            verify=tls_verification(client.settings.ca_file),
+        )
+    except ValueError as error:  # a deployment without component updates
+        logging.getLogger(__name__).info("no update root pinned: %s", error)
 
 
 async def run_logout(ctx: Context) -> int:
@@ -131,7 +150,7 @@ def _progress_json(progress: RunProgress) -> dict[str, object]:
         "service_id": progress.service_id,
         "state": progress.state,
         "used_units": progress.used_units,
-        "charged": money(progress.charged),
+        "charged": format_money(progress.charged),
         "cause": progress.cause,
         "cdr_id": progress.cdr_id,
         "reason": progress.reason,

@@ -45,7 +45,8 @@ async def run_topup(ctx: Context) -> int:
     if ctx.out.as_json:
         ctx.out.json(topup)
     else:
-        line = f"Top-up {topup.topup_id}: {topup.status.value}, {money(topup.amount, account.currency)}"
+        cur = account.currency
+        line = f"Top-up {topup.topup_id}: {topup.status.value}, {money(topup.amount, cur)}"
         if topup.reason:
             line += f" ({topup.reason})"
         ctx.out.text(line + f"; available {money(topup.available, account.currency)}")

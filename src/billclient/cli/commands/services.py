@@ -10,6 +10,7 @@ from typing import Any
 from billclient.core.bus import Topic
 from billclient.core.runner import RunningSession, RunProgress, RunState
 from billclient.protocol import Service, ServiceUnit
+from billclient.protocol.money import format_money
 
 from ..context import Context
 from ..exits import FAILURE, INTERRUPTED, OFFLINE, OK, STOPPED, USAGE, CliError
@@ -26,7 +27,8 @@ def _units(n: int, service: Service | None) -> str:
 
 def _price(service: Service) -> str:
     rate = service.rate
-    per = f"{rate.per} {_UNIT[service.unit]}" if rate.per != 1 else _UNIT[service.unit]
+    one = {ServiceUnit.SECOND: "s", ServiceUnit.BYTE: "B", ServiceUnit.EVENT: "event"}
+    per = f"{rate.per} {_UNIT[service.unit]}" if rate.per != 1 else one[service.unit]
     extra = f" + {money(rate.setup_fee)} setup" if rate.setup_fee else ""
     return f"{rate.price} per {per}{extra}"
 
@@ -113,8 +115,8 @@ class _Meter:
             "session_id": progress.session_id,
             "seq": progress.seq,
             "used_units": progress.used_units,
-            "charged": money(progress.charged),
-            "estimate": money(progress.estimate),
+            "charged": format_money(progress.charged),
+            "estimate": format_money(progress.estimate),
             "granted_units": progress.granted_units,
             "server": progress.server,
             "state": progress.state,
@@ -189,7 +191,7 @@ def _report(ctx: Context, final: RunProgress, currency: str, interrupted: bool) 
                 "session_id": final.session_id,
                 "seq": final.seq,
                 "used_units": final.used_units,
-                "charged": money(final.charged),
+                "charged": format_money(final.charged),
                 "server": final.server,
                 "state": final.state,
                 "cause": final.cause,

@@ -39,7 +39,10 @@ async def run_support(ctx: Context) -> int:
             out.fields(
                 [
                     ("Account", f"{detail.name} ({detail.account_id})"),
-                    ("Status", f"{detail.status.value}, {detail.kind.value}, plan {detail.plan_id}"),
+                    (
+                        "Status",
+                        f"{detail.status.value}, {detail.kind.value}, plan {detail.plan_id}",
+                    ),
                     ("Balance", money(detail.balance, cur)),
                     ("Available", money(detail.available, cur)),
                     ("Live sessions", str(len(detail.active_sessions))),
@@ -62,8 +65,8 @@ async def run_support(ctx: Context) -> int:
     elif tool == "sessions":
         live = (await api.admin_sessions()).items
         if out.as_json:
-            for row in live:
-                out.json(row)
+            for session in live:
+                out.json(session)
         else:
             out.table(
                 ["session", "account", "user", "service", "started", "used", "charged"],
@@ -104,12 +107,12 @@ async def run_support(ctx: Context) -> int:
             out.text(f"Account {account.account_id} is now {account.status.value}.")
     elif tool == "end":
         ctx.confirm(f"End session {args.session_id}?")
-        session = await api.admin_end_session(args.session_id, args.reason)
+        ended = await api.admin_end_session(args.session_id, args.reason)
         if out.as_json:
-            out.json(session)
+            out.json(ended)
         else:
             out.text(
-                f"Session {session.session_id} ended: {session.used_units} units, "
-                f"charged {money(session.charged)}"
+                f"Session {ended.session_id} ended: {ended.used_units} units, "
+                f"charged {money(ended.charged)}"
             )
     return OK

@@ -77,7 +77,10 @@ def _describe(kind: str, payload: Any, currency: str) -> str:
             f"{money(payload.charged, currency)}" + (f" ({payload.cause})" if payload.cause else "")
         )
     if kind == "connection":
-        state = getattr(payload, "state", payload)
-        return str(getattr(state, "value", state))
+        status = getattr(payload.status, "value", payload.status)
+        since = payload.since.astimezone().strftime("%H:%M:%S")
+        where = f" to {payload.server}" if payload.server else ""
+        detail = f" ({payload.detail})" if payload.detail else ""
+        return f"{status}{where} since {since}{detail}"
     data = payload.model_dump(mode="json") if hasattr(payload, "model_dump") else payload
     return ", ".join(f"{key}={value}" for key, value in dict(data).items())
