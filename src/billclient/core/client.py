@@ -17,11 +17,15 @@ keychain (in a worker thread), which otherwise happens on the first call.
 from __future__ import annotations
 
 import contextlib
+import logging
 import platform
 import socket
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
 
 from billclient.protocol import Account, RegistrationResult, TokenResult
 
@@ -30,6 +34,7 @@ from .bus import EventBus, Topic
 from .credentials import Credentials, TokenSet, open_store
 from .errors import (
     BillingError,
+    InsecureServer,
     NotFound,
     NotSignedIn,
     SettingsError,
@@ -42,6 +47,8 @@ from .settings import ClientSettings, ProfilePaths
 from .urls import check_server_url
 
 __all__ = ["BillingClient"]
+
+_log = logging.getLogger(__name__)
 
 
 class BillingClient:
@@ -164,9 +171,20 @@ class BillingClient:
         result = await self._api.register(
             login, password, device_name or _device_name(), _platform()
         )
+        try:
+            await self._credentials.set(result.device_id, TokenSet.from_result(result))
+        except BillingError:
+            # the tokens cannot be kept: do not leave a device behind that nobody can use
+            with contextlib.suppress(BillingError, httpx.HTTPError):
+                await self._pool.request(
+                    "DELETE",
+                    f"/v1/devices/{quote(result.device_id, safe='')}",
+                    headers={"Authorization": f"Bearer {result.access_token}"},
+                )
+            raise
         settings = self._settings.model_copy(deep=True)
         settings.user_servers = list(dict.fromkeys(checked))
-        settings.merge_servers(result.servers)
+        settings.merge_servers(_acceptable(result.servers))
         settings.device_id = result.device_id
         settings.account_id = result.account_id
         settings.role = result.role
@@ -174,7 +192,6 @@ class BillingClient:
         settings.save(self.paths)
         self._settings = settings
         self._pool.set_servers(settings.servers)
-        await self._credentials.set(result.device_id, TokenSet.from_result(result))
         return result
 
     async def sign_out(self) -> None:
@@ -217,12 +234,34 @@ class BillingClient:
         await self._pool.aclose()
 
     def _token_answer(self, result: TokenResult) -> None:
-        """A token answer lists the servers: keep the client's list up to date."""
-        settings = self._settings.model_copy(deep=True)
-        if settings.merge_servers(result.servers):
+        """A token answer lists the servers: keep the client's list up to date.
+
+        Runs under the profile's credentials lock; the file is re-read first so that
+        a change another process made (a sign-out, a setting) is not overwritten.
+        """
+        try:
+            settings = ClientSettings.load(self.paths)
+        except SettingsError:
+            settings = self._settings.model_copy(deep=True)
+        if settings.device_id != self._settings.device_id:
+            return  # the profile was signed out or in again elsewhere meanwhile
+        if settings.merge_servers(_acceptable(result.servers)):
             settings.save(self.paths)
-            self._settings = settings
+        if settings.servers != self._settings.servers:
+            self._settings.servers = settings.servers
+            self._settings.user_servers = settings.user_servers
             self._pool.set_servers(settings.servers)
+
+
+def _acceptable(advertised: list[str]) -> list[str]:
+    """The advertised servers this client may use (plain http elsewhere is dropped)."""
+    kept = []
+    for url in advertised:
+        try:
+            kept.append(check_server_url(url))
+        except InsecureServer as error:
+            _log.warning("ignoring an advertised server: %s", error)
+    return kept
 
 
 def _device_name() -> str:

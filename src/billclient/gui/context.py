@@ -16,7 +16,7 @@ from billclient.core.runner import SessionRunner
 
 from .bridge import Bridge
 
-__all__ = ["ErrorReporter", "GuiContext", "describe_error"]
+__all__ = ["AppRequests", "ErrorReporter", "GuiContext", "describe_error"]
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,6 +43,13 @@ class ErrorReporter(QObject):
         self.reported.emit(describe_error(error))
 
 
+class AppRequests(QObject):
+    """What a view may ask of the application as a whole (the shell answers)."""
+
+    sign_out = Signal()
+    """Sign out of this device (asks first when sessions run), then show the sign-in."""
+
+
 @dataclass
 class GuiContext:
     """Shared by the views: ``client`` (core), ``bridge`` (its events as signals) and
@@ -52,6 +59,7 @@ class GuiContext:
     bridge: Bridge
     profile: str = "default"
     errors: ErrorReporter = field(default_factory=ErrorReporter)
+    requests: AppRequests = field(default_factory=AppRequests)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     _runner: SessionRunner | None = field(default=None, repr=False)
 

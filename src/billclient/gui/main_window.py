@@ -66,8 +66,6 @@ class MainWindow(QMainWindow):
 
     compact_changed = Signal(bool)
     """The layout switched between desktop (False) and handheld (True)."""
-    sign_out_requested = Signal()
-    """The person chose Sign out (the app signs out and shows the sign-in dialog)."""
     close_requested = Signal(QCloseEvent)
     """The window is about to close; a handler may ``ignore()`` the event (tray, sessions)."""
 
@@ -136,7 +134,7 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Account"))
         sign_out = menu.addAction(icon("signout"), self.tr("Sign &out"))
-        sign_out.triggered.connect(self.sign_out_requested)
+        sign_out.triggered.connect(self.ctx.requests.sign_out)
         menu.addSeparator()
         quit_action = menu.addAction(self.tr("&Quit"))
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -183,6 +181,7 @@ class MainWindow(QMainWindow):
         )
         self._body.setDirection(direction)
         self.menuBar().setVisible(not compact)
+        self.statusBar().setVisible(not compact)  # the bottom bar is the last thing on a phone
         self._central.setProperty("compact", compact)
         # A (no-op) style sheet on the central widget makes Qt re-polish every child,
         # so the [compact="true"] touch sizes of the application style sheet apply.

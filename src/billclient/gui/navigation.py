@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QButtonGroup, QSizePolicy, QToolButton, QWidget
 
 from .resources import icon
@@ -29,6 +29,7 @@ class NavBar(QWidget):
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._group.idClicked.connect(self.selected)
+        self._group.idToggled.connect(lambda _id, _on: self._fix_tab_stop())
         self._buttons: list[QToolButton] = []
         self._icons: list[str] = []
         self._compact = False
@@ -40,7 +41,6 @@ class NavBar(QWidget):
         button.setIcon(icon(icon_name))
         button.setCheckable(True)
         button.setAutoRaise(True)
-        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         button.setAccessibleName(text)
         tip = text if shortcut is None else f"{text} ({shortcut})"
         button.setToolTip(tip)
@@ -63,6 +63,17 @@ class NavBar(QWidget):
         """Check the button of page ``index`` (without emitting :attr:`selected`)."""
         if 0 <= index < len(self._buttons):
             self._buttons[index].setChecked(True)
+            self._fix_tab_stop()
+
+    def _fix_tab_stop(self) -> None:
+        """The navigation is one tab stop, the current page's button (arrows move within
+        the group, as Qt does for exclusive groups); keep the stop on the checked one."""
+        current = self._group.checkedButton()
+        for button in self._buttons:
+            policy = Qt.FocusPolicy.StrongFocus
+            if button is not current:
+                policy = Qt.FocusPolicy.ClickFocus
+            button.setFocusPolicy(policy)
 
     def current(self) -> int:
         """The index of the checked button."""
@@ -94,6 +105,13 @@ class NavBar(QWidget):
         self.style().unpolish(self)
         self.style().polish(self)
 
+    def changeEvent(self, event: QEvent) -> None:
+        """Redraw the icons in the new text colour when the palette changes (light/dark)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for button, name in zip(self._buttons, self._icons, strict=True):
+                button.setIcon(icon(name))
+
     def _style_button(self, button: QToolButton) -> None:
         if self._compact:
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -103,3 +121,4 @@ class NavBar(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         button.style().unpolish(button)
         button.style().polish(button)
+        self._fix_tab_stop()

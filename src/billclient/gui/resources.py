@@ -42,21 +42,30 @@ def style_sheet() -> str:
     return resource_text("styles", "app.qss")
 
 
-def _text_color() -> QColor:
+def _palette_color(role: QPalette.ColorRole, fallback: str) -> QColor:
     app = QGuiApplication.instance()
     if isinstance(app, QGuiApplication):
-        return app.palette().color(QPalette.ColorRole.WindowText)
-    return QColor("black")
+        return app.palette().color(role)
+    return QColor(fallback)
 
 
-def icon(name: str, color: QColor | None = None, size: int = 48) -> QIcon:
-    """The SVG icon ``resources/icons/<name>.svg`` in ``color`` (default: the text colour)."""
-    chosen = (color or _text_color()).name()
-    svg = resource_text("icons", f"{name}.svg").replace("currentColor", chosen)
+def _pixmap(name: str, color: QColor, size: int) -> QPixmap:
+    svg = resource_text("icons", f"{name}.svg").replace("currentColor", color.name())
     renderer = QSvgRenderer(QByteArray(svg.encode()))
     pixmap = QPixmap(QSize(size, size))
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     renderer.render(painter)
     painter.end()
-    return QIcon(pixmap)
+    return pixmap
+
+
+def icon(name: str, color: QColor | None = None, size: int = 48) -> QIcon:
+    """The SVG icon ``resources/icons/<name>.svg`` in ``color`` (default: the palette's
+    text colour; checked buttons get the highlighted-text colour)."""
+    normal = color or _palette_color(QPalette.ColorRole.WindowText, "black")
+    result = QIcon(_pixmap(name, normal, size))
+    if color is None:
+        checked = _palette_color(QPalette.ColorRole.HighlightedText, "white")
+        result.addPixmap(_pixmap(name, checked, size), QIcon.Mode.Normal, QIcon.State.On)
+    return result

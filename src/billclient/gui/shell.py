@@ -12,9 +12,11 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from billclient.core.errors import BillingError, NotSignedIn, Unauthorized
 
+from .cache import FigureCache
 from .context import GuiContext, describe_error
 from .main_window import MainWindow
 from .tray import Tray
+from .views.dashboard import DashboardView
 from .views.services import ServicesView
 from .views.signin import SignInDialog
 
@@ -47,6 +49,10 @@ class AppShell(QObject):
         paths = ctx.client.paths
         paths.ensure()
         self.prefs = QSettings(str(paths.data_dir / "gui.ini"), QSettings.Format.IniFormat)
+        self.cache = FigureCache(paths.data_dir / "gui-figures.json")
+        ctx.bridge.account.connect(self.cache.account)
+        ctx.bridge.balance.connect(self.cache.balance)
+        ctx.requests.sign_out.connect(self.sign_out)
 
     async def run(self) -> int:
         """Show the first screen and wait until the application should end."""
@@ -91,13 +97,16 @@ class AppShell(QObject):
     def show_main(self) -> MainWindow:
         """The main window for the signed-in role; live events start."""
         window = MainWindow(self.ctx)
-        window.sign_out_requested.connect(self.sign_out)
         window.close_requested.connect(self._closing)
         self.window = window
         self.tray = Tray(self.ctx, window.show_banner, self, available=self.tray_available)
         self.tray.show_requested.connect(self._raise)
-        self.tray.quit_requested.connect(window.close)
+        self.tray.quit_requested.connect(self.quit)
         client = self.ctx.client
+        dashboard = window.pages.get("dashboard")
+        cached = self.cache.load()
+        if isinstance(dashboard, DashboardView) and cached is not None:
+            dashboard.show_cached(*cached)
         client.live.start()
         if (client.settings.role or "user") == "user":
             self.ctx.run_task(self._first_figures())
@@ -156,6 +165,7 @@ class AppShell(QObject):
         except BillingError as failure:
             error = failure
         self.ctx.close_runner()
+        self.cache.clear()
         self._drop_window()
         self.show_sign_in(
             self.tr("Signed out here, but the server was not told: %1").replace(
@@ -212,6 +222,19 @@ class AppShell(QObject):
         ):
             self.ctx.run_task(self._stop_and_finish())
 
+    def quit(self) -> None:
+        """Quit (the tray's Quit): running sessions end first, after asking."""
+        services = self.services()
+        running = services.running_count() if services is not None else 0
+        if not running:
+            self.finish(0)
+        elif self.confirm(
+            self.window,
+            self.tr("End sessions?"),
+            self.tr("%1 session(s) are running. End them and quit?").replace("%1", str(running)),
+        ):
+            self.ctx.run_task(self._stop_and_finish())
+
     async def _stop_and_finish(self) -> None:
         services = self.services()
         if services is not None:
@@ -220,6 +243,7 @@ class AppShell(QObject):
 
     def finish(self, code: int) -> None:
         """End the application with ``code``."""
+        self.cache.flush()
         if self.tray is not None:
             self.tray.hide()
         if self.window is not None:

@@ -12,6 +12,7 @@ from billclient.protocol.account import Account
 from billclient.protocol.events import BalanceEvent, NoticeEvent, NoticeKind
 
 from .context import GuiContext
+from .explain import cause_text
 from .formatting import format_duration, format_money
 from .resources import icon
 
@@ -100,6 +101,9 @@ class Tray(QObject):
     def _on_notice(self, notice: NoticeEvent) -> None:
         if notice.kind is NoticeKind.LOW_BALANCE:
             self.notify(_tr("Low balance"), low_balance_text(notice, self.currency))
+        elif notice.kind is NoticeKind.SESSION_TERMINATED:
+            cause = notice.cause.value if notice.cause is not None else None
+            self.notify(_tr("A session was ended"), cause_text(cause))
 
     def notify(self, title: str, text: str) -> None:
         """A notification from the tray, or the window's banner where there is no tray."""

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from billclient.core.api import new_idempotency_key, update_budget
+from billclient.core.bus import Topic
 from billclient.core.client import BillingClient
 from billclient.core.errors import (
     AccountInactive,
@@ -54,7 +55,10 @@ def test_calls_return_the_protocol_models(server: ServerProcess, client_home: Cl
             registration = await client.sign_in([server.url], "calls", PASSWORD)
             assert registration.role is Role.USER
             assert client.settings.account_id == "calls"
+            published: list[object] = []
+            client.bus.subscribe(Topic.ACCOUNT, published.append)
             account = await client.refresh_account()
+            assert published == [account]
             assert (account.balance, account.available) == (10 * MICRO, 10 * MICRO)
             services = {service.service_id: service for service in await client.api.services()}
             assert services["fast"].unit is ServiceUnit.SECOND
@@ -64,7 +68,6 @@ def test_calls_return_the_protocol_models(server: ServerProcess, client_home: Cl
             opened = await client.api.open_session("fast", idempotency_key=key)
             again = await client.api.open_session("fast", idempotency_key=key)
             assert again.session_id == opened.session_id  # replayed, not a second session
-            await asyncio.sleep(1.05)
             update = await client.api.update_session(
                 opened.session_id, seq=1, used_units=1, measured_at=_now()
             )
@@ -128,7 +131,6 @@ def test_problem_answers_raise_their_exceptions(
             opened = await client.api.open_session("fast", idempotency_key=key)
             with pytest.raises(IdempotencyConflict):
                 await client.api.open_session("voice", idempotency_key=key)
-            await asyncio.sleep(1.05)
             sid = opened.session_id
             await client.api.update_session(sid, seq=1, used_units=1, measured_at=_now())
             with pytest.raises(SeqConflict):

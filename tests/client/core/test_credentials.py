@@ -19,11 +19,12 @@ import pytest
 
 from billclient.core.client import BillingClient
 from billclient.core.credentials import KEYRING_SERVICE, MemoryStore, TokenSet
-from billclient.core.errors import DeviceRevoked, NotSignedIn
+from billclient.core.errors import CredentialsUnavailable, DeviceRevoked, NotSignedIn
+from tests.support.api import Api
 from tests.support.catalogs import PASSWORD
 from tests.support.servers import ServerProcess
 
-from .conftest import KEYRING_BACKEND, ClientHome
+from .conftest import BACKUP, KEYRING_BACKEND, ClientHome
 
 
 @pytest.fixture
@@ -74,7 +75,9 @@ def test_sign_in_keeps_tokens_in_the_keyring_only(
         for secret in secrets:
             assert secret.encode() not in content, path
     settings = json.loads((client_home.home / "profiles/default/config/settings.json").read_text())
-    assert settings["servers"] == [server.url]
+    # the servers given, then those advertised (the plain-http one dropped)
+    assert settings["user_servers"] == [server.url]
+    assert settings["servers"] == [server.url, BACKUP]
     assert settings["device_id"]
     assert settings["login"] == "kc"
 
@@ -181,7 +184,7 @@ def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_othe
     go = tmp_path / "go"
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(go), "6"],
+            [sys.executable, "-c", _CHILD, str(go), "4"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -193,7 +196,7 @@ def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_othe
     outputs = [child.communicate(timeout=60) for child in children]
     for child, (out, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
-        assert out.strip() == "ok 6"
+        assert out.strip() == "ok 4"
 
     async def still_signed_in() -> None:
         async with BillingClient.open() as client:
@@ -238,7 +241,7 @@ def test_sign_out_deletes_the_device_on_the_server_and_here(
             await client.sign_out()
             assert not client.signed_in
             assert client.settings.device_id is None
-            assert client.settings.servers == [server.url]  # kept for the next sign-in
+            assert client.settings.servers == [server.url, BACKUP]  # kept for next time
             assert client_home.backend().get_password(KEYRING_SERVICE, keychain_name) is None
             answer = httpx.post(
                 server.url + "/v1/token", json={"refresh_token": tokens.refresh_token}
@@ -287,3 +290,56 @@ def test_the_keyring_backend_setting_is_honoured(
 
     asyncio.run(scenario())
     assert client_home.keyring_file.is_file()
+
+
+def test_a_keychain_that_fails_refuses_sign_in_and_leaves_no_device_behind(
+    server: ServerProcess, client_home: ClientHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+    async def scenario() -> None:
+        async with BillingClient.open() as client:
+            with pytest.raises(CredentialsUnavailable) as refused:
+                await client.sign_in([server.url], "nokc", PASSWORD)
+            assert "keychain" in str(refused.value)
+            assert "\n" not in str(refused.value)
+            assert not client.signed_in
+            assert client.settings.device_id is None
+
+    asyncio.run(scenario())
+    other = Api(server.url, "nokc")
+    try:
+        devices = other.get("/v1/devices").json()
+        assert [device["current"] for device in devices] == [True]  # only this one
+    finally:
+        other.close()
+
+
+def test_an_unknown_keyring_backend_is_one_clear_error(
+    client_home: ClientHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no.such.Backend")
+    with pytest.raises(CredentialsUnavailable, match=r"cannot use the keyring backend 'no\.such"):
+        BillingClient.open()
+
+
+def _token_requests(server: ServerProcess) -> int:
+    return sum(
+        '"path": "/v1/token"' in line and '"method": "POST"' in line
+        for line in server.log().splitlines()
+    )
+
+
+def test_concurrent_calls_with_an_expired_token_refresh_it_once(
+    server: ServerProcess, client_home: ClientHome
+) -> None:
+    async def scenario() -> None:
+        async with BillingClient.open() as client:
+            await client.sign_in([server.url], "crowd", PASSWORD)
+            await asyncio.sleep(1.0)
+            before = _token_requests(server)
+            accounts = await asyncio.gather(*(client.api.account() for _ in range(6)))
+            assert {a.account_id for a in accounts} == {"crowd"}
+            assert _token_requests(server) - before == 1
+
+    asyncio.run(scenario())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Iterator
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,12 +18,11 @@ import pytest
 from billclient.core.api import new_idempotency_key
 from billclient.core.bus import Topic
 from billclient.core.client import BillingClient
-from billclient.core.errors import ServerUnreachable
+from billclient.core.errors import ServerUnreachable, error_from_response
 from billclient.core.failover import FailoverPolicy
 from billclient.core.pool import PoolState, ServerPool
 from billclient.protocol import SessionState
 from tests.support.catalogs import PASSWORD
-from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess, free_port
 
 from .conftest import ClientHome, eventually
@@ -33,24 +32,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@pytest.fixture(scope="module")
-def pair(deployment: ServerFactory) -> tuple[ServerProcess, ServerProcess]:
-    """A primary and a secondary on the shared database (this module's own processes)."""
-    return deployment.start("pool-a"), deployment.start("pool-b")
-
-
 @pytest.fixture
-def servers(pair: tuple[ServerProcess, ServerProcess]) -> Iterator[tuple[ServerProcess, ...]]:
-    """Both servers running at the start of each test (restarted if a test killed one)."""
-    for server in pair:
-        assert server.proc is not None
-        server.proc.send_signal(signal.SIGCONT)
-        if server.proc.poll() is not None:
-            server.start()
-    yield pair
-    for server in pair:
-        if server.proc is not None and server.proc.poll() is None:
-            server.proc.send_signal(signal.SIGCONT)
+def servers(
+    spare_server: ServerProcess, server: ServerProcess
+) -> tuple[ServerProcess, ServerProcess]:
+    """A primary (the spare server, which may be killed) and a secondary, on one database."""
+    return spare_server, server
 
 
 def _requests(server: ServerProcess, method: str, path: str) -> list[dict[str, Any]]:
@@ -92,7 +79,6 @@ def test_a_hung_server_gets_the_same_request_again_as_the_other_one(
 
             sid = opened.session_id
             path = f"/v1/sessions/{sid}/updates"
-            await asyncio.sleep(1.05)
             secondary.proc.send_signal(signal.SIGSTOP)
             update = await client.api.update_session(
                 sid, seq=1, used_units=1, measured_at=_now(), budget=1.0
@@ -125,7 +111,6 @@ def test_a_killed_primary_fails_over_and_is_taken_back_after_it_recovers(
             client.bus.subscribe(Topic.POOL, states.append)
             opened = await client.api.open_session("fast", idempotency_key=new_idempotency_key())
             sid = opened.session_id
-            await asyncio.sleep(1.05)
             await client.api.update_session(sid, seq=1, used_units=1, measured_at=_now())
             assert client.pool.state.primary
             primary.kill()
@@ -137,7 +122,7 @@ def test_a_killed_primary_fails_over_and_is_taken_back_after_it_recovers(
             assert (ended.state, ended.charged, ended.last_seq) == (SessionState.ENDED, 20_000, 3)
             cdr = (await client.api.cdrs()).items[-1]
             assert cdr.session_id == sid
-            assert set(cdr.servers) == {"pool-a", "pool-b"}
+            assert set(cdr.servers) == {"spare", "main"}
 
             await asyncio.sleep(0.5)  # probes of the dead primary fail meanwhile
             assert client.pool.current == secondary.url
@@ -147,7 +132,7 @@ def test_a_killed_primary_fails_over_and_is_taken_back_after_it_recovers(
                 (secondary.url, False),
                 (primary.url, True),
             ]
-            assert (await client.api.health()).server_id == "pool-a"
+            assert (await client.api.health()).server_id == "spare"
             assert client.pool.state.last_success is not None
 
     asyncio.run(scenario())
@@ -166,5 +151,74 @@ def test_no_server_answering_is_server_unreachable_naming_each() -> None:
         assert {attempt.split(": ")[0] for attempt in nobody.value.attempts} == set(urls)
         assert len(nobody.value.attempts) == 4  # two passes over both
         assert "\n" not in str(nobody.value)
+
+    asyncio.run(scenario())
+
+
+class _Unavailable:
+    """A listener answering every request 503 with ``Retry-After`` (a server shedding load)."""
+
+    def __init__(self, retry_after: str) -> None:
+        self.retry_after = retry_after
+        self.hits: list[float] = []
+        self.url = ""
+        self._listener: asyncio.Server | None = None
+
+    async def __aenter__(self) -> _Unavailable:
+        self._listener = await asyncio.start_server(self._answer, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._listener.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._listener is not None
+        self._listener.close()
+        await self._listener.wait_closed()
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                self.hits.append(time.monotonic())
+                body = b'{"type": "/problems/unavailable", "title": "Service unavailable", '
+                body += b'"status": 503, "detail": "busy", "code": "unavailable"}'
+                writer.write(
+                    b"HTTP/1.1 503 Service Unavailable\r\n"
+                    + f"retry-after: {self.retry_after}\r\n".encode()
+                    + b"content-type: application/problem+json\r\n"
+                    + f"content-length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+
+def test_a_503_moves_on_and_retry_after_is_honoured(server: ServerProcess) -> None:
+    async def scenario() -> None:
+        async with _Unavailable("0.4") as busy, _Unavailable("1") as other:
+            pool = ServerPool([busy.url, server.url], policy=FailoverPolicy(base_delay=0.01))
+            try:
+                answer = await pool.request("GET", "/v1/health")
+                assert answer.status_code == 200
+                assert pool.current == server.url
+                assert len(busy.hits) == 1
+            finally:
+                await pool.aclose()
+
+            both = ServerPool([busy.url, other.url], policy=FailoverPolicy(base_delay=0.01))
+            try:
+                started = time.monotonic()
+                answer = await both.request("GET", "/v1/health")
+            finally:
+                await both.aclose()
+            assert answer.status_code == 503  # the last answer, for the caller to report
+            assert error_from_response(answer).status == 503
+            assert len(busy.hits) == 3  # two passes over both servers
+            assert len(other.hits) == 2
+            # the second pass waited for the shorter Retry-After of the pass (0.4 s)
+            assert busy.hits[2] - busy.hits[1] >= 0.39
+            assert time.monotonic() - started < 5
 
     asyncio.run(scenario())

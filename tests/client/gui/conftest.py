@@ -60,6 +60,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("adj", "10"),
                 account("fay", "10"),
                 account("lay", "7", kind="postpaid", credit_limit="50"),
+                {**account("low", "2.04"), "low_balance_threshold": "2.00"},
+                account("tiny", "0.05"),
             ],
             **_catalog_changes(),
         )

@@ -36,7 +36,7 @@ async def _start(services: ServicesView, service_id: str) -> SessionCard:
     await until(lambda: dialog.quote is not None, message="the quote")
     dialog.start_button.click()
     await until(lambda: len(services.cards) > before, message="the session card")
-    return services.cards[0]
+    return services.cards[-1]
 
 
 def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
@@ -79,6 +79,15 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         await until(lambda: dashboard.seconds_left() is not None, message="time to empty")
         assert "lasts about" in dashboard.time_left.text()
 
+        # a second service at the same time, in a card of its own
+        other = await _start(services, "voice")
+        assert services.running_count() == 2
+        assert other is not card
+        await until(lambda: other.progress.used_units >= 1, message="the second session")
+        other.stop_button.click()
+        await until(lambda: other.ended, 15, message="the second end")
+        assert not card.ended
+
         card.stop_button.click()
         await until(lambda: card.ended, 15, message="the end")
         progress = card.progress
@@ -87,14 +96,16 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         assert card.note.text().startswith("You stopped it.")
         assert format_money(progress.charged, "EUR") in card.note.text()
         assert progress.charged == progress.used_units * 10_000  # 0.01 EUR per second
-        expected = 10_000_000 - progress.charged
+        expected = 10_000_000 - progress.charged - other.progress.charged
         await until(
             lambda: dashboard.figures is not None and dashboard.figures.balance == expected,
             message="the final balance",
         )
         assert dashboard.balance_label.text() == format_money(expected, "EUR")
-        card.dismiss_button.click()
+        for ended in (card, other):
+            ended.dismiss_button.click()
         await until(lambda: not services.cards)
+        assert services.empty.isVisibleTo(services)
         window.close()
 
     gui.run(scenario(), 60)
@@ -121,14 +132,25 @@ def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> N
             support.close()
         await until(lambda: dashboard.balance_label.text() == "€12.50", 10, message="live")
         assert dashboard.caption.text() == "Available"
+        assert dashboard.balance_label.property("stale") is False
+
+        # without live events the figure stays, but it no longer passes for current
+        await ctx.client.live.stop()
+        await until(lambda: not dashboard.connection.live, message="offline")
+        assert dashboard.balance_label.text() == "€12.50"
+        assert dashboard.caption.text().startswith("Last known balance, as of ")
+        assert dashboard.caption.text().endswith("(not current)")
+        assert dashboard.balance_label.property("stale") is True
+        assert dashboard.connection.text().startswith("Offline · last synced at ")
         window.close()
 
     gui.run(scenario())
 
 
 def test_primary_killed_mid_session(gui: Gui, home: Path, deployment: ServerFactory) -> None:
+    # a primary of its own, killed below; the shared server is the secondary
     primary = deployment.start("fo-primary")
-    secondary = deployment.start("fo-secondary")
+    secondary = deployment.servers[0]
     ctx = gui.context(home)
 
     async def scenario() -> None:
@@ -156,3 +178,27 @@ def test_primary_killed_mid_session(gui: Gui, home: Path, deployment: ServerFact
         window.close()
 
     gui.run(scenario(), 60)
+
+
+def test_final_grant_and_running_out_explained(gui: Gui, home: Path, server: str) -> None:
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        await signed_in(ctx, [server], "tiny")  # 0.05 EUR: five seconds of "fast"
+        window = MainWindow(ctx)
+        _dashboard, services = _pages(window)
+        card = await _start(services, "fast")
+        await until(lambda: card.progress.final, 10, message="the final grant")
+        assert card.note.text() == (
+            "Final grant: the balance covers up to 5 s in total; the service stops there."
+        )
+        await until(lambda: card.ended, 20, message="credit exhausted")
+        assert card.progress.cause == "credit_exhausted"
+        assert card.progress.used_units == 5
+        assert card.note.text() == (
+            "The balance ran out: the last units it could pay for were used, so it stopped. "
+            "Used 5 s; charged €0.05."
+        )
+        window.close()
+
+    gui.run(scenario(), 40)

@@ -3,6 +3,8 @@ sign out removes the tokens."""
 
 from __future__ import annotations
 
+import asyncio
+import ssl
 from pathlib import Path
 
 import keyring
@@ -13,6 +15,7 @@ from billclient.gui.main_window import MainWindow
 from billclient.gui.shell import AppShell
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.signin import SignInDialog
+from tests.client.core.test_tls import _answer, _self_signed
 from tests.support.catalogs import PASSWORD
 from tests.support.servers import free_port
 
@@ -31,8 +34,12 @@ def _fill(dialog: SignInDialog, servers: str, login: str, password: str) -> None
     dialog.password.setText(password)
 
 
-def test_sign_in_errors_then_straight_in_then_sign_out(gui: Gui, home: Path, server: str) -> None:
+def test_sign_in_errors_then_straight_in_then_sign_out(
+    gui: Gui, home: Path, server: str, tmp_path: Path
+) -> None:
     ctx = gui.context(home)
+    tls_dir = tmp_path / "tls"
+    tls_dir.mkdir()
     answers: list[str] = []
     entries: list[str] = []
 
@@ -56,6 +63,22 @@ def test_sign_in_errors_then_straight_in_then_sign_out(gui: Gui, home: Path, ser
         _fill(dialog, f"http://127.0.0.1:{free_port()}", "ann", PASSWORD)
         dialog.sign_in_button.click()
         await until(lambda: "No server answered" in dialog.message.text(), 20)
+
+        # a server whose certificate this machine does not trust
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*_self_signed(tls_dir))
+        listener = await asyncio.start_server(_answer, "127.0.0.1", 0, ssl=context)
+        try:
+            port = listener.sockets[0].getsockname()[1]
+            _fill(dialog, f"https://127.0.0.1:{port}", "ann", PASSWORD)
+            dialog.sign_in_button.click()
+            await until(lambda: "certificate" in dialog.message.text(), 20, message="TLS")
+            assert dialog.message.text().startswith(
+                "The server's certificate could not be verified (TLS failure)"
+            )
+        finally:
+            listener.close()
+            await listener.wait_closed()
 
         _fill(dialog, "", "ann", PASSWORD)
         dialog.sign_in_button.click()
@@ -92,14 +115,19 @@ def test_sign_in_errors_then_straight_in_then_sign_out(gui: Gui, home: Path, ser
         assert isinstance(window, MainWindow)
         dashboard = window.pages["dashboard"]
         assert isinstance(dashboard, DashboardView)
-        await until(lambda: dashboard.balance_label.text() == "€12.50")
+        # at once, from the figure cache, and not passed off as current
+        assert dashboard.balance_label.text() == "€12.50"
+        assert dashboard.caption.text().startswith("Last known balance, as of ")
+        assert dashboard.balance_label.property("stale") is True
         await until(lambda: window.connection.live, message="live events")
+        await until(lambda: dashboard.caption.text() == "Available", message="current")
         window.sign_out_action.trigger()
         await until(lambda: isinstance(shell.dialog, SignInDialog), message="sign-in again")
         assert shell.window is None
         assert later.client.settings.device_id is None
         assert not later.client.signed_in
         assert _stored(entries[0]) is None
+        assert not shell.cache.path.exists()
         shell.finish(0)
 
     gui.run(second_start())

@@ -23,7 +23,7 @@ from billclient.protocol.events import BalanceEvent, SessionEvent
 from billclient.protocol.sessions import SessionState
 
 from ..context import GuiContext
-from ..formatting import format_duration, format_money, format_time
+from ..formatting import format_datetime, format_duration, format_money, format_time
 from ..spend import SpendHistory, SpendTotal, time_to_empty
 from ..widgets.badge import Badge
 from ..widgets.balance_chart import BalanceChart
@@ -36,6 +36,12 @@ _STATUS_LEVEL = {
     AccountStatus.PENDING: "warn",
     AccountStatus.INACTIVE: "bad",
 }
+
+
+def _as_of(at: datetime) -> str:
+    """A time today, a date and time otherwise."""
+    same_day = at.astimezone().date() == datetime.now().astimezone().date()
+    return format_time(at) if same_day else format_datetime(at)
 
 
 def _card(parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
@@ -64,6 +70,7 @@ class DashboardView(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget(scroll)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
@@ -132,7 +139,7 @@ class DashboardView(QWidget):
 
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
-        self._timer.start(5000)
+        self._timer.start(30000)
         bridge = ctx.bridge
         bridge.account.connect(self.set_account)
         bridge.balance.connect(self.set_figures)
@@ -156,12 +163,24 @@ class DashboardView(QWidget):
             )
         )
 
-    def set_figures(self, figures: BalanceEvent) -> None:
-        """New balance figures from the server."""
+    def set_figures(self, figures: BalanceEvent, at: datetime | None = None) -> None:
+        """New balance figures from the server (current as of ``at``, default now)."""
         self.figures = figures
-        self.figures_at = datetime.now().astimezone()
+        self.figures_at = at or datetime.now().astimezone()
         self._record()
         self._refresh()
+
+    def show_cached(self, account: Account, at: datetime) -> None:
+        """Figures remembered from an earlier run (shown as not current until live)."""
+        if self.account is not None:
+            return  # fresher figures came first
+        self.account = account
+        self.set_figures(
+            BalanceEvent(
+                balance=account.balance, reserved=account.reserved, available=account.available
+            ),
+            at,
+        )
 
     def _on_session(self, event: SessionEvent) -> None:
         if event.state is SessionState.ACTIVE:
@@ -197,7 +216,7 @@ class DashboardView(QWidget):
             self.history.record(time.time(), self.figures.balance, self.spent.total)
 
     def _adjust_timer(self) -> None:
-        interval = 1000 if self._active else 5000
+        interval = 1000 if self._active else 30000
         if self._timer.interval() != interval:
             self._timer.start(interval)
 
@@ -254,7 +273,7 @@ class DashboardView(QWidget):
                 self.tr("Available balance: %1").replace("%1", available)
             )
         else:
-            when = format_time(self.figures_at) if self.figures_at else ""
+            when = _as_of(self.figures_at) if self.figures_at else ""
             self.caption.setText(
                 self.tr("Last known balance, as of %1 (not current)").replace("%1", when)
             )

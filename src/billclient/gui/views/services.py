@@ -52,6 +52,7 @@ class ServicesView(QWidget):
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget(scroll)
         scroll.setWidget(body)
         outer = QVBoxLayout(self)
@@ -121,6 +122,7 @@ class ServicesView(QWidget):
         text = QVBoxLayout()
         name = QLabel(service.name, frame)
         name.setObjectName("Heading")
+        name.setWordWrap(True)
         currency = self.account.currency if self.account else ""
         price = QLabel(describe_rate(service, currency, local_timezone=_local_zone()), frame)
         price.setWordWrap(True)

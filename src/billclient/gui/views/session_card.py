@@ -68,6 +68,7 @@ class SessionCard(QFrame):
         top = QHBoxLayout()
         title = QLabel(service.name, self)
         title.setObjectName("Heading")
+        title.setWordWrap(True)
         self.badge = Badge(self)
         top.addWidget(title)
         top.addWidget(self.badge)

@@ -122,9 +122,10 @@ class SignInDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        (self.password if self.login.text() else self.servers).setFocus()
-        if self.servers.text() and not self.login.text():
-            self.login.setFocus()
+        first_empty = next(
+            (field for field in (self.servers, self.login) if not field.text()), self.password
+        )
+        first_empty.setFocus()
 
     def submit(self) -> None:
         """Sign in with what was typed (or continue after the inactive-account warning)."""

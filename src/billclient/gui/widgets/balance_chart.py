@@ -20,8 +20,17 @@ __all__ = ["BalanceChart"]
 SPEND_COLOR = QColor("#e07b00")
 
 
+_SPANS = (300, 600, 900, 1800, 3600)
+"""The time axis grows through these spans (seconds) as history builds up, to an hour."""
+_TICK_MINUTES = (1, 2, 5, 10, 15, 30)
+
+
 class BalanceChart(QWidget):
-    """Balance (left axis, steps) and money spent in the window (right axis)."""
+    """Balance (left axis, steps) and money spent in the window (right axis).
+
+    The time axis ends now and reaches back over the history there is, rounded up to
+    5, 10, 15, 30 or 60 minutes (never more than ``span``).
+    """
 
     def __init__(self, parent: QWidget | None = None, span: float = 3600.0) -> None:
         super().__init__(parent)
@@ -47,8 +56,15 @@ class BalanceChart(QWidget):
             )
         self.update()
 
+    def visible_span(self) -> float:
+        """Seconds the time axis covers now."""
+        if not self._samples:
+            return self.span
+        history = self._now - self._samples[0].at
+        return next((span for span in _SPANS if span >= history and span <= self.span), self.span)
+
     def _spent_at_start(self) -> int:
-        start = self._now - self.span
+        start = self._now - self.visible_span()
         before = [sample.spent for sample in self._samples if sample.at <= start]
         return before[-1] if before else self._samples[0].spent
 
@@ -108,8 +124,9 @@ class BalanceChart(QWidget):
             )
 
     def _x(self, plot: QRectF, at: float) -> float:
-        start = self._now - self.span
-        fraction = min(max((at - start) / self.span, 0.0), 1.0)
+        span = self.visible_span()
+        start = self._now - span
+        fraction = min(max((at - start) / span, 0.0), 1.0)
         return plot.left() + fraction * plot.width()
 
     def _draw_series(
@@ -142,9 +159,11 @@ class BalanceChart(QWidget):
         self, painter: QPainter, plot: QRectF, metrics: QFontMetrics, color: QColor
     ) -> None:
         painter.setPen(color)
-        minutes = int(self.span // 60)
-        for step in range(0, minutes + 1, 15):
-            x = plot.left() + plot.width() * step / max(minutes, 1)
+        minutes = max(int(self.visible_span() // 60), 1)
+        room = max(int(plot.width() // (metrics.horizontalAdvance("-60 min") + 16)), 1)
+        every = next((m for m in _TICK_MINUTES if minutes / m <= room), minutes)
+        for step in range(minutes % every, minutes + 1, every):
+            x = plot.left() + plot.width() * step / minutes
             label = self.tr("now") if step == minutes else f"-{minutes - step} min"
             width = metrics.horizontalAdvance(label)
             painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 3))
