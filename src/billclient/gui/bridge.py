@@ -48,7 +48,6 @@ class Bridge(QObject):
         Topic.POOL: "pool",
         Topic.ACCOUNT: "account",
         Topic.RUN: "run",
-        Topic.CREDENTIALS: "credentials",
     }
     """Bus topic -> signal name."""
 

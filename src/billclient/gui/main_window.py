@@ -117,10 +117,6 @@ class MainWindow(QMainWindow):
                 action.triggered.connect(lambda _=False, n=number: self.show_page(n))
                 self.addAction(action)
         self.nav.selected.connect(self.show_page)
-        for widget in self.pages.values():
-            sign_out = getattr(widget, "sign_out_requested", None)
-            if sign_out is not None:
-                sign_out.connect(self.sign_out_requested)
 
         self.connection = ConnectionIndicator(ctx, self)
         self.statusBar().addPermanentWidget(self.connection)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -60,9 +59,6 @@ def _device_columns(tr: Any) -> list[Column]:
 
 class SettingsView(QWidget):
     """What this profile is signed in to and with which devices; account security."""
-
-    sign_out_requested = Signal()
-    """The person chose Sign out (the main window passes it on to the app)."""
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,7 +116,7 @@ class SettingsView(QWidget):
         self.revoke_button.clicked.connect(self.revoke_selected)
         self.sign_out_button = QPushButton(self.tr("Sign &out here"), box)
         self.sign_out_button.setAccessibleName(self.tr("Sign this device out"))
-        self.sign_out_button.clicked.connect(self.sign_out_requested)
+        self.sign_out_button.clicked.connect(self.ctx.requests.sign_out)
         row.addWidget(self.revoke_button)
         row.addStretch(1)
         row.addWidget(self.sign_out_button)
