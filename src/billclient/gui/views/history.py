@@ -190,13 +190,9 @@ class HistoryView(QWidget):
         def more(model: PagedTableModel) -> str:
             return "" if model.complete else self.tr(" (scroll for more)")
 
-        self.status.setText(
-            self.tr("%1 charge records%2, %3 statement lines%4")
-            .replace("%1", str(self.cdr_model.rowCount()))
-            .replace("%2", more(self.cdr_model))
-            .replace("%3", str(self.statement_model.rowCount()))
-            .replace("%4", more(self.statement_model))
-        )
+        records = self.tr("%n charge record(s)", "", self.cdr_model.rowCount())
+        lines = self.tr("%n statement line(s)", "", self.statement_model.rowCount())
+        self.status.setText(f"{records}{more(self.cdr_model)}, {lines}{more(self.statement_model)}")
 
     # -- actions --------------------------------------------------------------------------
 

@@ -93,10 +93,9 @@ class SupportView(QWidget):
 
     def _found(self) -> None:
         count = self.results_model.rowCount()
+        self.results.fit_columns()
         self.status.setText(
-            self.tr("No account matches.")
-            if count == 0
-            else self.tr("%1 accounts").replace("%1", str(count))
+            self.tr("No account matches.") if count == 0 else self.tr("%n account(s)", "", count)
         )
 
     def _selected(self, proxy_row: int) -> None:
