@@ -11,7 +11,7 @@ from billclient.cli.parser import build_parser
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import run_billserver
 
-from .conftest import Cli
+from .helpers import Cli
 
 
 def _secrets(cli: Cli) -> list[str]:

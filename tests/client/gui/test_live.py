@@ -13,8 +13,10 @@ from billclient.gui.views.advice import AdviceDialog
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.services import ServicesView
 from billclient.gui.views.session_card import SessionCard
+from billclient.protocol.events import BalanceEvent
 from tests.support.api import Api
 from tests.support.fixtures import ServerFactory
+from tests.support.servers import ServerProcess
 
 from .conftest import Gui, signed_in, until
 
@@ -98,8 +100,10 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         assert progress.charged == progress.used_units * 10_000  # 0.01 EUR per second
         expected = 10_000_000 - progress.charged - other.progress.charged
         await until(
-            lambda: dashboard.figures is not None and dashboard.figures.balance == expected,
-            message="the final balance",
+            lambda: (
+                dashboard.figures == BalanceEvent(balance=expected, reserved=0, available=expected)
+            ),
+            message="the final balance, nothing reserved",
         )
         assert dashboard.balance_label.text() == format_money(expected, "EUR")
         for ended in (card, other):
@@ -147,10 +151,11 @@ def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> N
     gui.run(scenario())
 
 
-def test_primary_killed_mid_session(gui: Gui, home: Path, deployment: ServerFactory) -> None:
-    # a primary of its own, killed below; the shared server is the secondary
-    primary = deployment.start("fo-primary")
-    secondary = deployment.servers[0]
+def test_primary_killed_mid_session(
+    gui: Gui, home: Path, deployment: ServerFactory, spare: ServerProcess
+) -> None:
+    # the spare server is this test's primary, killed below; the shared one its secondary
+    primary, secondary = spare, deployment.servers[0]
     ctx = gui.context(home)
 
     async def scenario() -> None:
