@@ -32,6 +32,7 @@ from billclient.gui.views.support import SupportView
 from billclient.protocol import AccountStatus, TopUpStatus
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
+from tests.support.servers import free_port
 
 from .conftest import KEYRING, Gui, signed_in, until
 
@@ -109,10 +110,24 @@ def test_topup_voucher_and_cards(gui: Gui, home: Path, money_server: str, qtbot:
         assert dialog.topup_result.status is TopUpStatus.SUCCEEDED
         assert dialog.topup_result.amount == 12_500_000
 
+        # no server answers: the same top-up is retried later with the same key
+        dialog.custom.setText("3")
+        dialog._custom_edited("3")
+        ctx.client.pool.set_servers([f"http://127.0.0.1:{free_port()}"])
+        dialog.submit()
+        await until(lambda: dialog.sent == 5 and not dialog.in_flight, message="unreachable")
+        assert "retry safely" in dialog.outcome.text()
+        kept = dialog.intent.key
+        ctx.client.pool.set_servers([money_server])
+        dialog.submit()
+        await until(lambda: dialog.sent == 6 and not dialog.in_flight, message="the retry")
+        assert dialog.topup_result.status is TopUpStatus.SUCCEEDED
+        assert dialog.intent.keys_issued[-1] == kept and dialog.topup_result.amount == 3_000_000
+
         # an amount the provider does not take is refused before sending
         dialog.custom.setText("0.5")
         dialog.submit()
-        assert dialog.sent == 4 and "1.00 to 1000.00" in dialog.outcome.text()
+        assert dialog.sent == 6 and "1.00 to 1000.00" in dialog.outcome.text()
 
         # the bank does not answer: pending, then settled by the live `topup` notice
         ctx.client.live.start()
@@ -121,12 +136,12 @@ def test_topup_voucher_and_cards(gui: Gui, home: Path, money_server: str, qtbot:
         dialog.preset_buttons[0].click()
         dialog.card.setCurrentIndex(dialog.card.findData("tok_timeout"))
         dialog.submit()
-        await until(lambda: dialog.sent == 5 and not dialog.in_flight)
+        await until(lambda: dialog.sent == 7 and not dialog.in_flight)
         assert dialog.topup_result.status is TopUpStatus.PENDING
         assert "pending" in dialog.outcome.text()
         await until(lambda: "went through" in dialog.outcome.text(), 15, message="settled")
         account_now = await ctx.client.api.account()
-        assert account_now.balance == (5 + 5 + 12.5 + 10) * 1_000_000
+        assert account_now.balance == (5 + 5 + 12.5 + 3 + 10) * 1_000_000
         dialog.close()
 
     gui.run(scenario(), 40)
