@@ -30,7 +30,8 @@ from billclient.gui.views.history import HistoryView
 from billclient.gui.views.settings import SettingsView
 from billclient.gui.views.support import SupportView
 from billclient.protocol import AccountStatus, TopUpStatus
-from tests.support.catalogs import account
+from tests.support.api import Api
+from tests.support.catalogs import PASSWORD, account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import free_port
 
@@ -45,7 +46,12 @@ def money_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     factory = ServerFactory(tmp_path_factory.mktemp("gui-money"))
     try:
         factory.import_catalog(
-            [account("fund", "5"), account("hist", "10"), account("help", "10")],
+            [
+                account("fund", "5"),
+                account("hist", "10"),
+                account("help", "10"),
+                account("set", "1"),
+            ],
             vouchers=[{"code": VOUCHER, "amount": "5.00"}],
         )
         server = factory.start(
@@ -344,3 +350,50 @@ def test_every_control_is_named_and_reachable(gui: Gui, home: Path, qtbot: QtBot
             where = f"{type(view).__name__}: {type(control).__name__} {text!r}"
             assert control.accessibleName() or text.replace("&", ""), where
             assert control.focusPolicy() & Qt.FocusPolicy.TabFocus, where
+
+
+def test_settings_devices_and_password(
+    gui: Gui, home: Path, money_server: str, qtbot: QtBot
+) -> None:
+    ctx = gui.context(home)
+    asked: list[str] = []
+
+    def confirm(_parent: object, title: str, _text: str) -> bool:
+        asked.append(title)
+        return True
+
+    async def scenario() -> None:
+        await signed_in(ctx, [money_server], "set")
+        other = Api(money_server, "set")  # a second device of the account
+        try:
+            view = SettingsView(ctx)
+            qtbot.addWidget(view)
+            view.confirm = confirm
+            view.show()
+            await until(lambda: view.devices_model.rowCount() == 2, message="the devices")
+            assert view.servers.item(0).text().startswith(f"{money_server} (primary)")
+            assert "billing component" in view.versions.text()
+            rows = view.devices.visible_items()
+            current = next(i for i, d in enumerate(rows) if d.current)
+            view.devices.select_row(current)
+            assert not view.revoke_selected()  # this device signs out with Sign out here
+            view.devices.select_row(1 - current)
+            assert view.revoke_selected()
+            await until(lambda: view.devices_model.rowCount() == 1, message="revoked")
+            assert asked == ["Sign a device out"]
+            assert other.get("/v1/account").status_code == 401
+
+            view.old_password.setText(PASSWORD)
+            view.new_password.setText("a-new-password")
+            view.repeat_password.setText("another one")
+            assert not view.change_password()
+            assert view.password_message.text() == "The new passwords differ."
+            view.repeat_password.setText("a-new-password")
+            assert view.change_password()
+            await until(lambda: "Password changed" in view.password_message.text())
+            assert view.old_password.text() == ""
+            assert (await ctx.client.api.account()).account_id == "set"  # still signed in
+        finally:
+            other.close()
+
+    gui.run(scenario(), 30)
