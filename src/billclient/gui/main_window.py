@@ -25,7 +25,10 @@ from .context import GuiContext
 from .navigation import NavBar
 from .resources import icon
 from .views.dashboard import DashboardView
+from .views.history import HistoryView
 from .views.services import ServicesView
+from .views.settings import SettingsView
+from .views.support import SupportView
 from .widgets.connection import ConnectionIndicator
 
 translate = QCoreApplication.translate
@@ -35,6 +38,7 @@ __all__ = ["COMPACT_WIDTH", "MainWindow", "Page"]
 
 COMPACT_WIDTH = 500
 """Narrower than this (pixels) the layout is the handheld one."""
+ALL_ROLES = ("user", "support", "operator")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,9 @@ def pages(ctx: GuiContext) -> list[Page]:
     return [
         Page("dashboard", translate("MainWindow", "Dashboard"), "dashboard", DashboardView),
         Page("services", translate("MainWindow", "Services"), "services", ServicesView),
+        Page("history", translate("MainWindow", "History"), "history", HistoryView),
+        Page("support", translate("MainWindow", "Support"), "support", SupportView, ("support",)),
+        Page("settings", translate("MainWindow", "Settings"), "settings", SettingsView, ALL_ROLES),
     ]
 
 
