@@ -25,6 +25,7 @@ from .context import GuiContext
 from .navigation import NavBar
 from .resources import icon
 from .views.dashboard import DashboardView
+from .views.invoices import InvoicesView
 from .views.services import ServicesView
 from .widgets.connection import ConnectionIndicator
 
@@ -53,6 +54,7 @@ def pages(ctx: GuiContext) -> list[Page]:
     return [
         Page("dashboard", translate("MainWindow", "Dashboard"), "dashboard", DashboardView),
         Page("services", translate("MainWindow", "Services"), "services", ServicesView),
+        Page("invoices", translate("MainWindow", "Invoices"), "invoice", InvoicesView),
     ]
 
 
