@@ -167,6 +167,7 @@ def test_lists_pages_sorts_filters_shows_and_saves_the_pdf(
         assert totals == sorted(totals) and totals[0] < totals[1]
         view.state_filter.setCurrentIndex(view.state_filter.findText("Issued"))
         assert [i.period for i in _rows(view)] == [billing.last_month]
+        assert view.status.text() == "1 of 2 shown"
         view.state_filter.setCurrentIndex(0)
         view.search.setText("draft")
         assert [i.period for i in _rows(view)] == [billing.this_month]
@@ -185,7 +186,10 @@ def test_lists_pages_sorts_filters_shows_and_saves_the_pdf(
 
         # the detail: the lines by service, the server's totals
         _select(view, billing.last_month)
-        groups = [_tree(view.lines.topLevelItem(n)) for n in range(view.lines.topLevelItemCount())]
+        groups = [
+            _tree(view.detail.lines.topLevelItem(n))
+            for n in range(view.detail.lines.topLevelItemCount())
+        ]
         by_service: dict[str, int] = {}
         for line in issued["lines"]:
             key = line["description"] if line["kind"] == "usage" else line["kind"]
@@ -210,9 +214,9 @@ def test_lists_pages_sorts_filters_shows_and_saves_the_pdf(
             * 10**6
         )
         assert parse_money(issued["total"]) == subtotal + tax
-        assert view.subtotal_label.text() == format_money(subtotal, "EUR")
-        assert view.tax_label.text() == format_money(tax, "EUR")
-        assert view.total_label.text() == format_money(parse_money(issued["total"]), "EUR")
+        assert view.detail.subtotal_label.text() == format_money(subtotal, "EUR")
+        assert view.detail.tax_label.text() == format_money(tax, "EUR")
+        assert view.detail.total_label.text() == format_money(parse_money(issued["total"]), "EUR")
         assert view.pay_button.isEnabled()
         _select(view, billing.this_month)
         assert not view.pay_button.isEnabled()  # a draft is not paid
@@ -246,7 +250,7 @@ def test_pays_an_issued_invoice_once(gui: Gui, home: Path, billing: Billing) -> 
         view = InvoicesView(ctx)
         view.show()
         await until(lambda: view.model.complete, message="the list")
-        _select(view, billing.last_month)
+        stale = _select(view, billing.last_month)
         view.pay()
         dialog = view.pay_dialog
         assert dialog is not None and dialog.isVisible()
@@ -276,6 +280,21 @@ def test_pays_an_issued_invoice_once(gui: Gui, home: Path, billing: Billing) -> 
         state_cell = view.proxy.index(view.table.currentIndex().row(), 2)
         assert state_cell.data() == "Paid"
         dialog.close_button.click()
+
+        # a view that missed it (paid on another device): the server refuses, the view
+        # reads the invoice again and shows it paid
+        view.model.replace(stale)
+        view.show_invoice(stale)
+        assert view.pay_button.isEnabled()
+        view.pay_button.click()
+        assert dialog.isVisible() and dialog.payment is None
+        dialog.pay_button.click()
+        await until(lambda: not dialog.in_flight, message="the refusal")
+        assert dialog.payment is None and not dialog.intent.pending
+        assert "only issued or overdue invoices are paid" in dialog.outcome.text()
+        dialog.close_button.click()
+        await until(lambda: view.current is not None and view.current.state.value == "paid")
+        assert view.current is not None and view.current.paid_at is not None
         view.close()
 
     gui.run(scenario())

@@ -4,11 +4,10 @@ chosen document's lines by service, totals and tax, its PDF, and paying it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QShowEvent
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -18,8 +17,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QTableView,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -30,19 +27,14 @@ from billclient.protocol.funding import TopUpNotice
 from billclient.protocol.invoices import Invoice, InvoiceKind, InvoicePayment, InvoiceState
 
 from ..context import GuiContext, describe_error
-from ..formatting import format_datetime, format_money
 from ..models.invoices import (
     INVOICE_ROLE,
     PERIOD,
-    STATE_LEVEL,
     InvoiceFilter,
     InvoiceTableModel,
-    format_period,
-    group_lines,
-    kind_text,
     state_text,
 )
-from ..widgets.badge import Badge
+from .invoice_detail import InvoiceDetail
 from .invoice_pay import PayInvoiceDialog
 
 __all__ = ["InvoicesView", "payable"]
@@ -109,8 +101,13 @@ class InvoicesView(QWidget):
         self.model.loading_changed.connect(lambda _loading: self._list_status())
         self.model.failed.connect(self._list_failed)
         self.model.rowsInserted.connect(lambda *_: self._rows_arrived())
-        self.model.modelReset.connect(self._list_status)
-        self.proxy.layoutChanged.connect(self._list_status)
+        for signal in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+        ):
+            signal.connect(lambda *_: self._list_status())
         ctx.bridge.topup.connect(self._topup_settled)
         self.show_invoice(None)
         self._list_status()
@@ -152,55 +149,8 @@ class InvoicesView(QWidget):
         body = QWidget(scroll)
         scroll.setWidget(body)
         detail = QVBoxLayout(body)
-        top = QHBoxLayout()
-        self.title = QLabel(body)
-        self.title.setObjectName("Heading")
-        self.title.setAccessibleName(self.tr("Invoice"))
-        self.badge = Badge(body)
-        top.addWidget(self.title)
-        top.addWidget(self.badge)
-        top.addStretch(1)
-        detail.addLayout(top)
-        self.meta = QLabel(body)
-        self.meta.setObjectName("Muted")
-        self.meta.setWordWrap(True)
-        self.meta.setAccessibleName(self.tr("Invoice dates"))
-        detail.addWidget(self.meta)
-
-        self.lines = QTreeWidget(body)
-        self.lines.setAccessibleName(self.tr("Invoice lines by service"))
-        self.lines.setHeaderLabels(
-            [
-                self.tr("Description"),
-                self.tr("Account"),
-                self.tr("Records"),
-                self.tr("Units"),
-                self.tr("Amount"),
-            ]
-        )
-        self.lines.setRootIsDecorated(True)
-        self.lines.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        detail.addWidget(self.lines, 1)
-
-        totals = QFormLayout()
-        self.subtotal_label, self.tax_label, self.total_label = (
-            QLabel(body),
-            QLabel(body),
-            QLabel(body),
-        )
-        for label, caption, name in (
-            (self.subtotal_label, self.tr("Subtotal"), self.tr("Subtotal")),
-            (self.tax_label, self.tr("Tax"), self.tr("Tax")),
-            (self.total_label, self.tr("Total"), self.tr("Total")),
-        ):
-            label.setAlignment(Qt.AlignmentFlag.AlignRight)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setAccessibleName(name)
-            totals.addRow(caption, label)
-        bold = QFont(self.total_label.font())
-        bold.setBold(True)
-        self.total_label.setFont(bold)
-        detail.addLayout(totals)
+        self.detail = InvoiceDetail(body)
+        detail.addWidget(self.detail, 1)
 
         actions = QHBoxLayout()
         self.pdf_button = QPushButton(self.tr("&View PDF"), body)
@@ -276,75 +226,13 @@ class InvoicesView(QWidget):
     # -- the detail --------------------------------------------------------------------
 
     def show_invoice(self, invoice: Invoice | None) -> None:
-        """Show ``invoice``'s lines, totals and actions (None: nothing chosen)."""
+        """Show ``invoice`` and what can be done with it (None: nothing chosen)."""
         self.current = invoice
-        self.lines.clear()
+        self.detail.show_invoice(invoice)
         self.pdf_button.setEnabled(invoice is not None)
         self.pay_button.setEnabled(
             payable(invoice) and invoice is not None and not self._paying(invoice)
         )
-        if invoice is None:
-            self.title.setText(self.tr("Choose an invoice"))
-            self.badge.hide()
-            self.meta.clear()
-            for label in (self.subtotal_label, self.tax_label, self.total_label):
-                label.clear()
-            return
-        state = state_text(invoice.state)
-        self.title.setText(
-            self.tr("%1 for %2")
-            .replace("%1", kind_text(invoice.kind))
-            .replace("%2", format_period(invoice.period))
-        )
-        self.badge.set_status(
-            STATE_LEVEL[invoice.state], state, self.tr("State: %1").replace("%1", state)
-        )
-        self.badge.show()
-        self.meta.setText(self._dates(invoice))
-        money = invoice.currency
-        for title, lines, amount in group_lines(invoice):
-            group = QTreeWidgetItem(self.lines, [title, "", "", "", format_money(amount, money)])
-            font = QFont(group.font(0))
-            font.setBold(True)
-            for number in (0, 4):
-                group.setFont(number, font)
-            for line in lines:
-                usage = line.service_id is not None and line.tax_rate is None
-                QTreeWidgetItem(
-                    group,
-                    [
-                        line.description,
-                        line.account_id,
-                        str(line.quantity) if usage else "",
-                        str(line.units) if usage else "",
-                        format_money(line.amount, money),
-                    ],
-                )
-            group.setExpanded(True)
-        if invoice.payments:
-            caption = self.tr("Payments received (not part of the total)")
-            received = QTreeWidgetItem(self.lines, [caption])
-            for payment in invoice.payments:
-                row = [payment.description, format_datetime(payment.at), "", ""]
-                QTreeWidgetItem(received, [*row, format_money(payment.amount, money)])
-        self.subtotal_label.setText(format_money(invoice.subtotal, money))
-        self.tax_label.setText(format_money(invoice.tax, money))
-        self.total_label.setText(format_money(invoice.total, money))
-
-    def _dates(self, invoice: Invoice) -> str:
-        parts = [
-            self.tr("%1 to %2 (%3)")
-            .replace("%1", format_datetime(invoice.period_start))
-            .replace("%2", format_datetime(invoice.period_end))
-            .replace("%3", invoice.timezone)
-        ]
-        if invoice.issued_at is not None:
-            parts.append(self.tr("Issued %1").replace("%1", format_datetime(invoice.issued_at)))
-        if invoice.due_at is not None:
-            parts.append(self.tr("Due %1").replace("%1", format_datetime(invoice.due_at)))
-        if invoice.paid_at is not None:
-            parts.append(self.tr("Paid %1").replace("%1", format_datetime(invoice.paid_at)))
-        return " · ".join(parts)
 
     def _update(self, invoice: Invoice) -> None:
         self.model.replace(invoice)
