@@ -16,18 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QTreeWidgetItem
 
+from billclient.core.invoice_files import invoice_pdf_path
 from billclient.gui.formatting import format_money
 from billclient.gui.main_window import MainWindow
-from billclient.gui.models.invoices import INVOICE_ROLE, TOTAL, badge_colour
+from billclient.gui.models.invoices import INVOICE_ROLE, TOTAL, badge_colour, group_lines
 from billclient.gui.views.invoice_pay import PaymentIntent
 from billclient.gui.views.invoices import InvoicesView
-from billclient.protocol.invoices import Invoice
+from billclient.protocol.invoices import (
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceLineKind,
+    InvoiceState,
+)
 from billclient.protocol.money import format_money as wire_money
 from billclient.protocol.money import parse_money
 from billserver.actor import Actor
@@ -326,3 +333,70 @@ def test_one_key_per_intended_payment(steps: list[tuple[str, str] | None]) -> No
             assert key not in issued
         issued.add(key)
         previous = (step, key)
+
+
+def _document(invoice_id: str, lines: list[InvoiceLine]) -> Invoice:
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    subtotal = sum(line.amount for line in lines if line.kind is not InvoiceLineKind.TAX)
+    tax = sum(line.amount for line in lines if line.kind is InvoiceLineKind.TAX)
+    return Invoice(
+        invoice_id=invoice_id,
+        account_id="a",
+        kind=InvoiceKind.INVOICE,
+        state=InvoiceState.ISSUED,
+        period="2026-10",
+        period_start=start,
+        period_end=datetime(2026, 11, 1, tzinfo=UTC),
+        timezone="UTC",
+        currency="EUR",
+        lines=lines,
+        payments=[],
+        subtotal=subtotal,
+        tax=tax,
+        total=subtotal + tax,
+        issued_at=start,
+        due_at=None,
+        paid_at=None,
+        pdf_url=f"/v1/invoices/{invoice_id}/pdf",
+    )
+
+
+_LINES = st.builds(
+    lambda kind, service, amount: InvoiceLine(
+        kind=kind,
+        description=service or "x",
+        account_id="a",
+        service_id=service if kind is InvoiceLineKind.USAGE else None,
+        quantity=1,
+        units=1,
+        amount=amount,
+    ),
+    st.sampled_from(InvoiceLineKind),
+    st.sampled_from(["sms", "dl", "voice"]),
+    st.integers(-(10**9), 10**9),
+)
+
+
+@given(st.lists(_LINES, max_size=12))
+def test_lines_group_by_service_then_adjustments_then_tax(lines: list[InvoiceLine]) -> None:
+    groups = group_lines(_document("i", lines))
+    assert sorted(map(id, (line for _, members, _ in groups for line in members))) == sorted(
+        map(id, lines)
+    )
+    for _, members, amount in groups:
+        assert amount == sum(line.amount for line in members)
+        assert len({(line.kind, line.service_id) for line in members}) == 1
+    kinds = [members[0].kind for _, members, _ in groups]
+    assert kinds == sorted(
+        kinds, key=[InvoiceLineKind.USAGE, InvoiceLineKind.ADJUSTMENT, InvoiceLineKind.TAX].index
+    )
+
+
+@settings(max_examples=50)
+@given(st.text(min_size=1, max_size=80))
+def test_a_pdf_is_kept_inside_the_profile_whatever_the_id(invoice_id: str) -> None:
+    data_dir = Path("/profile/data")
+    path = invoice_pdf_path(data_dir, _document(invoice_id, []))
+    assert path.parent == data_dir / "invoices"
+    assert path.suffix == ".pdf" and path.name.startswith("invoice-2026-10")
+    assert "/" not in path.name and not path.name.startswith(".")
