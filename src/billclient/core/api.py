@@ -44,6 +44,7 @@ from billclient.protocol import (
     UpdateResult,
     format_money,
 )
+from billclient.protocol.invoices import Invoice, InvoicePayment
 
 from .credentials import Credentials
 from .errors import (
@@ -386,6 +387,50 @@ class ApiClient:
     async def topup(self, topup_id: str) -> TopUp:
         """``GET /v1/topups/{id}``."""
         return self._model(TopUp, await self._send("GET", f"/v1/topups/{_segment(topup_id)}"))
+
+    # -- invoices -----------------------------------------------------------------------
+
+    async def invoices(
+        self, account: str | None = None, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Invoice]:
+        """``GET /v1/invoices``: invoices and statements, newest period first
+        (``account`` narrows the list for support and operators)."""
+        params = _query(account=account, limit=limit, cursor=cursor)
+        return self._page(Invoice, await self._send("GET", "/v1/invoices", params=params))
+
+    async def invoice(self, invoice_id: str) -> Invoice:
+        """``GET /v1/invoices/{id}``: one invoice or statement with its lines."""
+        answer = await self._send("GET", f"/v1/invoices/{_segment(invoice_id)}")
+        return self._model(Invoice, answer)
+
+    async def invoice_pdf(self, invoice_id: str) -> bytes:
+        """``GET /v1/invoices/{id}/pdf``: the invoice rendered as a PDF document."""
+        answer = await self._send("GET", f"/v1/invoices/{_segment(invoice_id)}/pdf")
+        media = answer.headers.get("content-type", "").split(";")[0].strip()
+        if media != "application/pdf" or not answer.content.startswith(b"%PDF"):
+            problem = Problem.of(
+                ErrorCode.INTERNAL,
+                f"the server's answer to GET {answer.request.url.path} is not a PDF document "
+                f"({media or 'no content type'})",
+            )
+            raise ServerError(problem)
+        return answer.content
+
+    async def pay_invoice(
+        self, invoice_id: str, card_token: str, *, idempotency_key: str
+    ) -> InvoicePayment:
+        """``POST /v1/invoices/{id}/payments``: pay an issued or overdue invoice by card.
+
+        A declined card is an answer (``status`` ``declined``), not an error; keep
+        ``idempotency_key`` to retry the same payment after a failure without an answer.
+        """
+        answer = await self._send(
+            "POST",
+            f"/v1/invoices/{_segment(invoice_id)}/payments",
+            json={"card_token": card_token},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._model(InvoicePayment, answer)
 
     # -- support ------------------------------------------------------------------------
 

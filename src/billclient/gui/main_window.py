@@ -26,6 +26,7 @@ from .navigation import NavBar
 from .resources import icon
 from .views.dashboard import DashboardView
 from .views.history import HistoryView
+from .views.invoices import InvoicesView
 from .views.services import ServicesView
 from .views.settings import SettingsView
 from .views.support import SupportView
@@ -58,6 +59,7 @@ def pages(ctx: GuiContext) -> list[Page]:
         Page("dashboard", translate("MainWindow", "Dashboard"), "dashboard", DashboardView),
         Page("services", translate("MainWindow", "Services"), "services", ServicesView),
         Page("history", translate("MainWindow", "History"), "history", HistoryView),
+        Page("invoices", translate("MainWindow", "Invoices"), "invoice", InvoicesView),
         Page("support", translate("MainWindow", "Support"), "support", SupportView, ("support",)),
         Page("settings", translate("MainWindow", "Settings"), "settings", SettingsView, ALL_ROLES),
     ]

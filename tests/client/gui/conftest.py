@@ -45,6 +45,18 @@ def _catalog_changes() -> dict[str, Any]:
     ]
     plans = copy.deepcopy(BASE["plans"])
     plans[0]["rates"].append({"service": "meter", "price": "0.6", "per": 60})
+    plans.append(  # the invoice tests' postpaid plan, with tax
+        {
+            "id": "business",
+            "name": "Business",
+            "timezone": "UTC",
+            "tax_rate": "0.19",
+            "rates": [
+                {"service": "sms", "price": "0.05"},
+                {"service": "dl", "price": "0.01", "per": 1000000},
+            ],
+        }
+    )
     return {"services": services, "plans": plans}
 
 
@@ -63,13 +75,21 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("fay", "10"),
                 {**account("low", "2.04"), "low_balance_threshold": "2.00"},
                 account("tiny", "0.05"),
+                account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
             ],
+            users=[{"login": "ops", "password": PASSWORD, "role": "operator"}],
             **_catalog_changes(),
         )
         # the shared primary, and a spare that the failover test makes its primary and
-        # kills; started side by side (each start mostly waits for imports and migrations)
+        # kills; started side by side (each start mostly waits for imports and migrations).
+        # No scheduled invoice runs: test_invoices runs the months it needs itself.
         starting = [
-            ServerProcess(factory.db_url, server_id=name, log_dir=factory.directory)
+            ServerProcess(
+                factory.db_url,
+                server_id=name,
+                log_dir=factory.directory,
+                extra=("--no-invoice-schedule",),
+            )
             for name in ("primary", "spare")
         ]
         factory.servers.extend(starting)

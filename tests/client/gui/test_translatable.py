@@ -32,6 +32,7 @@ def test_lupdate_finds_the_strings_of_every_module(tmp_path: Path) -> None:
         "formatting", "price", "explain", "Tray", "ConnectionIndicator", "SignInDialog",
         "MainWindow", "DashboardView", "ServicesView", "SessionCard", "AdviceDialog",
         "NavBar", "BalanceChart", "AppShell", "GuiContext",
+        "InvoicesView", "InvoiceDetail", "InvoiceTableModel", "PayInvoiceDialog",
     ):  # fmt: skip
         assert messages.get(name), f"no strings extracted for {name}"
     assert "%1 h %2 min" in messages["formatting"]
@@ -40,3 +41,7 @@ def test_lupdate_finds_the_strings_of_every_module(tmp_path: Path) -> None:
     assert "Low balance" in messages["Tray"]
     assert "Live on secondary" in messages["ConnectionIndicator"]
     assert "You stopped it." in messages["explain"]
+    assert "Overdue" in messages["InvoiceTableModel"]
+    assert "Visa test card (pays)" in messages["PayInvoiceDialog"]
+    assert "Saved to %1 (no PDF viewer could open it)." in messages["InvoicesView"]
+    assert "Payments received (not part of the total)" in messages["InvoiceDetail"]
