@@ -48,9 +48,13 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 
 from billclient.protocol import ErrorCode
+from billserver.actor import Actor
+from billserver.clock import now_us
+from billserver.db import make_engine
+from billserver.invoices.service import run_period
 from tests.support.catalogs import PASSWORD, account
 from tests.support.fixtures import ServerFactory
-from tests.support.servers import ServerProcess, run_billserver
+from tests.support.servers import ServerProcess
 
 from .invoices.billing_catalog import billing_base
 
@@ -211,15 +215,15 @@ def _issued_invoice(factory: ServerFactory, ops: Login, org: Login) -> str:
     """``fz-org``'s invoice of last month: usage billed there, then issued by an invoice run."""
     first = datetime.now(UTC).replace(day=1, hour=12, minute=0, second=0, microsecond=0)
     last_month = first - timedelta(days=1)
-    assert (
-        ops.call("POST", "/v1/integration/events", json=_events(("fz-org", 3, last_month)))[
-            "charged"
-        ]
-        == 1
-    )
+    billed = ops.call("POST", "/v1/integration/events", json=_events(("fz-org", 3, last_month)))
+    assert billed["charged"] == 1, billed
     period = last_month.strftime("%Y-%m")
-    result = run_billserver("invoice", "run", "--period", period, "--db", factory.db_url)
-    assert result.returncode == 0, result.stderr
+    engine = make_engine(factory.db_url)
+    try:  # in-process: no interpreter start
+        report = run_period(engine, period, actor=Actor.system("test", "test"), now=now_us())
+    finally:
+        engine.dispose()
+    assert "fz-org" in report.issued, report
     listed = httpx.get(
         org.url + "/v1/invoices", headers={"Authorization": f"Bearer {org.access}"}
     ).json()
