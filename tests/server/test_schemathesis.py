@@ -2,7 +2,10 @@
 
 Every operation of the published schema is fuzzed over HTTP with data that fits the
 schema and data that does not, signed in as logins of this test's own catalogue: a
-``user`` for user routes, ``support`` for ``/v1/admin/*``. Checks: no 5xx, every
+``user`` for user routes, ``support`` for ``/v1/admin/*``, the operator ``fz-ops`` for
+``/v1/integration/*``, the service login ``fz-relay`` (allowed to charge ``fz-app``) for
+``/v1/charges``, and ``fz-org`` (postpaid, parent of ``fz-kid``) for the invoice and
+hierarchy routes. Checks: no 5xx, every
 response conforms to the schema (status code, content type, headers, body), and every
 failing answer of ``/v1/*`` is ``application/problem+json`` with a protocol ``code``.
 
@@ -11,7 +14,10 @@ of the ``fz-devices`` login signed in for the purpose (the test signs in again w
 its own device is revoked), password changes the ``fz-password`` login, status
 changes and adjustments the ``fz-target`` account, support ends sessions that
 ``fz-live`` opened; the gateway routes (called with the deployment's gateway secret)
-get that login's sessions and gateway tokens. About half the examples of an operation
+get that login's sessions and gateway tokens. Invoice routes get ``fz-org``'s invoice of
+last month (issued by an invoice run of the fixture, so it can be paid); commits and
+cancels get charges ``fz-relay`` reserved for the purpose; the integration interface's
+destructive calls get accounts the test created through it. About half the examples of an operation
 with path parameters use such ids ("own" cases, so the calls get past 404); the rest
 keep generated ids.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -41,9 +48,15 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 
 from billclient.protocol import ErrorCode
+from billserver.actor import Actor
+from billserver.clock import now_us
+from billserver.db import make_engine
+from billserver.invoices.service import run_period
 from tests.support.catalogs import PASSWORD, account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
+
+from .invoices.billing_catalog import billing_base
 
 ACCOUNTS = [
     account("fz-user", "100000"),
@@ -51,6 +64,13 @@ ACCOUNTS = [
     account("fz-password", "10"),
     account("fz-target", "10"),
     account("fz-live", "100000"),
+    account("fz-org", "0", kind="postpaid", credit_limit="100"),
+    {**account("fz-kid", "0", kind="postpaid", credit_limit="10"), "parent": "fz-org"},
+    account("fz-app", "100000"),
+]
+USERS = [
+    {"login": "fz-relay", "password": PASSWORD, "role": "service", "may_charge": ["fz-app"]},
+    {"login": "fz-ops", "password": PASSWORD, "role": "operator"},
 ]
 VOUCHERS = [{"code": "FZ-0001", "amount": "5"}]
 GATEWAY_SECRET = "fz-gateway-secret-0123456789"
@@ -63,6 +83,7 @@ SERVE = (
     "http://127.0.0.1:9",
     "--gateway-secret",
     GATEWAY_SECRET,
+    "--no-invoice-schedule",  # the fixture's invoice run issues last month
 )
 CHECKS = [
     not_a_server_error,
@@ -145,7 +166,11 @@ class Fuzz:
     devices: Login
     password: Login
     live: Login
+    org: Login
+    relay: Login
+    ops: Login
     topup_id: str
+    invoice_id: str
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
     statuses: dict[str, set[int]] = field(default_factory=dict)
 
@@ -157,6 +182,12 @@ class Fuzz:
             return self.support
         if operation.path.startswith("/v1/gateway/"):
             return Login(self.server.url, "gateway", access=GATEWAY_SECRET)
+        if operation.path.startswith("/v1/integration/"):
+            return self.ops
+        if operation.path.startswith("/v1/charges"):
+            return self.relay
+        if operation.path.startswith(("/v1/invoices", "/v1/account/children", "/v1/accounts/")):
+            return self.org
         if operation.path == "/v1/password":
             return self.password
         if operation.path.startswith("/v1/devices"):
@@ -164,9 +195,46 @@ class Fuzz:
         return self.user
 
 
+def _events(*rows: tuple[str, int, datetime]) -> dict[str, Any]:
+    """A batch of ``sms`` billing events (account, units, instant), each with a new id."""
+    return {
+        "events": [
+            {
+                "event_id": f"fz-{uuid.uuid4()}",
+                "account_id": account_id,
+                "service_id": "sms",
+                "units": units,
+                "at": at.isoformat(),
+            }
+            for account_id, units, at in rows
+        ]
+    }
+
+
+def _issued_invoice(factory: ServerFactory, ops: Login, org: Login) -> str:
+    """``fz-org``'s invoice of last month: usage billed there, then issued by an invoice run."""
+    first = datetime.now(UTC).replace(day=1, hour=12, minute=0, second=0, microsecond=0)
+    last_month = first - timedelta(days=1)
+    billed = ops.call("POST", "/v1/integration/events", json=_events(("fz-org", 3, last_month)))
+    assert billed["charged"] == 1, billed
+    period = last_month.strftime("%Y-%m")
+    engine = make_engine(factory.db_url)
+    try:  # in-process: no interpreter start
+        report = run_period(engine, period, actor=Actor.system("test", "test"), now=now_us())
+    finally:
+        engine.dispose()
+    assert "fz-org" in report.issued, report
+    listed = httpx.get(
+        org.url + "/v1/invoices", headers={"Authorization": f"Bearer {org.access}"}
+    ).json()
+    [invoice] = [i for i in listed if i["period"] == period and i["account_id"] == "fz-org"]
+    assert (invoice["kind"], invoice["state"]) == ("invoice", "issued"), invoice
+    return str(invoice["invoice_id"])
+
+
 @pytest.fixture(scope="module")
 def fuzz(module_servers: ServerFactory) -> Iterator[Fuzz]:
-    module_servers.import_catalog(ACCOUNTS, vouchers=VOUCHERS)
+    module_servers.import_catalog(ACCOUNTS, vouchers=VOUCHERS, base=billing_base(), users=USERS)
     server = module_servers.start("primary", *SERVE)
     user = Login(server.url, "fz-user").sign_in()
     topup = user.call(
@@ -175,6 +243,8 @@ def fuzz(module_servers: ServerFactory) -> Iterator[Fuzz]:
         json={"voucher_code": "FZ-0001"},
         headers={"Idempotency-Key": str(uuid.uuid4())},
     )
+    ops, org = Login(server.url, "fz-ops").sign_in(), Login(server.url, "fz-org").sign_in()
+    invoice_id = _issued_invoice(module_servers, ops, org)
     yield Fuzz(
         server=server,
         schema=schemathesis.openapi.from_url(server.url + "/openapi.json", config=CONFIG),
@@ -183,7 +253,11 @@ def fuzz(module_servers: ServerFactory) -> Iterator[Fuzz]:
         devices=Login(server.url, "fz-devices").sign_in(),
         password=Login(server.url, "fz-password").sign_in(),
         live=Login(server.url, "fz-live").sign_in(),
+        org=org,
+        relay=Login(server.url, "fz-relay").sign_in(),
+        ops=ops,
         topup_id=str(topup["topup_id"]),
+        invoice_id=invoice_id,
     )
     module_servers.verify()
 
@@ -200,7 +274,14 @@ class OwnIds:
             "session_id": fuzz.live.open_session if admin else fuzz.user.open_session,
             "topup_id": lambda: fuzz.topup_id,
             "account_id": (lambda: "fz-user") if read_only else (lambda: "fz-target"),
+            "invoice_id": lambda: fuzz.invoice_id,
+            "charge_id": self._charge,
+            "service_id": lambda: "sms",
         }
+        if operation.path.startswith("/v1/accounts/"):
+            self.makers["account_id"] = lambda: "fz-kid"  # a member of fz-org's
+        elif operation.path.startswith("/v1/integration/") and not read_only:
+            self.makers["account_id"] = self._integration_account
         self.last: dict[str, str] = {}
         self.fuzz = fuzz
         self.devices = 0
@@ -212,6 +293,22 @@ class OwnIds:
         devices = self.fuzz.devices
         return devices.device_id if self.devices % 3 == 0 else devices.spare().device_id
 
+    def _charge(self) -> str:
+        """A new reservation of ``fz-relay``'s for one ``message.submit`` on ``fz-app``."""
+        return str(
+            self.fuzz.relay.call(
+                "POST",
+                "/v1/charges",
+                json=_charge_body(),
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )["charge_id"]
+        )
+
+    def _integration_account(self) -> str:
+        """A new account made through the integration interface (for its destructive calls)."""
+        body = {"account_id": _new_id(), "name": "Fuzzed", "kind": "prepaid", "plan_id": "std"}
+        return str(self.fuzz.ops.call("POST", "/v1/integration/accounts", json=body)["account_id"])
+
     def fill(self, case: Case, *, again: bool) -> None:
         for name in case.path_parameters or {}:
             if name in self.makers:
@@ -220,11 +317,48 @@ class OwnIds:
                 case.path_parameters[name] = self.last[name]
 
 
+def _new_id() -> str:
+    return f"fz-new-{uuid.uuid4().hex[:12]}"
+
+
+def _charge_body() -> dict[str, Any]:
+    return {"account_id": "fz-app", "service_id": "message.submit", "units": 1}
+
+
+def _own_query(operation: APIOperation, query: dict[str, Any]) -> None:
+    """An own case's query where the operation needs known values."""
+    if operation.path == "/v1/integration/accounts/{account_id}/invoice":
+        now = datetime.now(UTC)
+        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        query.update({"from": start.isoformat(), "to": (now + timedelta(minutes=1)).isoformat()})
+
+
 def _own_body(fuzz: Fuzz, operation: APIOperation, body: dict[str, Any], again: bool) -> None:
     """Make an own case's body reach the operation's success path where it needs a secret
     or a known value (the generated rest of it stays)."""
     route = (operation.method.upper(), operation.path)
-    if route == ("POST", "/v1/password"):
+    integration = route[1].removeprefix("/v1/integration")
+    now = datetime.now(UTC)
+    if route == ("POST", "/v1/charges"):
+        body.update(_charge_body(), units=10**9 if again else 1)  # 402, or a reservation
+    elif route[1] == "/v1/charges/{charge_id}/commit":
+        body.pop("error", None)
+        body.update(units=1, outcome="succeeded")
+    elif route[1] == "/v1/invoices/{invoice_id}/payments":
+        # declined leaves the invoice payable; an ``again`` case pays it (then 422)
+        body["card_token"] = "tok_visa" if again else "tok_chargeDeclined"
+    elif route == ("POST", "/v1/integration/accounts"):
+        body.pop("parent_id", None)
+        body.update(account_id=_new_id(), plan_id="std")
+    elif integration == "/accounts/{account_id}/subscription":
+        body["plan_id"] = "mini"
+    elif integration == "/invoice-lines":
+        body.update(account_id="fz-org", service_id="sms", units=1, at=now.isoformat())
+    elif integration == "/services":
+        body["service_id"] = f"fz.s{uuid.uuid4().hex[:8]}"
+    elif integration == "/events":
+        body.update(_events(("fz-org", 1, now)))
+    elif route == ("POST", "/v1/password"):
         body["old_password"] = fuzz.password.password
     elif route == ("POST", "/v1/devices"):
         body.update(login=fuzz.devices.login, password=fuzz.devices.password)
@@ -292,6 +426,8 @@ def _run(fuzz: Fuzz, operation: APIOperation, mode: GenerationMode, examples: in
             own_ids.fill(case, again=again)
             if mode.is_positive and isinstance(case.body, dict):
                 _own_body(fuzz, operation, case.body, again)
+            if mode.is_positive and isinstance(case.query, dict):
+                _own_query(operation, case.query)
         login = fuzz.login_for(operation)
         headers = {}
         if login is not None and (choice % 10 or first):  # else a call without a token
@@ -317,7 +453,7 @@ def _run(fuzz: Fuzz, operation: APIOperation, mode: GenerationMode, examples: in
 
 def test_every_operation_holds_to_its_schema(fuzz: Fuzz) -> None:
     operations = [result.ok() for result in fuzz.schema.get_all_operations()]
-    assert len(operations) >= 26, [op.label for op in operations]
+    assert len(operations) >= 52, [op.label for op in operations]
     for operation in operations:
         _run(fuzz, operation, GenerationMode.POSITIVE, POSITIVE_EXAMPLES)
         _run(fuzz, operation, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select, update
 
-from billclient.protocol import AccountKind, AccountStatus, ErrorCode
+from billclient.protocol import AccountKind, AccountStatus, ErrorCode, format_money
 from billclient.protocol.integration import AccountCreate, ServiceRegistration
 from billclient.rating import Unit
 
 from ..accounts.figures import lock_account
 from ..actor import Actor
 from ..audit import record
-from ..catalog.keys import DEFAULT_GRANT
+from ..catalog.keys import DEFAULT_GRANT, MAX_INT64
 from ..errors import ApiError
 from ..plans import current_plan_version
 from ..rows import AnyRow
@@ -34,6 +34,11 @@ def create_account(conn: Connection, actor: Actor, body: AccountCreate, *, now: 
         )
     if current_plan_version(conn, body.plan_id) is None:
         raise ApiError(ErrorCode.VALIDATION_ERROR, f"plan_id: unknown plan {body.plan_id!r}")
+    if not 0 <= body.credit_limit <= MAX_INT64:  # the catalogue's bounds: a BIGINT, not below 0
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            f"credit_limit: must be between 0 and {format_money(MAX_INT64)}",
+        )
     if body.kind is AccountKind.PREPAID and body.credit_limit:
         raise ApiError(
             ErrorCode.VALIDATION_ERROR, 'credit_limit: must be "0" for a prepaid account'

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from billclient.protocol import ErrorCode, SessionState
 from billclient.protocol.gateway import (
@@ -31,7 +32,19 @@ from .gateway_tokens import session_of
 __all__ = ["router"]
 
 
-def _gateway(request: Request, ctx: Annotated[Context, Depends(context)]) -> str:
+# documents the gateway's own bearer scheme in OpenAPI; the header is checked in _gateway
+_GATEWAY_SECRET = HTTPBearer(
+    scheme_name="GatewaySecret",
+    auto_error=False,
+    description="The deployment's gateway secret (setting gateway_secret)",
+)
+
+
+def _gateway(
+    request: Request,
+    ctx: Annotated[Context, Depends(context)],
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Security(_GATEWAY_SECRET)] = None,
+) -> str:
     """The gateway secret of this deployment, after checking the caller presented it."""
     secret = ctx.settings.gateway_secret
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")

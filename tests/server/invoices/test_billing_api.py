@@ -335,6 +335,11 @@ def test_integration_accounts_and_subscriptions(deployment: Deployment) -> None:
         422,
         "validation_error",
     )
+    # a negative credit limit would put the account below its floor at once; a limit
+    # beyond a BIGINT cannot be stored
+    for limit in ("-1", "9223372036854.775808", "1" + "0" * 30):
+        wrong = {**body, "account_id": "new-3", "credit_limit": limit}
+        problem(ops.post("/v1/integration/accounts", wrong), 422, "validation_error")
     problem(deployment.api("org").post("/v1/integration/accounts", body), 403, "forbidden")
     base = "/v1/integration/accounts/new-1"
     assert ops.get(base + "/status").json() == {

@@ -273,10 +273,14 @@ def test_openapi_documents_auth_conflicts_throttling_links_and_events(
     paths = document["paths"]
     scheme = document["components"]["securitySchemes"]["HTTPBearer"]
     assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    gateway = document["components"]["securitySchemes"]["GatewaySecret"]
+    assert (gateway["type"], gateway["scheme"]) == ("http", "bearer")
     public = {("/v1/health", "get"), ("/v1/devices", "post"), ("/v1/token", "post")}
     for path, operations in paths.items():
         for method, operation in operations.items():
-            secured = operation.get("security") == [{"HTTPBearer": []}]
+            # the metering gateway's routes take the deployment's gateway secret
+            name = "GatewaySecret" if path.startswith("/v1/gateway/") else "HTTPBearer"
+            secured = operation.get("security") == [{name: []}]
             assert secured == ((path, method) not in public), (method, path)
             if secured:
                 assert {"401", "422"} <= set(operation["responses"]), (method, path)
