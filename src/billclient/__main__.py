@@ -1,36 +1,63 @@
 """``python -m billclient`` / the ``billclient`` command.
 
-The terminal front end (``billclient <command>``) and the Qt GUI (no command)
-are built on the client core; until they land this entry point answers
-``--version`` and ``--help`` and says what is available.
+With a command (``billclient status``) the terminal front end runs; with none the
+graphical client starts (imported here, lazily, and nowhere else).
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from . import __version__
+__all__ = ["main", "run"]
 
-__all__ = ["main"]
+_NO_GUI = 2
+
+
+def _wants_cli(argv: Sequence[str]) -> bool:
+    """True when the arguments name a command (or ask for help or the version)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--profile":
+            skip = True
+            continue
+        if arg.startswith("--profile=") or arg == "--json":
+            continue
+        return True
+    return False
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Parse the command line; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="billclient",
-        description="The billing client: live balance, metered services, top-ups.",
-    )
-    parser.add_argument("--version", action="version", version=f"billclient {__version__}")
-    parser.parse_args(argv)
-    print(
-        "billclient: this build ships the billing protocol and rating rules only; the "
-        "terminal and graphical clients are not part of it yet. Run `billserver --help` "
-        "for the billing server.",
-        file=sys.stderr,
-    )
-    return 2
+    """Run the command line, or the GUI when no command is given; the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if _wants_cli(args):
+        from billclient.cli import main as cli_main
+
+        return cli_main(args)
+    try:
+        gui_app = importlib.import_module("billclient.gui.app")
+    except ModuleNotFoundError as error:
+        if error.name != "billclient.gui.app":
+            sys.stderr.write(f"billclient: the graphical client cannot start ({error})\n")
+            return _NO_GUI
+        gui_app = None
+    except ImportError as error:
+        sys.stderr.write(f"billclient: the graphical client cannot start ({error}); try --help\n")
+        return _NO_GUI
+    gui_main: Any = getattr(gui_app, "main", None)
+    if gui_main is None:
+        sys.stderr.write(
+            "billclient: the graphical client is not part of this build yet; "
+            "run billclient --help for the terminal commands\n"
+        )
+        return _NO_GUI
+    result = gui_main(args)  # the GUI parses its own options (--profile)
+    return int(result or 0)
 
 
 def main() -> None:

@@ -1,0 +1,87 @@
+"""Running a ``billclient`` command: parse, dispatch, one-line errors, exit status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from billclient.core.errors import BillingError
+
+from .context import Context
+from .exits import INTERRUPTED, USAGE, CliError, status_for
+from .parser import build_parser
+
+__all__ = ["COMMANDS", "command", "main"]
+
+Command = Callable[[Context], Awaitable[int]]
+
+COMMANDS: dict[str, str] = {
+    "login": "account:run_login",
+    "logout": "account:run_logout",
+    "status": "account:run_status",
+    "devices": "account:run_devices",
+    "password": "account:run_password",
+    "services": "services:run_services",
+    "quote": "services:run_quote",
+    "use": "services:run_use",
+    "topup": "funding:run_topup",
+    "history": "funding:run_history",
+    "watch": "watch:run_watch",
+    "support": "support:run_support",
+    "update": "update:run_update",
+}
+"""Each command's ``module:function`` under ``billclient.cli.commands`` (imported when run)."""
+
+
+def command(name: str) -> Command:
+    """The coroutine function that runs command ``name``."""
+    module, function = COMMANDS[name].split(":")
+    found: Command = getattr(importlib.import_module(f"billclient.cli.commands.{module}"), function)
+    return found
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse the command line (exits 2 with a one-line message on a usage error)."""
+    return build_parser().parse_args(list(argv))
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run one command; returns the exit status. Errors are one line on stderr."""
+    args = parse(argv)
+    logging.basicConfig(level=logging.WARNING, format="billclient: %(message)s")
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        sys.stderr.write("billclient: interrupted\n")
+        return INTERRUPTED
+
+
+async def _run(args: argparse.Namespace) -> int:
+    try:
+        ctx = Context(args)
+    except BillingError as error:  # a bad profile name, for instance
+        return _fail(error, USAGE)
+    try:
+        return await command(args.command)(ctx)
+    except (BillingError, CliError) as error:
+        return _fail(error, status_for(error))
+    except OSError as error:
+        return _fail(error, status_for(error))
+    finally:
+        try:
+            await ctx.close()
+        except Exception as error:  # closing must not hide the command's own outcome
+            logging.getLogger(__name__).debug("closing failed: %s", error)
+
+
+def _fail(error: BaseException, status: int) -> int:
+    ctx_out = sys.stderr
+    text = str(error).strip().splitlines()
+    message = text[0] if text else type(error).__name__
+    ctx_out.write(f"billclient: {message}\n")
+    ctx_out.flush()
+    return status

@@ -1,0 +1,117 @@
+"""How commands print: rich on a terminal, plain text in a pipe, JSON with ``--json``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from billclient.protocol.money import format_money
+
+__all__ = ["Output", "money", "to_json"]
+
+
+def money(micro: int, currency: str | None = None) -> str:
+    """Micro-units as a decimal string with two places at least, and the currency."""
+    text = format_money(micro)
+    whole, _, frac = text.partition(".")
+    text = f"{whole}.{frac.ljust(2, '0')}"
+    return f"{text} {currency}" if currency else text
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready copy of ``value`` (models as their wire form: money as strings)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+class Output:
+    """One command's output channel."""
+
+    def __init__(
+        self, *, as_json: bool, stdout: TextIO | None = None, stderr: TextIO | None = None
+    ) -> None:
+        self.as_json = as_json
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.tty = self.stdout.isatty()
+        self.console = Console(file=self.stdout, highlight=False) if self.tty else None
+        self._live_width = 0
+
+    def json(self, value: Any) -> None:
+        """One JSON document on one line."""
+        self.stdout.write(json.dumps(to_json(value), sort_keys=True) + "\n")
+        self.stdout.flush()
+
+    def text(self, line: str, style: str | None = None) -> None:
+        """A line of text (styled on a terminal)."""
+        self.end_live()
+        if self.console is not None:
+            self.console.print(line, style=style, markup=False)
+        else:
+            self.stdout.write(line + "\n")
+            self.stdout.flush()
+
+    def note(self, line: str) -> None:
+        """A remark for the person, on stderr (never mixed into JSON output)."""
+        self.end_live()
+        self.stderr.write(f"billclient: {line}\n")
+        self.stderr.flush()
+
+    def fields(self, rows: Sequence[tuple[str, str]], title: str | None = None) -> None:
+        """Label/value pairs."""
+        if self.console is not None:
+            table = Table(show_header=False, box=None, title=title, title_justify="left")
+            table.add_column(style="bold")
+            table.add_column()
+            for label, value in rows:
+                table.add_row(label, value)
+            self.console.print(table)
+            return
+        if title:
+            self.text(title)
+        width = max((len(label) for label, _ in rows), default=0)
+        for label, value in rows:
+            self.text(f"{label.ljust(width)}  {value}")
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """A table (tab-separated in a pipe)."""
+        if self.console is not None:
+            table = Table(*headers, header_style="bold")
+            for row in rows:
+                table.add_row(*row)
+            self.console.print(table)
+            return
+        self.text("\t".join(headers))
+        for row in rows:
+            self.text("\t".join(row))
+
+    def live(self, line: str) -> None:
+        """A one-line meter: rewritten in place on a terminal, else printed."""
+        if not self.tty:
+            self.text(line)
+            return
+        pad = max(0, self._live_width - len(line))
+        self.stdout.write("\r" + line + " " * pad)
+        self.stdout.flush()
+        self._live_width = len(line)
+
+    def end_live(self) -> None:
+        """Finish the live line, if one is showing."""
+        if self._live_width:
+            self.stdout.write("\n")
+            self.stdout.flush()
+            self._live_width = 0

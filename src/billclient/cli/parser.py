@@ -1,0 +1,167 @@
+"""The ``billclient`` command line: commands, options and help."""
+
+from __future__ import annotations
+
+import argparse
+
+from billclient import __version__
+
+from .exits import EPILOG
+
+__all__ = ["build_parser", "positive_int"]
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"billclient: {message} (see {self.prog} --help)\n")
+
+
+def _common(yes: bool = False) -> _Parser:
+    """Options every command takes (also accepted before the command)."""
+    parent = _Parser(add_help=False)
+    parent.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print JSON, one per line"
+    )
+    parent.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="use profile NAME (own servers, tokens and data; default: default)",
+    )
+    if yes:
+        parent.add_argument(
+            "--yes",
+            "-y",
+            action="store_true",
+            default=False,
+            help="do not ask for confirmation (needed without a terminal)",
+        )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = _Parser(
+        prog="billclient",
+        description=(
+            "The billing client. With a command it runs in the terminal; without one it "
+            "starts the graphical client."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"billclient {__version__}")
+    parser.add_argument("--profile", metavar="NAME", default="default", help="profile to use")
+    parser.add_argument("--json", action="store_true", default=False, help="print JSON")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, *, yes: bool = False) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[_common(yes)],
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    login = command("login", "sign this device in to a billing server")
+    login.add_argument(
+        "--server",
+        action="append",
+        required=True,
+        metavar="URL",
+        help="billing server URL (repeat for fail-over servers, primary first)",
+    )
+    login.add_argument("--user", required=True, metavar="LOGIN", help="your login")
+    login.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    login.add_argument("--device-name", metavar="NAME", help="how this device is listed")
+
+    command("logout", "sign this device out (deletes it on the server and here)")
+    command("status", "account, balance, servers; settles journaled sessions first")
+    command("services", "the services of your plan and their prices")
+
+    quote = command("quote", "advice of charge: what an amount of a service costs now")
+    quote.add_argument("service", metavar="SERVICE")
+    quote.add_argument("--units", type=positive_int, required=True, metavar="N")
+
+    use = command("use", "run a metered service (shows the quote first)", yes=True)
+    use.add_argument("service", metavar="SERVICE")
+    amount = use.add_mutually_exclusive_group(required=True)
+    amount.add_argument("--seconds", type=positive_int, metavar="N", help="run a time service N s")
+    amount.add_argument("--units", type=positive_int, metavar="N", help="use N units")
+
+    topup = command("topup", "add credit with a voucher or a card", yes=True)
+    way = topup.add_mutually_exclusive_group(required=True)
+    way.add_argument("--voucher", metavar="CODE", help="redeem a voucher code")
+    way.add_argument("--amount", metavar="X", help="card payment of X (e.g. 20.00)")
+    topup.add_argument("--card", metavar="TOKEN", help="card token (with --amount)")
+
+    history = command("history", "your charge records (newest first)")
+    history.add_argument("--limit", type=positive_int, default=20, metavar="N")
+    history.add_argument(
+        "--statement", action="store_true", help="money movements with running balance instead"
+    )
+
+    command("watch", "live balance and events until Ctrl+C")
+
+    devices = command("devices", "the devices signed in to your account", yes=True)
+    devices.add_argument("--revoke", metavar="DEVICE_ID", help="sign a device out (lost laptop)")
+
+    password = command("password", "change your password (signs out your other devices)")
+    password.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the old and the new password from standard input, one per line",
+    )
+
+    update = command("update", "update the billing component (verified, with roll-back)")
+    update.add_argument("--check", action="store_true", help="only say whether one is available")
+
+    support = command("support", "support tools (support role only)")
+    tools = support.add_subparsers(dest="tool", metavar="TOOL", required=True, parser_class=_Parser)
+
+    def tool(name: str, help_text: str, *, yes: bool = False) -> argparse.ArgumentParser:
+        return tools.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[_common(yes)],
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    tool("search", "find accounts by id, name or login").add_argument("query", metavar="Q")
+    tool("account", "one account: figures, live sessions, last charges").add_argument(
+        "account_id", metavar="ID"
+    )
+    tool("sessions", "live sessions of every account")
+    adjust = tool("adjust", "credit (or, negative, debit) an account", yes=True)
+    adjust.add_argument("account_id", metavar="ID")
+    adjust.add_argument("--amount", required=True, metavar="X", help="e.g. 5.00 or -2.50")
+    adjust.add_argument("--reason", required=True, metavar="R")
+    tool("suspend", "suspend an account (ends its sessions)", yes=True).add_argument(
+        "account_id", metavar="ID"
+    )
+    tool("resume", "make an account active again", yes=True).add_argument(
+        "account_id", metavar="ID"
+    )
+    end = tool("end", "end a live session", yes=True)
+    end.add_argument("session_id", metavar="SESSION")
+    end.add_argument("--reason", required=True, metavar="R")
+    return parser

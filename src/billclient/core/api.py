@@ -1,0 +1,463 @@
+"""Typed calls for every endpoint of PROTOCOL.md, over the server pool.
+
+Each method sends one request through :class:`~billclient.core.pool.ServerPool`
+(failover, timeouts), adds the access token (refreshed first when it is about to
+expire, and once more after a 401), and returns the protocol model of the answer, or
+raises the :mod:`billclient.core.errors` exception for a problem answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from billclient.protocol import (
+    Account,
+    AccountDetail,
+    AccountStatus,
+    AccountSummary,
+    AdjustmentResult,
+    AuditEntry,
+    Cdr,
+    ClientEndCause,
+    DeviceInfo,
+    ErrorCode,
+    Health,
+    LiveSession,
+    Problem,
+    Quote,
+    RegistrationResult,
+    Service,
+    SessionCreated,
+    SessionResource,
+    SessionState,
+    StatementLine,
+    TokenResult,
+    TopUp,
+    UpdateResult,
+    format_money,
+)
+
+from .credentials import Credentials
+from .errors import (
+    DeviceRevoked,
+    NotSignedIn,
+    ServerError,
+    error_from_response,
+)
+from .pool import ServerPool
+
+__all__ = ["ApiClient", "Page", "new_idempotency_key", "update_budget"]
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+TokenListener = Callable[[TokenResult], None]
+
+
+def update_budget(update_interval: float) -> float:
+    """PROTOCOL.md's time per server for a session update: ``max(1 s, interval / 3)``."""
+    return max(1.0, update_interval / 3)
+
+
+def new_idempotency_key() -> str:
+    """A fresh ``Idempotency-Key`` (keep it to retry the same call)."""
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list; ``next_cursor`` fetches the next (None at the end)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def _next_cursor(answer: httpx.Response) -> str | None:
+    link = answer.links.get("next")
+    if not link or "url" not in link:
+        return None
+    values = parse_qs(urlsplit(link["url"]).query).get("cursor")
+    return values[0] if values else None
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _query(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class ApiClient:
+    """The billing protocol's calls, as awaited methods returning protocol models."""
+
+    def __init__(
+        self,
+        pool: ServerPool,
+        credentials: Credentials,
+        *,
+        on_tokens: TokenListener | None = None,
+    ) -> None:
+        self.pool = pool
+        self.credentials = credentials
+        self._on_tokens = on_tokens
+        self._intervals: dict[str, int] = {}
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: bool = True,
+        budget: float | None = None,
+    ) -> httpx.Response:
+        if not auth:
+            answer = await self.pool.request(
+                method, path, json=json, params=params, headers=headers, budget=budget
+            )
+        else:
+            refresher = self.refresh_tokens
+            await self.credentials.access_token(refresher)
+            tokens = await self.credentials.tokens()
+            if tokens is None:
+                raise NotSignedIn("this profile is not signed in; sign in first")
+            answer = await self._authorized(
+                method, path, tokens.access_token, json, params, headers, budget
+            )
+            if answer.status_code == 401:
+                fresh = await self.credentials.refresh(refresher, tokens)
+                answer = await self._authorized(
+                    method, path, fresh.access_token, json, params, headers, budget
+                )
+        if answer.status_code >= 400:
+            raise error_from_response(answer)
+        return answer
+
+    async def _authorized(
+        self,
+        method: str,
+        path: str,
+        access_token: str,
+        json: Any,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        budget: float | None,
+    ) -> httpx.Response:
+        merged = {**(headers or {}), "Authorization": f"Bearer {access_token}"}
+        return await self.pool.request(
+            method, path, json=json, params=params, headers=merged, budget=budget
+        )
+
+    @staticmethod
+    def _model(model: type[M], answer: httpx.Response) -> M:
+        try:
+            return model.model_validate_json(answer.content)
+        except ValidationError as error:
+            raise _bad_answer(answer, error) from None
+
+    @staticmethod
+    def _list(model: type[M], answer: httpx.Response) -> list[M]:
+        try:
+            return TypeAdapter(list[model]).validate_json(answer.content)  # type: ignore[valid-type]
+        except ValidationError as error:
+            raise _bad_answer(answer, error) from None
+
+    def _page(self, model: type[M], answer: httpx.Response) -> Page[M]:
+        return Page(self._list(model, answer), _next_cursor(answer))
+
+    def _budget(self, session_id: str, budget: float | None) -> float | None:
+        if budget is not None:
+            return budget
+        interval = self._intervals.get(session_id)
+        return None if interval is None else update_budget(interval)
+
+    # -- registration and tokens ----------------------------------------------------------
+
+    async def register(
+        self, login: str, password: str, device_name: str, platform: str
+    ) -> RegistrationResult:
+        """``POST /v1/devices``: sign a device in (no tokens needed)."""
+        body = {
+            "login": login,
+            "password": password,
+            "device_name": device_name,
+            "platform": platform,
+        }
+        answer = await self._send("POST", "/v1/devices", json=body, auth=False)
+        result = self._model(RegistrationResult, answer)
+        if self._on_tokens is not None:
+            self._on_tokens(result)
+        return result
+
+    async def refresh_tokens(self, refresh_token: str) -> TokenResult:
+        """``POST /v1/token``: rotate the pair; a refused token means the device is out."""
+        answer = await self.pool.request("POST", "/v1/token", json={"refresh_token": refresh_token})
+        if answer.status_code == 401:
+            error = error_from_response(answer)
+            raise DeviceRevoked(error.problem)
+        if answer.status_code >= 400:
+            raise error_from_response(answer)
+        result = self._model(TokenResult, answer)
+        if self._on_tokens is not None:
+            self._on_tokens(result)
+        return result
+
+    async def health(self) -> Health:
+        """``GET /v1/health`` on the server in use."""
+        return self._model(Health, await self._send("GET", "/v1/health", auth=False))
+
+    async def devices(self) -> list[DeviceInfo]:
+        """``GET /v1/devices``: the caller's signed-in devices."""
+        return self._list(DeviceInfo, await self._send("GET", "/v1/devices"))
+
+    async def revoke_device(self, device_id: str) -> None:
+        """``DELETE /v1/devices/{id}``: sign a device out (a lost laptop)."""
+        await self._send("DELETE", f"/v1/devices/{_segment(device_id)}")
+
+    async def sign_out(self) -> None:
+        """Delete this device on the server (its tokens stop working)."""
+        device_id = self.credentials.device_id
+        if device_id is None:
+            raise NotSignedIn("this profile is not signed in")
+        await self.revoke_device(device_id)
+
+    async def change_password(self, old: str, new: str) -> None:
+        """``POST /v1/password``; every other device is signed out."""
+        await self._send("POST", "/v1/password", json={"old_password": old, "new_password": new})
+
+    # -- account and catalogue ----------------------------------------------------------
+
+    async def account(self) -> Account:
+        """``GET /v1/account``."""
+        return self._model(Account, await self._send("GET", "/v1/account"))
+
+    async def statement(
+        self,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[StatementLine]:
+        """``GET /v1/account/statement``: money movements with the balance after each."""
+        params = _query(**{"from": _time(from_), "to": _time(to)}, limit=limit, cursor=cursor)
+        answer = await self._send("GET", "/v1/account/statement", params=params)
+        return self._page(StatementLine, answer)
+
+    async def services(self) -> list[Service]:
+        """``GET /v1/services``: the caller's plan's services with their rates."""
+        return self._list(Service, await self._send("GET", "/v1/services"))
+
+    async def quote(self, service_id: str, units: int) -> Quote:
+        """``POST /v1/quotes``: advice of charge."""
+        answer = await self._send(
+            "POST", "/v1/quotes", json={"service_id": service_id, "units": units}
+        )
+        return self._model(Quote, answer)
+
+    # -- sessions -----------------------------------------------------------------------
+
+    async def open_session(self, service_id: str, *, idempotency_key: str) -> SessionCreated:
+        """``POST /v1/sessions``."""
+        answer = await self._send(
+            "POST",
+            "/v1/sessions",
+            json={"service_id": service_id},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        created = self._model(SessionCreated, answer)
+        self._intervals[created.session_id] = created.update_interval
+        return created
+
+    async def update_session(
+        self,
+        session_id: str,
+        *,
+        seq: int,
+        used_units: int,
+        measured_at: datetime,
+        budget: float | None = None,
+    ) -> UpdateResult:
+        """``POST /v1/sessions/{id}/updates``.
+
+        ``budget`` is the time per server; by default ``max(1 s, update_interval / 3)``
+        of the session when this client opened or read it.
+        """
+        body = {"seq": seq, "used_units": used_units, "measured_at": measured_at.isoformat()}
+        answer = await self._send(
+            "POST",
+            f"/v1/sessions/{_segment(session_id)}/updates",
+            json=body,
+            budget=self._budget(session_id, budget),
+        )
+        return self._model(UpdateResult, answer)
+
+    async def end_session(
+        self,
+        session_id: str,
+        *,
+        seq: int,
+        used_units: int,
+        cause: ClientEndCause | str,
+        budget: float | None = None,
+    ) -> SessionResource:
+        """``POST /v1/sessions/{id}/end``."""
+        body = {"seq": seq, "used_units": used_units, "cause": str(ClientEndCause(cause))}
+        answer = await self._send(
+            "POST",
+            f"/v1/sessions/{_segment(session_id)}/end",
+            json=body,
+            budget=self._budget(session_id, budget),
+        )
+        return self._model(SessionResource, answer)
+
+    async def session(self, session_id: str) -> SessionResource:
+        """``GET /v1/sessions/{id}``."""
+        answer = await self._send("GET", f"/v1/sessions/{_segment(session_id)}")
+        resource = self._model(SessionResource, answer)
+        self._intervals[resource.session_id] = resource.update_interval
+        return resource
+
+    async def sessions(
+        self,
+        state: SessionState | str | None = None,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[SessionResource]:
+        """``GET /v1/sessions?state=``: the caller's sessions, oldest first."""
+        params = _query(
+            state=None if state is None else str(SessionState(state)), limit=limit, cursor=cursor
+        )
+        return self._page(SessionResource, await self._send("GET", "/v1/sessions", params=params))
+
+    async def cdrs(
+        self,
+        from_: datetime | None = None,
+        to: datetime | None = None,
+        *,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[Cdr]:
+        """``GET /v1/cdrs``: charge records with ``ended_at`` in ``[from, to)``."""
+        params = _query(**{"from": _time(from_), "to": _time(to)}, limit=limit, cursor=cursor)
+        return self._page(Cdr, await self._send("GET", "/v1/cdrs", params=params))
+
+    # -- funding ------------------------------------------------------------------------
+
+    async def topup_voucher(self, code: str, *, idempotency_key: str) -> TopUp:
+        """``POST /v1/topups`` with a voucher."""
+        answer = await self._send(
+            "POST",
+            "/v1/topups",
+            json={"voucher_code": code},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._model(TopUp, answer)
+
+    async def topup_card(
+        self, amount_micro: int, card_token: str, *, idempotency_key: str
+    ) -> TopUp:
+        """``POST /v1/topups`` with a card payment of ``amount_micro`` micro-units."""
+        answer = await self._send(
+            "POST",
+            "/v1/topups",
+            json={"amount": format_money(amount_micro), "card_token": card_token},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._model(TopUp, answer)
+
+    async def topup(self, topup_id: str) -> TopUp:
+        """``GET /v1/topups/{id}``."""
+        return self._model(TopUp, await self._send("GET", f"/v1/topups/{_segment(topup_id)}"))
+
+    # -- support ------------------------------------------------------------------------
+
+    async def admin_search(
+        self, q: str | None = None, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AccountSummary]:
+        """``GET /v1/admin/accounts?q=``: search by id, name or login."""
+        params = _query(q=q, limit=limit, cursor=cursor)
+        answer = await self._send("GET", "/v1/admin/accounts", params=params)
+        return self._page(AccountSummary, answer)
+
+    async def admin_account(self, account_id: str) -> AccountDetail:
+        """``GET /v1/admin/accounts/{id}``."""
+        answer = await self._send("GET", f"/v1/admin/accounts/{_segment(account_id)}")
+        return self._model(AccountDetail, answer)
+
+    async def admin_set_status(self, account_id: str, status: AccountStatus | str) -> Account:
+        """``PATCH /v1/admin/accounts/{id}``; suspending ends the account's live sessions."""
+        answer = await self._send(
+            "PATCH",
+            f"/v1/admin/accounts/{_segment(account_id)}",
+            json={"status": str(AccountStatus(status))},
+        )
+        return self._model(Account, answer)
+
+    async def admin_adjust(
+        self, account_id: str, amount_micro: int, reason: str, *, idempotency_key: str
+    ) -> AdjustmentResult:
+        """``POST /v1/admin/accounts/{id}/adjustments`` (a negative amount debits)."""
+        answer = await self._send(
+            "POST",
+            f"/v1/admin/accounts/{_segment(account_id)}/adjustments",
+            json={"amount": format_money(amount_micro), "reason": reason},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._model(AdjustmentResult, answer)
+
+    async def admin_sessions(
+        self,
+        state: SessionState | str = SessionState.ACTIVE,
+        *,
+        account: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[LiveSession]:
+        """``GET /v1/admin/sessions?state=``: the service manager."""
+        params = _query(state=str(SessionState(state)), account=account, limit=limit, cursor=cursor)
+        return self._page(LiveSession, await self._send("GET", "/v1/admin/sessions", params=params))
+
+    async def admin_end_session(self, session_id: str, reason: str) -> SessionResource:
+        """``POST /v1/admin/sessions/{id}/end``."""
+        answer = await self._send(
+            "POST", f"/v1/admin/sessions/{_segment(session_id)}/end", json={"reason": reason}
+        )
+        return self._model(SessionResource, answer)
+
+    async def admin_audit(
+        self, account: str | None = None, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[AuditEntry]:
+        """``GET /v1/admin/audit?account=``: who changed what, when, from which device."""
+        params = _query(account=account, limit=limit, cursor=cursor)
+        return self._page(AuditEntry, await self._send("GET", "/v1/admin/audit", params=params))
+
+
+def _segment(value: str) -> str:
+    """``value`` as one URL path segment."""
+    return quote(value, safe="")
+
+
+def _bad_answer(answer: httpx.Response, error: ValidationError) -> ServerError:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    problem = Problem.of(
+        ErrorCode.INTERNAL,
+        f"the server's answer to {answer.request.method} {answer.request.url.path} is not "
+        f"what the protocol says ({where}: {first['msg']})",
+    )
+    return ServerError(problem)

@@ -1,0 +1,159 @@
+"""Profiles, their directories, and the settings file (never any token).
+
+A profile keeps its own servers, device, tokens (in the keychain) and data. Its
+directories come from platformdirs, or from ``home`` / the ``BILLCLIENT_HOME``
+environment variable when given (``<home>/profiles/<name>/{config,data}``).
+The settings file is JSON, written atomically (a temporary file renamed over it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from billclient.protocol import Role
+
+from .errors import SettingsError
+
+__all__ = ["APP_NAME", "HOME_VARIABLE", "ClientSettings", "ProfilePaths", "check_profile_name"]
+
+APP_NAME = "billclient"
+HOME_VARIABLE = "BILLCLIENT_HOME"
+_PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_profile_name(name: str) -> str:
+    """``name`` if it is a valid profile name (letters, digits, ``_.-``; 1-64 chars)."""
+    if not _PROFILE.match(name):
+        raise SettingsError(
+            f"{name!r} is not a valid profile name: use 1-64 letters, digits, '_', '.' or '-'"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class ProfilePaths:
+    """Where one profile keeps its settings and data."""
+
+    profile: str
+    config_dir: Path
+    data_dir: Path
+
+    @classmethod
+    def for_profile(cls, name: str = "default", home: Path | None = None) -> Self:
+        """The directories of profile ``name`` (under ``home`` or ``BILLCLIENT_HOME`` if set)."""
+        check_profile_name(name)
+        root = home if home is not None else _env_home()
+        if root is not None:
+            base = Path(root).expanduser() / "profiles" / name
+            return cls(name, base / "config", base / "data")
+        config = platformdirs.user_config_path(APP_NAME, appauthor=False) / "profiles" / name
+        data = platformdirs.user_data_path(APP_NAME, appauthor=False) / "profiles" / name
+        return cls(name, config, data)
+
+    @property
+    def config_file(self) -> Path:
+        """The settings file (JSON)."""
+        return self.config_dir / "settings.json"
+
+    @property
+    def lock_file(self) -> Path:
+        """The lock every client process of this profile takes to change its credentials."""
+        return self.data_dir / "credentials.lock"
+
+    def ensure(self) -> None:
+        """Create the profile's directories (private to the user)."""
+        for directory in (self.config_dir, self.data_dir):
+            try:
+                directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as error:
+                raise SettingsError(f"cannot create {directory}: {error.strerror}") from None
+
+
+def _env_home() -> Path | None:
+    value = os.environ.get(HOME_VARIABLE, "").strip()
+    return Path(value) if value else None
+
+
+class ClientSettings(BaseModel):
+    """A profile's settings. Tokens are never here (they live in the keychain).
+
+    ``servers`` is the list the client uses: the servers the user gave
+    (``user_servers``), in order, followed by the ones the server advertised.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_assignment=True)
+
+    servers: list[str] = Field(default_factory=list)
+    user_servers: list[str] = Field(default_factory=list)
+    device_id: str | None = None
+    account_id: str | None = None
+    role: Role | None = None
+    login: str | None = None
+    ca_file: Path | None = None
+    keyring_backend: str | None = None
+    timeout: float = Field(default=10.0, gt=0, description="Seconds a call may take per server")
+
+    @classmethod
+    def load(cls, paths: ProfilePaths) -> Self:
+        """Read the profile's settings; defaults when the file does not exist yet."""
+        path = paths.config_file
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls()
+        except OSError as error:
+            raise SettingsError(f"cannot read {path}: {error.strerror}") from None
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "file"
+            raise SettingsError(f"{path} is not valid ({where}: {first['msg']})") from None
+
+    def save(self, paths: ProfilePaths) -> None:
+        """Write the settings atomically: readers see the old file or the new one."""
+        paths.ensure()
+        target = paths.config_file
+        data = json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+        try:
+            fd, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=target.parent)
+        except OSError as error:
+            raise SettingsError(f"cannot write {target}: {error.strerror}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise SettingsError(f"cannot write {target}: {error.strerror}") from None
+        _fsync_dir(target.parent)
+
+    def merge_servers(self, advertised: list[str]) -> bool:
+        """Recompute ``servers`` from ``user_servers`` and ``advertised``; True if it changed."""
+        merged = list(dict.fromkeys([*self.user_servers, *advertised]))
+        if merged == self.servers:
+            return False
+        self.servers = merged
+        return True
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,73 @@
+"""``billclient`` with no command: the Qt application on a qasync event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import qasync
+from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from billclient.core.client import BillingClient
+from billclient.core.errors import BillingError
+
+from .bridge import Bridge
+from .context import GuiContext, describe_error
+from .formatting import set_locale
+from .resources import icon, resource_root, style_sheet
+from .shell import AppShell
+
+__all__ = ["configure", "main", "run_app"]
+
+_log = logging.getLogger(__name__)
+
+
+def configure(app: QApplication) -> None:
+    """Names, icon, style sheet (system palette), translations and the babel locale."""
+    app.setApplicationName("billclient")
+    app.setApplicationDisplayName(app.translate("app", "Billing"))
+    app.setOrganizationName("billclient")
+    app.setWindowIcon(icon("app"))
+    app.setQuitOnLastWindowClosed(False)  # the shell decides when the app ends
+    app.setStyleSheet(style_sheet())
+    locale = QLocale.system()
+    set_locale(None if locale.name() in ("C", "") else locale.name())
+    translations = resource_root().joinpath("i18n")
+    translator = QTranslator(app)
+    name = f"billclient_{locale.name()}.qm"
+    candidate = translations.joinpath(name)
+    if translations.is_dir() and candidate.is_file() and translator.load(str(candidate)):
+        app.installTranslator(translator)
+
+
+async def run_app(profile: str = "default") -> int:
+    """Open the profile's client and run the shell until the person quits."""
+    try:
+        client = BillingClient.open(profile)
+    except BillingError as error:
+        QMessageBox.critical(None, "billclient", describe_error(error))
+        return 1
+    bridge = Bridge(client.bus)
+    ctx = GuiContext(client, bridge, profile)
+    shell = AppShell(ctx)
+    try:
+        return await shell.run()
+    finally:
+        await ctx.cancel_tasks()
+        ctx.close_runner()
+        await client.aclose()
+        bridge.close()
+
+
+def main(argv: Sequence[str] | None = None, profile: str = "default") -> int:
+    """Run the GUI; returns the exit status."""
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(list(argv) if argv else sys.argv[:1])
+    )
+    configure(app)
+    return int(qasync.run(run_app(profile)))

@@ -1,0 +1,110 @@
+"""What every view and dialog is given: the core client, the bridge, and a task runner."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+from billclient.core.client import BillingClient
+from billclient.core.errors import BillingError
+from billclient.core.runner import SessionRunner
+
+from .bridge import Bridge
+
+__all__ = ["AppRequests", "ErrorReporter", "GuiContext", "describe_error"]
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def describe_error(error: BaseException) -> str:
+    """One line a person can read: the core's own message, or what kind of failure it was."""
+    if isinstance(error, BillingError):
+        return str(error)
+    text = str(error) or type(error).__name__
+    return QCoreApplication.translate("GuiContext", "Unexpected error: %1").replace("%1", text)
+
+
+class ErrorReporter(QObject):
+    """Where failures of background tasks go; the main window shows them."""
+
+    reported = Signal(str)
+    """A one-line message for a person."""
+
+    def report(self, error: BaseException) -> None:
+        """Log ``error`` and emit its one-line description."""
+        if not isinstance(error, BillingError):
+            _log.error("a GUI task failed", exc_info=error)
+        self.reported.emit(describe_error(error))
+
+
+class AppRequests(QObject):
+    """What a view may ask of the application as a whole (the shell answers)."""
+
+    sign_out = Signal()
+    """Sign out of this device (asks first when sessions run), then show the sign-in."""
+
+
+@dataclass
+class GuiContext:
+    """Shared by the views: ``client`` (core), ``bridge`` (its events as signals) and
+    :meth:`run_task`, the one way a slot awaits a core operation."""
+
+    client: BillingClient
+    bridge: Bridge
+    profile: str = "default"
+    errors: ErrorReporter = field(default_factory=ErrorReporter)
+    requests: AppRequests = field(default_factory=AppRequests)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _runner: SessionRunner | None = field(default=None, repr=False)
+
+    @property
+    def runner(self) -> SessionRunner:
+        """The profile's session runner (journal under the profile's data directory)."""
+        if self._runner is None:
+            from billclient.component import load_component
+
+            paths = self.client.paths
+            paths.ensure()
+            self._runner = SessionRunner(
+                self.client, load_component(paths.data_dir), data_dir=paths.data_dir
+            )
+        return self._runner
+
+    def close_runner(self) -> None:
+        """Close the runner's journal (at shutdown or sign-out)."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    def run_task(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Schedule ``coro`` on the running (qasync) loop; keep it alive until done.
+
+        An exception the coroutine does not handle itself is reported through
+        :attr:`errors` (a status line / message box), never lost or raised into Qt.
+        """
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            self.errors.report(error)
+
+    async def cancel_tasks(self) -> None:
+        """Cancel the tasks still running and wait for them (at shutdown)."""
+        pending = [task for task in self.tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)

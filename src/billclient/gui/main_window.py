@@ -1,0 +1,189 @@
+"""The main window: navigation (sidebar or bottom bar), the pages, a banner, a status bar.
+
+Below :data:`COMPACT_WIDTH` pixels the window becomes one column: the sidebar turns into
+a bottom bar, controls grow to touch size, and every page is told through
+``set_compact(True)`` (when it has that method) to stack its content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .context import GuiContext
+from .navigation import NavBar
+from .resources import icon
+from .views.dashboard import DashboardView
+from .views.services import ServicesView
+from .widgets.connection import ConnectionIndicator
+
+__all__ = ["COMPACT_WIDTH", "MainWindow", "Page"]
+
+COMPACT_WIDTH = 500
+"""Narrower than this (pixels) the layout is the handheld one."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One navigation entry: ``factory(ctx)`` builds its widget; ``roles`` may see it."""
+
+    key: str
+    title: str
+    icon: str
+    factory: Callable[[GuiContext], QWidget]
+    roles: tuple[str, ...] = ("user",)
+
+
+def pages(ctx: GuiContext) -> list[Page]:
+    """The pages of the main window, in navigation order, for every role."""
+    tr = MainWindow.tr_static
+    return [
+        Page("dashboard", tr("Dashboard"), "dashboard", DashboardView),
+        Page("services", tr("Services"), "services", ServicesView),
+    ]
+
+
+class MainWindow(QMainWindow):
+    """Pages for the signed-in role, navigation, banner, connection status."""
+
+    compact_changed = Signal(bool)
+    """The layout switched between desktop (False) and handheld (True)."""
+    close_requested = Signal(QCloseEvent)
+    """The window is about to close; a handler may ``ignore()`` the event (tray, sessions)."""
+
+    @staticmethod
+    def tr_static(text: str) -> str:
+        """Translate in the ``MainWindow`` context outside an instance."""
+        return QCoreApplication.translate("MainWindow", text)
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("Billing"))
+        self.setWindowIcon(icon("app"))
+        self.setMinimumSize(320, 480)
+        self._compact: bool | None = None
+
+        central = QWidget(self)
+        self._central = central
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.banner = QLabel(central)
+        self.banner.setObjectName("Banner")
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName(self.tr("Message"))
+        self.banner.hide()
+        outer.addWidget(self.banner)
+        self._body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._body.setSpacing(0)
+        outer.addLayout(self._body, 1)
+        self.nav = NavBar(central)
+        self.stack = QStackedWidget(central)
+        self._body.addWidget(self.nav)
+        self._body.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        role = ctx.client.settings.role or "user"
+        self.pages: dict[str, QWidget] = {}
+        for number, page in enumerate(p for p in pages(ctx) if role in p.roles):
+            widget = page.factory(ctx)
+            widget.setAccessibleName(page.title)
+            self.stack.addWidget(widget)
+            self.pages[page.key] = widget
+            shortcut = QKeySequence(f"Ctrl+{number + 1}") if number < 9 else None
+            self.nav.add_item(page.title, page.icon, shortcut.toString() if shortcut else None)
+            if shortcut is not None:
+                action = QAction(page.title, self)
+                action.setShortcut(shortcut)
+                action.triggered.connect(lambda _=False, n=number: self.show_page(n))
+                self.addAction(action)
+        self.nav.selected.connect(self.show_page)
+
+        self.connection = ConnectionIndicator(ctx, self)
+        self.statusBar().addPermanentWidget(self.connection)
+        self._build_menu()
+        ctx.errors.reported.connect(self.show_error)
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self.banner.hide)
+        self.resize(960, 640)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&Account"))
+        sign_out = menu.addAction(icon("signout"), self.tr("Sign &out"))
+        sign_out.triggered.connect(self.ctx.requests.sign_out)
+        menu.addSeparator()
+        quit_action = menu.addAction(self.tr("&Quit"))
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.sign_out_action = sign_out
+
+    def show_page(self, index: int) -> None:
+        """Show page ``index`` and check its navigation button."""
+        if 0 <= index < self.stack.count():
+            self.stack.setCurrentIndex(index)
+            self.nav.set_current(index)
+
+    def page_index(self, key: str) -> int:
+        """The index of the page named ``key`` (``"dashboard"``, ``"services"``, ...)."""
+        return self.stack.indexOf(self.pages[key])
+
+    def show_error(self, message: str) -> None:
+        """Tell the person what went wrong, in the banner and the status bar."""
+        self.show_banner(message, seconds=12)
+        self.statusBar().showMessage(message, 12000)
+
+    def show_banner(self, message: str, *, seconds: float = 8) -> None:
+        """A message above the pages for a while."""
+        self.banner.setText(message)
+        self.banner.show()
+        self._banner_timer.start(int(seconds * 1000))
+
+    def is_compact(self) -> bool:
+        """Whether the handheld layout is in use."""
+        return bool(self._compact)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_compact(event.size().width() < COMPACT_WIDTH)
+
+    def _apply_compact(self, compact: bool) -> None:
+        if compact == self._compact:
+            return
+        self._compact = compact
+        self.nav.set_compact(compact)
+        # BottomToTop puts the first item (the navigation) under the pages.
+        direction = (
+            QBoxLayout.Direction.BottomToTop if compact else QBoxLayout.Direction.LeftToRight
+        )
+        self._body.setDirection(direction)
+        self.menuBar().setVisible(not compact)
+        self.statusBar().setVisible(not compact)  # the bottom bar is the last thing on a phone
+        self._central.setProperty("compact", compact)
+        # A (no-op) style sheet on the central widget makes Qt re-polish every child,
+        # so the [compact="true"] touch sizes of the application style sheet apply.
+        self._central.setStyleSheet(f"/* compact={compact} */")
+        for index in range(self.stack.count()):
+            page = self.stack.widget(index)
+            setter = getattr(page, "set_compact", None)
+            if callable(setter):
+                setter(compact)
+        self.compact_changed.emit(compact)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.accept()
+        self.close_requested.emit(event)
+        if event.isAccepted():
+            super().closeEvent(event)

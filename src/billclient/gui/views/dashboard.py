@@ -1,0 +1,327 @@
+"""The dashboard: who, how much is left, whether it is current, how long it lasts."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from billclient.protocol.account import Account, AccountKind, AccountStatus
+from billclient.protocol.events import BalanceEvent, SessionEvent
+from billclient.protocol.sessions import SessionState
+
+from ..context import GuiContext
+from ..formatting import format_datetime, format_duration, format_money, format_time
+from ..spend import SpendHistory, SpendTotal, time_to_empty
+from ..widgets.badge import Badge
+from ..widgets.balance_chart import BalanceChart
+from ..widgets.connection import ConnectionIndicator
+
+__all__ = ["DashboardView"]
+
+_STATUS_LEVEL = {
+    AccountStatus.ACTIVE: "ok",
+    AccountStatus.PENDING: "warn",
+    AccountStatus.INACTIVE: "bad",
+}
+
+
+def _as_of(at: datetime) -> str:
+    """A time today, a date and time otherwise."""
+    same_day = at.astimezone().date() == datetime.now().astimezone().date()
+    return format_time(at) if same_day else format_datetime(at)
+
+
+def _card(parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame(parent)
+    frame.setObjectName("Card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(16, 12, 16, 12)
+    return frame, layout
+
+
+class DashboardView(QWidget):
+    """Account name and status, available balance (never stale without saying so),
+    reserved and credit, connection, time to empty and the last hour's chart."""
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.account: Account | None = None
+        self.figures: BalanceEvent | None = None
+        self.figures_at: datetime | None = None
+        self.history = SpendHistory()
+        self.spent = SpendTotal()
+        self._active: set[str] = set()
+        self._unposted: dict[str, int] = {}  # local estimate beyond the server's charge
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(16, 16, 16, 16)
+        column.setSpacing(12)
+
+        header = QHBoxLayout()
+        self.name = QLabel(body)
+        self.name.setObjectName("Heading")
+        self.name.setAccessibleName(self.tr("Account name"))
+        self.status = Badge(body)
+        self.kind = QLabel(body)
+        self.kind.setObjectName("Muted")
+        header.addWidget(self.name)
+        header.addWidget(self.status)
+        header.addWidget(self.kind)
+        header.addStretch(1)
+        column.addLayout(header)
+
+        self.inactive_note = QLabel(body)
+        self.inactive_note.setObjectName("Banner")
+        self.inactive_note.setWordWrap(True)
+        self.inactive_note.hide()
+        column.addWidget(self.inactive_note)
+
+        self._row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._row.setSpacing(12)
+        column.addLayout(self._row)
+        balance_card, balance = _card(body)
+        self.caption = QLabel(self.tr("Available"), balance_card)
+        self.caption.setObjectName("Muted")
+        self.balance_label = QLabel("—", balance_card)
+        self.balance_label.setObjectName("BalanceValue")
+        self.balance_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reserved_label = QLabel(balance_card)
+        self.credit_label = QLabel(balance_card)
+        self.credit_bar = QProgressBar(balance_card)
+        self.credit_bar.setTextVisible(False)
+        self.credit_bar.setAccessibleName(self.tr("Credit used"))
+        for widget in (self.caption, self.balance_label, self.reserved_label):
+            balance.addWidget(widget)
+        balance.addWidget(self.credit_label)
+        balance.addWidget(self.credit_bar)
+        self.credit_label.hide()
+        self.credit_bar.hide()
+        self._row.addWidget(balance_card, 3)
+
+        info_card, info = _card(body)
+        self.connection = ConnectionIndicator(ctx, info_card)
+        self.connection.setAccessibleName(self.tr("Connection"))
+        self.time_left = QLabel(info_card)
+        self.time_left.setWordWrap(True)
+        self.time_left.setAccessibleName(self.tr("Time to empty"))
+        info.addWidget(self.connection)
+        info.addWidget(self.time_left)
+        info.addStretch(1)
+        self._row.addWidget(info_card, 2)
+
+        chart_card, chart = _card(body)
+        self.chart = BalanceChart(chart_card)
+        chart.addWidget(self.chart)
+        column.addWidget(chart_card, 1)
+
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(30000)
+        bridge = ctx.bridge
+        bridge.account.connect(self.set_account)
+        bridge.balance.connect(self.set_figures)
+        bridge.session.connect(self._on_session)
+        bridge.run.connect(self._on_run)
+        bridge.connection.connect(lambda _state: self._refresh())
+        if isinstance(bridge.last.get("account"), Account):
+            self.set_account(bridge.last["account"])
+        if isinstance(bridge.last.get("balance"), BalanceEvent):
+            self.set_figures(bridge.last["balance"])
+        self._refresh()
+
+    # -- inputs ----------------------------------------------------------------------
+
+    def set_account(self, account: Account) -> None:
+        """A fresh account read (name, status, figures)."""
+        self.account = account
+        self.set_figures(
+            BalanceEvent(
+                balance=account.balance, reserved=account.reserved, available=account.available
+            )
+        )
+
+    def set_figures(self, figures: BalanceEvent, at: datetime | None = None) -> None:
+        """New balance figures from the server (current as of ``at``, default now)."""
+        self.figures = figures
+        self.figures_at = at or datetime.now().astimezone()
+        self._record()
+        self._refresh()
+
+    def show_cached(self, account: Account, at: datetime) -> None:
+        """Figures remembered from an earlier run (shown as not current until live)."""
+        if self.account is not None:
+            return  # fresher figures came first
+        self.account = account
+        self.set_figures(
+            BalanceEvent(
+                balance=account.balance, reserved=account.reserved, available=account.available
+            ),
+            at,
+        )
+
+    def _on_session(self, event: SessionEvent) -> None:
+        if event.state is SessionState.ACTIVE:
+            self._active.add(event.session_id)
+        else:
+            self._active.discard(event.session_id)
+            self._unposted.pop(event.session_id, None)
+        self.spent.observe(event.session_id, event.charged)
+        self._record()
+        self._adjust_timer()
+
+    def _on_run(self, progress: Any) -> None:
+        session_id = getattr(progress, "session_id", None)
+        if session_id is None:
+            return
+        estimate = int(getattr(progress, "estimate", 0) or 0)
+        charged = int(getattr(progress, "charged", 0) or 0)
+        ended = str(getattr(progress, "state", "")) in ("ended", "Phase.ENDED")
+        if ended:
+            self._active.discard(session_id)
+            self._unposted.pop(session_id, None)
+        else:
+            self._active.add(session_id)
+            self._unposted[session_id] = max(estimate - charged, 0)
+        self.spent.observe(session_id, max(estimate, charged))
+        self._record()
+        self._adjust_timer()
+
+    # -- derived ---------------------------------------------------------------------
+
+    def _record(self) -> None:
+        if self.figures is not None:
+            self.history.record(time.time(), self.figures.balance, self.spent.total)
+
+    def _adjust_timer(self) -> None:
+        interval = 1000 if self._active else 30000
+        if self._timer.interval() != interval:
+            self._timer.start(interval)
+
+    def _tick(self) -> None:
+        self._record()
+        self._refresh()
+
+    def seconds_left(self) -> float | None:
+        """Time to empty at the burn rate of the last minute (None: nothing running)."""
+        if self.figures is None or not self._active:
+            return None
+        left = self.figures.available + self.figures.reserved - sum(self._unposted.values())
+        return time_to_empty(left, self.history.burn_rate(time.time()))
+
+    def _currency(self) -> str:
+        return self.account.currency if self.account is not None else ""
+
+    def _refresh(self) -> None:
+        account, figures, currency = self.account, self.figures, self._currency()
+        if account is not None:
+            self.name.setText(account.name)
+            self.kind.setText(
+                self.tr("Postpaid") if account.kind is AccountKind.POSTPAID else self.tr("Prepaid")
+            )
+            status_text = {
+                AccountStatus.ACTIVE: self.tr("Active"),
+                AccountStatus.PENDING: self.tr("Pending"),
+                AccountStatus.INACTIVE: self.tr("Inactive"),
+            }[account.status]
+            self.status.set_status(
+                _STATUS_LEVEL[account.status],
+                status_text,
+                self.tr("Account status: %1").replace("%1", status_text),
+            )
+            inactive = account.status is not AccountStatus.ACTIVE
+            self.inactive_note.setVisible(inactive)
+            self.inactive_note.setText(
+                self.tr(
+                    "This account is not active: you can look at it, but services cannot "
+                    "start. Contact support to activate it."
+                )
+            )
+        if figures is None:
+            return
+        available = format_money(figures.available, currency)
+        self.balance_label.setText(available)
+        live = self.connection.live
+        self.balance_label.setProperty("stale", not live)
+        self.balance_label.style().unpolish(self.balance_label)
+        self.balance_label.style().polish(self.balance_label)
+        if live:
+            self.caption.setText(self.tr("Available"))
+            self.balance_label.setAccessibleName(
+                self.tr("Available balance: %1").replace("%1", available)
+            )
+        else:
+            when = _as_of(self.figures_at) if self.figures_at else ""
+            self.caption.setText(
+                self.tr("Last known balance, as of %1 (not current)").replace("%1", when)
+            )
+            self.balance_label.setAccessibleName(
+                self.tr("Last known balance, not current: %1").replace("%1", available)
+            )
+        self.reserved_label.setText(
+            self.tr("Reserved for running services: %1").replace(
+                "%1", format_money(figures.reserved, currency)
+            )
+        )
+        self._refresh_credit(figures)
+        self._refresh_time_left()
+        self.chart.set_data(self.history.samples(), time.time(), currency)
+
+    def _refresh_credit(self, figures: BalanceEvent) -> None:
+        account = self.account
+        postpaid = account is not None and account.kind is AccountKind.POSTPAID
+        self.credit_label.setVisible(postpaid)
+        self.credit_bar.setVisible(postpaid)
+        if not postpaid or account is None:
+            return
+        limit = account.credit_limit
+        used = max(-figures.balance, 0)
+        self.credit_label.setText(
+            self.tr("Credit used: %1 of %2")
+            .replace("%1", format_money(used, account.currency))
+            .replace("%2", format_money(limit, account.currency))
+        )
+        self.credit_bar.setMaximum(1000)
+        self.credit_bar.setValue(min(used * 1000 // limit, 1000) if limit > 0 else 0)
+
+    def _refresh_time_left(self) -> None:
+        if not self._active:
+            self.time_left.setText(self.tr("No service running: nothing is being spent."))
+            return
+        seconds = self.seconds_left()
+        if seconds is None:
+            self.time_left.setText(self.tr("Measuring the rate of spending…"))
+        else:
+            self.time_left.setText(
+                self.tr("At the current rate the balance lasts about %1.").replace(
+                    "%1", format_duration(seconds)
+                )
+            )
+
+    def set_compact(self, compact: bool) -> None:
+        """One column on a handheld."""
+        self._row.setDirection(
+            QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
+        )

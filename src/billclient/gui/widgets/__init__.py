@@ -1,0 +1,1 @@
+"""Reusable widgets fed by plain data."""

@@ -1,0 +1,171 @@
+"""Balance and spend over the last hour, drawn with QPainter.
+
+PySide6-Essentials (the project's Qt dependency) does not ship QtCharts, which lives in
+the much larger PySide6-Addons; two lines and two axes do not justify that download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ..formatting import format_money_rounded
+from ..spend import Sample
+
+__all__ = ["BalanceChart"]
+
+SPEND_COLOR = QColor("#e07b00")
+
+
+_SPANS = (300, 600, 900, 1800, 3600)
+"""The time axis grows through these spans (seconds) as history builds up, to an hour."""
+_TICK_MINUTES = (1, 2, 5, 10, 15, 30)
+
+
+class BalanceChart(QWidget):
+    """Balance (left axis, steps) and money spent in the window (right axis).
+
+    The time axis ends now and reaches back over the history there is, rounded up to
+    5, 10, 15, 30 or 60 minutes (never more than ``span``).
+    """
+
+    def __init__(self, parent: QWidget | None = None, span: float = 3600.0) -> None:
+        super().__init__(parent)
+        self.span = span
+        self._samples: list[Sample] = []
+        self._now = 0.0
+        self._currency = ""
+        self.setMinimumHeight(150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName(self.tr("Balance and spend over the last hour"))
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def set_data(self, samples: list[Sample], now: float, currency: str) -> None:
+        """Show ``samples`` (oldest first) up to ``now``."""
+        self._samples, self._now, self._currency = samples, now, currency
+        if samples:
+            start = self._spent_at_start()
+            spent = samples[-1].spent - start
+            self.setAccessibleDescription(
+                self.tr("Balance now %1; spent in the last hour %2")
+                .replace("%1", format_money_rounded(samples[-1].balance, currency))
+                .replace("%2", format_money_rounded(spent, currency))
+            )
+        self.update()
+
+    def visible_span(self) -> float:
+        """Seconds the time axis covers now."""
+        if not self._samples:
+            return self.span
+        history = self._now - self._samples[0].at
+        return next((span for span in _SPANS if span >= history and span <= self.span), self.span)
+
+    def _spent_at_start(self) -> int:
+        start = self._now - self.visible_span()
+        before = [sample.spent for sample in self._samples if sample.at <= start]
+        return before[-1] if before else self._samples[0].spent
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        text_color = palette.color(QPalette.ColorRole.WindowText)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        line_color = palette.color(QPalette.ColorRole.Highlight)
+        metrics = QFontMetrics(self.font())
+        margin_x = metrics.horizontalAdvance("€0,000.00") + 10
+        top = metrics.height() + 6
+        plot = QRectF(
+            margin_x, top, self.width() - 2 * margin_x, self.height() - top - metrics.height() - 8
+        )
+        if plot.width() < 20 or plot.height() < 20:
+            return
+        painter.setPen(QPen(muted, 1))
+        painter.drawRect(plot)
+        self._draw_time_axis(painter, plot, metrics, muted)
+        painter.setPen(text_color)
+        painter.drawText(QPointF(plot.left(), metrics.ascent() + 2), self.tr("Balance"))
+        painter.setPen(SPEND_COLOR)
+        spend_label = self.tr("Spent")
+        painter.drawText(
+            QPointF(plot.right() - metrics.horizontalAdvance(spend_label), metrics.ascent() + 2),
+            spend_label,
+        )
+        if not self._samples:
+            painter.setPen(muted)
+            painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, self.tr("No figures yet"))
+            return
+        balances = [sample.balance for sample in self._samples]
+        low, high = min(balances), max(balances)
+        if high == low:
+            low, high = low - max(abs(low) // 10, 10_000), high + max(abs(high) // 10, 10_000)
+        base = self._spent_at_start()
+        spent_max = max(max(sample.spent - base for sample in self._samples), 10_000)
+        self._draw_series(painter, plot, line_color, lambda s: s.balance, low, high)
+        self._draw_series(painter, plot, SPEND_COLOR, lambda s: s.spent - base, 0, spent_max)
+        painter.setPen(text_color)
+        for value, y in ((high, plot.top()), (low, plot.bottom())):
+            text = format_money_rounded(value, self._currency)
+            painter.drawText(
+                QRectF(0, y - metrics.height() / 2, margin_x - 4, metrics.height()),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+        painter.setPen(SPEND_COLOR)
+        for value, y in ((spent_max, plot.top()), (0, plot.bottom())):
+            text = format_money_rounded(value, self._currency)
+            painter.drawText(
+                QRectF(plot.right() + 4, y - metrics.height() / 2, margin_x - 4, metrics.height()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+
+    def _x(self, plot: QRectF, at: float) -> float:
+        span = self.visible_span()
+        start = self._now - span
+        fraction = min(max((at - start) / span, 0.0), 1.0)
+        return plot.left() + fraction * plot.width()
+
+    def _draw_series(
+        self,
+        painter: QPainter,
+        plot: QRectF,
+        color: QColor,
+        value: Callable[[Sample], int],
+        low: int,
+        high: int,
+    ) -> None:
+        def y(sample: Sample) -> float:
+            amount = value(sample)
+            return plot.bottom() - (amount - low) / (high - low) * plot.height()
+
+        path = QPainterPath()
+        first = self._samples[0]
+        path.moveTo(self._x(plot, first.at), y(first))
+        previous_y = y(first)
+        for sample in self._samples[1:]:
+            x = self._x(plot, sample.at)
+            path.lineTo(x, previous_y)  # figures hold until they change: steps
+            previous_y = y(sample)
+            path.lineTo(x, previous_y)
+        path.lineTo(plot.right(), previous_y)
+        painter.setPen(QPen(color, 2))
+        painter.drawPath(path)
+
+    def _draw_time_axis(
+        self, painter: QPainter, plot: QRectF, metrics: QFontMetrics, color: QColor
+    ) -> None:
+        painter.setPen(color)
+        minutes = max(int(self.visible_span() // 60), 1)
+        room = max(int(plot.width() // (metrics.horizontalAdvance("-60 min") + 16)), 1)
+        every = next((m for m in _TICK_MINUTES if minutes / m <= room), minutes)
+        for step in range(minutes % every, minutes + 1, every):
+            x = plot.left() + plot.width() * step / minutes
+            label = self.tr("now") if step == minutes else f"-{minutes - step} min"
+            width = metrics.horizontalAdvance(label)
+            painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 3))
+            left = min(max(x - width / 2, plot.left()), plot.right() - width)
+            painter.drawText(QPointF(left, plot.bottom() + metrics.height() + 2), label)

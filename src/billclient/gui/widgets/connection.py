@@ -1,0 +1,128 @@
+"""The connection indicator: live on the primary / on a secondary / offline, last synced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from billclient.core.live import ConnectionState, LinkStatus
+from billclient.core.pool import PoolState
+
+from ..context import GuiContext
+from ..formatting import format_time
+from .badge import Badge
+
+__all__ = ["ConnectionIndicator", "connection_summary", "is_live"]
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ConnectionIndicator", text)
+
+
+def is_live(connection: ConnectionState | None) -> bool:
+    """Whether the live event stream is connected (figures are current)."""
+    return connection is not None and connection.status is LinkStatus.LIVE
+
+
+def connection_summary(
+    connection: ConnectionState | None, primary: bool | None, last_synced: datetime | None
+) -> tuple[str, str]:
+    """``(level, text)`` for a connection state, whether the pool is on its primary,
+    and when figures last arrived: ``("ok", "Live on primary")``,
+    ``("bad", "Offline · last synced at 14:02:31")``."""
+    state = connection.status.value if connection is not None else None
+    synced = (
+        _tr("last synced at %1").replace("%1", format_time(last_synced))
+        if last_synced is not None
+        else _tr("not synced yet")
+    )
+    if state == "live":
+        if primary is False:
+            return "warn", _tr("Live on secondary")
+        return "ok", _tr("Live on primary")
+    if state == "reconnecting":
+        return "warn", _tr("Reconnecting") + " · " + synced
+    if state == "offline":
+        return "bad", _tr("Offline") + " · " + synced
+    return "info", _tr("Connecting")
+
+
+class ConnectionIndicator(QWidget):
+    """Badge + text kept current from the bridge's ``connection`` and ``pool`` signals."""
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.badge = Badge(self)
+        self.detail = QLabel(self)
+        self.detail.setObjectName("Muted")
+        layout.addWidget(self.badge)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+        self.ctx = ctx
+        self._connection: ConnectionState | None = ctx.client.live.state
+        self._primary: bool | None = None
+        self._synced: datetime | None = None
+        self._server: str | None = None
+        pool = ctx.bridge.last.get("pool")
+        if pool is not None:
+            self._take_pool(pool)
+        ctx.bridge.connection.connect(self._on_connection)
+        ctx.bridge.pool.connect(self._on_pool)
+        ctx.bridge.balance.connect(self._on_figures)
+        ctx.bridge.account.connect(self._on_figures)
+        self._refresh()
+
+    @property
+    def live(self) -> bool:
+        """Whether figures arrive live right now."""
+        return is_live(self._connection)
+
+    @property
+    def level(self) -> str:
+        """``ok``, ``warn``, ``bad`` or ``info`` (the badge's colour)."""
+        return self.badge.level
+
+    def text(self) -> str:
+        """What the badge says."""
+        return self.badge.text()
+
+    def mark_synced(self, at: datetime) -> None:
+        """Figures from a server arrived at ``at``."""
+        if self._synced is None or at > self._synced:
+            self._synced = at
+            self._refresh()
+
+    def _on_connection(self, state: ConnectionState) -> None:
+        self._connection = state
+        self._refresh()
+
+    def _take_pool(self, pool: PoolState) -> None:
+        self._primary = bool(pool.primary) if pool.server is not None else None
+        self._server = pool.server
+        if pool.last_success is not None:
+            self.mark_synced(pool.last_success)
+
+    def _on_pool(self, pool: PoolState) -> None:
+        self._take_pool(pool)
+        self._refresh()
+
+    def _on_figures(self, _payload: object) -> None:
+        self.mark_synced(datetime.now().astimezone())
+
+    def _on_primary(self) -> bool | None:
+        """Live: whether the stream's server is the first listed; else the pool's view."""
+        connection, servers = self._connection, self.ctx.client.pool.servers
+        if is_live(connection) and connection is not None and connection.server and servers:
+            return connection.server == servers[0]
+        return self._primary
+
+    def _refresh(self) -> None:
+        level, text = connection_summary(self._connection, self._on_primary(), self._synced)
+        self.badge.set_status(level, text, _tr("Connection: %1").replace("%1", text))
+        server = (self._connection.server if self._connection else None) or self._server
+        self.detail.setText(server or "")
+        self.setToolTip(server or "")

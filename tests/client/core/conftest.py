@@ -1,0 +1,98 @@
+"""Client core tests: real servers on one SQLite database, a real keyring file backend.
+
+The client core does not depend on the database engine, so its tests share one
+SQLite deployment for the whole test session (one catalogue import): ``server`` is a
+plain server, ``short_ttl_server`` issues access tokens that live one second. Tests
+that kill servers start their own on the same database. Every test has its own
+accounts (listed in :data:`ACCOUNTS`), so they never see each other's money.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from keyrings.alt.file import PlaintextKeyring
+
+from tests.support.catalogs import account
+from tests.support.fixtures import ServerFactory
+from tests.support.servers import ServerProcess
+
+KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
+
+ACCOUNTS = [
+    *(account(name) for name in ("kc", "ttl", "skew", "reuse", "race", "p1", "p2", "bye")),
+    *(account(name) for name in ("calls", "problems", "ended", "pages", "fund")),
+    account("poor", "0.005"),
+    account("asleep", status="inactive"),
+    *(account(name) for name in ("fail", "stuck", "back", "listen", "resume")),
+]
+VOUCHERS = [{"code": "CORE-VOUCHER-1", "amount": "5"}]
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """One SQLite database with the catalogue, for every client core test."""
+    factory = ServerFactory(tmp_path_factory.mktemp("client-core"))
+    try:
+        factory.import_catalog(ACCOUNTS, vouchers=VOUCHERS)
+        yield factory
+        factory.verify()
+    finally:
+        factory.close()
+
+
+@pytest.fixture(scope="session")
+def server(deployment: ServerFactory) -> ServerProcess:
+    """A plain server (heartbeat every second on event streams)."""
+    return deployment.start("main", "--heartbeat", "1")
+
+
+@pytest.fixture(scope="session")
+def short_ttl_server(deployment: ServerFactory) -> ServerProcess:
+    """A server whose access tokens live one second."""
+    return deployment.start("short-ttl", "--access-ttl", "1")
+
+
+@dataclass(frozen=True)
+class ClientHome:
+    """Where a test's client keeps its profiles, and its keyring file."""
+
+    home: Path
+    keyring_dir: Path
+
+    @property
+    def keyring_file(self) -> Path:
+        """The keyrings.alt plaintext file."""
+        return self.keyring_dir / "python_keyring" / "keyring_pass.cfg"
+
+    def backend(self) -> PlaintextKeyring:
+        """The same keyring backend the client uses (reads the same file)."""
+        return PlaintextKeyring()
+
+
+@pytest.fixture
+def client_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ClientHome:
+    """BILLCLIENT_HOME and an explicitly chosen keyring file backend, both in tmp_path."""
+    home = tmp_path / "home"
+    keyring_dir = tmp_path / "keyring-data"
+    monkeypatch.setenv("BILLCLIENT_HOME", str(home))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", KEYRING_BACKEND)
+    monkeypatch.setenv("XDG_DATA_HOME", str(keyring_dir))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    return ClientHome(home, keyring_dir)
+
+
+async def eventually(
+    check: Callable[[], bool], timeout: float = 10.0, interval: float = 0.05
+) -> None:
+    """Wait until ``check()`` holds (fails the test after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)

@@ -1,0 +1,170 @@
+"""Failover between two real server processes on one database: a hung server (SIGSTOP)
+whose request is retried on the other one with the same ``seq`` and
+``Idempotency-Key``; kill -9 of the primary mid-session, and the primary taken back
+once its health probes succeed again; no server at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from billclient.core.api import new_idempotency_key
+from billclient.core.bus import Topic
+from billclient.core.client import BillingClient
+from billclient.core.errors import ServerUnreachable
+from billclient.core.failover import FailoverPolicy
+from billclient.core.pool import PoolState, ServerPool
+from billclient.protocol import SessionState
+from tests.support.catalogs import PASSWORD
+from tests.support.fixtures import ServerFactory
+from tests.support.servers import ServerProcess, free_port
+
+from .conftest import ClientHome, eventually
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture(scope="module")
+def pair(deployment: ServerFactory) -> tuple[ServerProcess, ServerProcess]:
+    """A primary and a secondary on the shared database (this module's own processes)."""
+    return deployment.start("pool-a"), deployment.start("pool-b")
+
+
+@pytest.fixture
+def servers(pair: tuple[ServerProcess, ServerProcess]) -> Iterator[tuple[ServerProcess, ...]]:
+    """Both servers running at the start of each test (restarted if a test killed one)."""
+    for server in pair:
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGCONT)
+        if server.proc.poll() is not None:
+            server.start()
+    yield pair
+    for server in pair:
+        if server.proc is not None and server.proc.poll() is None:
+            server.proc.send_signal(signal.SIGCONT)
+
+
+def _requests(server: ServerProcess, method: str, path: str) -> list[dict[str, Any]]:
+    """The request log lines of ``server`` for ``method path``."""
+    found = []
+    for line in server.log().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        fields = entry.get("fields", entry)
+        if fields.get("method") == method and fields.get("path") == path:
+            found.append(fields)
+    return found
+
+
+def test_a_hung_server_gets_the_same_request_again_as_the_other_one(
+    servers: tuple[ServerProcess, ServerProcess], client_home: ClientHome
+) -> None:
+    """The request that timed out on a hung server is answered by the other one; when
+    the hung one wakes up and handles its copy, the same key and seq make it a replay."""
+    primary, secondary = servers
+
+    async def scenario() -> None:
+        async with BillingClient.open() as client:
+            await client.sign_in([primary.url, secondary.url], "stuck", PASSWORD)
+            client.settings.timeout = 1.0
+            await client.api.account()  # the token is fresh: no refresh below
+            assert primary.proc is not None
+            assert secondary.proc is not None
+            primary.proc.send_signal(signal.SIGSTOP)
+            opened = await client.api.open_session("fast", idempotency_key=new_idempotency_key())
+            assert client.pool.current == secondary.url
+            primary.proc.send_signal(signal.SIGCONT)
+            await eventually(lambda: bool(_requests(primary, "POST", "/v1/sessions")))
+            assert [r["status"] for r in _requests(primary, "POST", "/v1/sessions")] == [201]
+            active = await client.api.sessions("active")
+            assert [s.session_id for s in active.items] == [opened.session_id]  # one session
+
+            sid = opened.session_id
+            path = f"/v1/sessions/{sid}/updates"
+            await asyncio.sleep(1.05)
+            secondary.proc.send_signal(signal.SIGSTOP)
+            update = await client.api.update_session(
+                sid, seq=1, used_units=1, measured_at=_now(), budget=1.0
+            )
+            assert update.seq == 1
+            assert client.pool.current == primary.url
+            secondary.proc.send_signal(signal.SIGCONT)
+            await eventually(lambda: bool(_requests(secondary, "POST", path)))
+            # the woken server saw the same seq and units: a replay, not a conflict
+            assert [r["status"] for r in _requests(secondary, "POST", path)] == [200]
+            assert [r["status"] for r in _requests(primary, "POST", path)] == [200]
+            session = await client.api.session(sid)
+            assert (session.last_seq, session.used_units) == (1, 1)
+            await client.api.end_session(sid, seq=2, used_units=1, cause="user")
+
+    asyncio.run(scenario())
+
+
+def test_a_killed_primary_fails_over_and_is_taken_back_after_it_recovers(
+    servers: tuple[ServerProcess, ServerProcess], client_home: ClientHome
+) -> None:
+    primary, secondary = servers
+
+    async def scenario() -> None:
+        async with BillingClient.open() as client:
+            client.pool.policy = FailoverPolicy(probe_interval=0.2, healthy_probes=2)
+            await client.sign_in([primary.url, secondary.url], "fail", PASSWORD)
+            assert client.settings.servers == [primary.url, secondary.url]
+            states: list[PoolState] = []
+            client.bus.subscribe(Topic.POOL, states.append)
+            opened = await client.api.open_session("fast", idempotency_key=new_idempotency_key())
+            sid = opened.session_id
+            await asyncio.sleep(1.05)
+            await client.api.update_session(sid, seq=1, used_units=1, measured_at=_now())
+            assert client.pool.state.primary
+            primary.kill()
+            update = await client.api.update_session(sid, seq=2, used_units=2, measured_at=_now())
+            assert update.seq == 2
+            assert client.pool.current == secondary.url
+            assert [(s.server, s.primary) for s in states] == [(secondary.url, False)]
+            ended = await client.api.end_session(sid, seq=3, used_units=2, cause="user")
+            assert (ended.state, ended.charged, ended.last_seq) == (SessionState.ENDED, 20_000, 3)
+            cdr = (await client.api.cdrs()).items[-1]
+            assert cdr.session_id == sid
+            assert set(cdr.servers) == {"pool-a", "pool-b"}
+
+            await asyncio.sleep(0.5)  # probes of the dead primary fail meanwhile
+            assert client.pool.current == secondary.url
+            await asyncio.to_thread(primary.start)
+            await eventually(lambda: client.pool.state.primary, timeout=10)
+            assert [(s.server, s.primary) for s in states] == [
+                (secondary.url, False),
+                (primary.url, True),
+            ]
+            assert (await client.api.health()).server_id == "pool-a"
+            assert client.pool.state.last_success is not None
+
+    asyncio.run(scenario())
+
+
+def test_no_server_answering_is_server_unreachable_naming_each() -> None:
+    urls = [f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"]
+
+    async def scenario() -> None:
+        pool = ServerPool(urls, policy=FailoverPolicy(base_delay=0.01))
+        try:
+            with pytest.raises(ServerUnreachable) as nobody:
+                await pool.request("GET", "/v1/health", budget=1.0)
+        finally:
+            await pool.aclose()
+        assert {attempt.split(": ")[0] for attempt in nobody.value.attempts} == set(urls)
+        assert len(nobody.value.attempts) == 4  # two passes over both
+        assert "\n" not in str(nobody.value)
+
+    asyncio.run(scenario())

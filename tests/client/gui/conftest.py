@@ -1,0 +1,161 @@
+"""GUI test helpers: a qasync loop on pytest-qt's QApplication, a profile home with the
+keyrings.alt file backend chosen explicitly, and a way to wait for the widgets."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import qasync
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+
+from billclient.core.client import BillingClient
+from billclient.core.settings import ClientSettings, ProfilePaths
+from billclient.gui.app import configure
+from billclient.gui.bridge import Bridge
+from billclient.gui.context import GuiContext
+from tests.support.catalogs import BASE, PASSWORD, account
+from tests.support.fixtures import ServerFactory
+
+T = TypeVar("T")
+
+KEYRING = "keyrings.alt.file.PlaintextKeyring"
+
+
+def _catalog_changes() -> dict[str, Any]:
+    """BASE plus "meter": per second, updated every 5 s, so the local estimate runs ahead."""
+    services = [
+        *BASE["services"],
+        {
+            "id": "meter",
+            "name": "Metered line",
+            "unit": "second",
+            "media": "voice",
+            "grant": 30,
+            "update_interval": 5,
+        },
+    ]
+    plans = copy.deepcopy(BASE["plans"])
+    plans[0]["rates"].append({"service": "meter", "price": "0.6", "per": 60})
+    return {"services": services, "plans": plans}
+
+
+@pytest.fixture(scope="package")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """One SQLite database for every GUI test, with a primary server running; the
+    server tests cover PostgreSQL."""
+    factory = ServerFactory(tmp_path_factory.mktemp("gui-billing"))
+    try:
+        factory.import_catalog(
+            [
+                account("ann", "12.5"),
+                account("ina", "3", status="inactive"),
+                account("sam", "10"),
+                account("adj", "10"),
+                account("fay", "10"),
+                account("lay", "7", kind="postpaid", credit_limit="50"),
+                {**account("low", "2.04"), "low_balance_threshold": "2.00"},
+            ],
+            **_catalog_changes(),
+        )
+        factory.start("primary")
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture
+def server(deployment: ServerFactory) -> str:
+    """The primary server's URL."""
+    return deployment.servers[0].url
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """BILLCLIENT_HOME in tmp_path; the profile's settings pick the keyrings.alt file
+    backend, whose file lives under tmp_path too."""
+    root = tmp_path / "home"
+    monkeypatch.setenv("BILLCLIENT_HOME", str(root))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    paths = ProfilePaths.for_profile("default", root)
+    ClientSettings(keyring_backend=KEYRING).save(paths)
+    return root
+
+
+class Gui:
+    """A qasync loop over the test's QApplication, "running" for the whole test (as in the
+    application, where Qt's event loop is always the asyncio loop): background tasks such
+    as the live event stream never run outside it."""
+
+    def __init__(self, app: QApplication) -> None:
+        self.app = app
+        self.loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(self.loop)
+        # The loop's callbacks are Qt timers: they run whenever Qt processes events. Marking
+        # the loop as the running one for the whole test lets coroutines find it then.
+        asyncio.events._set_running_loop(self.loop)
+        self.contexts: list[GuiContext] = []
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run ``coro`` to the end in a local Qt event loop (widgets and tasks run too)."""
+        task = self.loop.create_task(asyncio.wait_for(coro, timeout))
+        if not task.done():
+            local = QEventLoop()
+            task.add_done_callback(lambda _task: local.quit())
+            local.exec()
+        return task.result()
+
+    def context(self, home: Path) -> GuiContext:
+        """A GuiContext on the default profile under ``home`` (closed at teardown)."""
+        client = BillingClient.open("default", home=home)
+        ctx = GuiContext(client, Bridge(client.bus))
+        self.contexts.append(ctx)
+        return ctx
+
+    def close(self) -> None:
+        async def shutdown() -> None:
+            for ctx in self.contexts:
+                await ctx.cancel_tasks()
+                ctx.close_runner()
+                await ctx.client.aclose()
+                ctx.bridge.close()
+
+        try:
+            self.run(shutdown())
+        finally:
+            asyncio.events._set_running_loop(None)
+            self.loop.close()
+            asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def gui(qapp: QApplication) -> Iterator[Gui]:
+    """The qasync loop for one test; closes every context it made."""
+    configure(qapp)
+    runner = Gui(qapp)
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
+async def until(predicate: Callable[[], object], timeout: float = 15, message: str = "") -> None:
+    """Wait (letting Qt and asyncio run) until ``predicate()`` is true."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {message or predicate}")
+        await asyncio.sleep(0.02)
+
+
+async def signed_in(ctx: GuiContext, servers: list[str], login: str) -> None:
+    """Sign ``ctx``'s client in (the dialog itself is tested in test_signin)."""
+    await ctx.client.sign_in(servers, login, PASSWORD)
+    ctx.client.live.start()

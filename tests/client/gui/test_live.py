@@ -1,0 +1,169 @@
+"""The live parts against real servers: a session's charge ticking, balance moving,
+a support adjustment arriving by live events, failover to the secondary mid-session."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from billclient.core.runner import RunState
+from billclient.gui.formatting import format_money
+from billclient.gui.main_window import MainWindow
+from billclient.gui.views.advice import AdviceDialog
+from billclient.gui.views.dashboard import DashboardView
+from billclient.gui.views.services import ServicesView
+from billclient.gui.views.session_card import SessionCard
+from tests.support.api import Api
+from tests.support.fixtures import ServerFactory
+
+from .conftest import Gui, signed_in, until
+
+
+def _pages(window: MainWindow) -> tuple[DashboardView, ServicesView]:
+    dashboard, services = window.pages["dashboard"], window.pages["services"]
+    assert isinstance(dashboard, DashboardView)
+    assert isinstance(services, ServicesView)
+    return dashboard, services
+
+
+async def _start(services: ServicesView, service_id: str) -> SessionCard:
+    """Press Start, read the advice of charge, accept it; the new card."""
+    await until(lambda: service_id in services.start_buttons, message="the catalogue")
+    before = len(services.cards)
+    services.start_buttons[service_id].click()
+    dialog = services.dialog
+    assert isinstance(dialog, AdviceDialog)
+    await until(lambda: dialog.quote is not None, message="the quote")
+    dialog.start_button.click()
+    await until(lambda: len(services.cards) > before, message="the session card")
+    return services.cards[0]
+
+
+def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        await signed_in(ctx, [server], "sam")
+        window = MainWindow(ctx)
+        window.show()
+        dashboard, services = _pages(window)
+        await until(lambda: dashboard.balance_label.text() == "€10.00", message="the balance")
+        await until(lambda: dashboard.connection.live, message="live events")
+        window.show_page(window.page_index("services"))
+
+        await until(lambda: "meter" in services.start_buttons, message="the catalogue")
+        services.start_buttons["meter"].click()
+        dialog = services.dialog
+        assert isinstance(dialog, AdviceDialog)
+        assert "0.60 EUR/min, billed per second" in dialog.price.text()
+        await until(lambda: dialog.quote is not None, message="the quote")
+        assert dialog.sample.text() == "€0.60"  # a minute costs 0.60 now
+        assert dialog.buys.text().startswith("about 16 min 40 s")  # 10.00 / 0.01 per second
+        dialog.start_button.click()
+        await until(lambda: len(services.cards) == 1, message="the session card")
+        card = services.cards[0]
+        assert services.running_count() == 1
+
+        # the charge follows the local estimate, redrawn at least 4 times a second
+        await until(lambda: card.progress.used_units >= 2, message="usage")
+        ticks, started = card.ticks, time.monotonic()
+        await until(lambda: time.monotonic() - started >= 2.0)
+        assert (card.ticks - ticks) / (time.monotonic() - started) >= 4
+        await until(lambda: card.progress.estimate > card.progress.charged, message="estimate")
+        assert card.charge.text() == format_money(card.progress.estimate, "EUR")
+
+        # the balance on the dashboard moves as the server charges (update every 5 s)
+        await until(lambda: card.progress.charged > 0, 12, message="a server charge")
+        await until(lambda: dashboard.figures is not None and dashboard.figures.balance < 10**7)
+        assert dashboard.balance_label.text() != "€10.00"
+        await until(lambda: dashboard.seconds_left() is not None, message="time to empty")
+        assert "lasts about" in dashboard.time_left.text()
+
+        card.stop_button.click()
+        await until(lambda: card.ended, 15, message="the end")
+        progress = card.progress
+        assert progress.state == RunState.ENDED
+        assert progress.cause == "user"
+        assert card.note.text().startswith("You stopped it.")
+        assert format_money(progress.charged, "EUR") in card.note.text()
+        assert progress.charged == progress.used_units * 10_000  # 0.01 EUR per second
+        expected = 10_000_000 - progress.charged
+        await until(
+            lambda: dashboard.figures is not None and dashboard.figures.balance == expected,
+            message="the final balance",
+        )
+        assert dashboard.balance_label.text() == format_money(expected, "EUR")
+        card.dismiss_button.click()
+        await until(lambda: not services.cards)
+        window.close()
+
+    gui.run(scenario(), 60)
+
+
+def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> None:
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        await signed_in(ctx, [server], "adj")
+        window = MainWindow(ctx)
+        dashboard, _services = _pages(window)
+        await until(lambda: dashboard.balance_label.text() == "€10.00", message="the balance")
+        await until(lambda: dashboard.connection.live, message="live events")
+        support = Api(server, "support")
+        try:
+            answer = support.post(
+                "/v1/admin/accounts/adj/adjustments",
+                {"amount": "2.5", "reason": "goodwill"},
+                headers={"Idempotency-Key": "gui-adjust-1"},
+            )
+            assert answer.status_code in (200, 201), answer.text
+        finally:
+            support.close()
+        await until(lambda: dashboard.balance_label.text() == "€12.50", 10, message="live")
+        assert dashboard.caption.text() == "Available"
+        assert dashboard.balance_label.property("stale") is False
+
+        # without live events the figure stays, but it no longer passes for current
+        await ctx.client.live.stop()
+        await until(lambda: not dashboard.connection.live, message="offline")
+        assert dashboard.balance_label.text() == "€12.50"
+        assert dashboard.caption.text().startswith("Last known balance, as of ")
+        assert dashboard.caption.text().endswith("(not current)")
+        assert dashboard.balance_label.property("stale") is True
+        assert dashboard.connection.text().startswith("Offline · last synced at ")
+        window.close()
+
+    gui.run(scenario())
+
+
+def test_primary_killed_mid_session(gui: Gui, home: Path, deployment: ServerFactory) -> None:
+    # a primary of its own, killed below; the shared server is the secondary
+    primary = deployment.start("fo-primary")
+    secondary = deployment.servers[0]
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        await signed_in(ctx, [primary.url, secondary.url], "fay")
+        window = MainWindow(ctx)
+        dashboard, services = _pages(window)
+        indicator = dashboard.connection
+        await until(lambda: indicator.text() == "Live on primary", message="live on primary")
+        card = await _start(services, "fast")
+        await until(lambda: card.progress.charged > 0, 10, message="a first charge")
+
+        primary.kill()
+        await until(lambda: indicator.text() == "Live on secondary", 20, message="secondary")
+        assert indicator.level == "warn"
+        assert window.connection.text() == "Live on secondary"
+        charged = card.progress.charged
+        await until(lambda: card.progress.charged > charged, 15, message="charges continue")
+        assert card.progress.state == RunState.RUNNING
+        assert not card.ended
+
+        await services.stop_all()
+        await until(lambda: card.ended, 15)
+        assert card.progress.state == RunState.ENDED
+        assert card.progress.cause == "user"
+        window.close()
+
+    gui.run(scenario(), 60)
