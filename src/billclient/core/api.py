@@ -189,7 +189,10 @@ class ApiClient:
     async def register(
         self, login: str, password: str, device_name: str, platform: str
     ) -> RegistrationResult:
-        """``POST /v1/devices``: sign a device in (no tokens needed)."""
+        """``POST /v1/devices``: sign a device in (no tokens needed).
+
+        Storing the tokens and servers is the caller's business (``BillingClient.sign_in``).
+        """
         body = {
             "login": login,
             "password": password,
@@ -197,10 +200,7 @@ class ApiClient:
             "platform": platform,
         }
         answer = await self._send("POST", "/v1/devices", json=body, auth=False)
-        result = self._model(RegistrationResult, answer)
-        if self._on_tokens is not None:
-            self._on_tokens(result)
-        return result
+        return self._model(RegistrationResult, answer)
 
     async def refresh_tokens(self, refresh_token: str) -> TokenResult:
         """``POST /v1/token``: rotate the pair; a refused token means the device is out."""
@@ -248,7 +248,6 @@ class ApiClient:
         self,
         from_: datetime | None = None,
         to: datetime | None = None,
-        *,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[StatementLine]:
@@ -348,7 +347,6 @@ class ApiClient:
         self,
         from_: datetime | None = None,
         to: datetime | None = None,
-        *,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Cdr]:

@@ -37,8 +37,6 @@ class Topic:
     """protocol ``Account`` after a refresh."""
     RUN = "run"
     """``core.runner.RunProgress`` (session runner progress)."""
-    CREDENTIALS = "credentials"
-    """``core.credentials.CredentialsNotice``: signed in/out, tokens held only in memory."""
 
 
 class EventBus:

@@ -22,6 +22,9 @@ import socket
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
 
 from billclient.protocol import Account, RegistrationResult, TokenResult
 
@@ -164,6 +167,17 @@ class BillingClient:
         result = await self._api.register(
             login, password, device_name or _device_name(), _platform()
         )
+        try:
+            await self._credentials.set(result.device_id, TokenSet.from_result(result))
+        except BillingError:
+            # the tokens cannot be kept: do not leave a device behind that nobody can use
+            with contextlib.suppress(BillingError, httpx.HTTPError):
+                await self._pool.request(
+                    "DELETE",
+                    f"/v1/devices/{quote(result.device_id, safe='')}",
+                    headers={"Authorization": f"Bearer {result.access_token}"},
+                )
+            raise
         settings = self._settings.model_copy(deep=True)
         settings.user_servers = list(dict.fromkeys(checked))
         settings.merge_servers(result.servers)
@@ -174,7 +188,6 @@ class BillingClient:
         settings.save(self.paths)
         self._settings = settings
         self._pool.set_servers(settings.servers)
-        await self._credentials.set(result.device_id, TokenSet.from_result(result))
         return result
 
     async def sign_out(self) -> None:

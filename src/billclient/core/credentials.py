@@ -339,10 +339,9 @@ class Credentials:
         """Store a new device's pair (after sign-in)."""
         async with self._local, self._locked():
             old = self.account
-            self.device_id = device_id
-            account = self.account
-            assert account is not None
+            account = f"{self.paths.profile}/{device_id}"
             await asyncio.to_thread(self.store.save, account, tokens)
+            self.device_id = device_id
             if old is not None and old != account:
                 await asyncio.to_thread(self.store.delete, old)
             self._tokens = tokens

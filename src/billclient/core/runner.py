@@ -121,7 +121,8 @@ class SessionRunner:
     ``data_dir`` holds the journal and the run locks. ``update_interval`` overrides
     the service's interval (benchmarks; a client may update more often, never less).
     ``end_patience`` is how long a stopped run keeps trying to send its end before
-    it leaves it to the journal.
+    it leaves it to the journal. ``component`` may be replaced at any time (after a
+    component update): the next session uses the new one.
     """
 
     def __init__(
@@ -136,7 +137,7 @@ class SessionRunner:
         tick: float = _TICK,
     ) -> None:
         self._client = client
-        self._component = component
+        self.component = component
         self._data_dir = data_dir
         self._clock = clock
         self._interval = update_interval
@@ -200,13 +201,14 @@ class SessionRunner:
         except BaseException:
             lock.release()
             raise
-        meter = meter if meter is not None else self._component.make_meter(service)
+        meter = meter if meter is not None else self.component.make_meter(service)
         machine = RunMachine(
             update_interval=self._interval or float(created.update_interval),
             granted_units=created.granted_units,
             final=created.final,
             now=self._clock(),
             limit_units=limit_units,
+            answer_budget=_answer_budget(created.update_interval),
         )
         run = RunningSession(
             self,
@@ -214,7 +216,7 @@ class SessionRunner:
             service=service,
             machine=machine,
             meter=meter,
-            estimator=self._component.make_estimator(service, created.started_at),
+            estimator=self.component.make_estimator(service, created.started_at),
             lock=lock,
             patience=self._patience,
         )
@@ -234,7 +236,17 @@ class SessionRunner:
                 lock.acquire(timeout=0)
             except Timeout:
                 continue  # its process is alive and still running it
-            outcomes.append(await self._recover_one(journaled, lock))
+            try:
+                outcomes.append(await self._recover_one(journaled, lock))
+            except BillingError as error:  # signed out, refused...: try again next time
+                if lock.is_locked:
+                    lock.release()
+                outcomes.append(
+                    replace(
+                        _ghost(journaled, journaled.acked_units, str(error)),
+                        state=RunState.UNSETTLED,
+                    )
+                )
         return outcomes
 
     async def sessions_idle(self, poll: float = 0.5) -> None:
@@ -426,6 +438,7 @@ class RunningSession:
                         break
                 head = machine.head()
                 if head is not None and sender is None and clock() >= retry_at:
+                    machine.sending(clock())
                     in_flight = head
                     sender = asyncio.get_running_loop().create_task(self._send(head))
                     sender.add_done_callback(lambda _t: self._wake.set())
@@ -448,7 +461,7 @@ class RunningSession:
 
     async def _send(self, call: Call) -> UpdateResult | SessionResource:
         api = self._runner._client.api
-        budget = max(1.0, self._machine.update_interval / 3)
+        budget = _request_budget(self._machine.update_interval)
         if call.is_end:
             return await api.end_session(
                 self.session_id,
@@ -581,6 +594,17 @@ class RunningSession:
             offline_since=_wall(machine.offline_since, self._runner._clock),
             recovered=self._recovered,
         )
+
+
+def _request_budget(update_interval: float) -> float:
+    """PROTOCOL.md: the time one server gets for a session call."""
+    return max(1.0, update_interval / 3)
+
+
+def _answer_budget(update_interval: float) -> float:
+    """How long a call may stay unanswered before the grant is all the run may use:
+    two passes over two servers (the pool's failover), then the run is offline."""
+    return 4 * _request_budget(update_interval)
 
 
 def _wall(monotonic: float | None, clock: Callable[[], float]) -> datetime | None:

@@ -9,8 +9,9 @@ time (:meth:`head`). Rules (PROTOCOL.md, "Sessions"):
 - an update at once when the usage reaches a non-final grant (to get the next one);
 - the end, with a cause, when the requested amount is used (``service_done``), the
   final grant is used up, a server says ``terminate``, or the person stops;
-- with no server answering, the service continues only up to the units already
-  granted, then ends (``credit_exhausted``) and says why;
+- with no server answering (or the call in flight unanswered for longer than
+  ``answer_budget``), the service continues only up to the units already granted,
+  then ends (``credit_exhausted``) and says why;
 - a ``terminate`` answer drops the updates queued behind it (never sent) and the end
   takes the next ``seq``.
 """
@@ -66,6 +67,7 @@ class RunMachine:
     acked_units: int = 0
     charged: int = 0
     limit_units: int | None = None
+    answer_budget: float = 1.0
     phase: Phase = Phase.RUNNING
     used_units: int = 0
     online: bool = True
@@ -75,6 +77,7 @@ class RunMachine:
     cdr_id: str | None = None
     queue: list[Call] = field(default_factory=list)
     next_update_at: float = 0.0
+    sent_at: float | None = None
 
     def __post_init__(self) -> None:
         self.used_units = max(self.used_units, self.acked_units)
@@ -97,7 +100,7 @@ class RunMachine:
             return self.stop(
                 "credit_exhausted", f"the final grant of {self.granted_units} units is used up"
             )
-        if used >= self.granted_units and not self.online:
+        if used >= self.granted_units and (not self.online or self._overdue()):
             return self.stop(
                 "credit_exhausted",
                 f"no billing server answered; stopped at the {self.granted_units} units "
@@ -108,6 +111,12 @@ class RunMachine:
             self.next_update_at = self.now + self.update_interval
             return [self._enqueue(None)]
         return []
+
+    def sending(self, now: float) -> None:
+        """The head call is being sent (first attempt or again)."""
+        self.now = max(self.now, now)
+        if self.sent_at is None:
+            self.sent_at = self.now
 
     def stop(self, cause: str, reason: str | None = None) -> list[Call]:
         """End the session with ``cause``; returns the end call (none if already ending)."""
@@ -130,6 +139,7 @@ class RunMachine:
     ) -> Change:
         """A server accepted update ``seq`` (the head) with these figures."""
         self._pop(seq)
+        self.sent_at = None
         self.online, self.offline_since = True, None
         self.acked_units = max(self.acked_units, used_units)
         self.charged = charged
@@ -154,6 +164,7 @@ class RunMachine:
     ) -> None:
         """The session is over: answered end call, or the server had ended it already."""
         self.queue.clear()
+        self.sent_at = None
         self.phase = Phase.ENDED
         self.online, self.offline_since = True, None
         self.acked_units = max(self.acked_units, used_units)
@@ -187,6 +198,10 @@ class RunMachine:
         call = Call(self.last_seq, self.used_units, cause)
         self.queue.append(call)
         return call
+
+    def _overdue(self) -> bool:
+        """The call in flight has waited longer than a server may take to answer."""
+        return self.sent_at is not None and self.now - self.sent_at > self.answer_budget
 
     def _pop(self, seq: int) -> None:
         if not self.queue or self.queue[0].seq != seq:

@@ -68,8 +68,10 @@ def database_engine(request: pytest.FixtureRequest) -> str:
 
 
 def import_catalog(factory: ServerFactory) -> Path:
-    """The test catalogue with one prepaid account (10.00) per name in ACCOUNTS."""
-    return factory.import_catalog([account(name, "10") for name in ACCOUNTS], base=CATALOG)
+    """The test catalogue with one prepaid account (10.00) per name in ACCOUNTS, and
+    ``poor`` (0.08: a call of 3 s)."""
+    accounts = [account(name, "10") for name in ACCOUNTS] + [account("poor", "0.08")]
+    return factory.import_catalog(accounts, base=CATALOG)
 
 
 @dataclass

@@ -95,6 +95,17 @@ def test_use_charges_what_offline_rating_says(pair: ServerFactory, cli: Cli) -> 
     assert rated.stdout.splitlines()[1] == f"r,{cdr['charged']},"
 
 
+def test_use_stops_at_the_final_grant(pair: ServerFactory, cli: Cli) -> None:
+    cli.login("poor", [pair.servers[0].url])
+    used = cli.run("use", "call", "--seconds", "10", "--yes", "--json")
+    assert used.returncode == 6, used.stderr + used.stdout  # stopped before 10 s
+    assert "covers only 3 s" in used.stderr
+    final = json.loads(used.stdout.splitlines()[-1])
+    assert final["cause"] == "credit_exhausted" and final["used_units"] == 3
+    assert final["charged"] == "0.08"
+    assert "final grant of 3 units is used up" in used.stderr
+
+
 def test_events_service_voucher_and_errors(pair: ServerFactory, cli: Cli) -> None:
     cli.login("carol", [pair.servers[0].url])
     sms = cli.run("use", "sms", "--units", "2", "--yes", "--json")

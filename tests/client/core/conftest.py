@@ -1,15 +1,17 @@
 """Client core tests: real servers on one SQLite database, a real keyring file backend.
 
 The client core does not depend on the database engine, so its tests share one
-SQLite deployment for the whole test session (one catalogue import): ``server`` is a
-plain server, ``short_ttl_server`` issues access tokens that live one second. Tests
-that kill servers start their own on the same database. Every test has its own
-accounts (listed in :data:`ACCOUNTS`), so they never see each other's money.
+SQLite deployment for the whole test session (one catalogue import, three server
+processes): ``server`` is a plain server, ``short_ttl_server`` issues access tokens
+that live one second, and ``spare_server`` is the one tests kill (it is restarted
+for the next test that needs it). Every test has its own accounts (listed in
+:data:`ACCOUNTS`), so they never see each other's money.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from tests.support.servers import ServerProcess
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 
 ACCOUNTS = [
-    *(account(name) for name in ("kc", "ttl", "skew", "reuse", "race", "p1", "p2", "bye")),
+    *(account(name) for name in ("kc", "nokc", "ttl", "skew", "reuse", "race", "p1", "p2", "bye")),
     *(account(name) for name in ("calls", "problems", "ended", "pages", "fund")),
     account("poor", "0.005"),
     account("asleep", status="inactive"),
@@ -50,6 +52,26 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
 def server(deployment: ServerFactory) -> ServerProcess:
     """A plain server (heartbeat every second on event streams)."""
     return deployment.start("main", "--heartbeat", "1")
+
+
+@pytest.fixture(scope="session")
+def _spare(deployment: ServerFactory) -> ServerProcess:
+    return deployment.start("spare", "--heartbeat", "1")
+
+
+@pytest.fixture
+def spare_server(_spare: ServerProcess, server: ServerProcess) -> Iterator[ServerProcess]:
+    """A server tests may stop, kill and restart; running (again) when a test starts."""
+    for process in (_spare, server):
+        assert process.proc is not None
+        if process.proc.poll() is None:
+            process.proc.send_signal(signal.SIGCONT)
+    if _spare.proc is not None and _spare.proc.poll() is not None:
+        _spare.start()
+    yield _spare
+    for process in (_spare, server):  # never leave a stopped process behind
+        if process.proc is not None and process.proc.poll() is None:
+            process.proc.send_signal(signal.SIGCONT)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ import pytest
 
 from billclient.core.client import BillingClient
 from billclient.core.credentials import KEYRING_SERVICE, MemoryStore, TokenSet
-from billclient.core.errors import DeviceRevoked, NotSignedIn
+from billclient.core.errors import CredentialsUnavailable, DeviceRevoked, NotSignedIn
+from tests.support.api import Api
 from tests.support.catalogs import PASSWORD
 from tests.support.servers import ServerProcess
 
@@ -181,7 +182,7 @@ def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_othe
     go = tmp_path / "go"
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", _CHILD, str(go), "6"],
+            [sys.executable, "-c", _CHILD, str(go), "4"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -193,7 +194,7 @@ def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_othe
     outputs = [child.communicate(timeout=60) for child in children]
     for child, (out, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
-        assert out.strip() == "ok 6"
+        assert out.strip() == "ok 4"
 
     async def still_signed_in() -> None:
         async with BillingClient.open() as client:
@@ -287,3 +288,34 @@ def test_the_keyring_backend_setting_is_honoured(
 
     asyncio.run(scenario())
     assert client_home.keyring_file.is_file()
+
+
+def test_a_keychain_that_fails_refuses_sign_in_and_leaves_no_device_behind(
+    server: ServerProcess, client_home: ClientHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+    async def scenario() -> None:
+        async with BillingClient.open() as client:
+            with pytest.raises(CredentialsUnavailable) as refused:
+                await client.sign_in([server.url], "nokc", PASSWORD)
+            assert "keychain" in str(refused.value)
+            assert "\n" not in str(refused.value)
+            assert not client.signed_in
+            assert client.settings.device_id is None
+
+    asyncio.run(scenario())
+    other = Api(server.url, "nokc")
+    try:
+        devices = other.get("/v1/devices").json()
+        assert [device["current"] for device in devices] == [True]  # only this one
+    finally:
+        other.close()
+
+
+def test_an_unknown_keyring_backend_is_one_clear_error(
+    client_home: ClientHome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no.such.Backend")
+    with pytest.raises(CredentialsUnavailable, match=r"cannot use the keyring backend 'no\.such"):
+        BillingClient.open()

@@ -10,8 +10,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import pytest
-
 from billclient.core.api import new_idempotency_key
 from billclient.core.bus import Topic
 from billclient.core.client import BillingClient
@@ -20,18 +18,11 @@ from billclient.core.live import ConnectionState, LinkStatus
 from billclient.protocol import BalanceEvent, SessionEvent, SessionState
 from tests.support.api import Api
 from tests.support.catalogs import PASSWORD
-from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
 
 from .conftest import ClientHome, eventually
 
 MICRO = 1_000_000
-
-
-@pytest.fixture(scope="module")
-def live_server(deployment: ServerFactory) -> ServerProcess:
-    """This module's own server (it gets killed), on the shared database."""
-    return deployment.start("live", "--heartbeat", "1")
 
 
 def _adjust(url: str, account_id: str, amount: str) -> None:
@@ -48,8 +39,10 @@ def _adjust(url: str, account_id: str, amount: str) -> None:
 
 
 def test_events_arrive_and_resume_after_a_server_restart(
-    live_server: ServerProcess, server: ServerProcess, client_home: ClientHome
+    spare_server: ServerProcess, server: ServerProcess, client_home: ClientHome
 ) -> None:
+    live_server = spare_server
+
     async def scenario() -> None:
         async with BillingClient.open() as client:
             client.live.policy = FailoverPolicy(reconnect_base=0.1, reconnect_max=0.5)

@@ -73,6 +73,7 @@ def test_calls_reach_the_server_in_order_and_respect_grants(
         final=server.final,
         now=0.0,
         limit_units=limit,
+        answer_budget=4.0,
     )
     journal: dict[int, Call] = {}
     now, meter = 0.0, 0
@@ -89,13 +90,14 @@ def test_calls_reach_the_server_in_order_and_respect_grants(
             if machine.phase is Phase.RUNNING:
                 # a running service never goes past a grant it cannot renew
                 assert machine.used_units < machine.granted_units or (
-                    machine.online and not machine.final
+                    machine.online and not machine.final and not machine._overdue()
                 )
                 if limit is not None:
                     assert machine.used_units < limit
         elif kind == "stop":
             record(machine.stop("user"))
         elif (head := machine.head()) is not None:
+            machine.sending(now)
             if kind == "fail":
                 machine.unreachable(now)
                 continue
@@ -150,6 +152,19 @@ def test_offline_run_stops_at_the_grant_and_says_why() -> None:
     assert end == [Call(3, 5, "credit_exhausted")]
     assert machine.reason is not None and "no billing server answered" in machine.reason
     assert [call.seq for call in machine.queue] == [1, 2, 3]
+
+
+def test_a_call_unanswered_too_long_limits_the_run_to_its_grant() -> None:
+    machine = RunMachine(
+        update_interval=1.0, granted_units=3, final=False, now=0.0, answer_budget=2.0
+    )
+    assert machine.tick(1.0, 1) == [Call(1, 1)]
+    machine.sending(1.0)
+    assert machine.tick(2.0, 2) == [Call(2, 2)]
+    assert machine.tick(2.9, 3) == []  # the server may still answer: ask again, no stop
+    end = machine.tick(3.5, 3)
+    assert end == [Call(3, 3, "credit_exhausted")]
+    assert machine.online  # nothing failed outright; the answer was just too late
 
 
 def test_terminate_drops_unsent_updates_and_the_end_takes_the_next_seq() -> None:

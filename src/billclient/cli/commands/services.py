@@ -206,15 +206,12 @@ def _report(ctx: Context, final: RunProgress, currency: str, interrupted: bool) 
             f"{final.used_units} units, charged {money(final.charged, currency)}"
             + (f", record {final.cdr_id}" if final.cdr_id else "")
         )
-        if final.reason and final.cause not in ("service_done", "user"):
-            out.note(final.reason)
+    unusual = final.state != RunState.ENDED or final.cause not in ("service_done", "user")
+    if final.reason and unusual:
+        out.note(final.reason)
     if final.state == RunState.UNSETTLED:
-        if out.as_json:
-            out.note(final.reason or "the end is journaled")
         return OFFLINE
     if final.state == RunState.FAILED:
-        if out.as_json:
-            out.note(final.reason or "the run failed")
         return FAILURE
     if interrupted:
         return INTERRUPTED
