@@ -230,11 +230,22 @@ class BillingClient:
         await self._pool.aclose()
 
     def _token_answer(self, result: TokenResult) -> None:
-        """A token answer lists the servers: keep the client's list up to date."""
-        settings = self._settings.model_copy(deep=True)
+        """A token answer lists the servers: keep the client's list up to date.
+
+        Runs under the profile's credentials lock; the file is re-read first so that
+        a change another process made (a sign-out, a setting) is not overwritten.
+        """
+        try:
+            settings = ClientSettings.load(self.paths)
+        except SettingsError:
+            settings = self._settings.model_copy(deep=True)
+        if settings.device_id != self._settings.device_id:
+            return  # the profile was signed out or in again elsewhere meanwhile
         if settings.merge_servers(result.servers):
             settings.save(self.paths)
-            self._settings = settings
+        if settings.servers != self._settings.servers:
+            self._settings.servers = settings.servers
+            self._settings.user_servers = settings.user_servers
             self._pool.set_servers(settings.servers)
 
 

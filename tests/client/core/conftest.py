@@ -27,7 +27,10 @@ from tests.support.servers import ServerProcess
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 
 ACCOUNTS = [
-    *(account(name) for name in ("kc", "nokc", "ttl", "skew", "reuse", "race", "p1", "p2", "bye")),
+    *(
+        account(name)
+        for name in ("kc", "nokc", "crowd", "ttl", "skew", "reuse", "race", "p1", "p2", "bye")
+    ),
     *(account(name) for name in ("calls", "problems", "ended", "pages", "fund")),
     account("poor", "0.005"),
     account("asleep", status="inactive"),

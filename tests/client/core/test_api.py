@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from billclient.core.api import new_idempotency_key, update_budget
+from billclient.core.bus import Topic
 from billclient.core.client import BillingClient
 from billclient.core.errors import (
     AccountInactive,
@@ -54,7 +55,10 @@ def test_calls_return_the_protocol_models(server: ServerProcess, client_home: Cl
             registration = await client.sign_in([server.url], "calls", PASSWORD)
             assert registration.role is Role.USER
             assert client.settings.account_id == "calls"
+            published: list[object] = []
+            client.bus.subscribe(Topic.ACCOUNT, published.append)
             account = await client.refresh_account()
+            assert published == [account]
             assert (account.balance, account.available) == (10 * MICRO, 10 * MICRO)
             services = {service.service_id: service for service in await client.api.services()}
             assert services["fast"].unit is ServiceUnit.SECOND

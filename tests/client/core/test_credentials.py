@@ -319,3 +319,25 @@ def test_an_unknown_keyring_backend_is_one_clear_error(
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no.such.Backend")
     with pytest.raises(CredentialsUnavailable, match=r"cannot use the keyring backend 'no\.such"):
         BillingClient.open()
+
+
+def _token_requests(server: ServerProcess) -> int:
+    return sum(
+        '"path": "/v1/token"' in line and '"method": "POST"' in line
+        for line in server.log().splitlines()
+    )
+
+
+def test_concurrent_calls_with_an_expired_token_refresh_it_once(
+    server: ServerProcess, client_home: ClientHome
+) -> None:
+    async def scenario() -> None:
+        async with BillingClient.open() as client:
+            await client.sign_in([server.url], "crowd", PASSWORD)
+            await asyncio.sleep(1.0)
+            before = _token_requests(server)
+            accounts = await asyncio.gather(*(client.api.account() for _ in range(6)))
+            assert {a.account_id for a in accounts} == {"crowd"}
+            assert _token_requests(server) - before == 1
+
+    asyncio.run(scenario())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 from billclient.core.api import new_idempotency_key
 from billclient.core.bus import Topic
 from billclient.core.client import BillingClient
-from billclient.core.errors import ServerUnreachable
+from billclient.core.errors import ServerUnreachable, error_from_response
 from billclient.core.failover import FailoverPolicy
 from billclient.core.pool import PoolState, ServerPool
 from billclient.protocol import SessionState
@@ -150,5 +151,74 @@ def test_no_server_answering_is_server_unreachable_naming_each() -> None:
         assert {attempt.split(": ")[0] for attempt in nobody.value.attempts} == set(urls)
         assert len(nobody.value.attempts) == 4  # two passes over both
         assert "\n" not in str(nobody.value)
+
+    asyncio.run(scenario())
+
+
+class _Unavailable:
+    """A listener answering every request 503 with ``Retry-After`` (a server shedding load)."""
+
+    def __init__(self, retry_after: str) -> None:
+        self.retry_after = retry_after
+        self.hits: list[float] = []
+        self.url = ""
+        self._listener: asyncio.Server | None = None
+
+    async def __aenter__(self) -> _Unavailable:
+        self._listener = await asyncio.start_server(self._answer, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._listener.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._listener is not None
+        self._listener.close()
+        await self._listener.wait_closed()
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                self.hits.append(time.monotonic())
+                body = b'{"type": "/problems/unavailable", "title": "Service unavailable", '
+                body += b'"status": 503, "detail": "busy", "code": "unavailable"}'
+                writer.write(
+                    b"HTTP/1.1 503 Service Unavailable\r\n"
+                    + f"retry-after: {self.retry_after}\r\n".encode()
+                    + b"content-type: application/problem+json\r\n"
+                    + f"content-length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+
+def test_a_503_moves_on_and_retry_after_is_honoured(server: ServerProcess) -> None:
+    async def scenario() -> None:
+        async with _Unavailable("0.4") as busy, _Unavailable("1") as other:
+            pool = ServerPool([busy.url, server.url], policy=FailoverPolicy(base_delay=0.01))
+            try:
+                answer = await pool.request("GET", "/v1/health")
+                assert answer.status_code == 200
+                assert pool.current == server.url
+                assert len(busy.hits) == 1
+            finally:
+                await pool.aclose()
+
+            both = ServerPool([busy.url, other.url], policy=FailoverPolicy(base_delay=0.01))
+            try:
+                started = time.monotonic()
+                answer = await both.request("GET", "/v1/health")
+            finally:
+                await both.aclose()
+            assert answer.status_code == 503  # the last answer, for the caller to report
+            assert error_from_response(answer).status == 503
+            assert len(busy.hits) == 3  # two passes over both servers
+            assert len(other.hits) == 2
+            # the second pass waited for the shorter Retry-After of the pass (0.4 s)
+            assert busy.hits[2] - busy.hits[1] >= 0.39
+            assert time.monotonic() - started < 5
 
     asyncio.run(scenario())
