@@ -17,6 +17,7 @@ keychain (in a worker thread), which otherwise happens on the first call.
 from __future__ import annotations
 
 import contextlib
+import logging
 import platform
 import socket
 from collections.abc import Generator
@@ -33,6 +34,7 @@ from .bus import EventBus, Topic
 from .credentials import Credentials, TokenSet, open_store
 from .errors import (
     BillingError,
+    InsecureServer,
     NotFound,
     NotSignedIn,
     SettingsError,
@@ -45,6 +47,8 @@ from .settings import ClientSettings, ProfilePaths
 from .urls import check_server_url
 
 __all__ = ["BillingClient"]
+
+_log = logging.getLogger(__name__)
 
 
 class BillingClient:
@@ -180,7 +184,7 @@ class BillingClient:
             raise
         settings = self._settings.model_copy(deep=True)
         settings.user_servers = list(dict.fromkeys(checked))
-        settings.merge_servers(result.servers)
+        settings.merge_servers(_acceptable(result.servers))
         settings.device_id = result.device_id
         settings.account_id = result.account_id
         settings.role = result.role
@@ -241,12 +245,23 @@ class BillingClient:
             settings = self._settings.model_copy(deep=True)
         if settings.device_id != self._settings.device_id:
             return  # the profile was signed out or in again elsewhere meanwhile
-        if settings.merge_servers(result.servers):
+        if settings.merge_servers(_acceptable(result.servers)):
             settings.save(self.paths)
         if settings.servers != self._settings.servers:
             self._settings.servers = settings.servers
             self._settings.user_servers = settings.user_servers
             self._pool.set_servers(settings.servers)
+
+
+def _acceptable(advertised: list[str]) -> list[str]:
+    """The advertised servers this client may use (plain http elsewhere is dropped)."""
+    kept = []
+    for url in advertised:
+        try:
+            kept.append(check_server_url(url))
+        except InsecureServer as error:
+            _log.warning("ignoring an advertised server: %s", error)
+    return kept
 
 
 def _device_name() -> str:

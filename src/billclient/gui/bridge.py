@@ -36,8 +36,6 @@ class Bridge(QObject):
     """protocol ``Account`` after a refresh."""
     run = Signal(object)
     """``core.runner.RunProgress``."""
-    credentials = Signal(object)
-    """``core.credentials.CredentialsNotice`` (signed in / out)."""
 
     TOPICS: ClassVar[dict[str, str]] = {
         Topic.BALANCE: "balance",
@@ -48,7 +46,6 @@ class Bridge(QObject):
         Topic.POOL: "pool",
         Topic.ACCOUNT: "account",
         Topic.RUN: "run",
-        Topic.CREDENTIALS: "credentials",
     }
     """Bus topic -> signal name."""
 

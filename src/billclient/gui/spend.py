@@ -44,18 +44,23 @@ class SpendTotal:
 
 
 class SpendHistory:
-    """Samples of the last ``span`` seconds, oldest first."""
+    """Samples of the last ``span`` seconds, oldest first, at most one per ``resolution``
+    seconds (a newer figure within that replaces the last sample's)."""
 
-    def __init__(self, span: float = 3600.0) -> None:
+    def __init__(self, span: float = 3600.0, resolution: float = 1.0) -> None:
         self.span = span
+        self.resolution = resolution
         self._samples: deque[Sample] = deque()
 
     def record(self, at: float, balance: int, spent: int) -> None:
         """Add a sample (times never go back: an earlier ``at`` is taken as the last one's)."""
         if self._samples and at < self._samples[-1].at:
             at = self._samples[-1].at
-        if self._samples and self._samples[-1].at == at:
-            self._samples.pop()
+        samples = self._samples
+        if len(samples) >= 2 and samples[-1].at - samples[-2].at < self.resolution:
+            samples.pop()  # the last sample is too close to the one before: refine it
+        elif samples and samples[-1].at == at:
+            samples.pop()
         self._samples.append(Sample(at, balance, spent))
         self.trim(at)
 

@@ -22,7 +22,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, free_port
 
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 
@@ -77,10 +77,29 @@ def spare_server(_spare: ServerProcess, server: ServerProcess) -> Iterator[Serve
             process.proc.send_signal(signal.SIGCONT)
 
 
+BACKUP = "https://backup.invalid"
+"""A server ``short_ttl_server`` advertises besides itself (never reached in tests)."""
+
+
 @pytest.fixture(scope="session")
 def short_ttl_server(deployment: ServerFactory) -> ServerProcess:
-    """A server whose access tokens live one second."""
-    return deployment.start("short-ttl", "--access-ttl", "1")
+    """A server whose access tokens live one second.
+
+    It advertises itself, :data:`BACKUP`, and a plain-http server on another host
+    (which clients must drop).
+    """
+    port = free_port()
+    flags = ["--access-ttl", "1", "--advertise", f"http://127.0.0.1:{port}"]
+    flags += ["--advertise", BACKUP, "--advertise", "http://plain.invalid"]
+    process = ServerProcess(
+        deployment.db_url,
+        server_id="short-ttl",
+        log_dir=deployment.directory,
+        extra=flags,
+        port=port,
+    )
+    deployment.servers.append(process)
+    return process.start()
 
 
 @dataclass(frozen=True)

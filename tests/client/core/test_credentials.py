@@ -24,7 +24,7 @@ from tests.support.api import Api
 from tests.support.catalogs import PASSWORD
 from tests.support.servers import ServerProcess
 
-from .conftest import KEYRING_BACKEND, ClientHome
+from .conftest import BACKUP, KEYRING_BACKEND, ClientHome
 
 
 @pytest.fixture
@@ -75,7 +75,9 @@ def test_sign_in_keeps_tokens_in_the_keyring_only(
         for secret in secrets:
             assert secret.encode() not in content, path
     settings = json.loads((client_home.home / "profiles/default/config/settings.json").read_text())
-    assert settings["servers"] == [server.url]
+    # the servers given, then those advertised (the plain-http one dropped)
+    assert settings["user_servers"] == [server.url]
+    assert settings["servers"] == [server.url, BACKUP]
     assert settings["device_id"]
     assert settings["login"] == "kc"
 
@@ -239,7 +241,7 @@ def test_sign_out_deletes_the_device_on_the_server_and_here(
             await client.sign_out()
             assert not client.signed_in
             assert client.settings.device_id is None
-            assert client.settings.servers == [server.url]  # kept for the next sign-in
+            assert client.settings.servers == [server.url, BACKUP]  # kept for next time
             assert client_home.backend().get_password(KEYRING_SERVICE, keychain_name) is None
             answer = httpx.post(
                 server.url + "/v1/token", json={"refresh_token": tokens.refresh_token}

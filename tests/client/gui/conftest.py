@@ -7,6 +7,7 @@ import asyncio
 import copy
 import time
 from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,7 @@ from billclient.gui.bridge import Bridge
 from billclient.gui.context import GuiContext
 from tests.support.catalogs import BASE, PASSWORD, account
 from tests.support.fixtures import ServerFactory
+from tests.support.servers import ServerProcess
 
 T = TypeVar("T")
 
@@ -59,15 +61,29 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("sam", "10"),
                 account("adj", "10"),
                 account("fay", "10"),
-                account("lay", "7", kind="postpaid", credit_limit="50"),
                 {**account("low", "2.04"), "low_balance_threshold": "2.00"},
+                account("tiny", "0.05"),
             ],
             **_catalog_changes(),
         )
-        factory.start("primary")
+        # the shared primary, and a spare that the failover test makes its primary and
+        # kills; started side by side (each start mostly waits for imports and migrations)
+        starting = [
+            ServerProcess(factory.db_url, server_id=name, log_dir=factory.directory)
+            for name in ("primary", "spare")
+        ]
+        factory.servers.extend(starting)
+        with ThreadPoolExecutor(len(starting)) as pool:
+            list(pool.map(ServerProcess.start, starting))
         yield factory
     finally:
         factory.close()
+
+
+@pytest.fixture
+def spare(deployment: ServerFactory) -> ServerProcess:
+    """A second server on the same database, for the one test that kills a server."""
+    return deployment.servers[1]
 
 
 @pytest.fixture

@@ -13,8 +13,10 @@ from billclient.gui.views.advice import AdviceDialog
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.services import ServicesView
 from billclient.gui.views.session_card import SessionCard
+from billclient.protocol.events import BalanceEvent
 from tests.support.api import Api
 from tests.support.fixtures import ServerFactory
+from tests.support.servers import ServerProcess
 
 from .conftest import Gui, signed_in, until
 
@@ -36,7 +38,7 @@ async def _start(services: ServicesView, service_id: str) -> SessionCard:
     await until(lambda: dialog.quote is not None, message="the quote")
     dialog.start_button.click()
     await until(lambda: len(services.cards) > before, message="the session card")
-    return services.cards[0]
+    return services.cards[-1]
 
 
 def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
@@ -79,6 +81,15 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         await until(lambda: dashboard.seconds_left() is not None, message="time to empty")
         assert "lasts about" in dashboard.time_left.text()
 
+        # a second service at the same time, in a card of its own
+        other = await _start(services, "voice")
+        assert services.running_count() == 2
+        assert other is not card
+        await until(lambda: other.progress.used_units >= 1, message="the second session")
+        other.stop_button.click()
+        await until(lambda: other.ended, 15, message="the second end")
+        assert not card.ended
+
         card.stop_button.click()
         await until(lambda: card.ended, 15, message="the end")
         progress = card.progress
@@ -87,14 +98,18 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         assert card.note.text().startswith("You stopped it.")
         assert format_money(progress.charged, "EUR") in card.note.text()
         assert progress.charged == progress.used_units * 10_000  # 0.01 EUR per second
-        expected = 10_000_000 - progress.charged
+        expected = 10_000_000 - progress.charged - other.progress.charged
         await until(
-            lambda: dashboard.figures is not None and dashboard.figures.balance == expected,
-            message="the final balance",
+            lambda: (
+                dashboard.figures == BalanceEvent(balance=expected, reserved=0, available=expected)
+            ),
+            message="the final balance, nothing reserved",
         )
         assert dashboard.balance_label.text() == format_money(expected, "EUR")
-        card.dismiss_button.click()
+        for ended in (card, other):
+            ended.dismiss_button.click()
         await until(lambda: not services.cards)
+        assert services.empty.isVisibleTo(services)
         window.close()
 
     gui.run(scenario(), 60)
@@ -136,10 +151,11 @@ def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> N
     gui.run(scenario())
 
 
-def test_primary_killed_mid_session(gui: Gui, home: Path, deployment: ServerFactory) -> None:
-    # a primary of its own, killed below; the shared server is the secondary
-    primary = deployment.start("fo-primary")
-    secondary = deployment.servers[0]
+def test_primary_killed_mid_session(
+    gui: Gui, home: Path, deployment: ServerFactory, spare: ServerProcess
+) -> None:
+    # the spare server is this test's primary, killed below; the shared one its secondary
+    primary, secondary = spare, deployment.servers[0]
     ctx = gui.context(home)
 
     async def scenario() -> None:
@@ -167,3 +183,27 @@ def test_primary_killed_mid_session(gui: Gui, home: Path, deployment: ServerFact
         window.close()
 
     gui.run(scenario(), 60)
+
+
+def test_final_grant_and_running_out_explained(gui: Gui, home: Path, server: str) -> None:
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        await signed_in(ctx, [server], "tiny")  # 0.05 EUR: five seconds of "fast"
+        window = MainWindow(ctx)
+        _dashboard, services = _pages(window)
+        card = await _start(services, "fast")
+        await until(lambda: card.progress.final, 10, message="the final grant")
+        assert card.note.text() == (
+            "Final grant: the balance covers up to 5 s in total; the service stops there."
+        )
+        await until(lambda: card.ended, 20, message="credit exhausted")
+        assert card.progress.cause == "credit_exhausted"
+        assert card.progress.used_units == 5
+        assert card.note.text() == (
+            "The balance ran out: the last units it could pay for were used, so it stopped. "
+            "Used 5 s; charged €0.05."
+        )
+        window.close()
+
+    gui.run(scenario(), 40)

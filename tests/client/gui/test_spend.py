@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -58,3 +60,14 @@ def test_history_is_ordered_trimmed_and_monotone(steps: list[tuple[float, int]])
     if rate is not None:
         assert rate[0] > 0
         assert 0 < rate[1] <= 60
+
+
+def test_samples_are_kept_at_most_once_a_second() -> None:
+    history = SpendHistory()
+    for tick in range(41):  # 4 figures a second for 10 seconds
+        history.record(tick / 4, 1000 - tick, tick)
+    samples = history.samples()
+    assert len(samples) <= 12
+    assert samples[-1].spent == 40
+    settled = samples[:-1]  # the newest sample is refined until a second has passed
+    assert all(b.at - a.at >= 1.0 for a, b in itertools.pairwise(settled))

@@ -176,6 +176,7 @@ class ServicesView(QWidget):
         button = self.start_buttons.get(service.service_id)
         if button is not None:
             button.setEnabled(False)
+            button.setText(self.tr("Starting…"))
         try:
             run = await self.ctx.runner.start(service.service_id)
         except BillingError as error:
@@ -187,6 +188,7 @@ class ServicesView(QWidget):
             return None
         finally:
             if button is not None:
+                button.setText(self.tr("Start"))
                 self._update_start_buttons()
         currency = self.account.currency if self.account else ""
         card = SessionCard(self.ctx, service, run, currency, self._body)
