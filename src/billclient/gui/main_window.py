@@ -25,13 +25,17 @@ from .context import GuiContext
 from .navigation import NavBar
 from .resources import icon
 from .views.dashboard import DashboardView
+from .views.history import HistoryView
 from .views.services import ServicesView
+from .views.settings import SettingsView
+from .views.support import SupportView
 from .widgets.connection import ConnectionIndicator
 
 __all__ = ["COMPACT_WIDTH", "MainWindow", "Page"]
 
 COMPACT_WIDTH = 500
 """Narrower than this (pixels) the layout is the handheld one."""
+ALL_ROLES = ("user", "support", "operator")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ def pages(ctx: GuiContext) -> list[Page]:
     return [
         Page("dashboard", tr("Dashboard"), "dashboard", DashboardView),
         Page("services", tr("Services"), "services", ServicesView),
+        Page("history", tr("History"), "history", HistoryView),
+        Page("support", tr("Support"), "support", SupportView, ("support",)),
+        Page("settings", tr("Settings"), "settings", SettingsView, ALL_ROLES),
     ]
 
 

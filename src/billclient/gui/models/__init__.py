@@ -1,0 +1,1 @@
+"""Qt item models over the client core's lists (charge records, statement, support)."""

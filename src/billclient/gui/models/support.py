@@ -1,0 +1,141 @@
+"""Columns of the support console: account search hits, live sessions, audit trail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QCoreApplication, Qt
+
+from billclient.protocol import AccountSummary, AuditEntry, LiveSession
+from billclient.protocol.money import format_money as wire_money
+
+from ..formatting import format_datetime, format_duration, format_money
+from .columns import Column
+
+__all__ = [
+    "DURATION_COLUMN",
+    "account_columns",
+    "audit_columns",
+    "live_session_columns",
+    "session_key",
+    "status_label",
+    "summary_key",
+]
+
+RIGHT = Qt.AlignmentFlag.AlignRight
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("support", text)
+
+
+def status_label(status: str) -> str:
+    """An account status for people."""
+    return {"active": _tr("Active"), "inactive": _tr("Suspended"), "pending": _tr("Pending")}.get(
+        status, status
+    )
+
+
+def account_columns() -> list[Column]:
+    """Account, name, status, kind, logins."""
+    return [
+        Column.plain(_tr("Account"), lambda a: a.account_id),
+        Column.plain(_tr("Name"), lambda a: a.name),
+        Column(
+            _tr("Status"),
+            lambda a: status_label(a.status),
+            lambda a: str(a.status),
+            lambda a: str(a.status),
+        ),
+        Column(
+            _tr("Kind"),
+            lambda a: _tr("Postpaid") if a.kind == "postpaid" else _tr("Prepaid"),
+            lambda a: str(a.kind),
+            lambda a: str(a.kind),
+        ),
+        Column.plain(_tr("Logins"), lambda a: ", ".join(a.logins)),
+    ]
+
+
+def _seconds(session: LiveSession, now: Callable[[], datetime]) -> float:
+    end = session.ended_at or now()
+    return max((end - session.started_at).total_seconds(), 0.0)
+
+
+def live_session_columns(currency: Callable[[], str], now: Callable[[], datetime]) -> list[Column]:
+    """User, service, rate, endpoint, started, duration (ticking), used, charge."""
+    return [
+        Column.plain(_tr("User"), lambda s: s.user or "—"),
+        Column.plain(_tr("Service"), lambda s: s.service_id),
+        Column.plain(_tr("Rate"), lambda s: s.rate),
+        Column.plain(_tr("Endpoint"), lambda s: s.endpoint or _tr("direct")),
+        Column(
+            _tr("Started"),
+            lambda s: format_datetime(s.started_at),
+            lambda s: s.started_at.timestamp(),
+            lambda s: s.started_at.isoformat(),
+        ),
+        Column(
+            _tr("Duration"),
+            lambda s: format_duration(_seconds(s, now)),
+            lambda s: _seconds(s, now),
+            lambda s: str(int(_seconds(s, now))),
+            RIGHT,
+        ),
+        Column(
+            _tr("Used"),
+            lambda s: str(s.used_units),
+            lambda s: s.used_units,
+            lambda s: str(s.used_units),
+            RIGHT,
+        ),
+        Column(
+            _tr("Charge"),
+            lambda s: format_money(s.charged, currency()),
+            lambda s: s.charged,
+            lambda s: wire_money(s.charged),
+            RIGHT,
+        ),
+    ]
+
+
+DURATION_COLUMN = 5
+"""The index of the live sessions' ticking duration column."""
+
+
+def _details(entry: AuditEntry) -> str:
+    return ", ".join(f"{key}={value}" for key, value in sorted(entry.details.items()))
+
+
+def audit_columns() -> list[Column]:
+    """When, who, action, details, device, server."""
+    return [
+        Column(
+            _tr("When"),
+            lambda e: format_datetime(e.at),
+            lambda e: (e.at.timestamp(), e.audit_id),
+            lambda e: e.at.isoformat(),
+        ),
+        Column.plain(_tr("Who"), lambda e: e.actor),
+        Column.plain(_tr("Action"), lambda e: e.action),
+        Column(
+            _tr("Details"),
+            _details,
+            _details,
+            lambda e: json.dumps(e.details, sort_keys=True, default=str),
+        ),
+        Column.plain(_tr("Device"), lambda e: e.device_id or ""),
+        Column.plain(_tr("Server"), lambda e: e.server_id or ""),
+    ]
+
+
+def summary_key(summary: AccountSummary) -> str:
+    """A search hit's identity."""
+    return summary.account_id
+
+
+def session_key(session: LiveSession) -> str:
+    """A live session's identity."""
+    return session.session_id

@@ -1,0 +1,286 @@
+"""Settings: servers, signed-in devices (revoke), password, sign out, component version."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from billclient import __version__
+from billclient.component import BUNDLED_COMPONENT_VERSION, ComponentStore
+from billclient.core.errors import BillingError
+from billclient.core.pool import tls_verification
+from billclient.core.updater import check_for_update
+from billclient.protocol import DeviceInfo
+
+from ..confirm import Confirm, ask
+from ..context import GuiContext, describe_error
+from ..formatting import format_datetime
+from ..models.columns import Column
+from ..models.table import ListTableModel
+from ..widgets.record_table import RecordTable
+
+__all__ = ["SettingsView"]
+
+MIN_PASSWORD = 8
+
+
+def _device_columns(tr: Any) -> list[Column]:
+    return [
+        Column.plain(tr("Device"), lambda d: d.name + (tr(" (this one)") if d.current else "")),
+        Column.plain(tr("Platform"), lambda d: d.platform),
+        Column(
+            tr("Signed in"),
+            lambda d: format_datetime(d.created_at),
+            lambda d: d.created_at.timestamp(),
+            lambda d: d.created_at.isoformat(),
+        ),
+        Column(
+            tr("Last seen"),
+            lambda d: format_datetime(d.last_seen) if d.last_seen else "—",
+            lambda d: d.last_seen.timestamp() if d.last_seen else 0.0,
+            lambda d: d.last_seen.isoformat() if d.last_seen else "",
+        ),
+    ]
+
+
+class SettingsView(QWidget):
+    """What this profile is signed in to and with which devices; account security."""
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.confirm: Confirm = ask
+        self._loaded = False
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(16, 16, 16, 16)
+        heading = QLabel(self.tr("Settings"), body)
+        heading.setObjectName("Heading")
+        column.addWidget(heading)
+        column.addWidget(self._servers_box(body))
+        column.addWidget(self._devices_box(body), 1)
+        column.addWidget(self._password_box(body))
+        column.addWidget(self._about_box(body))
+        ctx.bridge.pool.connect(lambda _state: self._show_servers())
+
+    # -- parts ------------------------------------------------------------------------------
+
+    def _servers_box(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Billing servers"), parent)
+        layout = QVBoxLayout(box)
+        self.servers = QListWidget(box)
+        self.servers.setAccessibleName(self.tr("Billing servers, primary first"))
+        self.servers.setMaximumHeight(110)
+        layout.addWidget(self.servers)
+        note = QLabel(
+            self.tr("The first is the primary; the others take over when it cannot be reached."),
+            box,
+        )
+        note.setObjectName("Muted")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self._show_servers()
+        return box
+
+    def _devices_box(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Signed-in devices"), parent)
+        layout = QVBoxLayout(box)
+        self.devices_model = ListTableModel(_device_columns(self.tr), self)
+        self.devices = RecordTable(self.devices_model, self.tr("Signed-in devices"), box)
+        self.devices.filter.hide()
+        self.devices.setMinimumHeight(140)
+        layout.addWidget(self.devices, 1)
+        row = QHBoxLayout()
+        self.revoke_button = QPushButton(self.tr("Sign &device out…"), box)
+        self.revoke_button.setAccessibleName(self.tr("Sign the selected device out"))
+        self.revoke_button.clicked.connect(self.revoke_selected)
+        self.sign_out_button = QPushButton(self.tr("Sign &out here"), box)
+        self.sign_out_button.setAccessibleName(self.tr("Sign this device out"))
+        self.sign_out_button.clicked.connect(self.ctx.requests.sign_out)
+        row.addWidget(self.revoke_button)
+        row.addStretch(1)
+        row.addWidget(self.sign_out_button)
+        layout.addLayout(row)
+        self.devices_message = QLabel(box)
+        self.devices_message.setWordWrap(True)
+        self.devices_message.setAccessibleName(self.tr("Devices status"))
+        layout.addWidget(self.devices_message)
+        return box
+
+    def _password_box(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Password"), parent)
+        form = QFormLayout(box)
+        self.old_password = QLineEdit(box)
+        self.new_password = QLineEdit(box)
+        self.repeat_password = QLineEdit(box)
+        for field, title in (
+            (self.old_password, self.tr("C&urrent password")),
+            (self.new_password, self.tr("&New password")),
+            (self.repeat_password, self.tr("&Repeat new password")),
+        ):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setAccessibleName(title.replace("&", ""))
+            label = QLabel(title, box)
+            label.setBuddy(field)
+            form.addRow(label, field)
+        self.password_button = QPushButton(self.tr("&Change password"), box)
+        self.password_button.setAccessibleName(self.tr("Change password"))
+        self.password_button.clicked.connect(self.change_password)
+        form.addRow(self.password_button)
+        self.password_message = QLabel(box)
+        self.password_message.setWordWrap(True)
+        self.password_message.setAccessibleName(self.tr("Password status"))
+        form.addRow(self.password_message)
+        return box
+
+    def _about_box(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Versions"), parent)
+        layout = QVBoxLayout(box)
+        self.versions = QLabel(box)
+        self.versions.setWordWrap(True)
+        self.versions.setAccessibleName(self.tr("Versions"))
+        layout.addWidget(self.versions)
+        self.update_button = QPushButton(self.tr("Check for a component &update"), box)
+        self.update_button.setAccessibleName(self.tr("Check for a billing component update"))
+        self.update_button.clicked.connect(lambda: self.ctx.run_task(self.check_update()))
+        layout.addWidget(self.update_button)
+        self._show_versions(None, None)
+        return box
+
+    # -- data -------------------------------------------------------------------------------
+
+    def _show_servers(self) -> None:
+        current = self.ctx.client.pool.state.server
+        self.servers.clear()
+        for number, url in enumerate(self.ctx.client.settings.servers):
+            role = self.tr("primary") if number == 0 else self.tr("secondary")
+            text = f"{url} ({role})"
+            if url == current:
+                text += self.tr(" — in use")
+            self.servers.addItem(text)
+
+    def _show_versions(self, component: str | None, message: str | None) -> None:
+        text = self.tr("Client %1; billing component %2.").replace("%1", __version__)
+        text = text.replace("%2", component or self.tr("(reading…)"))
+        self.versions.setText(text + (f"\n{message}" if message else ""))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded:
+            self._loaded = True
+            self.ctx.run_task(self.load())
+
+    async def load(self) -> None:
+        """Read the devices and the installed component version."""
+        pointer = await asyncio.to_thread(ComponentStore(self.ctx.client.paths.data_dir).pointer)
+        self._show_versions(pointer.version if pointer else BUNDLED_COMPONENT_VERSION, None)
+        await self.load_devices()
+
+    async def load_devices(self) -> None:
+        """Read the account's signed-in devices."""
+        try:
+            devices = await self.ctx.client.api.devices()
+        except BillingError as error:
+            self.devices_message.setText(describe_error(error))
+            return
+        self.devices_model.set_items(devices, lambda d: d.device_id)
+        self.devices.fit_columns()
+
+    async def check_update(self) -> None:
+        """Ask the servers whether a newer signed component exists (installs nothing)."""
+        client = self.ctx.client
+        self.update_button.setEnabled(False)
+        try:
+            result = await check_for_update(
+                client.paths.data_dir,
+                client.pool.order,
+                verify=tls_verification(client.settings.ca_file),
+            )
+        finally:
+            self.update_button.setEnabled(True)
+        message = result.message[:1].upper() + result.message[1:]
+        self._show_versions(result.current, message)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def revoke_selected(self) -> bool:
+        """Confirm, then sign the selected device out."""
+        device: DeviceInfo | None = self.devices.selected_item()
+        if device is None:
+            self.devices_message.setText(self.tr("Choose a device first."))
+            return False
+        if device.current:
+            self.devices_message.setText(self.tr("This is the device in use: use Sign out here."))
+            return False
+        if not self.confirm(
+            self,
+            self.tr("Sign a device out"),
+            self.tr("Sign %1 out? It must sign in again with the password.").replace(
+                "%1", device.name
+            ),
+        ):
+            return False
+        self.ctx.run_task(self._revoke(device))
+        return True
+
+    async def _revoke(self, device: DeviceInfo) -> None:
+        try:
+            await self.ctx.client.api.revoke_device(device.device_id)
+        except BillingError as error:
+            self.devices_message.setText(describe_error(error))
+            return
+        self.devices_message.setText(self.tr("%1 is signed out.").replace("%1", device.name))
+        await self.load_devices()
+
+    def change_password(self) -> bool:
+        """Check the fields, then change the password (other devices are signed out)."""
+        old, new = self.old_password.text(), self.new_password.text()
+        if not old:
+            problem = self.tr("Enter the current password.")
+        elif len(new) < MIN_PASSWORD:
+            problem = self.tr("The new password needs at least %1 characters.").replace(
+                "%1", str(MIN_PASSWORD)
+            )
+        elif new != self.repeat_password.text():
+            problem = self.tr("The new passwords differ.")
+        else:
+            self.password_button.setEnabled(False)
+            self.ctx.run_task(self._change_password(old, new))
+            return True
+        self.password_message.setText(problem)
+        return False
+
+    async def _change_password(self, old: str, new: str) -> None:
+        try:
+            await self.ctx.client.api.change_password(old, new)
+        except BillingError as error:
+            self.password_message.setText(describe_error(error))
+            return
+        finally:
+            self.password_button.setEnabled(True)
+        for field in (self.old_password, self.new_password, self.repeat_password):
+            field.clear()
+        self.password_message.setText(
+            self.tr("Password changed; every other device was signed out.")
+        )
+        await self.load_devices()
