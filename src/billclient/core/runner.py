@@ -31,6 +31,7 @@ from filelock import FileLock, Timeout
 
 from billclient.component import Component, Estimator, Meter, load_component
 from billclient.protocol import ClientEndCause, Quote, Service, SessionResource, UpdateResult
+from billclient.protocol.sessions import GatewayAccess
 
 from .api import ApiClient
 from .bus import EventBus, Topic
@@ -220,6 +221,7 @@ class SessionRunner:
             lock=lock,
             patience=self._patience,
         )
+        run.gateway = created.gateway  # gateway-served: billclient.core.gateway_run consumes it
         meter.start()
         run.launch()
         return run
@@ -367,6 +369,8 @@ class RunningSession:
         self.session_id = session_id
         self.service = service
         self.meter = meter
+        self.gateway: GatewayAccess | None = None
+        """Where to consume a gateway-served service (from the session's answer)."""
         self._runner = runner
         self._machine = machine
         self._estimator = estimator
