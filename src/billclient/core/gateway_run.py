@@ -38,14 +38,14 @@ class GatewayOrder:
     def problem(self, service: Service) -> str | None:
         """Why this order does not fit ``service`` (None when it does)."""
         kind = gateway_kind(service.media)
-        if kind is GatewayKind.DOWNLOAD and not self.file:
-            return f"{service.service_id} is a download: name the file (--file NAME)"
-        if kind is GatewayKind.MESSAGE and not self.messages:
-            return f"{service.service_id} sends messages: give one (--message TEXT)"
         if kind is not GatewayKind.DOWNLOAD and self.file:
             return f"{service.service_id} is not a download"
         if kind is not GatewayKind.MESSAGE and self.messages:
             return f"{service.service_id} does not send messages"
+        if kind is GatewayKind.DOWNLOAD and not self.file:
+            return f"{service.service_id} is a download: name the file (--file NAME)"
+        if kind is GatewayKind.MESSAGE and not self.messages:
+            return f"{service.service_id} sends messages: give one (--message TEXT)"
         return None
 
 

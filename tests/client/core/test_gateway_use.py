@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     (files / "data.bin").write_bytes(DATA)
     try:
         factory.import_catalog(
-            [account(name) for name in ("dl", "resume", "im", "tv")], base=CATALOG
+            [account(name) for name in ("dl", "resume", "im", "tv", "cli")], base=CATALOG
         )
         port = free_port()
         server = factory.start("primary", *gateway_flags(f"http://127.0.0.1:{port}"))
@@ -163,3 +165,40 @@ def test_a_stream_flows_until_the_run_is_stopped(
             await client.aclose()
 
     asyncio.run(scenario())
+
+
+def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "billclient", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_cli_downloads_a_file_and_sends_messages(
+    site: dict[str, Any], client_home: ClientHome, tmp_path: Path
+) -> None:
+    login = _cli(
+        "login",
+        "--server",
+        site["server"].url,
+        "--user",
+        "cli",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert login.returncode == 0, login.stderr
+    target = tmp_path / "saved.bin"
+    download = _cli("use", "gdl", "--file", "data.bin", "--output", str(target), "--yes")
+    assert download.returncode == 0, download.stderr
+    assert target.read_bytes() == DATA
+    assert f"saved {target} ({SIZE} bytes this session)" in download.stderr
+    assert f"ended (service_done): {SIZE} units" in download.stdout
+    sent = _cli("use", "sms", "--message", "one", "--message", "two", "--yes", "--json")
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stderr.count("sent: ") == 2
+    assert '"used_units": 2' in sent.stdout.splitlines()[-1]
+    wrong = _cli("use", "sms", "--file", "data.bin", "--yes")
+    assert (wrong.returncode, wrong.stderr) == (2, "billclient: sms is not a download\n")
