@@ -101,8 +101,11 @@ class GatewayUse:
         on_change: Callable[[GatewayProgress], None] | None = None,
         verify: bool | str = True,
         timeout: float = 10.0,
+        alive: Callable[[], bool] = lambda: True,
     ) -> None:
+        """``alive()`` False (the run has ended) stops retrying after a lost connection."""
         self.url = check_server_url(access.url).rstrip("/")
+        self._alive = alive
         self.kind = kind
         self._token = access.token
         self._run = run
@@ -164,6 +167,7 @@ class GatewayUse:
                     if self.progress.total is None:  # no size given: what came is all
                         self._set(total=partial.stat().st_size)
                 except (httpx.TransportError, httpx.RemoteProtocolError) as error:
+                    self._give_up_if_ended(error)
                     self._set(state=GatewayState.PAUSED, detail=_describe(error))
                     await asyncio.sleep(retry)
                     retry = min(retry * 2, _RETRY_MAX)
@@ -177,6 +181,7 @@ class GatewayUse:
                     try:
                         response = await client.post("/v1/messages", json={"text": text})
                     except httpx.TransportError as error:
+                        self._give_up_if_ended(error)
                         self._set(state=GatewayState.PAUSED, detail=_describe(error))
                         await asyncio.sleep(retry)
                         retry = min(retry * 2, _RETRY_MAX)
@@ -198,6 +203,11 @@ class GatewayUse:
         return self._set(state=GatewayState.DONE)
 
     # -- helpers ---------------------------------------------------------------------
+
+    def _give_up_if_ended(self, error: httpx.HTTPError) -> None:
+        if not self._alive():
+            self._set(state=GatewayState.ENDED, detail=_describe(error))
+            raise GatewayUseError(f"the session has ended; {_describe(error)}")
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(

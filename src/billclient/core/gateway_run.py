@@ -22,9 +22,10 @@ from billclient.protocol.gateway import GatewayKind
 from .gateway_client import GatewayProgress, GatewayUse, GatewayUseError, gateway_kind
 from .runner import RunningSession, RunState
 
-__all__ = ["GatewayOrder", "consume"]
+__all__ = ["SETTLED", "GatewayOrder", "consume"]
 
-_SETTLED = (RunState.ENDED, RunState.UNSETTLED, RunState.FAILED, RunState.STOPPING)
+SETTLED = (RunState.ENDED, RunState.UNSETTLED, RunState.FAILED, RunState.STOPPING)
+"""Run states in which no more service is consumed."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,14 @@ async def consume(
     kind = gateway_kind(service.media) if service is not None else None
     if access is None or kind is None:
         return None
-    use = GatewayUse(access, kind, run, on_change=on_change, verify=verify)
+    use = GatewayUse(
+        access,
+        kind,
+        run,
+        on_change=on_change,
+        verify=verify,
+        alive=lambda: run.progress.state not in SETTLED,
+    )
     try:
         if kind is GatewayKind.STREAM:
             return await use.stream()
@@ -81,12 +89,12 @@ async def consume(
 async def _stop(run: RunningSession, cause: str) -> None:
     """End the run once its meter reading reached the runner (the last chunk counts)."""
     meter = run.meter
-    if run.progress.state in _SETTLED:
+    if run.progress.state in SETTLED:
         return
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(5):
             while meter is not None and run.progress.used_units < meter.used_units():
-                if run.progress.state in _SETTLED:
+                if run.progress.state in SETTLED:
                     return
                 await asyncio.sleep(0.05)
     await run.stop(cause)
