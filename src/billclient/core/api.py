@@ -137,10 +137,15 @@ class ApiClient:
             answer = await self._authorized(
                 method, path, tokens.access_token, json, params, headers, budget
             )
-            if answer.status_code == 401:
-                fresh = await self.credentials.refresh(refresher, tokens)
+            # A 401 means the token expired early (clocks differ) or was rotated away:
+            # refresh (or take the pair another process just got) and try again; if
+            # that pair was itself too old by now, the second round really refreshes.
+            for _ in range(2):
+                if answer.status_code != 401:
+                    break
+                tokens = await self.credentials.refresh(refresher, tokens)
                 answer = await self._authorized(
-                    method, path, fresh.access_token, json, params, headers, budget
+                    method, path, tokens.access_token, json, params, headers, budget
                 )
         if answer.status_code >= 400:
             raise error_from_response(answer)

@@ -73,7 +73,8 @@ def test_a_hung_server_gets_the_same_request_again_as_the_other_one(
             assert client.pool.current == secondary.url
             primary.proc.send_signal(signal.SIGCONT)
             await eventually(lambda: bool(_requests(primary, "POST", "/v1/sessions")))
-            assert [r["status"] for r in _requests(primary, "POST", "/v1/sessions")] == [201]
+            # (a slow machine may have sent it twice: every copy is answered the same)
+            assert {r["status"] for r in _requests(primary, "POST", "/v1/sessions")} == {201}
             active = await client.api.sessions("active")
             assert [s.session_id for s in active.items] == [opened.session_id]  # one session
 
@@ -88,8 +89,8 @@ def test_a_hung_server_gets_the_same_request_again_as_the_other_one(
             secondary.proc.send_signal(signal.SIGCONT)
             await eventually(lambda: bool(_requests(secondary, "POST", path)))
             # the woken server saw the same seq and units: a replay, not a conflict
-            assert [r["status"] for r in _requests(secondary, "POST", path)] == [200]
-            assert [r["status"] for r in _requests(primary, "POST", path)] == [200]
+            assert {r["status"] for r in _requests(secondary, "POST", path)} == {200}
+            assert {r["status"] for r in _requests(primary, "POST", path)} == {200}
             session = await client.api.session(sid)
             assert (session.last_seq, session.used_units) == (1, 1)
             await client.api.end_session(sid, seq=2, used_units=1, cause="user")
