@@ -32,6 +32,16 @@ def _wants_cli(argv: Sequence[str]) -> bool:
     return False
 
 
+def _profile(argv: Sequence[str]) -> str:
+    """The ``--profile`` given without a command (default ``default``)."""
+    for index, arg in enumerate(argv):
+        if arg == "--profile" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--profile="):
+            return arg.split("=", 1)[1]
+    return "default"
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line, or the GUI when no command is given; the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -60,7 +70,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             "run billclient --help for the terminal commands\n"
         )
         return _NO_GUI
-    result = gui_main(args)  # the GUI parses its own options (--profile)
+    result = gui_main(sys.argv[:1], profile=_profile(args))
     return int(result or 0)
 
 

@@ -6,12 +6,15 @@ import argparse
 import base64
 import configparser
 import json
+import signal
+from pathlib import Path
 
 from billclient.cli.parser import build_parser
+from billclient.protocol.money import format_money
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import run_billserver
 
-from .conftest import Cli
+from .helpers import Cli, wait_for
 
 
 def _secrets(cli: Cli) -> list[str]:
@@ -104,6 +107,21 @@ def test_use_stops_at_the_final_grant(pair: ServerFactory, cli: Cli) -> None:
     assert final["cause"] == "credit_exhausted" and final["used_units"] == 3
     assert final["charged"] == "0.08"
     assert "final grant of 3 units is used up" in used.stderr
+
+
+def test_ctrl_c_ends_the_session_as_the_user_s(
+    pair: ServerFactory, cli: Cli, tmp_path: Path
+) -> None:
+    cli.login("erin", [pair.servers[0].url])
+    log = tmp_path / "use.log"
+    run = cli.start("use", "call", "--seconds", "60", "--yes", "--json", log=log)
+    wait_for(log, '"seq": 1')
+    run.send_signal(signal.SIGINT)
+    assert run.wait(60) == 130, log.read_text()
+    final = json.loads(log.read_text().splitlines()[-1])
+    assert final["cause"] == "user" and final["state"] == "ended"
+    assert 1 <= final["used_units"] < 60
+    assert final["charged"] == format_money(50_000 + 10_000 * final["used_units"])
 
 
 def test_events_service_voucher_and_errors(pair: ServerFactory, cli: Cli) -> None:

@@ -19,7 +19,14 @@ from ..context import Context
 from ..exits import OK, USAGE, CliError
 from ..output import money
 
-__all__ = ["run_devices", "run_login", "run_logout", "run_password", "run_status"]
+__all__ = [
+    "recovered_line",
+    "run_devices",
+    "run_login",
+    "run_logout",
+    "run_password",
+    "run_status",
+]
 
 
 def _secret(ctx: Context, prompt: str, *, from_stdin: bool) -> str:
@@ -87,7 +94,8 @@ async def run_logout(ctx: Context) -> int:
     return OK
 
 
-def _recovered_line(progress: RunProgress) -> str:
+def recovered_line(progress: RunProgress) -> str:
+    """One line about a journaled session settled (or still pending) at this start."""
     if progress.state == "ended":
         return (
             f"Settled session {progress.session_id} ({progress.service_id}) from the journal: "
@@ -107,7 +115,7 @@ async def run_status(ctx: Context) -> int:
     recovered = await runner.recover()
     for progress in recovered:
         if not ctx.out.as_json:
-            ctx.out.text(_recovered_line(progress), style="yellow")
+            ctx.out.text(recovered_line(progress), style="yellow")
     settings = client.settings
     try:
         account = await client.api.account()

@@ -15,6 +15,7 @@ from billclient.protocol.money import format_money
 from ..context import Context
 from ..exits import FAILURE, INTERRUPTED, OFFLINE, OK, STOPPED, USAGE, CliError
 from ..output import money
+from .account import recovered_line
 from .gateway_use import gateway_order, order_goal, start_consumer
 
 __all__ = ["run_quote", "run_services", "run_use"]
@@ -140,6 +141,8 @@ async def run_use(ctx: Context) -> int:
     args = ctx.args
     client = await ctx.client()
     runner = await ctx.runner()
+    for recovered in await runner.recover():  # a session a crashed run left journaled
+        ctx.out.note(recovered_line(recovered))
     service = await runner.service(args.service)
     if args.seconds is not None and service.unit is not ServiceUnit.SECOND:
         raise CliError(f"{service.service_id} counts {service.unit.value}s: use --units", USAGE)
