@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from billclient.core.client import BillingClient
-from billclient.core.errors import BillingError
-from billclient.core.runner import SessionRunner
+from billclient.core.errors import BillingError, DeviceRevoked, NotSignedIn
+from billclient.core.runner import SessionRunner, runner_for
 
 from .bridge import Bridge
 
@@ -35,11 +35,16 @@ class ErrorReporter(QObject):
 
     reported = Signal(str)
     """A one-line message for a person."""
+    signed_out = Signal(str)
+    """This device's sign-in is gone (revoked elsewhere, tokens missing): sign in again."""
 
     def report(self, error: BaseException) -> None:
         """Log ``error`` and emit its one-line description."""
         if not isinstance(error, BillingError):
             _log.error("a GUI task failed", exc_info=error)
+        if isinstance(error, NotSignedIn | DeviceRevoked):
+            self.signed_out.emit(describe_error(error))
+            return
         self.reported.emit(describe_error(error))
 
 
@@ -67,13 +72,7 @@ class GuiContext:
     def runner(self) -> SessionRunner:
         """The profile's session runner (journal under the profile's data directory)."""
         if self._runner is None:
-            from billclient.component import load_component
-
-            paths = self.client.paths
-            paths.ensure()
-            self._runner = SessionRunner(
-                self.client, load_component(paths.data_dir), data_dir=paths.data_dir
-            )
+            self._runner = runner_for(self.client)
         return self._runner
 
     def close_runner(self) -> None:

@@ -11,32 +11,35 @@ from billclient.rating.rate import Rate
 from .formatting import format_money, format_units
 from .price_words import billing_steps
 
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
+
 __all__ = ["billed_for", "cause_text", "end_summary", "final_grant_text"]
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("explain", text)
 
 
 def cause_text(cause: str | None, reason: str | None = None) -> str:
     """Why a session ended, as a sentence."""
     texts = {
-        "user": _tr("You stopped it."),
-        "service_done": _tr("It finished: the requested amount was used."),
-        "credit_exhausted": _tr(
-            "The balance ran out: the last units it could pay for were used, so it stopped."
+        "user": translate("explain", "You stopped it."),
+        "service_done": translate("explain", "It finished: the requested amount was used."),
+        "credit_exhausted": translate(
+            "explain",
+            "The balance ran out: the last units it could pay for were used, so it stopped.",
         ),
-        "gateway_closed": _tr("The service provider closed the connection."),
-        "client_error": _tr("This app could not continue it and ended it."),
-        "update_timeout": _tr(
-            "The billing server heard nothing from this device for too long and ended it."
+        "gateway_closed": translate("explain", "The service provider closed the connection."),
+        "client_error": translate("explain", "This app could not continue it and ended it."),
+        "update_timeout": translate(
+            "explain",
+            "The billing server heard nothing from this device for too long and ended it.",
         ),
-        "account_inactive": _tr("The account was suspended, which ends running services."),
-        "support": _tr("Support ended it."),
+        "account_inactive": translate(
+            "explain", "The account was suspended, which ends running services."
+        ),
+        "support": translate("explain", "Support ended it."),
     }
-    text = texts.get(cause or "", _tr("It ended."))
+    text = texts.get(cause or "", translate("explain", "It ended."))
     if reason and cause in ("client_error", None):
-        text += " " + _tr("(%1)").replace("%1", reason)
+        text += " " + translate("explain", "(%1)").replace("%1", reason)
     return text
 
 
@@ -55,13 +58,13 @@ def end_summary(
     used = format_units(used_units, unit_name)
     money = format_money(charged, currency)
     if service is None:
-        return _tr("Used %1; charged %2.").replace("%1", used).replace("%2", money)
+        return translate("explain", "Used %1; charged %2.").replace("%1", used).replace("%2", money)
     billed = billed_for(service, used_units)
     steps = billing_steps(service.unit, service.rate.first_increment, service.rate.increment)
     if billed == used_units or not steps:
-        return _tr("Used %1; charged %2.").replace("%1", used).replace("%2", money)
+        return translate("explain", "Used %1; charged %2.").replace("%1", used).replace("%2", money)
     return (
-        _tr("Used %1, billed as %2 (%3); charged %4.")
+        translate("explain", "Used %1, billed as %2 (%3); charged %4.")
         .replace("%1", used)
         .replace("%2", format_units(billed, unit_name))
         .replace("%3", steps)
@@ -71,6 +74,6 @@ def end_summary(
 
 def final_grant_text(granted_units: int, unit: str) -> str:
     """What a final grant means for the person."""
-    return _tr(
-        "Final grant: the balance covers up to %1 in total; the service stops there."
+    return translate(
+        "explain", "Final grant: the balance covers up to %1 in total; the service stops there."
     ).replace("%1", format_units(granted_units, unit))

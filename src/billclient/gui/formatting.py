@@ -15,9 +15,12 @@ from babel import Locale, UnknownLocaleError, default_locale
 from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_time as _babel_time
 from babel.numbers import format_currency, format_decimal
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from billclient.protocol.money import MICRO
+
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
 
 __all__ = [
     "current_locale",
@@ -33,10 +36,6 @@ __all__ = [
 ]
 
 _locale: Locale | None = None
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("formatting", text)
 
 
 def set_locale(name: str | None) -> Locale:
@@ -106,14 +105,23 @@ def format_duration(seconds: float | timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     for big, small, both, alone in (
-        (days, hours, "%1 d %2 h", "%1 d"),
-        (hours, minutes, "%1 h %2 min", "%1 h"),
-        (minutes, secs, "%1 min %2 s", "%1 min"),
+        (days, hours, _DAYS_HOURS, _DAYS),
+        (hours, minutes, _HOURS_MINUTES, _HOURS),
+        (minutes, secs, _MINUTES_SECONDS, _MINUTES),
     ):
         if big:
-            text = _tr(both) if small else _tr(alone)
+            text = translate("formatting", both if small else alone)
             return text.replace("%1", str(big)).replace("%2", str(small))
-    return _tr("%1 s").replace("%1", str(secs))
+    return translate("formatting", "%1 s").replace("%1", str(secs))
+
+
+# marked for pyside6-lupdate; translated where used
+_DAYS_HOURS = str(QT_TRANSLATE_NOOP("formatting", "%1 d %2 h"))
+_DAYS = str(QT_TRANSLATE_NOOP("formatting", "%1 d"))
+_HOURS_MINUTES = str(QT_TRANSLATE_NOOP("formatting", "%1 h %2 min"))
+_HOURS = str(QT_TRANSLATE_NOOP("formatting", "%1 h"))
+_MINUTES_SECONDS = str(QT_TRANSLATE_NOOP("formatting", "%1 min %2 s"))
+_MINUTES = str(QT_TRANSLATE_NOOP("formatting", "%1 min"))
 
 
 _BYTE_STEPS = ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB"))
@@ -126,7 +134,11 @@ def format_bytes(count: int) -> str:
             value = Decimal(count) / size
             text = format_decimal(value, format="#,##0.#", locale=current_locale())
             return f"{text} {name}"
-    return _tr("1 byte") if count == 1 else _tr("%1 bytes").replace("%1", str(count))
+    return (
+        translate("formatting", "1 byte")
+        if count == 1
+        else translate("formatting", "%1 bytes").replace("%1", str(count))
+    )
 
 
 def format_units(n: int, unit: str) -> str:
@@ -136,5 +148,7 @@ def format_units(n: int, unit: str) -> str:
     if unit == "byte":
         return format_bytes(n)
     if n == 1:
-        return _tr("1 event")
-    return _tr("%1 events").replace("%1", str(format_decimal(n, locale=current_locale())))
+        return translate("formatting", "1 event")
+    return translate("formatting", "%1 events").replace(
+        "%1", str(format_decimal(n, locale=current_locale()))
+    )

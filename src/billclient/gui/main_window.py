@@ -31,6 +31,9 @@ from .views.settings import SettingsView
 from .views.support import SupportView
 from .widgets.connection import ConnectionIndicator
 
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
+
 __all__ = ["COMPACT_WIDTH", "MainWindow", "Page"]
 
 COMPACT_WIDTH = 500
@@ -51,13 +54,12 @@ class Page:
 
 def pages(ctx: GuiContext) -> list[Page]:
     """The pages of the main window, in navigation order, for every role."""
-    tr = MainWindow.tr_static
     return [
-        Page("dashboard", tr("Dashboard"), "dashboard", DashboardView),
-        Page("services", tr("Services"), "services", ServicesView),
-        Page("history", tr("History"), "history", HistoryView),
-        Page("support", tr("Support"), "support", SupportView, ("support",)),
-        Page("settings", tr("Settings"), "settings", SettingsView, ALL_ROLES),
+        Page("dashboard", translate("MainWindow", "Dashboard"), "dashboard", DashboardView),
+        Page("services", translate("MainWindow", "Services"), "services", ServicesView),
+        Page("history", translate("MainWindow", "History"), "history", HistoryView),
+        Page("support", translate("MainWindow", "Support"), "support", SupportView, ("support",)),
+        Page("settings", translate("MainWindow", "Settings"), "settings", SettingsView, ALL_ROLES),
     ]
 
 
@@ -71,8 +73,9 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def tr_static(text: str) -> str:
-        """Translate in the ``MainWindow`` context outside an instance."""
-        return QCoreApplication.translate("MainWindow", text)
+        """Translate in the ``MainWindow`` context outside an instance (prefer literal
+        ``translate("MainWindow", "...")`` calls: those are what pyside6-lupdate extracts)."""
+        return translate("MainWindow", text)
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -16,13 +16,12 @@ from billclient.protocol.catalog import RateInfo, Service, ServiceUnit, WindowIn
 
 from .formatting import current_locale, format_bytes, format_duration, format_price
 
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
+
 __all__ = ["billing_steps", "days_text", "describe_rate", "per_text", "window_text"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("price", text)
 
 
 def _fill(template: str, *values: str) -> str:
@@ -34,12 +33,27 @@ def _fill(template: str, *values: str) -> str:
 def per_text(unit: ServiceUnit, per: int) -> str:
     """What a price is for: ``"/min"``, ``"/MB"``, ``" each"``, ``" per 30 s"``."""
     if unit is ServiceUnit.SECOND:
-        named = {1: "/s", 60: _tr("/min"), 3600: _tr("/h"), 86400: _tr("/day")}
-        return named.get(per) or _fill(_tr(" per %1"), format_duration(per))
+        named = {
+            1: "/s",
+            60: translate("price", "/min"),
+            3600: translate("price", "/h"),
+            86400: translate("price", "/day"),
+        }
+        return named.get(per) or _fill(translate("price", " per %1"), format_duration(per))
     if unit is ServiceUnit.BYTE:
-        named = {1: _tr("/byte"), 1000: "/kB", 10**6: "/MB", 10**9: "/GB", 10**12: "/TB"}
-        return named.get(per) or _fill(_tr(" per %1"), format_bytes(per))
-    return _tr(" each") if per == 1 else _fill(_tr(" per %1 events"), str(per))
+        named = {
+            1: translate("price", "/byte"),
+            1000: "/kB",
+            10**6: "/MB",
+            10**9: "/GB",
+            10**12: "/TB",
+        }
+        return named.get(per) or _fill(translate("price", " per %1"), format_bytes(per))
+    return (
+        translate("price", " each")
+        if per == 1
+        else _fill(translate("price", " per %1 events"), str(per))
+    )
 
 
 def _span(unit: ServiceUnit, count: int) -> str:
@@ -47,21 +61,33 @@ def _span(unit: ServiceUnit, count: int) -> str:
         return format_duration(count)
     if unit is ServiceUnit.BYTE:
         return format_bytes(count)
-    return _fill(_tr("%1 events"), str(count))
+    return _fill(translate("price", "%1 events"), str(count))
 
 
 def _first(unit: ServiceUnit, count: int) -> str:
     if unit is ServiceUnit.SECOND and count in (60, 3600):
-        return _tr("the first minute") if count == 60 else _tr("the first hour")
-    return _fill(_tr("the first %1"), _span(unit, count))
+        return (
+            translate("price", "the first minute")
+            if count == 60
+            else translate("price", "the first hour")
+        )
+    return _fill(translate("price", "the first %1"), _span(unit, count))
 
 
 def _steps(unit: ServiceUnit, step: int) -> str:
     if unit is ServiceUnit.SECOND and step in (1, 60, 3600):
-        return {1: _tr("per second"), 60: _tr("per minute"), 3600: _tr("per hour")}[step]
+        return {
+            1: translate("price", "per second"),
+            60: translate("price", "per minute"),
+            3600: translate("price", "per hour"),
+        }[step]
     if step == 1:
-        return _tr("per byte") if unit is ServiceUnit.BYTE else _tr("per event")
-    return _fill(_tr("in %1 steps"), _span(unit, step))
+        return (
+            translate("price", "per byte")
+            if unit is ServiceUnit.BYTE
+            else translate("price", "per event")
+        )
+    return _fill(translate("price", "in %1 steps"), _span(unit, step))
 
 
 def billing_steps(unit: ServiceUnit, first_increment: int, increment: int) -> str:
@@ -71,10 +97,10 @@ def billing_steps(unit: ServiceUnit, first_increment: int, increment: int) -> st
     """
     if first_increment == increment == 1 and unit is not ServiceUnit.SECOND:
         return ""
-    steps = _fill(_tr("billed %1"), _steps(unit, increment))
+    steps = _fill(translate("price", "billed %1"), _steps(unit, increment))
     if first_increment == increment:
         return steps
-    return _fill(_tr("%1 after %2"), steps, _first(unit, first_increment))
+    return _fill(translate("price", "%1 after %2"), steps, _first(unit, first_increment))
 
 
 def _day_label(index: int) -> str:
@@ -86,11 +112,11 @@ def days_text(days: list[str]) -> str:
     all seven -> ``"daily"``; a run of three or more -> ``"Mon-Thu"``; else ``"Mon, Wed"``."""
     indexes = sorted({_DAYS.index(day) for day in days if day in _DAYS})
     if not indexes or len(indexes) == 7:
-        return _tr("daily")
+        return translate("price", "daily")
     if indexes == [0, 1, 2, 3, 4]:
-        return _tr("weekdays")
+        return translate("price", "weekdays")
     if indexes == [5, 6]:
-        return _tr("weekends")
+        return translate("price", "weekends")
     if len(indexes) >= 3 and indexes == list(range(indexes[0], indexes[-1] + 1)):
         return f"{_day_label(indexes[0])}-{_day_label(indexes[-1])}"
     return ", ".join(_day_label(index) for index in indexes)
@@ -121,20 +147,27 @@ def describe_rate(service: Service, currency: str, *, local_timezone: str | None
     rate: RateInfo = service.rate
     unit = service.unit
     if _is_zero(rate.price) and not rate.windows and rate.setup_fee == 0 and rate.min_charge == 0:
-        return _tr("free")
+        return translate("price", "free")
     parts = [format_price(rate.price, currency) + per_text(unit, rate.per)]
     steps = billing_steps(unit, rate.first_increment, rate.increment)
     if steps:
         parts.append(steps)
     parts.extend(window_text(window, unit, rate.per, currency) for window in rate.windows)
     if rate.setup_fee:
-        parts.append(_fill(_tr("%1 setup fee"), format_price(_money(rate.setup_fee), currency)))
+        parts.append(
+            _fill(
+                translate("price", "%1 setup fee"), format_price(_money(rate.setup_fee), currency)
+            )
+        )
     if rate.min_charge:
         parts.append(
-            _fill(_tr("minimum charge %1"), format_price(_money(rate.min_charge), currency))
+            _fill(
+                translate("price", "minimum charge %1"),
+                format_price(_money(rate.min_charge), currency),
+            )
         )
     if rate.windows and local_timezone is not None and local_timezone != rate.timezone:
-        parts.append(_fill(_tr("times in %1"), rate.timezone))
+        parts.append(_fill(translate("price", "times in %1"), rate.timezone))
     return ", ".join(parts)
 
 

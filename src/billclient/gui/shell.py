@@ -53,6 +53,7 @@ class AppShell(QObject):
         ctx.bridge.account.connect(self.cache.account)
         ctx.bridge.balance.connect(self.cache.balance)
         ctx.requests.sign_out.connect(self.sign_out)
+        ctx.errors.signed_out.connect(self.signed_out_elsewhere)
 
     async def run(self) -> int:
         """Show the first screen and wait until the application should end."""
@@ -107,8 +108,8 @@ class AppShell(QObject):
         cached = self.cache.load()
         if isinstance(dashboard, DashboardView) and cached is not None:
             dashboard.show_cached(*cached)
-        client.live.start()
         if (client.settings.role or "user") == "user":
+            client.live.start()  # the event stream is an account's; staff have none
             self.ctx.run_task(self._first_figures())
         window.show()
         return window
@@ -117,8 +118,7 @@ class AppShell(QObject):
         try:
             await self.ctx.client.refresh_account()
         except (NotSignedIn, Unauthorized) as error:
-            self._drop_window()
-            self.show_sign_in(describe_error(error))
+            self.signed_out_elsewhere(describe_error(error))
             return
         outcomes = await self.ctx.runner.recover()
         if outcomes and self.window is not None:
@@ -127,6 +127,14 @@ class AppShell(QObject):
                     "%1", str(len(outcomes))
                 )
             )
+
+    def signed_out_elsewhere(self, message: str) -> None:
+        """The server no longer knows this device: back to the sign-in dialog."""
+        if self.window is None:
+            return
+        self.ctx.close_runner()
+        self._drop_window()
+        self.show_sign_in(message)
 
     def _raise(self) -> None:
         if self.window is not None:

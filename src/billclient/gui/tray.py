@@ -16,20 +16,19 @@ from .explain import cause_text
 from .formatting import format_duration, format_money
 from .resources import icon
 
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
+
 __all__ = ["Tray", "low_balance_text"]
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Tray", text)
 
 
 def low_balance_text(notice: NoticeEvent, currency: str) -> str:
     """``"€1.50 left: about 12 min at the current rate."``"""
     left = format_money(notice.available or 0, currency)
     if notice.seconds_left is None:
-        return _tr("%1 left. Top up to keep using services.").replace("%1", left)
+        return translate("Tray", "%1 left. Top up to keep using services.").replace("%1", left)
     return (
-        _tr("%1 left: about %2 at the current rate.")
+        translate("Tray", "%1 left: about %2 at the current rate.")
         .replace("%1", left)
         .replace("%2", format_duration(notice.seconds_left))
     )
@@ -58,11 +57,11 @@ class Tray(QObject):
         self.currency = ""
         self.last_message: tuple[str, str] | None = None
         self.icon = QSystemTrayIcon(icon("app"), self)
-        self.icon.setToolTip(_tr("Billing"))
+        self.icon.setToolTip(translate("Tray", "Billing"))
         self.menu = QMenu()
-        show = self.menu.addAction(_tr("Show window"))
+        show = self.menu.addAction(translate("Tray", "Show window"))
         show.triggered.connect(self.show_requested)
-        leave = self.menu.addAction(_tr("Quit"))
+        leave = self.menu.addAction(translate("Tray", "Quit"))
         leave.triggered.connect(self.quit_requested)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
@@ -89,7 +88,7 @@ class Tray(QObject):
 
     def _on_balance(self, figures: BalanceEvent) -> None:
         self.icon.setToolTip(
-            _tr("Billing: %1 available").replace(
+            translate("Tray", "Billing: %1 available").replace(
                 "%1", format_money(figures.available, self.currency)
             )
         )
@@ -100,10 +99,10 @@ class Tray(QObject):
 
     def _on_notice(self, notice: NoticeEvent) -> None:
         if notice.kind is NoticeKind.LOW_BALANCE:
-            self.notify(_tr("Low balance"), low_balance_text(notice, self.currency))
+            self.notify(translate("Tray", "Low balance"), low_balance_text(notice, self.currency))
         elif notice.kind is NoticeKind.SESSION_TERMINATED:
             cause = notice.cause.value if notice.cause is not None else None
-            self.notify(_tr("A session was ended"), cause_text(cause))
+            self.notify(translate("Tray", "A session was ended"), cause_text(cause))
 
     def notify(self, title: str, text: str) -> None:
         """A notification from the tray, or the window's banner where there is no tray."""

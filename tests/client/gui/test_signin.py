@@ -16,6 +16,7 @@ from billclient.gui.shell import AppShell
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.signin import SignInDialog
 from tests.client.core.test_tls import _answer, _self_signed
+from tests.support.api import Api
 from tests.support.catalogs import PASSWORD
 from tests.support.servers import free_port
 
@@ -146,5 +147,31 @@ def test_inactive_account_is_told_plainly(gui: Gui, home: Path, server: str) -> 
         assert dialog.sign_in_button.text().replace("&", "") == "Continue"
         dialog.sign_in_button.click()
         assert dialog.result() == SignInDialog.DialogCode.Accepted
+
+    gui.run(scenario())
+
+
+def test_a_device_revoked_elsewhere_returns_to_sign_in(gui: Gui, home: Path, server: str) -> None:
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        shell = AppShell(ctx, confirm=lambda *_args: True, tray_available=False)
+        await ctx.client.sign_in([server], "ann", PASSWORD)
+        await shell.start()
+        assert isinstance(shell.window, MainWindow)
+        device = ctx.client.settings.device_id
+        other = Api(server, "ann")  # the same person on another device revokes this one
+        try:
+            assert other.request("DELETE", f"/v1/devices/{device}").status_code == 204
+        finally:
+            other.close()
+        ctx.run_task(ctx.client.refresh_account())
+        await until(lambda: isinstance(shell.dialog, SignInDialog), message="sign in again")
+        dialog = shell.dialog
+        assert dialog is not None
+        assert dialog.message.isVisibleTo(dialog)
+        assert "sign in again" in dialog.message.text()
+        assert shell.window is None
+        shell.finish(0)
 
     gui.run(scenario())

@@ -23,6 +23,8 @@ from billclient.gui.main_window import MainWindow
 from billclient.gui.navigation import NavBar
 from billclient.gui.resources import icon
 from billclient.gui.shell import AppShell
+from billclient.gui.views.dashboard import DashboardView
+from billclient.protocol.account import Account, AccountKind, AccountStatus
 
 from .conftest import Gui, signed_in, until
 from .test_live import _pages, _start
@@ -204,3 +206,33 @@ def test_without_a_tray_closing_asks_to_end_sessions(gui: Gui, home: Path, serve
         assert shell.tray.last_message is None
 
     gui.run(scenario(), 60)
+
+
+def test_postpaid_credit_and_an_inactive_account_on_the_dashboard(gui: Gui, home: Path) -> None:
+    ctx = gui.context(home)  # not signed in: the dashboard is fed plain data here
+    dashboard = DashboardView(ctx)
+    account = Account(
+        account_id="acme",
+        name="ACME Ltd",
+        status=AccountStatus.INACTIVE,
+        kind=AccountKind.POSTPAID,
+        currency="EUR",
+        plan_id="business",
+        balance=-12_000_000,
+        reserved=500_000,
+        available=37_500_000,
+        credit_limit=50_000_000,
+        low_balance_threshold=None,
+    )
+    dashboard.set_account(account)
+    assert dashboard.name.text() == "ACME Ltd"
+    assert dashboard.kind.text() == "Postpaid"
+    assert dashboard.status.text() == "Inactive"
+    assert dashboard.status.level == "bad"
+    assert dashboard.inactive_note.isVisibleTo(dashboard)
+    assert dashboard.balance_label.text() == "€37.50"
+    assert dashboard.reserved_label.text() == "Reserved for running services: €0.50"
+    assert dashboard.credit_label.text() == "Credit used: €12.00 of €50.00"
+    assert dashboard.credit_bar.value() == 240  # of 1000
+    # no live event stream in this test: the figure is not passed off as current
+    assert dashboard.caption.text().startswith("Last known balance, as of ")

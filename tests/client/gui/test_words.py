@@ -31,7 +31,7 @@ from billclient.gui.formatting import (
 from billclient.gui.price_words import billing_steps, days_text, describe_rate
 from billclient.gui.tray import low_balance_text
 from billclient.gui.views.signin import sign_in_error_text, split_servers
-from billclient.gui.widgets.connection import connection_summary
+from billclient.gui.widgets.connection import connection_summary, pool_summary
 from billclient.protocol import ErrorCode, Problem
 from billclient.protocol.catalog import Service, ServiceUnit
 from billclient.protocol.events import NoticeEvent, NoticeKind
@@ -262,6 +262,7 @@ def test_connection_summary() -> None:
     assert level == "bad"
     assert text.startswith("Offline · last synced at ")
     assert connection_summary(None, None, None) == ("info", "Connecting")
+    assert pool_summary(False) == ("warn", "Connected to secondary")
 
 
 def test_low_balance_notice_text() -> None:

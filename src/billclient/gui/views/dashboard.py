@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from billclient.core.runner import RunProgress, RunState
 from billclient.protocol.account import Account, AccountKind, AccountStatus
 from billclient.protocol.events import BalanceEvent, SessionEvent
 from billclient.protocol.sessions import SessionState
@@ -192,20 +192,15 @@ class DashboardView(QWidget):
         self._record()
         self._adjust_timer()
 
-    def _on_run(self, progress: Any) -> None:
-        session_id = getattr(progress, "session_id", None)
-        if session_id is None:
-            return
-        estimate = int(getattr(progress, "estimate", 0) or 0)
-        charged = int(getattr(progress, "charged", 0) or 0)
-        ended = str(getattr(progress, "state", "")) in ("ended", "Phase.ENDED")
-        if ended:
+    def _on_run(self, progress: RunProgress) -> None:
+        session_id = progress.session_id
+        if progress.state in (RunState.ENDED, RunState.FAILED, RunState.UNSETTLED):
             self._active.discard(session_id)
             self._unposted.pop(session_id, None)
         else:
             self._active.add(session_id)
-            self._unposted[session_id] = max(estimate - charged, 0)
-        self.spent.observe(session_id, max(estimate, charged))
+            self._unposted[session_id] = max(progress.estimate - progress.charged, 0)
+        self.spent.observe(session_id, max(progress.estimate, progress.charged))
         self._record()
         self._adjust_timer()
 

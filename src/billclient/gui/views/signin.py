@@ -29,11 +29,10 @@ from billclient.protocol.account import AccountStatus
 from ..context import GuiContext, describe_error
 from ..resources import icon
 
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
+
 __all__ = ["SignInDialog", "sign_in_error_text", "split_servers"]
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("SignInDialog", text)
 
 
 def split_servers(text: str) -> list[str]:
@@ -44,21 +43,26 @@ def split_servers(text: str) -> list[str]:
 def sign_in_error_text(error: BaseException) -> str:
     """What went wrong signing in, and what to do, in one or two sentences."""
     if isinstance(error, TlsFailure):
-        return _tr(
+        return translate(
+            "SignInDialog",
             "The server's certificate could not be verified (TLS failure): the address may "
-            "be wrong, or the server needs a CA file in the settings. %1"
+            "be wrong, or the server needs a CA file in the settings. %1",
         ).replace("%1", str(error))
     if isinstance(error, ServerUnreachable):
-        return _tr("No server answered. Check the address and your network. %1").replace(
-            "%1", str(error)
-        )
+        return translate(
+            "SignInDialog", "No server answered. Check the address and your network. %1"
+        ).replace("%1", str(error))
     if isinstance(error, AccountInactive):
-        return _tr("This account is not active. Contact support to activate it.")
+        return translate(
+            "SignInDialog", "This account is not active. Contact support to activate it."
+        )
     if isinstance(error, RateLimited):
         wait = f"{error.retry_after:.0f}" if error.retry_after else "60"
-        return _tr("Too many sign-in attempts. Try again in %1 seconds.").replace("%1", wait)
+        return translate(
+            "SignInDialog", "Too many sign-in attempts. Try again in %1 seconds."
+        ).replace("%1", wait)
     if isinstance(error, Unauthorized):
-        return _tr("Wrong login or password.")
+        return translate("SignInDialog", "Wrong login or password.")
     return describe_error(error)
 
 

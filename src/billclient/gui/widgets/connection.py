@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from billclient.core.live import ConnectionState, LinkStatus
@@ -14,11 +14,10 @@ from ..context import GuiContext
 from ..formatting import format_time
 from .badge import Badge
 
-__all__ = ["ConnectionIndicator", "connection_summary", "is_live"]
+translate = QCoreApplication.translate
+"""Qt's translation, under the name pyside6-lupdate looks for."""
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConnectionIndicator", text)
+__all__ = ["ConnectionIndicator", "connection_summary", "is_live", "pool_summary"]
 
 
 def is_live(connection: ConnectionState | None) -> bool:
@@ -34,19 +33,30 @@ def connection_summary(
     ``("bad", "Offline · last synced at 14:02:31")``."""
     state = connection.status.value if connection is not None else None
     synced = (
-        _tr("last synced at %1").replace("%1", format_time(last_synced))
+        translate("ConnectionIndicator", "last synced at %1").replace(
+            "%1", format_time(last_synced)
+        )
         if last_synced is not None
-        else _tr("not synced yet")
+        else translate("ConnectionIndicator", "not synced yet")
     )
     if state == "live":
         if primary is False:
-            return "warn", _tr("Live on secondary")
-        return "ok", _tr("Live on primary")
+            return "warn", translate("ConnectionIndicator", "Live on secondary")
+        return "ok", translate("ConnectionIndicator", "Live on primary")
     if state == "reconnecting":
-        return "warn", _tr("Reconnecting") + " · " + synced
+        return "warn", translate("ConnectionIndicator", "Reconnecting") + " · " + synced
     if state == "offline":
-        return "bad", _tr("Offline") + " · " + synced
-    return "info", _tr("Connecting")
+        return "bad", translate("ConnectionIndicator", "Offline") + " · " + synced
+    return "info", translate("ConnectionIndicator", "Connecting")
+
+
+def pool_summary(primary: bool | None) -> tuple[str, str]:
+    """For logins without a live stream (support, operator): which server answers."""
+    if primary is None:
+        return "info", translate("ConnectionIndicator", "Connecting")
+    if primary:
+        return "ok", translate("ConnectionIndicator", "Connected to primary")
+    return "warn", translate("ConnectionIndicator", "Connected to secondary")
 
 
 class ConnectionIndicator(QWidget):
@@ -67,6 +77,11 @@ class ConnectionIndicator(QWidget):
         self._primary: bool | None = None
         self._synced: datetime | None = None
         self._server: str | None = None
+        self._staff = (ctx.client.settings.role or "user") != "user"
+        if self._staff:  # nothing is pushed: look at the pool now and then
+            self._poll = QTimer(self)
+            self._poll.timeout.connect(self._refresh)
+            self._poll.start(5000)
         pool = ctx.bridge.last.get("pool")
         if pool is not None:
             self._take_pool(pool)
@@ -121,8 +136,14 @@ class ConnectionIndicator(QWidget):
         return self._primary
 
     def _refresh(self) -> None:
-        level, text = connection_summary(self._connection, self._on_primary(), self._synced)
-        self.badge.set_status(level, text, _tr("Connection: %1").replace("%1", text))
+        if self._staff:
+            state = self.ctx.client.pool.state  # staff have no account event stream
+            level, text = pool_summary(state.primary if state.last_success else None)
+        else:
+            level, text = connection_summary(self._connection, self._on_primary(), self._synced)
+        self.badge.set_status(
+            level, text, translate("ConnectionIndicator", "Connection: %1").replace("%1", text)
+        )
         server = (self._connection.server if self._connection else None) or self._server
         self.detail.setText(server or "")
         self.setToolTip(server or "")
