@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "watch": "watch:run_watch",
     "support": "support:run_support",
     "update": "update:run_update",
+    "screenshots": "screenshots:run_screenshots",
 }
 """Each command's ``module:function`` under ``billclient.cli.commands`` (imported when run)."""
 

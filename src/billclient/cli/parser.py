@@ -138,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     update = command("update", "update the billing component (verified, with roll-back)")
     update.add_argument("--check", action="store_true", help="only say whether one is available")
 
+    shots = command(
+        "screenshots",
+        "save PNGs of the graphical client's screens (needs the server extra: a demo "
+        "server runs on loopback)",
+    )
+    shots.add_argument("--out", required=True, metavar="DIR", help="where to write the PNGs")
+
     support = command("support", "support tools (support role only)")
     tools = support.add_subparsers(dest="tool", metavar="TOOL", required=True, parser_class=_Parser)
 

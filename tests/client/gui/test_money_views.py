@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from billclient.core.api import new_idempotency_key
 from billclient.core.settings import ClientSettings, ProfilePaths
@@ -49,13 +50,14 @@ def _context(gui: Gui, root: Path) -> GuiContext:
     return gui.context(root)
 
 
-def test_topup_voucher_and_cards(gui: Gui, home: Path, money_server: str) -> None:
+def test_topup_voucher_and_cards(gui: Gui, home: Path, money_server: str, qtbot: QtBot) -> None:
     ctx = gui.context(home)
 
     async def scenario() -> None:
         await signed_in(ctx, [money_server], "fund")
         await ctx.client.refresh_account()
         dialog = TopUpDialog(ctx)
+        qtbot.addWidget(dialog)
         dialog.show()
         assert dialog.preset_buttons[0].text() == "€10.00"
 
@@ -129,7 +131,12 @@ async def _cdrs(ctx: GuiContext) -> None:
 
 
 def test_history_detail_and_csv(
-    gui: Gui, home: Path, money_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gui: Gui,
+    home: Path,
+    money_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
 ) -> None:
     monkeypatch.setattr(history, "PAGE_SIZE", 2)  # three records: two pages
     ctx = gui.context(home)
@@ -138,6 +145,7 @@ def test_history_detail_and_csv(
         await signed_in(ctx, [money_server], "hist")
         await _cdrs(ctx)
         view = HistoryView(ctx)
+        qtbot.addWidget(view)
         view.resize(900, 600)
         view.show()
         model = view.cdr_model
@@ -203,7 +211,9 @@ def test_history_detail_and_csv(
     gui.run(scenario(), 40)
 
 
-def test_support_console(gui: Gui, home: Path, money_server: str, tmp_path: Path) -> None:
+def test_support_console(
+    gui: Gui, home: Path, money_server: str, tmp_path: Path, qtbot: QtBot
+) -> None:
     user = gui.context(home)
     support = _context(gui, tmp_path / "support-home")
     asked: list[str] = []
@@ -218,6 +228,7 @@ def test_support_console(gui: Gui, home: Path, money_server: str, tmp_path: Path
         running = await user.client.api.open_session("voice", idempotency_key="help-call")
         await support.client.sign_in([money_server], "support", "test-password-1")
         view = SupportView(support)
+        qtbot.addWidget(view)
         view.resize(1100, 700)
         view.show()
         await until(lambda: view.results_model.rowCount() >= 3, message="every account")

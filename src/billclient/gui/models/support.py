@@ -65,18 +65,10 @@ def _seconds(session: LiveSession, now: Callable[[], datetime]) -> float:
 
 
 def live_session_columns(currency: Callable[[], str], now: Callable[[], datetime]) -> list[Column]:
-    """User, service, rate, endpoint, started, duration (ticking), used, charge."""
+    """User, service, duration (ticking), used, charge, rate, endpoint, started."""
     return [
         Column.plain(_tr("User"), lambda s: s.user or "—"),
         Column.plain(_tr("Service"), lambda s: s.service_id),
-        Column.plain(_tr("Rate"), lambda s: s.rate),
-        Column.plain(_tr("Endpoint"), lambda s: s.endpoint or _tr("direct")),
-        Column(
-            _tr("Started"),
-            lambda s: format_datetime(s.started_at),
-            lambda s: s.started_at.timestamp(),
-            lambda s: s.started_at.isoformat(),
-        ),
         Column(
             _tr("Duration"),
             lambda s: format_duration(_seconds(s, now)),
@@ -98,10 +90,18 @@ def live_session_columns(currency: Callable[[], str], now: Callable[[], datetime
             lambda s: wire_money(s.charged),
             RIGHT,
         ),
+        Column.plain(_tr("Rate"), lambda s: s.rate),
+        Column.plain(_tr("Endpoint"), lambda s: s.endpoint or _tr("direct")),
+        Column(
+            _tr("Started"),
+            lambda s: format_datetime(s.started_at),
+            lambda s: s.started_at.timestamp(),
+            lambda s: s.started_at.isoformat(),
+        ),
     ]
 
 
-DURATION_COLUMN = 5
+DURATION_COLUMN = 2
 """The index of the live sessions' ticking duration column."""
 
 

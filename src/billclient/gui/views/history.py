@@ -105,7 +105,10 @@ class HistoryView(QWidget):
         self._reload_timer.timeout.connect(self._reload_if_shown)
         self._dirty = False
         ctx.bridge.session.connect(self._on_session)
-        ctx.bridge.balance.connect(lambda _figures: self._schedule_reload())
+        self._running: set[str] = set()
+        # a balance change outside sessions (top-up, adjustment) adds a statement line;
+        # while sessions run, the lists are read again when one ends (no reload per update)
+        ctx.bridge.balance.connect(self._on_balance)
         ctx.bridge.account.connect(self._on_account)
         if isinstance(ctx.bridge.last.get("account"), Account):
             self._on_account(ctx.bridge.last["account"])
@@ -165,6 +168,13 @@ class HistoryView(QWidget):
 
     def _on_session(self, event: SessionEvent) -> None:
         if event.state is SessionState.ENDED:
+            self._running.discard(event.session_id)
+            self._schedule_reload()
+        else:
+            self._running.add(event.session_id)
+
+    def _on_balance(self, _figures: object) -> None:
+        if not self._running:
             self._schedule_reload()
 
     def _schedule_reload(self) -> None:
@@ -190,13 +200,9 @@ class HistoryView(QWidget):
         def more(model: PagedTableModel) -> str:
             return "" if model.complete else self.tr(" (scroll for more)")
 
-        self.status.setText(
-            self.tr("%1 charge records%2, %3 statement lines%4")
-            .replace("%1", str(self.cdr_model.rowCount()))
-            .replace("%2", more(self.cdr_model))
-            .replace("%3", str(self.statement_model.rowCount()))
-            .replace("%4", more(self.statement_model))
-        )
+        records = self.tr("%n charge record(s)", "", self.cdr_model.rowCount())
+        lines = self.tr("%n statement line(s)", "", self.statement_model.rowCount())
+        self.status.setText(f"{records}{more(self.cdr_model)}, {lines}{more(self.statement_model)}")
 
     # -- actions --------------------------------------------------------------------------
 

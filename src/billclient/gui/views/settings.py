@@ -23,7 +23,6 @@ from billclient import __version__
 from billclient.component import BUNDLED_COMPONENT_VERSION, ComponentStore
 from billclient.core.errors import BillingError
 from billclient.core.pool import tls_verification
-from billclient.core.updater import check_for_update
 from billclient.protocol import DeviceInfo
 
 from ..confirm import Confirm, ask
@@ -208,6 +207,9 @@ class SettingsView(QWidget):
 
     async def check_update(self) -> None:
         """Ask the servers whether a newer signed component exists (installs nothing)."""
+        # imported here: the updater's TUF stack takes a while to load, not worth it at start
+        from billclient.core.updater import check_for_update
+
         client = self.ctx.client
         self.update_button.setEnabled(False)
         try:

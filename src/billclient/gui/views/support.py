@@ -68,10 +68,10 @@ class SupportView(QWidget):
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Search status"))
         left.addWidget(self.status)
-        self._columns.addLayout(left, 2)
+        self._columns.addLayout(left, 1)
 
         self.panel = AccountPanel(ctx, self)
-        self._columns.addWidget(self.panel, 3)
+        self._columns.addWidget(self.panel, 2)
         self.results.activated.connect(self.open_account)
         self.results.view.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._selected(current.row())
@@ -93,10 +93,9 @@ class SupportView(QWidget):
 
     def _found(self) -> None:
         count = self.results_model.rowCount()
+        self.results.fit_columns()
         self.status.setText(
-            self.tr("No account matches.")
-            if count == 0
-            else self.tr("%1 accounts").replace("%1", str(count))
+            self.tr("No account matches.") if count == 0 else self.tr("%n account(s)", "", count)
         )
 
     def _selected(self, proxy_row: int) -> None:

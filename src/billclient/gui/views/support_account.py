@@ -178,6 +178,7 @@ class AccountPanel(QWidget):
         self._show(detail, sessions.items)
         if audit:
             await self.audit_model.reload()
+            self.audit.fit_columns()
 
     def _show(self, detail: AccountDetail, sessions: list[LiveSession]) -> None:
         self.detail = detail
@@ -205,8 +206,12 @@ class AccountPanel(QWidget):
         self.status_button.setAccessibleName(
             self.tr("Resume the account") if suspended else self.tr("Suspend the account")
         )
+        fit = [s.session_id for s in sessions] != [s.session_id for s in self.sessions_model.items]
         self.sessions_model.set_items(sessions, session_key)
         self.cdr_model.set_items(detail.last_cdrs, cdr_key)
+        if fit:
+            self.sessions.fit_columns()
+            self.records.fit_columns()
         self.changed.emit(detail)
 
     def _tick(self) -> None:

@@ -17,7 +17,10 @@ from PySide6.QtWidgets import (
 from ..models.columns import csv_text
 from ..models.table import SORT_ROLE, ListTableModel
 
-__all__ = ["RecordTable"]
+__all__ = ["MAX_COLUMN_WIDTH", "RecordTable"]
+
+MAX_COLUMN_WIDTH = 240
+"""Pixels a column may take when sized to its contents."""
 
 
 class RecordTable(QWidget):
@@ -56,6 +59,7 @@ class RecordTable(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
+        header.setMaximumSectionSize(MAX_COLUMN_WIDTH)  # long texts show in full as a tooltip
         self.view.activated.connect(self._activated)
         self.view.doubleClicked.connect(self._activated)
 
