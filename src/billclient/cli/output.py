@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any, TextIO
 
 from pydantic import BaseModel
@@ -29,6 +31,10 @@ def to_json(value: Any) -> Any:
     """A JSON-ready copy of ``value`` (models as their wire form: money as strings)."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return to_json(value.value)
     if isinstance(value, dict):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

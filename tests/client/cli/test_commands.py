@@ -11,6 +11,7 @@ from pathlib import Path
 
 from billclient.cli.parser import build_parser
 from billclient.protocol.money import format_money
+from tests.support.catalogs import PASSWORD
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import run_billserver
 
@@ -154,6 +155,31 @@ def test_events_service_voucher_and_errors(pair: ServerFactory, cli: Cli) -> Non
     refused = cli.run("support", "search", "carol")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert refused.stderr.count("\n") == 1
+
+
+def test_watch_devices_password_and_statement(
+    pair: ServerFactory, cli: Cli, tmp_path: Path
+) -> None:
+    cli.login("frank", [pair.servers[0].url])
+    log = tmp_path / "watch.log"
+    watch = cli.start("watch", "--json", log=log)
+    wait_for(log, '"event": "connection"')
+    assert cli.run("use", "sms", "--units", "1", "--yes").returncode == 0
+    wait_for(log, '"available": "9.95"')
+    watch.send_signal(signal.SIGINT)
+    assert watch.wait(30) == 0, log.read_text()
+    events = [json.loads(line)["event"] for line in log.read_text().splitlines()]
+    assert events[0] == "account" and {"balance", "session"} <= set(events)
+
+    (device,) = json.loads(cli.run("devices", "--json").stdout)
+    assert device["current"] is True
+    statement = cli.run("history", "--statement", "--json")
+    kinds = [json.loads(line)["kind"] for line in statement.stdout.splitlines()]
+    assert "charge" in kinds
+
+    changed = cli.run("password", "--password-stdin", stdin=f"{PASSWORD}\nnew-password-2\n")
+    assert changed.returncode == 0, changed.stderr
+    assert cli.run("status").returncode == 0  # this device stays signed in
 
 
 def test_support_commands_work_for_support(pair: ServerFactory, cli: Cli) -> None:
