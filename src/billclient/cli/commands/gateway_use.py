@@ -20,9 +20,16 @@ from billclient.protocol import Service
 from ..context import Context
 from ..exits import USAGE, CliError
 
-__all__ = ["gateway_order", "order_goal", "start_consumer"]
+__all__ = ["check_amount", "gateway_order", "order_goal", "start_consumer"]
 
 _DOWNLOAD_QUOTE = 1_000_000  # a download is quoted per megabyte (its size is not known yet)
+
+
+def check_amount(args: argparse.Namespace) -> None:
+    """Usage error (before anything is asked of a server) when no amount was given."""
+    given = (args.seconds, args.units, getattr(args, "file", None), getattr(args, "message", None))
+    if not any(value is not None for value in given):
+        raise CliError("give --seconds or --units (--file or --message for those)", USAGE)
 
 
 def gateway_order(args: argparse.Namespace, service: Service) -> GatewayOrder | None:

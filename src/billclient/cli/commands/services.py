@@ -16,7 +16,7 @@ from ..context import Context
 from ..exits import FAILURE, INTERRUPTED, OFFLINE, OK, STOPPED, USAGE, CliError
 from ..output import money
 from .account import recovered_line
-from .gateway_use import gateway_order, order_goal, start_consumer
+from .gateway_use import check_amount, gateway_order, order_goal, start_consumer
 
 __all__ = ["run_quote", "run_services", "run_use"]
 
@@ -139,6 +139,7 @@ async def _feed(run: RunningSession, goal: int) -> None:
 async def run_use(ctx: Context) -> int:
     """Quote, confirm, open, meter, end; exit status says how it ended."""
     args = ctx.args
+    check_amount(args)  # --seconds / --units, or --file / --message for gateway services
     client = await ctx.client()
     runner = await ctx.runner()
     for recovered in await runner.recover():  # a session a crashed run left journaled
