@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="billclient",
         description=(
             "The billing client. With a command it runs in the terminal; without one it "
-            "starts the graphical client."
+            "starts the graphical client. `billclient demo` runs the whole system on this "
+            "machine (servers, gateway, demo accounts; needs the server extra)."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
