@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 from billclient.core.errors import BillingError
 
@@ -27,8 +28,15 @@ __all__ = ["main"]
 OK, FAILURE, USAGE = 0, 1, 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE, f"billclient demo: {message} (see billclient demo --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="billclient demo",
         description=(
             "Run the whole system on this machine: two billing servers, a metering gateway "

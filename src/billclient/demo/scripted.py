@@ -15,6 +15,9 @@ from pathlib import Path
 
 from billclient.cli.output import money
 from billclient.core.client import BillingClient
+from billclient.core.errors import BillingError
+from billclient.core.gateway_client import GatewayUseError
+from billclient.core.gateway_run import GatewayOrder, consume
 from billclient.core.runner import RunProgress, RunState
 from billclient.core.settings import ClientSettings, ProfilePaths
 
@@ -32,6 +35,8 @@ DEMO_LOGINS = {
 
 SCRIPTED_SERVICE = "voice"
 VOUCHER = "DEMO-0005-EUR"
+DEMO_DOWNLOAD = "demo-1MB.bin"
+DEMO_MESSAGE = "Hello from the billclient demo"
 _SETTLED = (RunState.ENDED, RunState.UNSETTLED, RunState.FAILED)
 
 Say = Callable[[str], None]
@@ -78,6 +83,7 @@ async def run_scripted(home: Path, stopping: Callable[[], bool], say: Say) -> Ru
                         VOUCHER, idempotency_key=str(uuid.uuid4())
                     )
                     say(f"voucher {VOUCHER} redeemed: {money(topup.amount, currency)} added")
+                    await _through_the_gateway(client, home.parent / "downloads", currency, say)
             await asyncio.sleep(0.2)
         final = await run.wait() if run.progress.state in _SETTLED else await run.stop("user")
         say(
@@ -86,3 +92,32 @@ async def run_scripted(home: Path, stopping: Callable[[], bool], say: Say) -> Ru
             + (f", charge record {final.cdr_id}" if final.cdr_id else "")
         )
         return final
+
+
+async def _through_the_gateway(
+    client: BillingClient, downloads: Path, currency: str, say: Say
+) -> None:
+    """A download and a message through the metering gateway, metered as they arrive."""
+    try:
+        async with asyncio.timeout(60):
+            run = await client.runner.start("download")
+            got = await consume(run, GatewayOrder(DEMO_DOWNLOAD, downloads / DEMO_DOWNLOAD))
+            final = await run.wait()
+            if got is None:
+                say("the billing server named no gateway for the download")
+                return
+            say(
+                f"downloaded {got.received:,} bytes of {DEMO_DOWNLOAD} through the gateway "
+                f"({run.gateway.url if run.gateway else '-'}): {final.used_units:,} bytes "
+                f"metered, charged {money(final.charged, currency)}"
+            )
+            run = await client.runner.start("sms")
+            sent = await consume(run, GatewayOrder(messages=[DEMO_MESSAGE]))
+            final = await run.wait()
+            echoed = sent.sent[0] if sent is not None and sent.sent else "-"
+            say(
+                f"sent a message through the gateway ({echoed!r}): {final.used_units} event, "
+                f"charged {money(final.charged, currency)}"
+            )
+    except (BillingError, GatewayUseError, TimeoutError, OSError) as error:
+        say(f"the gateway part of the script stopped: {error or type(error).__name__}")

@@ -102,7 +102,11 @@ def test_headless_demo_charges_a_live_session_and_stops_cleanly() -> None:
     assert "Traceback" not in stderr, stderr
     ended = [Decimal(m[1]) for line in lines if (m := ENDED.match(line))]
     assert ended and ended[0] > 0, output  # the call was ended and billed on the way out
-    assert "watch" in output or "balance" in output
+    assert "balance" in output  # the watch view's lines
+    # a byte and an event service through the metering gateway, counted as they arrived
+    assert "demo: downloaded 1,000,000 bytes of demo-1MB.bin through the gateway" in output
+    assert "1,000,000 bytes metered" in output
+    assert "demo: sent a message through the gateway ('Hello from the billclient demo')" in output
     left = [pid for pid, stat in started.items() if _proc_stat(pid) == stat]
     assert not left, f"processes left behind: {left}"
     groups = {stat[1] for stat in started.values()} - {os.getpgrp()}
@@ -127,6 +131,17 @@ def test_the_demo_says_clearly_when_the_server_extra_is_missing() -> None:
         "uvicorn, alembic): install the server extra with pip install 'billclient[server]' "
         "(in a checkout: pip install -e '.[server]')"
     ]
+
+
+def test_a_usage_error_is_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "billclient", "demo", "--user", "mallory"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "invalid choice: 'mallory'" in result.stderr
 
 
 @pytest.mark.parametrize(
