@@ -8,10 +8,8 @@ consumes the service with :func:`billclient.core.gateway_run.consume`.
 from __future__ import annotations
 
 import asyncio
-import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,38 +21,19 @@ from billclient.core.gateway_run import GatewayOrder, consume
 from billclient.core.runner import RunState
 from billclient.protocol.catalog import Service
 from tests.client.core.conftest import ClientHome, eventually
-from tests.server.gateway.helpers import CATALOG
-from tests.support.catalogs import PASSWORD, account
-from tests.support.fixtures import ServerFactory
-from tests.support.gateways import GatewayProcess, gateway_flags
-from tests.support.servers import ServerProcess, free_port
+from tests.support.catalogs import PASSWORD
+from tests.support.gateway_site import FILES, GatewaySite
+from tests.support.gateways import GatewayProcess
+from tests.support.servers import ServerProcess
 
-SIZE = 700_000 + 321  # the gdl grant is 262,144 bytes: the download pauses at each grant
-DATA = random.Random(7).randbytes(SIZE)
+DATA = FILES["data.bin"]  # the gdl grant is 262,144 bytes: the download pauses at each grant
+SIZE = len(DATA)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A billing server that hands out a gateway; the gateway serves ``data.bin``."""
-    factory = ServerFactory(tmp_path_factory.mktemp("gateway-use"))
-    files = factory.directory / "files"
-    files.mkdir()
-    (files / "data.bin").write_bytes(DATA)
-    try:
-        factory.import_catalog(
-            [account(name) for name in ("dl", "resume", "im", "tv", "cli")], base=CATALOG
-        )
-        port = free_port()
-        server = factory.start("primary", *gateway_flags(f"http://127.0.0.1:{port}"))
-        gateway = GatewayProcess([server.url], log_dir=factory.directory, files=files, port=port)
-        gateway.start()
-        try:
-            yield {"server": server, "gateway": gateway}
-        finally:
-            gateway.stop()
-        factory.verify()
-    finally:
-        factory.close()
+@pytest.fixture
+def site(gateway_site: GatewaySite) -> dict[str, Any]:
+    """The shared billing server and gateway."""
+    return {"server": gateway_site.server, "gateway": gateway_site.gateway}
 
 
 async def _signed_in(server: ServerProcess, login: str) -> BillingClient:

@@ -3,8 +3,6 @@ a download saved with its progress shown, messages sent and listed, a stream pla
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,33 +14,15 @@ from billclient.core.runner import RunState
 from billclient.gui.views.session_card import SessionCard
 from billclient.gui.widgets.gateway_panel import GatewayPanel
 from tests.client.gui.conftest import Gui, signed_in, until
-from tests.support.catalogs import account
-from tests.support.fixtures import ServerFactory
-from tests.support.gateways import GatewayProcess, gateway_flags
-from tests.support.servers import free_port
+from tests.support.gateway_site import FILES, GatewaySite
 
-DATA = random.Random(11).randbytes(1_500_000)  # "dl" grants 1,000,000 bytes at a time
+DATA = FILES["movie.bin"]  # "dl" grants 1,000,000 bytes at a time
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A billing server that hands out a gateway, and the gateway serving ``movie.bin``."""
-    factory = ServerFactory(tmp_path_factory.mktemp("gui-gateway"))
-    files = factory.directory / "files"
-    files.mkdir()
-    (files / "movie.bin").write_bytes(DATA)
-    try:
-        factory.import_catalog([account("gw")])
-        port = free_port()
-        server = factory.start("primary", *gateway_flags(f"http://127.0.0.1:{port}"))
-        gateway = GatewayProcess([server.url], log_dir=factory.directory, files=files, port=port)
-        gateway.start()
-        try:
-            yield {"server": server.url}
-        finally:
-            gateway.stop()
-    finally:
-        factory.close()
+@pytest.fixture
+def site(gateway_site: GatewaySite) -> dict[str, Any]:
+    """The shared billing server and gateway."""
+    return {"server": gateway_site.server.url}
 
 
 def test_download_messages_and_stream_in_session_cards(
