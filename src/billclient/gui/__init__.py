@@ -1,1 +1,5 @@
-"""billclient.gui (built by a later issue)."""
+"""billclient.gui: the Qt front end (the only package that imports PySide6 / qasync)."""
+
+from .none_guard import guard_none
+
+guard_none()  # before any PySide6 call: see none_guard (PySide6 6.12 on Python 3.11)

@@ -6,16 +6,27 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import subprocess
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import PySide6
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import billclient.gui
 from billclient.gui.cdr_explain import explain_cdr, rate_of
 from billclient.gui.models.columns import Column, csv_text
 from billclient.gui.topup_intent import TopUpIntent, card_amount_error
 from billclient.protocol import Cdr, Service
 from billclient.rating import billed_units, charge
+
+VIEWS = ("adjust", "cdr_detail", "funding", "history", "settings", "support", "support_account")
+CONTEXTS = (
+    "records", "support", "RecordTable", "AdjustDialog", "CdrDetailDialog", "TopUpDialog",
+    "HistoryView", "SettingsView", "SupportView", "AccountPanel",
+)  # fmt: skip
 
 requests = st.one_of(
     st.tuples(st.just("voucher"), st.sampled_from(["A", "B"]), st.just(0)),
@@ -150,3 +161,29 @@ def test_explanation_says_when_the_plan_changed() -> None:
     assert not explanation.matches
     assert explanation.billed_units == 90
     assert [line.window for line in explanation.segments] == [None]
+
+
+def test_strings_of_these_views_are_extractable(tmp_path: Path) -> None:
+    root = Path(billclient.gui.__file__).parent
+    sources = [
+        *sorted(str(path) for path in (root / "models").glob("*.py")),
+        *(str(root / "views" / f"{name}.py") for name in VIEWS),
+        str(root / "widgets" / "record_table.py"),
+    ]
+    catalogue = tmp_path / "money.ts"
+    lupdate = Path(PySide6.__file__).parent / "lupdate"
+    result = subprocess.run(
+        [str(lupdate), *sources, "-ts", str(catalogue)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    messages = {
+        context.findtext("name"): {m.findtext("source") for m in context.iter("message")}
+        for context in ET.parse(catalogue).getroot().iter("context")
+    }
+    for name in CONTEXTS:
+        assert messages.get(name), f"no strings extracted for {name}"
+    assert "Balance ran out" in messages["records"]
+    assert "Suspended" in messages["support"]
+    assert "Test card that is declined" in messages["TopUpDialog"]
+    assert "Last seen" in messages["SettingsView"]
+    assert "%n account(s)" in messages["SupportView"]

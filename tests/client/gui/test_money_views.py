@@ -9,14 +9,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QLineEdit,
+    QTabBar,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from billclient.core.api import new_idempotency_key
 from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.context import GuiContext
 from billclient.gui.views import history
+from billclient.gui.views.adjust import AdjustDialog
 from billclient.gui.views.funding import TopUpDialog
 from billclient.gui.views.history import HistoryView
+from billclient.gui.views.settings import SettingsView
 from billclient.gui.views.support import SupportView
 from billclient.protocol import AccountStatus, TopUpStatus
 from tests.support.catalogs import account
@@ -287,3 +298,34 @@ def test_support_console(
         view.close()
 
     gui.run(scenario(), 40)
+
+
+def _inner(widget: QWidget, view: QWidget) -> bool:
+    """Part of another control (a line edit's clear button, a tab bar's scroller, a
+    table's corner button, a combo box's list)."""
+    parent = widget.parentWidget()
+    while parent is not None and parent is not view:
+        if isinstance(parent, (QLineEdit, QTabBar, QAbstractItemView, QComboBox)):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def test_every_control_is_named_and_reachable(gui: Gui, home: Path, qtbot: QtBot) -> None:
+    """Fields, lists, tables and buttons of these views have accessible names (or a
+    visible text), and each takes keyboard focus."""
+    ctx = gui.context(home)
+    views = [HistoryView(ctx), SettingsView(ctx), SupportView(ctx), TopUpDialog(ctx)]
+    views.append(AdjustDialog("Account x"))
+    kinds = (QLineEdit, QComboBox, QAbstractItemView, QAbstractButton)
+    for view in views:
+        qtbot.addWidget(view)
+        controls = [
+            w for w in view.findChildren(QWidget) if isinstance(w, kinds) and not _inner(w, view)
+        ]
+        assert len(controls) >= 3, type(view).__name__
+        for control in controls:
+            text = control.text() if isinstance(control, QAbstractButton) else ""
+            where = f"{type(view).__name__}: {type(control).__name__} {text!r}"
+            assert control.accessibleName() or text.replace("&", ""), where
+            assert control.focusPolicy() & Qt.FocusPolicy.TabFocus, where

@@ -19,23 +19,20 @@ Units = Callable[[str], str]
 """service id -> its unit (``second``, ``byte``, ``event``), ``""`` when unknown."""
 
 RIGHT = Qt.AlignmentFlag.AlignRight
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("records", text)
+translate = QCoreApplication.translate
 
 
 def cause_label(cause: str | None) -> str:
     """A short label for an end cause (the detail view says it in a sentence)."""
     labels = {
-        "user": _tr("Stopped"),
-        "service_done": _tr("Finished"),
-        "credit_exhausted": _tr("Balance ran out"),
-        "gateway_closed": _tr("Provider closed"),
-        "client_error": _tr("App error"),
-        "update_timeout": _tr("No news from device"),
-        "account_inactive": _tr("Account suspended"),
-        "support": _tr("Ended by support"),
+        "user": translate("records", "Stopped"),
+        "service_done": translate("records", "Finished"),
+        "credit_exhausted": translate("records", "Balance ran out"),
+        "gateway_closed": translate("records", "Provider closed"),
+        "client_error": translate("records", "App error"),
+        "update_timeout": translate("records", "No news from device"),
+        "account_inactive": translate("records", "Account suspended"),
+        "support": translate("records", "Ended by support"),
     }
     return labels.get(cause or "", cause or "")
 
@@ -55,46 +52,46 @@ def cdr_columns(
 
     return [
         Column(
-            _tr("Ended"),
+            translate("records", "Ended"),
             lambda c: format_datetime(c.ended_at),
             lambda c: c.ended_at.timestamp(),
             lambda c: c.ended_at.isoformat(),
         ),
         Column(
-            _tr("Service"),
+            translate("records", "Service"),
             lambda c: service_name(c.service_id),
             lambda c: service_name(c.service_id).casefold(),
             lambda c: c.service_id,
         ),
         Column(
-            _tr("Used"),
+            translate("records", "Used"),
             lambda c: _units(units, c.service_id, c.used_units),
             lambda c: c.used_units,
             lambda c: str(c.used_units),
             RIGHT,
         ),
         Column(
-            _tr("Billed"),
+            translate("records", "Billed"),
             lambda c: _units(units, c.service_id, c.billed_units),
             lambda c: c.billed_units,
             lambda c: str(c.billed_units),
             RIGHT,
         ),
         Column(
-            _tr("Charged"),
+            translate("records", "Charged"),
             lambda c: money(c.charged),
             lambda c: c.charged,
             lambda c: wire_money(c.charged),
             RIGHT,
         ),
         Column(
-            _tr("Ended because"),
+            translate("records", "Ended because"),
             lambda c: cause_label(c.cause),
             lambda c: cause_label(c.cause),
             lambda c: str(c.cause),
         ),
         Column(
-            _tr("Record"),
+            translate("records", "Record"),
             lambda c: c.cdr_id if c.supersedes is None else f"{c.cdr_id} ({c.supersedes})",
             lambda c: c.cdr_id,
             lambda c: c.cdr_id,
@@ -109,11 +106,11 @@ def statement_columns(currency: Currency) -> list[Column]:
         return format_money(micro, currency())
 
     kinds = {
-        "charge": _tr("Charge"),
-        "topup": _tr("Top-up"),
-        "adjustment": _tr("Adjustment"),
-        "opening": _tr("Opening balance"),
-        "refund": _tr("Refund"),
+        "charge": translate("records", "Charge"),
+        "topup": translate("records", "Top-up"),
+        "adjustment": translate("records", "Adjustment"),
+        "opening": translate("records", "Opening balance"),
+        "refund": translate("records", "Refund"),
     }
 
     def kind(line: StatementLine) -> str:
@@ -121,27 +118,27 @@ def statement_columns(currency: Currency) -> list[Column]:
 
     return [
         Column(
-            _tr("When"),
+            translate("records", "When"),
             lambda s: format_datetime(s.at),
             lambda s: (s.at.timestamp(), s.entry_id),
             lambda s: s.at.isoformat(),
         ),
-        Column(_tr("Kind"), kind, lambda s: kind(s).casefold(), lambda s: s.kind),
+        Column(translate("records", "Kind"), kind, lambda s: kind(s).casefold(), lambda s: s.kind),
         Column(
-            _tr("Description"),
+            translate("records", "Description"),
             lambda s: s.description,
             lambda s: s.description.casefold(),
             lambda s: s.description,
         ),
         Column(
-            _tr("Amount"),
+            translate("records", "Amount"),
             lambda s: money(s.amount),
             lambda s: s.amount,
             lambda s: wire_money(s.amount),
             RIGHT,
         ),
         Column(
-            _tr("Balance after"),
+            translate("records", "Balance after"),
             lambda s: money(s.balance),
             lambda s: s.balance,
             lambda s: wire_money(s.balance),

@@ -25,37 +25,40 @@ __all__ = [
 ]
 
 RIGHT = Qt.AlignmentFlag.AlignRight
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("support", text)
+translate = QCoreApplication.translate
 
 
 def status_label(status: str) -> str:
     """An account status for people."""
-    return {"active": _tr("Active"), "inactive": _tr("Suspended"), "pending": _tr("Pending")}.get(
-        status, status
-    )
+    return {
+        "active": translate("support", "Active"),
+        "inactive": translate("support", "Suspended"),
+        "pending": translate("support", "Pending"),
+    }.get(status, status)
 
 
 def account_columns() -> list[Column]:
     """Account, name, status, kind, logins."""
     return [
-        Column.plain(_tr("Account"), lambda a: a.account_id),
-        Column.plain(_tr("Name"), lambda a: a.name),
+        Column.plain(translate("support", "Account"), lambda a: a.account_id),
+        Column.plain(translate("support", "Name"), lambda a: a.name),
         Column(
-            _tr("Status"),
+            translate("support", "Status"),
             lambda a: status_label(a.status),
             lambda a: str(a.status),
             lambda a: str(a.status),
         ),
         Column(
-            _tr("Kind"),
-            lambda a: _tr("Postpaid") if a.kind == "postpaid" else _tr("Prepaid"),
+            translate("support", "Kind"),
+            lambda a: (
+                translate("support", "Postpaid")
+                if a.kind == "postpaid"
+                else translate("support", "Prepaid")
+            ),
             lambda a: str(a.kind),
             lambda a: str(a.kind),
         ),
-        Column.plain(_tr("Logins"), lambda a: ", ".join(a.logins)),
+        Column.plain(translate("support", "Logins"), lambda a: ", ".join(a.logins)),
     ]
 
 
@@ -67,33 +70,35 @@ def _seconds(session: LiveSession, now: Callable[[], datetime]) -> float:
 def live_session_columns(currency: Callable[[], str], now: Callable[[], datetime]) -> list[Column]:
     """User, service, duration (ticking), used, charge, rate, endpoint, started."""
     return [
-        Column.plain(_tr("User"), lambda s: s.user or "—"),
-        Column.plain(_tr("Service"), lambda s: s.service_id),
+        Column.plain(translate("support", "User"), lambda s: s.user or "—"),
+        Column.plain(translate("support", "Service"), lambda s: s.service_id),
         Column(
-            _tr("Duration"),
+            translate("support", "Duration"),
             lambda s: format_duration(_seconds(s, now)),
             lambda s: _seconds(s, now),
             lambda s: str(int(_seconds(s, now))),
             RIGHT,
         ),
         Column(
-            _tr("Used"),
+            translate("support", "Used"),
             lambda s: str(s.used_units),
             lambda s: s.used_units,
             lambda s: str(s.used_units),
             RIGHT,
         ),
         Column(
-            _tr("Charge"),
+            translate("support", "Charge"),
             lambda s: format_money(s.charged, currency()),
             lambda s: s.charged,
             lambda s: wire_money(s.charged),
             RIGHT,
         ),
-        Column.plain(_tr("Rate"), lambda s: s.rate),
-        Column.plain(_tr("Endpoint"), lambda s: s.endpoint or _tr("direct")),
+        Column.plain(translate("support", "Rate"), lambda s: s.rate),
+        Column.plain(
+            translate("support", "Endpoint"), lambda s: s.endpoint or translate("support", "direct")
+        ),
         Column(
-            _tr("Started"),
+            translate("support", "Started"),
             lambda s: format_datetime(s.started_at),
             lambda s: s.started_at.timestamp(),
             lambda s: s.started_at.isoformat(),
@@ -113,21 +118,21 @@ def audit_columns() -> list[Column]:
     """When, who, action, details, device, server."""
     return [
         Column(
-            _tr("When"),
+            translate("support", "When"),
             lambda e: format_datetime(e.at),
             lambda e: (e.at.timestamp(), e.audit_id),
             lambda e: e.at.isoformat(),
         ),
-        Column.plain(_tr("Who"), lambda e: e.actor),
-        Column.plain(_tr("Action"), lambda e: e.action),
+        Column.plain(translate("support", "Who"), lambda e: e.actor),
+        Column.plain(translate("support", "Action"), lambda e: e.action),
         Column(
-            _tr("Details"),
+            translate("support", "Details"),
             _details,
             _details,
             lambda e: json.dumps(e.details, sort_keys=True, default=str),
         ),
-        Column.plain(_tr("Device"), lambda e: e.device_id or ""),
-        Column.plain(_tr("Server"), lambda e: e.server_id or ""),
+        Column.plain(translate("support", "Device"), lambda e: e.device_id or ""),
+        Column.plain(translate("support", "Server"), lambda e: e.server_id or ""),
     ]
 
 

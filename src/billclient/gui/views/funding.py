@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -35,9 +35,9 @@ __all__ = ["PRESETS", "SANDBOX_CARDS", "TopUpDialog"]
 PRESETS = (10, 20, 50, 100)
 """Preset card amounts (whole currency units)."""
 SANDBOX_CARDS = (
-    ("tok_visa", "Visa test card (pays)"),
-    ("tok_chargeDeclined", "Test card that is declined"),
-    ("tok_timeout", "Test card whose bank does not answer"),
+    ("tok_visa", QT_TRANSLATE_NOOP("TopUpDialog", "Visa test card (pays)")),
+    ("tok_chargeDeclined", QT_TRANSLATE_NOOP("TopUpDialog", "Test card that is declined")),
+    ("tok_timeout", QT_TRANSLATE_NOOP("TopUpDialog", "Test card whose bank does not answer")),
 )
 """The sandbox provider's card tokens (PROTOCOL.md) and what each does."""
 
@@ -141,7 +141,7 @@ class TopUpDialog(QDialog):
         self.card = QComboBox(page)
         self.card.setAccessibleName(self.tr("Card"))
         for token, text in SANDBOX_CARDS:
-            self.card.addItem(self.tr(text), token)
+            self.card.addItem(self.tr(str(text)), token)
         card_label = QLabel(self.tr("C&ard"), page)
         card_label.setBuddy(self.card)
         form.addRow(card_label, self.card)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -35,20 +35,25 @@ from ..widgets.record_table import RecordTable
 __all__ = ["SettingsView"]
 
 MIN_PASSWORD = 8
+translate = QCoreApplication.translate
 
 
-def _device_columns(tr: Any) -> list[Column]:
+def _device_columns() -> list[Column]:
+
     return [
-        Column.plain(tr("Device"), lambda d: d.name + (tr(" (this one)") if d.current else "")),
-        Column.plain(tr("Platform"), lambda d: d.platform),
+        Column.plain(
+            translate("SettingsView", "Device"),
+            lambda d: d.name + (translate("SettingsView", " (this one)") if d.current else ""),
+        ),
+        Column.plain(translate("SettingsView", "Platform"), lambda d: d.platform),
         Column(
-            tr("Signed in"),
+            translate("SettingsView", "Signed in"),
             lambda d: format_datetime(d.created_at),
             lambda d: d.created_at.timestamp(),
             lambda d: d.created_at.isoformat(),
         ),
         Column(
-            tr("Last seen"),
+            translate("SettingsView", "Last seen"),
             lambda d: format_datetime(d.last_seen) if d.last_seen else "—",
             lambda d: d.last_seen.timestamp() if d.last_seen else 0.0,
             lambda d: d.last_seen.isoformat() if d.last_seen else "",
@@ -104,7 +109,7 @@ class SettingsView(QWidget):
     def _devices_box(self, parent: QWidget) -> QGroupBox:
         box = QGroupBox(self.tr("Signed-in devices"), parent)
         layout = QVBoxLayout(box)
-        self.devices_model = ListTableModel(_device_columns(self.tr), self)
+        self.devices_model = ListTableModel(_device_columns(), self)
         self.devices = RecordTable(self.devices_model, self.tr("Signed-in devices"), box)
         self.devices.filter.hide()
         self.devices.setMinimumHeight(140)
