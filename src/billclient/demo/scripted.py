@@ -37,6 +37,8 @@ SCRIPTED_SERVICE = "voice"
 VOUCHER = "DEMO-0005-EUR"
 DEMO_DOWNLOAD = "demo-1MB.bin"
 DEMO_MESSAGE = "Hello from the billclient demo"
+END_WITHIN = 20.0
+"""Seconds the scripted call's end may take before the demo stops regardless."""
 _SETTLED = (RunState.ENDED, RunState.UNSETTLED, RunState.FAILED)
 
 Say = Callable[[str], None]
@@ -85,7 +87,15 @@ async def run_scripted(home: Path, stopping: Callable[[], bool], say: Say) -> Ru
                     say(f"voucher {VOUCHER} redeemed: {money(topup.amount, currency)} added")
                     await _through_the_gateway(client, home.parent / "downloads", currency, say)
             await asyncio.sleep(0.2)
-        final = await run.wait() if run.progress.state in _SETTLED else await run.stop("user")
+        ending = run.wait() if run.progress.state in _SETTLED else run.stop("user")
+        try:
+            final = await asyncio.wait_for(ending, END_WITHIN)
+        except TimeoutError:
+            say(
+                f"no billing server answered the end of the call within {END_WITHIN:.0f} s; "
+                "stopping anyway (the demo's database goes with it)"
+            )
+            return run.progress
         say(
             f"{SCRIPTED_SERVICE} {run.session_id} {final.state} ({final.cause}): "
             f"{final.used_units} s, charged {money(final.charged, currency)}"
