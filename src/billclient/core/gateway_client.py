@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 _CHUNK = 64 * 1024
+_CONTENT_RANGE = re.compile(r"bytes (?:[0-9]+-[0-9]+|\*)/([0-9]+)")
 _QUIET = 1.5  # seconds without a byte before a stream or download counts as paused
 _RETRY_FIRST, _RETRY_MAX = 0.2, 2.0
 
@@ -141,7 +143,10 @@ class GatewayUse:
             while True:
                 have = partial.stat().st_size if partial.exists() else 0
                 total = self.progress.total
-                if total is not None and have >= total:
+                if total is not None and have > total:  # not a part of this file: start over
+                    partial.unlink()
+                    continue
+                if total is not None and have == total:
                     partial.replace(target)
                     return self._set(state=GatewayState.DONE, detail=str(target))
                 headers = {"Range": f"bytes={have}-"} if have else {}
@@ -273,9 +278,8 @@ class _Writer(Protocol):
 
 def _total(response: httpx.Response) -> int | None:
     """The whole file's size from ``Content-Range`` (``bytes a-b/N`` or ``bytes */N``)."""
-    value = response.headers.get("content-range", "")
-    _, _, size = value.rpartition("/")
-    return int(size) if size.isdigit() else None
+    found = _CONTENT_RANGE.fullmatch(response.headers.get("content-range", "").strip())
+    return int(found[1]) if found else None
 
 
 def _length(response: httpx.Response) -> int | None:
