@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import qasync
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from billclient.core.client import BillingClient
 from billclient.core.settings import ClientSettings, ProfilePaths
@@ -48,6 +48,8 @@ SHOTS = (
     "handheld-dashboard",
 )
 """The files written (``<name>.png``), in order."""
+DIALOG_WIDTH = 440
+"""Dialogs narrower than this are widened for their picture."""
 TIMEOUT = 240.0
 """Seconds the whole tour may take."""
 KEYRING = "keyrings.alt.file.PlaintextKeyring"
@@ -64,6 +66,8 @@ async def _until(predicate: Callable[[], object], timeout: float = 20, what: str
 
 async def _save(widget: QWidget, out: Path, name: str) -> Path:
     path = out / f"{name}.png"
+    if isinstance(widget, QDialog) and widget.width() < DIALOG_WIDTH:
+        widget.resize(DIALOG_WIDTH, max(widget.height(), widget.heightForWidth(DIALOG_WIDTH)))
     await asyncio.sleep(0.3)  # let Qt lay out and paint (never re-enter its event loop)
     if not widget.grab().save(str(path)):
         raise RuntimeError(f"cannot write {path}")

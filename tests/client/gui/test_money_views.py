@@ -30,8 +30,10 @@ from billclient.gui.views.history import HistoryView
 from billclient.gui.views.settings import SettingsView
 from billclient.gui.views.support import SupportView
 from billclient.protocol import AccountStatus, TopUpStatus
-from tests.support.catalogs import account
+from tests.support.api import Api
+from tests.support.catalogs import PASSWORD, account
 from tests.support.fixtures import ServerFactory
+from tests.support.servers import free_port
 
 from .conftest import KEYRING, Gui, signed_in, until
 
@@ -44,7 +46,12 @@ def money_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     factory = ServerFactory(tmp_path_factory.mktemp("gui-money"))
     try:
         factory.import_catalog(
-            [account("fund", "5"), account("hist", "10"), account("help", "10")],
+            [
+                account("fund", "5"),
+                account("hist", "10"),
+                account("help", "10"),
+                account("set", "1"),
+            ],
             vouchers=[{"code": VOUCHER, "amount": "5.00"}],
         )
         server = factory.start(
@@ -109,10 +116,24 @@ def test_topup_voucher_and_cards(gui: Gui, home: Path, money_server: str, qtbot:
         assert dialog.topup_result.status is TopUpStatus.SUCCEEDED
         assert dialog.topup_result.amount == 12_500_000
 
+        # no server answers: the same top-up is retried later with the same key
+        dialog.custom.setText("3")
+        dialog._custom_edited("3")
+        ctx.client.pool.set_servers([f"http://127.0.0.1:{free_port()}"])
+        dialog.submit()
+        await until(lambda: dialog.sent == 5 and not dialog.in_flight, message="unreachable")
+        assert "retry safely" in dialog.outcome.text()
+        kept = dialog.intent.key
+        ctx.client.pool.set_servers([money_server])
+        dialog.submit()
+        await until(lambda: dialog.sent == 6 and not dialog.in_flight, message="the retry")
+        assert dialog.topup_result.status is TopUpStatus.SUCCEEDED
+        assert dialog.intent.keys_issued[-1] == kept and dialog.topup_result.amount == 3_000_000
+
         # an amount the provider does not take is refused before sending
         dialog.custom.setText("0.5")
         dialog.submit()
-        assert dialog.sent == 4 and "1.00 to 1000.00" in dialog.outcome.text()
+        assert dialog.sent == 6 and "1.00 to 1000.00" in dialog.outcome.text()
 
         # the bank does not answer: pending, then settled by the live `topup` notice
         ctx.client.live.start()
@@ -121,12 +142,12 @@ def test_topup_voucher_and_cards(gui: Gui, home: Path, money_server: str, qtbot:
         dialog.preset_buttons[0].click()
         dialog.card.setCurrentIndex(dialog.card.findData("tok_timeout"))
         dialog.submit()
-        await until(lambda: dialog.sent == 5 and not dialog.in_flight)
+        await until(lambda: dialog.sent == 7 and not dialog.in_flight)
         assert dialog.topup_result.status is TopUpStatus.PENDING
         assert "pending" in dialog.outcome.text()
         await until(lambda: "went through" in dialog.outcome.text(), 15, message="settled")
         account_now = await ctx.client.api.account()
-        assert account_now.balance == (5 + 5 + 12.5 + 10) * 1_000_000
+        assert account_now.balance == (5 + 5 + 12.5 + 3 + 10) * 1_000_000
         dialog.close()
 
     gui.run(scenario(), 40)
@@ -329,3 +350,50 @@ def test_every_control_is_named_and_reachable(gui: Gui, home: Path, qtbot: QtBot
             where = f"{type(view).__name__}: {type(control).__name__} {text!r}"
             assert control.accessibleName() or text.replace("&", ""), where
             assert control.focusPolicy() & Qt.FocusPolicy.TabFocus, where
+
+
+def test_settings_devices_and_password(
+    gui: Gui, home: Path, money_server: str, qtbot: QtBot
+) -> None:
+    ctx = gui.context(home)
+    asked: list[str] = []
+
+    def confirm(_parent: object, title: str, _text: str) -> bool:
+        asked.append(title)
+        return True
+
+    async def scenario() -> None:
+        await signed_in(ctx, [money_server], "set")
+        other = Api(money_server, "set")  # a second device of the account
+        try:
+            view = SettingsView(ctx)
+            qtbot.addWidget(view)
+            view.confirm = confirm
+            view.show()
+            await until(lambda: view.devices_model.rowCount() == 2, message="the devices")
+            assert view.servers.item(0).text().startswith(f"{money_server} (primary)")
+            assert "billing component" in view.versions.text()
+            rows = view.devices.visible_items()
+            current = next(i for i, d in enumerate(rows) if d.current)
+            view.devices.select_row(current)
+            assert not view.revoke_selected()  # this device signs out with Sign out here
+            view.devices.select_row(1 - current)
+            assert view.revoke_selected()
+            await until(lambda: view.devices_model.rowCount() == 1, message="revoked")
+            assert asked == ["Sign a device out"]
+            assert other.get("/v1/account").status_code == 401
+
+            view.old_password.setText(PASSWORD)
+            view.new_password.setText("a-new-password")
+            view.repeat_password.setText("another one")
+            assert not view.change_password()
+            assert view.password_message.text() == "The new passwords differ."
+            view.repeat_password.setText("a-new-password")
+            assert view.change_password()
+            await until(lambda: "Password changed" in view.password_message.text())
+            assert view.old_password.text() == ""
+            assert (await ctx.client.api.account()).account_id == "set"  # still signed in
+        finally:
+            other.close()
+
+    gui.run(scenario(), 30)
