@@ -45,6 +45,10 @@ def _profile(argv: Sequence[str]) -> str:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line, or the GUI when no command is given; the exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["demo"]:  # supervises servers and the GUI: above the CLI and the GUI
+        from billclient.demo import main as demo_main
+
+        return demo_main(args[1:])
     if _wants_cli(args):
         from billclient.cli import main as cli_main
 

@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="billclient",
         description=(
             "The billing client. With a command it runs in the terminal; without one it "
-            "starts the graphical client."
+            "starts the graphical client. `billclient demo` runs the whole system on this "
+            "machine (servers, gateway, demo accounts; needs the server extra)."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -102,9 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     use = command("use", "run a metered service (shows the quote first)", yes=True)
     use.add_argument("service", metavar="SERVICE")
-    amount = use.add_mutually_exclusive_group(required=True)
+    amount = use.add_mutually_exclusive_group()
     amount.add_argument("--seconds", type=positive_int, metavar="N", help="run a time service N s")
     amount.add_argument("--units", type=positive_int, metavar="N", help="use N units")
+    use.add_argument("--file", metavar="NAME", help="download: the gateway's file to fetch")
+    use.add_argument("--output", metavar="PATH", help="download: where to save it (default NAME)")
+    use.add_argument(
+        "--message", action="append", metavar="TEXT", help="messages: send TEXT (repeatable)"
+    )
 
     topup = command("topup", "add credit with a voucher or a card", yes=True)
     way = topup.add_mutually_exclusive_group(required=True)

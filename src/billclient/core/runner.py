@@ -174,6 +174,7 @@ class SessionRunner:
             lock=lock,
             patience=self._patience,
         )
+        run.gateway = created.gateway  # gateway-served: billclient.core.gateway_run consumes it
         meter.start()
         run.launch()
         return run

@@ -19,6 +19,7 @@ from filelock import FileLock
 
 from billclient.component import Estimator, Meter
 from billclient.protocol import ClientEndCause, Service, SessionResource, UpdateResult
+from billclient.protocol.sessions import GatewayAccess
 
 from .api import ApiClient
 from .errors import Conflict, RateLimited, ServerError, ServerUnreachable, SessionEnded
@@ -66,6 +67,8 @@ class RunningSession:
         self.session_id = session_id
         self.service = service
         self.meter = meter
+        self.gateway: GatewayAccess | None = None
+        """Where to consume a gateway-served service (from the session's answer)."""
         self._env = env
         self._machine = machine
         self._estimator = estimator

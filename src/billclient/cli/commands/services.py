@@ -16,6 +16,7 @@ from ..context import Context
 from ..exits import FAILURE, INTERRUPTED, OFFLINE, OK, STOPPED, USAGE, CliError
 from ..output import money
 from .account import recovered_line
+from .gateway_use import check_amount, gateway_order, order_goal, start_consumer
 
 __all__ = ["run_quote", "run_services", "run_use"]
 
@@ -138,6 +139,7 @@ async def _feed(run: RunningSession, goal: int) -> None:
 async def run_use(ctx: Context) -> int:
     """Quote, confirm, open, meter, end; exit status says how it ended."""
     args = ctx.args
+    check_amount(args)  # --seconds / --units, or --file / --message for gateway services
     client = await ctx.client()
     runner = await ctx.runner()
     for recovered in await runner.recover():  # a session a crashed run left journaled
@@ -145,7 +147,10 @@ async def run_use(ctx: Context) -> int:
     service = await runner.service(args.service)
     if args.seconds is not None and service.unit is not ServiceUnit.SECOND:
         raise CliError(f"{service.service_id} counts {service.unit.value}s: use --units", USAGE)
+    order = gateway_order(args, service)  # --file / --message: consumed from the gateway
     goal = args.seconds if args.seconds is not None else args.units
+    if order is not None:
+        goal = order_goal(order, args.units)
     currency = (await client.api.account()).currency
     quote = await runner.quote(service.service_id, goal)
     if not ctx.out.as_json:
@@ -158,7 +163,8 @@ async def run_use(ctx: Context) -> int:
     ctx.confirm(f"Start {service.name} for {_units(goal, service)} at {money(quote.charge)}?")
     meter = _Meter(ctx, service, currency, goal)
     unsubscribe = client.bus.subscribe(Topic.RUN, meter)
-    run = await runner.start(service.service_id, limit_units=goal)
+    limit = goal if order is None or args.units is not None else None
+    run = await runner.start(service.service_id, limit_units=limit)
     interrupted = False
 
     def interrupt() -> None:
@@ -170,8 +176,14 @@ async def run_use(ctx: Context) -> int:
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGINT, interrupt)
         loop.add_signal_handler(signal.SIGTERM, interrupt)
-    feeder = None
-    if service.unit is not ServiceUnit.SECOND:
+    feeder: asyncio.Task[Any] | None = None
+    try:
+        feeder = start_consumer(ctx, run, order, client.settings.ca_file)
+    except CliError:
+        await run.stop("client_error")
+        unsubscribe()
+        raise
+    if feeder is None and service.unit is not ServiceUnit.SECOND:
         feeder = loop.create_task(_feed(run, goal))
     try:
         final = await run.wait()

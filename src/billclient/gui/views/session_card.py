@@ -21,6 +21,7 @@ from ..explain import cause_text, end_summary, final_grant_text
 from ..formatting import format_money, format_units
 from ..resources import icon
 from ..widgets.badge import Badge
+from ..widgets.gateway_panel import gateway_panel_for
 
 __all__ = ["TICK_MS", "SessionCard"]
 
@@ -84,6 +85,9 @@ class SessionCard(QFrame):
         self.grant.setAccessibleName(self.tr("Granted units used"))
         self.grant.setTextVisible(True)
         layout.addWidget(self.grant)
+        self.gateway = gateway_panel_for(ctx, service, run, self)  # stream, download, messages
+        if self.gateway is not None:
+            layout.addWidget(self.gateway)
         self.note = QLabel(self)
         self.note.setWordWrap(True)
         self.note.hide()

@@ -1,0 +1,100 @@
+"""Running a gateway-served session: the runner meters, the gateway delivers.
+
+:func:`consume` uses the gateway for a :class:`~billclient.core.runner.RunningSession`
+whose session answer carried ``gateway`` (``run.gateway``), feeding the run's meter
+with what arrives, and ends the run when the service is complete: a download when
+the file is whole, messages when all were sent (cause ``service_done``). A stream goes
+on until the run ends or the gateway closes it. A gateway that refuses for good ends
+the run with cause ``gateway_closed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from billclient.protocol.catalog import Service
+from billclient.protocol.gateway import GatewayKind
+
+from .gateway_client import GatewayProgress, GatewayUse, GatewayUseError, gateway_kind
+from .runner import RunningSession, RunState
+
+__all__ = ["SETTLED", "GatewayOrder", "consume"]
+
+SETTLED = (RunState.ENDED, RunState.UNSETTLED, RunState.FAILED, RunState.STOPPING)
+"""Run states in which no more service is consumed."""
+
+
+@dataclass(frozen=True)
+class GatewayOrder:
+    """What to consume: a file for a download, messages for a message service."""
+
+    file: str | None = None
+    target: Path | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def problem(self, service: Service) -> str | None:
+        """Why this order does not fit ``service`` (None when it does)."""
+        kind = gateway_kind(service.media)
+        if kind is not GatewayKind.DOWNLOAD and self.file:
+            return f"{service.service_id} is not a download"
+        if kind is not GatewayKind.MESSAGE and self.messages:
+            return f"{service.service_id} does not send messages"
+        if kind is GatewayKind.DOWNLOAD and not self.file:
+            return f"{service.service_id} is a download: name the file (--file NAME)"
+        if kind is GatewayKind.MESSAGE and not self.messages:
+            return f"{service.service_id} sends messages: give one (--message TEXT)"
+        return None
+
+
+async def consume(
+    run: RunningSession,
+    order: GatewayOrder,
+    *,
+    on_change: Callable[[GatewayProgress], None] | None = None,
+    verify: bool | str = True,
+) -> GatewayProgress | None:
+    """Consume ``run``'s service from its gateway; None when it has none."""
+    access, service = run.gateway, run.service
+    kind = gateway_kind(service.media) if service is not None else None
+    if access is None or kind is None:
+        return None
+    use = GatewayUse(
+        access,
+        kind,
+        run,
+        on_change=on_change,
+        verify=verify,
+        alive=lambda: run.progress.state not in SETTLED,
+    )
+    try:
+        if kind is GatewayKind.STREAM:
+            return await use.stream()
+        if kind is GatewayKind.DOWNLOAD:
+            assert order.file is not None
+            target = order.target or Path(Path(order.file).name)
+            outcome = await use.download(order.file, target)
+        else:
+            outcome = await use.send(order.messages)
+    except GatewayUseError:
+        await _stop(run, "gateway_closed")
+        return use.progress
+    await _stop(run, "service_done")
+    return outcome
+
+
+async def _stop(run: RunningSession, cause: str) -> None:
+    """End the run once its meter reading reached the runner (the last chunk counts)."""
+    meter = run.meter
+    if run.progress.state in SETTLED:
+        return
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(5):
+            while meter is not None and run.progress.used_units < meter.used_units():
+                if run.progress.state in SETTLED:
+                    return
+                await asyncio.sleep(0.05)
+    await run.stop(cause)
