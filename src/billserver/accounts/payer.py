@@ -20,13 +20,23 @@ changed the hierarchy) is corrected at the next lock, never charges the wrong ac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import Connection, select
 
 from ..rows import AnyRow
 from ..tables import accounts
 from .figures import lock_account
 
-__all__ = ["cached_payer", "lock_key", "lock_with_payer", "payer_id", "read_payer"]
+__all__ = [
+    "cached_payer",
+    "lock_key",
+    "lock_with_payer",
+    "payer_id",
+    "payer_in",
+    "ranked",
+    "read_payer",
+]
 
 _PAYERS: dict[str, str] = {}
 _PAYERS_MAX = 100_000
@@ -75,8 +85,29 @@ def cached_payer(conn: Connection, account_id: str) -> str:
 
 def lock_key(account_id: str) -> str:
     """The group-commit sort key of an operation on ``account_id`` (see the module)."""
-    payer = _PAYERS.get(account_id, account_id)
+    return ranked(account_id, _PAYERS.get(account_id, account_id))
+
+
+def ranked(account_id: str, payer: str) -> str:
+    """The place of ``account_id`` (paying account ``payer``) in the lock order, as a
+    sort key: by paying account, the paying account itself before its members."""
     return account_id if payer == account_id else f"{payer}\x01{account_id}"
+
+
+def payer_in(rows: Mapping[str, AnyRow], account_id: str) -> str:
+    """:func:`payer_id` from rows already read (``account_id``, ``parent_id``,
+    ``shared_balance`` of every account concerned)."""
+    current, seen = account_id, {account_id}
+    while len(seen) < _MAX_DEPTH:
+        row = rows.get(current)
+        if row is None or not row.shared_balance or row.parent_id is None:
+            break
+        parent = str(row.parent_id)
+        if parent in seen or parent not in rows:
+            break
+        current = parent
+        seen.add(parent)
+    return current
 
 
 def lock_with_payer(conn: Connection, account_id: str) -> tuple[AnyRow, AnyRow] | None:
