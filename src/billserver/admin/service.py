@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from billclient.protocol import (
     Account,
@@ -24,15 +24,16 @@ from billclient.protocol import (
 from billclient.protocol.money import format_money
 
 from ..accounts.figures import account_view, available, lock_account
+from ..accounts.payer import lock_with_payer
 from ..actor import Actor
 from ..audit import record
 from ..errors import ApiError
 from ..events import append_balance
 from ..ledger import SYS_ADJUSTMENTS, customer_book, transfer
 from ..rows import AnyRow
-from ..sessions.records import reload, resource
+from ..sessions.records import lock_session, reload, resource
 from ..sessions.service import SessionPolicy, end_by_server
-from ..tables import accounts, sessions
+from ..tables import accounts, holds, sessions
 
 __all__ = ["adjust", "change_status", "end_session"]
 
@@ -56,25 +57,31 @@ def change_status(
     """Set the account's status; any status but ``active`` ends its live sessions.
 
     Those sessions end with cause ``account_inactive``, charged for their last
-    reported usage, each with its CDR. Returns the account as it is afterwards.
+    reported usage, each with its CDR: the account's own sessions, and those of
+    members spending from its balance (a shared balance). Returns the account as it
+    is afterwards.
     """
-    account = _locked_account(conn, account_id)
+    rows = lock_with_payer(conn, account_id)  # its paying account first: the lock order
+    if rows is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id!r}")
+    account = rows[0]
     ended: list[str] = []
     if status is not AccountStatus.ACTIVE:
         live = conn.execute(
-            select(sessions)
+            select(sessions.c.session_id)
+            .join(holds, holds.c.hold_id == sessions.c.hold_id)
             .where(
-                sessions.c.account_id == account_id,
+                or_(sessions.c.account_id == account_id, holds.c.account_id == account_id),
                 sessions.c.state == SessionState.ACTIVE.value,
             )
-            .order_by(sessions.c.session_id)
-            .with_for_update()
+            .order_by(sessions.c.account_id, sessions.c.session_id)
         ).all()
-        for session in live:
-            end_by_server(
-                conn, actor, account, session, EndCause.ACCOUNT_INACTIVE, now=now, policy=policy
-            )
-            ended.append(session.session_id)
+        for (session_id,) in live:
+            locked = lock_session(conn, session_id)  # members' rows after this (their payer)
+            if locked is None or locked.session.state != SessionState.ACTIVE.value:
+                continue
+            end_by_server(conn, actor, locked, EndCause.ACCOUNT_INACTIVE, now=now, policy=policy)
+            ended.append(session_id)
     if account.status != status.value:
         conn.execute(
             update(accounts).where(accounts.c.account_id == account_id).values(status=status.value)
@@ -164,22 +171,17 @@ def end_session(
 
     A session that has already ended is 409 ``session_ended`` with its resource.
     """
-    owner = conn.execute(
-        select(sessions.c.account_id).where(sessions.c.session_id == session_id)
-    ).scalar_one_or_none()
-    if owner is None:
+    locked = lock_session(conn, session_id)  # paying account, account, session
+    if locked is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
-    account = _locked_account(conn, owner)
-    session = conn.execute(
-        select(sessions).where(sessions.c.session_id == session_id).with_for_update()
-    ).one()
+    session, owner = locked.session, locked.account.account_id
     if session.state != SessionState.ACTIVE.value:
         raise ApiError(
             ErrorCode.SESSION_ENDED,
             f"the session already ended ({session.cause})",
             session=resource(conn, session),
         )
-    end_by_server(conn, actor, account, session, EndCause.SUPPORT, now=now, policy=policy)
+    end_by_server(conn, actor, locked, EndCause.SUPPORT, now=now, policy=policy)
     record(
         conn,
         actor,

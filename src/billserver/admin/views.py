@@ -95,7 +95,11 @@ def search_accounts(
 
 
 def account_detail(conn: Connection, account_id: str) -> AccountDetail:
-    """The account's figures, its active sessions (oldest first) and its newest CDRs."""
+    """The account's figures, its active sessions (oldest first) and its newest CDRs.
+
+    The active sessions are those holding the account's money: its own, and those of
+    members spending from its balance (a shared balance), whose holds its ``reserved``
+    counts; a member's own detail lists its sessions too."""
     row = read_account(conn, account_id)
     if row is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id!r}")
@@ -103,7 +107,7 @@ def account_detail(conn: Connection, account_id: str) -> AccountDetail:
         select(sessions, holds.c.remaining)
         .join(holds, holds.c.hold_id == sessions.c.hold_id)
         .where(
-            sessions.c.account_id == account_id,
+            or_(sessions.c.account_id == account_id, holds.c.account_id == account_id),
             sessions.c.state == SessionState.ACTIVE.value,
         )
         .order_by(sessions.c.started_at, sessions.c.session_id)

@@ -30,6 +30,7 @@ from billclient.protocol.charges import (
 from billclient.rating import billed_units, charge
 
 from ..accounts.figures import available, lock_account
+from ..accounts.payer import lock_with_payer
 from ..actor import Actor
 from ..audit import record
 from ..clock import from_us
@@ -64,27 +65,18 @@ def may_charge(conn: Connection, actor: Actor, account_id: str) -> bool:
     return False
 
 
-def payer_of(conn: Connection, account: AnyRow) -> AnyRow:
-    """The account whose money ``account`` spends (its parent with a shared balance), locked."""
-    if account.shared_balance and account.parent_id is not None:
-        parent = lock_account(conn, account.parent_id)
-        if parent is not None:
-            return parent
-    return account
-
-
 def reserve(
     conn: Connection, actor: Actor, body: ChargeRequest, *, now: int, ttl_us: int
 ) -> dict[str, Any]:
     """Reserve the price of ``body.units``; the answer of ``POST /v1/charges``."""
-    account = lock_account(conn, body.account_id)
-    if account is None or not may_charge(conn, actor, body.account_id):
+    rows = lock_with_payer(conn, body.account_id)  # the paying account first: the lock order
+    if rows is None or not may_charge(conn, actor, body.account_id):
         raise ApiError(ErrorCode.NOT_FOUND, f"no account {body.account_id!r} this login may charge")
+    account, payer = rows
     if account.retired or account.status != AccountStatus.ACTIVE.value:
         raise ApiError(
             ErrorCode.ACCOUNT_INACTIVE, f"the account is {account.status}; it cannot be charged"
         )
-    payer = payer_of(conn, account)
     plan = current_plan_version(conn, account.plan_id)
     service = conn.execute(
         select(services.c.service_id).where(
@@ -236,14 +228,14 @@ def cancel(conn: Connection, actor: Actor, charge_id: str, *, now: int) -> dict[
 def expire(conn: Connection, actor: Actor, *, now: int, limit: int = 200) -> int:
     """Cancel reserved charges whose time ran out (the application never committed)."""
     due = conn.execute(
-        select(app_charges.c.charge_id, app_charges.c.account_id)
+        select(app_charges.c.charge_id, app_charges.c.account_id, app_charges.c.payer_id)
         .where(app_charges.c.state == ChargeState.RESERVED.value, app_charges.c.expires_at < now)
         .order_by(app_charges.c.expires_at)
         .limit(limit)
     ).all()
     done = 0
-    for charge_id, account_id in due:
-        lock_account(conn, account_id)
+    for charge_id, account_id, payer_id in due:
+        _lock_pair(conn, payer_id, account_id)
         row = conn.execute(
             select(app_charges).where(app_charges.c.charge_id == charge_id).with_for_update()
         ).one()
@@ -270,18 +262,25 @@ def _row(conn: Connection, charge_id: str) -> AnyRow:
 
 
 def _locked(conn: Connection, actor: Actor, charge_id: str) -> AnyRow:
-    """The caller's charge, its account locked first (the lock order of every money move)."""
+    """The caller's charge, its accounts locked first (the lock order of every money move)."""
     owner = conn.execute(
-        select(app_charges.c.account_id, app_charges.c.login).where(
+        select(app_charges.c.account_id, app_charges.c.payer_id, app_charges.c.login).where(
             app_charges.c.charge_id == charge_id
         )
     ).one_or_none()
     if owner is None or owner.login != actor.login:
         raise ApiError(ErrorCode.NOT_FOUND, f"no charge {charge_id}")
-    lock_account(conn, owner.account_id)
+    _lock_pair(conn, owner.payer_id, owner.account_id)
     return conn.execute(
         select(app_charges).where(app_charges.c.charge_id == charge_id).with_for_update()
     ).one()
+
+
+def _lock_pair(conn: Connection, payer_id: str, account_id: str) -> None:
+    """Lock the paying account, then the charged account (the lock order of every writer)."""
+    if payer_id != account_id:
+        lock_account(conn, payer_id)
+    lock_account(conn, account_id)
 
 
 def _announce(conn: Connection, account_id: str, now: int) -> None:

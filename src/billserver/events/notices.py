@@ -29,7 +29,7 @@ from billclient.rating import Rate, Unit, billed_units, charge
 from ..clock import from_us
 from ..plans import rate_of
 from ..rows import AnyRow
-from ..tables import plan_versions, sessions
+from ..tables import holds, plan_versions, sessions
 
 __all__ = [
     "burn_rate",
@@ -63,7 +63,8 @@ def low_balance_notice(conn: Connection, account_id: str, available: int, now: i
 
 
 def seconds_left(conn: Connection, account_id: str, available: int, now: int) -> int | None:
-    """Seconds until ``available`` is spent by the account's active sessions (None: none burn)."""
+    """Seconds until ``available`` is spent by the active sessions holding the account's
+    money (its own, and its members' on a shared balance); None when none burn."""
     rows = conn.execute(
         select(
             sessions.c.service_id,
@@ -74,8 +75,10 @@ def seconds_left(conn: Connection, account_id: str, available: int, now: int) ->
             plan_versions,
         )
         .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
+        .join(holds, holds.c.hold_id == sessions.c.hold_id)
         .where(
-            sessions.c.account_id == account_id,
+            holds.c.account_id == account_id,
+            holds.c.state == "pending",
             sessions.c.state == SessionState.ACTIVE.value,
         )
     ).all()

@@ -114,6 +114,7 @@ def append_session_change(
     session: SessionEvent,
     figures: BalanceEvent,
     *,
+    payer_id: str | None = None,
     threshold: int | None,
     previous: dict[str, Any] | None,
     now: int,
@@ -123,10 +124,16 @@ def append_session_change(
     :func:`append_balance` do, for a caller that already holds the account's row lock
     and read ``previous`` (the latest balance event's data, see
     :func:`latest_balance_data`) under it.
+
+    ``payer_id``, when the session spends from another account's balance (a shared
+    balance): the ``balance`` event and notice go to that account's stream (the caller
+    holds its lock too, and ``figures``, ``threshold`` and ``previous`` are its), the
+    ``session`` event to ``account_id``'s.
     """
+    payer = account_id if payer_id is None else payer_id
     rows = [
         _row(account_id, EventType.SESSION, session.model_dump(mode="json"), now),
-        _row(account_id, EventType.BALANCE, figures.model_dump(mode="json"), now),
+        _row(payer, EventType.BALANCE, figures.model_dump(mode="json"), now),
     ]
     available = figures.available
     if (
@@ -134,10 +141,10 @@ def append_session_change(
         and previous is not None
         and parse_money(str(previous["available"])) >= threshold > available
     ):
-        notice = low_balance_notice(conn, account_id, available, now)
-        rows.append(_row(account_id, EventType.NOTICE, notice_payload(notice), now))
+        notice = low_balance_notice(conn, payer, available, now)
+        rows.append(_row(payer, EventType.NOTICE, notice_payload(notice), now))
     conn.execute(_INSERT_EVENTS, rows)
-    conn.info.setdefault(WAKE_KEY, set()).add(account_id)
+    conn.info.setdefault(WAKE_KEY, set()).update((account_id, payer))
 
 
 _INSERT_EVENTS = insert(events)

@@ -26,6 +26,7 @@ from billclient.protocol.integration import BillingEvent, EventOutcome, EventRes
 from billclient.rating import Rate, billed_units, charge
 
 from ..accounts.figures import available, lock_account
+from ..accounts.payer import payer_in, ranked
 from ..actor import Actor
 from ..audit import record
 from ..clock import to_us
@@ -79,13 +80,16 @@ def process_batch(
                 select(billing_events.c.event_id).where(billing_events.c.event_id.in_(chunk))
             ).scalars()
         )
-    account_ids = sorted({event.account_id for event in batch})
+    account_ids = {event.account_id for event in batch}
+    hierarchy = load_hierarchy(conn) if account_ids else None
+    paying = {a: payer_in(hierarchy.rows, a) for a in account_ids} if hierarchy else {}
     rows: dict[str, AnyRow] = {}
-    for account_id in account_ids:  # locked in id order, the lock order of batches
+    # locked in the lock order of every writer: by paying account, each paying account
+    # before the members spending from its balance (billserver.accounts.payer)
+    for account_id in sorted(account_ids | set(paying.values()), key=lambda a: _rank(paying, a)):
         row = lock_account(conn, account_id)
         if row is not None:
             rows[account_id] = row
-    hierarchy = load_hierarchy(conn) if rows else None
     payers: dict[str, _Payer] = {}
     invoiced_until: dict[str, int] = {}
     rates: dict[tuple[str, str], tuple[AnyRow, Rate] | None] = {}
@@ -134,7 +138,7 @@ def process_batch(
         if amount > _MAX_AMOUNT:
             reject(event, "units: the charge is too large to book")
             continue
-        payer = _payer(conn, payers, rows, account)
+        payer = _payer(conn, payers, rows, paying, account)
         if amount > payer.spendable:
             reject(event, "insufficient funds: the account cannot afford the charge")
             continue
@@ -260,12 +264,18 @@ def _rate(
     return cache[key]
 
 
+def _rank(paying: dict[str, str], account_id: str) -> str:
+    return ranked(account_id, paying.get(account_id, account_id))
+
+
 def _payer(
-    conn: Connection, payers: dict[str, _Payer], rows: dict[str, AnyRow], account: AnyRow
+    conn: Connection,
+    payers: dict[str, _Payer],
+    rows: dict[str, AnyRow],
+    paying: dict[str, str],
+    account: AnyRow,
 ) -> _Payer:
-    payer_id = str(account.account_id)
-    if account.shared_balance and account.parent_id is not None:
-        payer_id = str(account.parent_id)
+    payer_id = paying.get(str(account.account_id), str(account.account_id))
     if payer_id not in payers:
         row = rows.get(payer_id) or lock_account(conn, payer_id)
         assert row is not None

@@ -12,6 +12,7 @@ from billclient.rating import charge, max_affordable_units
 
 from .. import db
 from ..accounts.figures import available, read_account
+from ..accounts.payer import read_payer
 from ..actor import Actor
 from ..clock import from_us, now_us
 from ..errors import ApiError
@@ -64,9 +65,11 @@ def list_services(caller: Caller, ctx: Ctx) -> list[dict[str, Any]]:
 
 @router.post("/quotes", response_model=Quote, responses=problems(403, 404))
 def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
-    """Advice of charge: the price of ``units`` now, and how many units the balance buys."""
+    """Advice of charge: the price of ``units`` now, and how many units the balance buys
+    (the paying account's balance, for a member spending from a shared balance)."""
     with db.read(ctx.engine) as conn:
         account, plan = _account_and_plan(conn, caller)
+        payer = read_payer(conn, account)
         offered = conn.execute(
             select(services.c.service_id).where(
                 services.c.service_id == body.service_id, services.c.retired.is_(False)
@@ -86,5 +89,5 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
         service_id=body.service_id,
         units=body.units,
         charge=price,
-        max_units=max_affordable_units(rate, start, max(0, available(account))),
+        max_units=max_affordable_units(rate, start, max(0, available(payer))),
     )

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 from billclient.protocol import EndCause, SessionState
 
 from .. import db
-from ..accounts.figures import lock_account
 from ..actor import Actor
 from ..clock import now_us
 from ..tables import sessions
+from .records import lock_session
 from .service import SessionPolicy, end_by_server
 
 __all__ = ["reap_once"]
@@ -29,24 +29,20 @@ def reap_once(engine: Engine, policy: SessionPolicy) -> int:
     actor = Actor.system("reaper", policy.server_id)
     with db.read(engine) as conn:
         overdue = conn.execute(
-            select(sessions.c.session_id, sessions.c.account_id)
+            select(sessions.c.session_id)
             .where(sessions.c.state == SessionState.ACTIVE.value, sessions.c.deadline < now_us())
             .order_by(sessions.c.deadline)
             .limit(_BATCH)
         ).all()
     ended = 0
-    for session_id, account_id in overdue:
+    for (session_id,) in overdue:
         with db.write(engine) as conn:
             now = now_us()
-            account = lock_account(conn, account_id)
-            assert account is not None  # sessions reference existing accounts
-            session = conn.execute(
-                select(sessions).where(sessions.c.session_id == session_id).with_for_update()
-            ).one()
+            locked = lock_session(conn, session_id)  # paying account, account, session
+            assert locked is not None  # sessions are never deleted
+            session = locked.session
             if session.state != SessionState.ACTIVE.value or session.deadline >= now:
                 continue  # updated or ended meanwhile, maybe by another server
-            end_by_server(
-                conn, actor, account, session, EndCause.UPDATE_TIMEOUT, now=now, policy=policy
-            )
+            end_by_server(conn, actor, locked, EndCause.UPDATE_TIMEOUT, now=now, policy=policy)
             ended += 1
     return ended

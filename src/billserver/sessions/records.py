@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -17,8 +18,10 @@ from ..tables import cdrs, holds, sessions
 from .views import session_view
 
 __all__ = [
+    "Locked",
     "announce",
     "hold_remaining",
+    "lock_session",
     "locked_session",
     "reload",
     "resource",
@@ -27,23 +30,45 @@ __all__ = [
 ]
 
 
-def locked_session(conn: Connection, actor: Actor, session_id: str) -> tuple[AnyRow, AnyRow] | None:
-    """The caller's account and session rows, locked (account first, then session).
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """A session locked with its accounts: ``payer`` is the account its hold is on (the
+    account's paying account when the session opened; ``account`` itself unless it
+    spends from a shared balance)."""
+
+    account: AnyRow
+    payer: AnyRow
+    session: AnyRow
+
+
+def locked_session(conn: Connection, actor: Actor, session_id: str) -> Locked | None:
+    """The caller's session with its accounts, locked (paying account, account, session).
 
     None when the session does not exist or is not the caller's: the caller
     cannot tell the two apart.
     """
-    owner = conn.execute(
-        select(sessions.c.account_id).where(sessions.c.session_id == session_id)
-    ).scalar_one_or_none()
-    if owner is None or actor.account_id is None or owner != actor.account_id:
+    if actor.account_id is None:
         return None
-    account = lock_account(conn, owner)
+    return lock_session(conn, session_id, owner=actor.account_id)
+
+
+def lock_session(conn: Connection, session_id: str, *, owner: str | None = None) -> Locked | None:
+    """Lock the session's paying account, its account, then the session (the lock order
+    of every money move); None when there is no such session (of ``owner``, if given)."""
+    found = conn.execute(
+        select(sessions.c.account_id, holds.c.account_id.label("payer_id"))
+        .join(holds, holds.c.hold_id == sessions.c.hold_id)
+        .where(sessions.c.session_id == session_id)
+    ).one_or_none()
+    if found is None or (owner is not None and found.account_id != owner):
+        return None
+    payer = lock_account(conn, found.payer_id) if found.payer_id != found.account_id else None
+    account = lock_account(conn, found.account_id)
     session = conn.execute(
         select(sessions).where(sessions.c.session_id == session_id).with_for_update()
     ).one()
     assert account is not None  # sessions reference existing accounts
-    return account, session
+    return Locked(account, account if payer is None else payer, session)
 
 
 def reload(conn: Connection, session_id: str) -> AnyRow:
@@ -71,10 +96,12 @@ def with_server(row: AnyRow, server_id: str) -> list[str]:
     return servers
 
 
-def announce(conn: Connection, session: AnyRow, *, now: int) -> AnyRow:
-    """Append the session and balance events after a change; returns the account row."""
-    account = lock_account(conn, session.account_id)
-    assert account is not None
+def announce(conn: Connection, session: AnyRow, *, payer_id: str, now: int) -> AnyRow:
+    """Append the session's event (to its account's stream) and the paying account's
+    ``balance`` event (to the payer's stream) after a change; returns the payer's row.
+
+    The caller holds both rows' locks (:func:`lock_session`).
+    """
     event = SessionEvent(
         session_id=session.session_id,
         state=SessionState(session.state),
@@ -83,15 +110,17 @@ def announce(conn: Connection, session: AnyRow, *, now: int) -> AnyRow:
         cause=session.cause,
     )
     append_event(conn, session.account_id, EventType.SESSION, event.model_dump(mode="json"), now)
+    payer = lock_account(conn, payer_id)
+    assert payer is not None
     append_balance(
         conn,
-        session.account_id,
-        balance=int(account.balance),
-        reserved=int(account.reserved),
-        available=available(account),
+        payer_id,
+        balance=int(payer.balance),
+        reserved=int(payer.reserved),
+        available=available(payer),
         now=now,
     )
-    return account
+    return payer
 
 
 def write_cdr(conn: Connection, session: AnyRow, *, plan: AnyRow, rate_units: int, now: int) -> str:

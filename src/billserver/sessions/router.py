@@ -21,6 +21,7 @@ from billclient.protocol import (
 )
 
 from .. import db
+from ..accounts.payer import lock_key
 from ..accounts.tokens import token_hash
 from ..clock import now_us
 from ..errors import ApiError
@@ -111,7 +112,7 @@ async def _report(
     def operation(conn: Connection) -> dict[str, Any]:
         caller = actor_for_token(conn, token, policy.server_id)
         if caller.account_id is not None:
-            _remember_account(digest, caller.account_id)
+            _remember_account(digest, lock_key(caller.account_id))
         return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
 
     digest = token_hash(token)
@@ -119,9 +120,10 @@ async def _report(
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
-# Access token (its hash) -> its account, as last authenticated here: used only for
-# the order in which a batch takes account locks (GroupCommitter's lock_key), never
-# for who the caller is. A
+# Access token (its hash) -> its account's lock key (billserver.accounts.payer.lock_key:
+# the account, or its paying account and the account for a shared balance), as last
+# authenticated here: used only for the order in which a batch takes account locks
+# (GroupCommitter's lock_key), never for who the caller is. A
 # missing or stale entry can at worst make two processes' batches deadlock on
 # PostgreSQL, which the database resolves by failing one update (the client retries).
 _TOKEN_ACCOUNTS: dict[str, str] = {}

@@ -30,6 +30,7 @@ from billclient.protocol import (
 from billclient.rating import Rate, billed_units, charge
 
 from ..accounts.figures import available, lock_account
+from ..accounts.payer import cached_payer, lock_with_payer
 from ..actor import Actor
 from ..audit import record
 from ..clock import from_us, to_us
@@ -50,6 +51,7 @@ from ..rows import AnyRow
 from ..tables import accounts, holds, plan_versions, services, session_updates, sessions
 from .grants import next_grant, settle
 from .records import (
+    Locked,
     announce,
     hold_remaining,
     locked_session,
@@ -92,13 +94,16 @@ def open_session(
     conn: Connection, actor: Actor, service_id: str, *, now: int, policy: SessionPolicy
 ) -> dict[str, Any]:
     """Open a session with its first grant; the answer of ``POST /v1/sessions``."""
-    account = lock_account(conn, actor.account_id) if actor.account_id else None
-    if account is None:
+    rows = lock_with_payer(conn, actor.account_id) if actor.account_id else None
+    if rows is None:
         raise ApiError(ErrorCode.NOT_FOUND, "this login has no account to open sessions on")
-    if account.retired or account.status != AccountStatus.ACTIVE.value:
-        raise ApiError(
-            ErrorCode.ACCOUNT_INACTIVE, f"the account is {account.status}; it cannot open sessions"
-        )
+    account, payer = rows
+    for row in {account.account_id: account, payer.account_id: payer}.values():
+        if row.retired or row.status != AccountStatus.ACTIVE.value:
+            whose = "account" if row is account else f"paying account {row.account_id!r}"
+            raise ApiError(
+                ErrorCode.ACCOUNT_INACTIVE, f"the {whose} is {row.status}; it cannot open sessions"
+            )
     plan = current_plan_version(conn, account.plan_id)
     service = conn.execute(
         select(services).where(services.c.service_id == service_id, services.c.retired.is_(False))
@@ -109,7 +114,7 @@ def open_session(
             ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {service_id!r}"
         )
     start = from_us(now)
-    funds = available(account)
+    funds = available(payer)
     if charge(rate, start, 1) > funds:
         raise ApiError(
             ErrorCode.INSUFFICIENT_FUNDS,
@@ -118,7 +123,7 @@ def open_session(
     grant = next_grant(rate, start, 0, 0, funds, int(service.grant_units))
     session_id = str(uuid.uuid4())
     hold_id = create_hold(
-        conn, account_id=account.account_id, session_id=session_id, amount=grant.hold, now=now
+        conn, account_id=payer.account_id, session_id=session_id, amount=grant.hold, now=now
     )
     interval = int(service.update_interval)
     conn.execute(
@@ -146,7 +151,7 @@ def open_session(
             servers=[policy.server_id],
         )
     )
-    after = announce(conn, reload(conn, session_id), now=now)
+    after = announce(conn, reload(conn, session_id), payer_id=payer.account_id, now=now)
     created = SessionCreated(
         session_id=session_id,
         service_id=service_id,
@@ -191,7 +196,7 @@ def report_usage(
     locked = locked_session(conn, actor, session_id)
     if locked is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
-    account, session = locked
+    payer, session = locked.payer, locked.session
     if session.state == SessionState.ENDED.value:
         if report.seq == session.last_seq:
             # the call that ended the session, or a late-usage call accepted after the end
@@ -205,7 +210,7 @@ def report_usage(
                 session=resource(conn, session),
             )
         _check_body(session, report, now)
-        return _late_usage(conn, actor, account, session, report, now=now, policy=policy)
+        return _late_usage(conn, actor, payer, session, report, now=now, policy=policy)
     if report.seq == session.last_seq:
         replay = _replay(conn, session, report, accepted_after=None)
         if replay is None:
@@ -228,14 +233,13 @@ def report_usage(
         current = _read_for_update(conn, session.account_id, session_id)
         assert current is not None
         return _apply_update(conn, actor, current, report, now=now, policy=policy)
-    return _end(conn, actor, account, session, report, now=now, policy=policy)
+    return _end(conn, actor, payer, session, report, now=now, policy=policy)
 
 
 def end_by_server(
     conn: Connection,
     actor: Actor,
-    account: AnyRow,
-    session: AnyRow,
+    locked: Locked,
     cause: EndCause,
     *,
     now: int,
@@ -243,9 +247,10 @@ def end_by_server(
 ) -> None:
     """End an active session for the server's own reason (timeout, suspension, support).
 
-    It is charged for the last reported usage (already posted); the hold is released.
+    It is charged for the last reported usage (already posted); the hold (on the paying
+    account) is released. ``locked`` comes from :func:`~.records.lock_session`.
     """
-    del account  # locked by the caller first: the signature keeps the lock order explicit
+    session = locked.session
     late_until = now + policy.late_usage_us if cause is EndCause.UPDATE_TIMEOUT else None
     close_hold(conn, session.hold_id, now=now)
     conn.execute(
@@ -260,7 +265,7 @@ def end_by_server(
             servers=with_server(session, policy.server_id),
         )
     )
-    _finish(conn, session.session_id, now=now)
+    _finish(conn, session.session_id, payer_id=locked.payer.account_id, now=now)
     notice = session_terminated_notice(session.session_id, cause)
     append_notice(conn, session.account_id, notice, now)
     record(
@@ -282,9 +287,12 @@ _LOCK_ACCOUNT = (
 
 
 def _session_state_query() -> Select[Any]:
+    """The session, its hold, and the figures of the account the hold is on (the paying
+    account: the session's own account unless it spends from a shared balance)."""
     return (
         select(
             sessions,
+            holds.c.account_id.label("payer_id"),
             accounts.c.kind,
             accounts.c.balance,
             accounts.c.reserved,
@@ -300,8 +308,8 @@ def _session_state_query() -> Select[Any]:
             ).label("previous_balance"),
         )
         .select_from(
-            sessions.join(accounts, accounts.c.account_id == sessions.c.account_id).join(
-                holds, holds.c.hold_id == sessions.c.hold_id
+            sessions.join(holds, holds.c.hold_id == sessions.c.hold_id).join(
+                accounts, accounts.c.account_id == holds.c.account_id
             )
         )
         .where(
@@ -316,17 +324,28 @@ _SESSION_STATE_LOCKED = _SESSION_STATE.with_for_update(of=[sessions, holds])
 
 
 def _read_for_update(conn: Connection, account_id: str, session_id: str) -> AnyRow | None:
-    """The session with its account's figures and its hold, locked: account first.
+    """The session with its paying account's figures and its hold, locked: accounts first.
 
     SQLite's ``BEGIN IMMEDIATE`` already holds the database, so one statement; on
-    PostgreSQL the account row is locked first (every writer's lock order), then the
-    session and hold rows, and this second statement sees the latest committed rows.
+    PostgreSQL the account rows are locked first (every writer's lock order: the paying
+    account, then the account; the payer comes from the process's cache, so an account
+    without a shared balance costs no extra statement), then the session and hold rows,
+    and this last statement sees the latest committed rows.
     """
     params = {"b_account": account_id, "b_session": session_id}
     if conn.dialect.name == "sqlite":
         return conn.execute(_SESSION_STATE, params).one_or_none()
+    payer = cached_payer(conn, account_id)
+    if payer != account_id:
+        conn.execute(_LOCK_ACCOUNT, {"b_account": payer})
     conn.execute(_LOCK_ACCOUNT, params)
-    return conn.execute(_SESSION_STATE_LOCKED, params).one_or_none()
+    row = conn.execute(_SESSION_STATE_LOCKED, params).one_or_none()
+    if row is not None and row.payer_id != payer:
+        # the session opened under another hierarchy than the cached one: lock the
+        # account its hold is on (out of the usual order, once) and read its figures again
+        conn.execute(_LOCK_ACCOUNT, {"b_account": row.payer_id})
+        row = conn.execute(_SESSION_STATE_LOCKED, params).one_or_none()
+    return row
 
 
 _UPDATE_SESSION = (
@@ -376,7 +395,7 @@ def _apply_update(
     figures = charge_session(
         conn,
         actor,
-        account_id=current.account_id,
+        account_id=current.payer_id,
         session_id=current.session_id,
         hold_id=current.hold_id,
         hold_remaining=remaining,
@@ -414,6 +433,7 @@ def _apply_update(
             cause=None,
         ),
         BalanceEvent(balance=figures.balance, reserved=figures.reserved, available=now_available),
+        payer_id=current.payer_id,
         threshold=current.low_balance_threshold,
         previous=current.previous_balance,
         now=now,
@@ -438,7 +458,7 @@ def _apply_update(
 def _end(
     conn: Connection,
     actor: Actor,
-    account: AnyRow,
+    payer: AnyRow,
     session: AnyRow,
     report: Report,
     *,
@@ -449,9 +469,10 @@ def _end(
     assert report.cause is not None
     rate, start = _rate(conn, session), from_us(session.started_at)
     remaining = hold_remaining(conn, session.hold_id)
-    budget = int(session.charged) + remaining + max(0, available(account))
+    budget = int(session.charged) + remaining + max(0, available(payer))
     settled = settle(rate, start, report.used_units, budget)
-    _post(conn, actor, session, settled.charged - int(session.charged), remaining, now=now)
+    amount = settled.charged - int(session.charged)
+    _post(conn, actor, session, payer.account_id, amount, remaining, now=now)
     close_hold(conn, session.hold_id, now=now)
     conn.execute(
         update(sessions)
@@ -469,7 +490,7 @@ def _end(
             deadline=None,
         )
     )
-    answer = _finish(conn, session.session_id, now=now)
+    answer = _finish(conn, session.session_id, payer_id=payer.account_id, now=now)
     _store_report(conn, session.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
 
@@ -477,7 +498,7 @@ def _end(
 def _late_usage(
     conn: Connection,
     actor: Actor,
-    account: AnyRow,
+    payer: AnyRow,
     session: AnyRow,
     report: Report,
     *,
@@ -486,9 +507,10 @@ def _late_usage(
 ) -> dict[str, Any]:
     """Usage reported after an ``update_timeout`` end: charged up to the old grant."""
     rate, start = _rate(conn, session), from_us(session.started_at)
-    budget = int(session.charged) + max(0, available(account))
+    budget = int(session.charged) + max(0, available(payer))
     settled = settle(rate, start, report.used_units, budget, cap=int(session.granted_units))
-    _post(conn, actor, session, settled.charged - int(session.charged), 0, now=now)
+    amount = settled.charged - int(session.charged)
+    _post(conn, actor, session, payer.account_id, amount, 0, now=now)
     changed = (report.used_units, settled.charged) != (session.used_units, session.charged)
     conn.execute(
         update(sessions)
@@ -503,11 +525,11 @@ def _late_usage(
         )
     )
     if changed:
-        answer = _finish(conn, session.session_id, now=now)
+        answer = _finish(conn, session.session_id, payer_id=payer.account_id, now=now)
     else:
         answer = resource(conn, reload(conn, session.session_id))
     if report.cause is None:
-        after = lock_account(conn, session.account_id)
+        after = lock_account(conn, payer.account_id)
         assert after is not None
         answer = UpdateResult(
             session_id=session.session_id,
@@ -526,8 +548,11 @@ def _late_usage(
     return answer
 
 
-def _finish(conn: Connection, session_id: str, *, now: int) -> dict[str, Any]:
-    """Write the (superseding) CDR of an ended session, announce it, return its resource."""
+def _finish(conn: Connection, session_id: str, *, payer_id: str, now: int) -> dict[str, Any]:
+    """Write the (superseding) CDR of an ended session, announce it, return its resource.
+
+    The CDR is the session's account's, whoever paid: a member's charges appear on its
+    own line of the parent's invoice or statement."""
     session = reload(conn, session_id)
     plan = conn.execute(
         select(plan_versions).where(plan_versions.c.id == session.plan_version_id)
@@ -536,14 +561,22 @@ def _finish(conn: Connection, session_id: str, *, now: int) -> dict[str, Any]:
     billed = billed_units(rate, int(session.used_units) - int(session.unbilled_units))
     write_cdr(conn, session, plan=plan, rate_units=billed, now=now)
     session = reload(conn, session_id)
-    announce(conn, session, now=now)
+    announce(conn, session, payer_id=payer_id, now=now)
     return resource(conn, session)
 
 
 def _post(
-    conn: Connection, actor: Actor, session: AnyRow, amount: int, from_hold: int, *, now: int
+    conn: Connection,
+    actor: Actor,
+    session: AnyRow,
+    payer_id: str,
+    amount: int,
+    from_hold: int,
+    *,
+    now: int,
 ) -> None:
-    """Charge ``amount``: out of the hold first, the rest directly from the balance."""
+    """Charge ``amount``: out of the hold first, the rest directly from the paying
+    account's balance (the account the hold is on)."""
     if amount <= 0:
         return
     memo = f"{session.service_id} session {session.session_id}"
@@ -563,7 +596,7 @@ def _post(
             conn,
             actor,
             kind="charge",
-            debit=customer_book(session.account_id),
+            debit=customer_book(payer_id),
             credit=SYS_REVENUE,
             amount=amount - covered,
             memo=memo,
