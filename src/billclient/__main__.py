@@ -7,9 +7,12 @@ graphical client starts (imported here, lazily, and nowhere else).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from billclient.demo.environment import display_problem
 
 __all__ = ["main", "run"]
 
@@ -53,6 +56,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         from billclient.cli import main as cli_main
 
         return cli_main(args)
+    if "QT_QPA_PLATFORM" not in os.environ:  # an explicit platform is the caller's choice
+        problem = display_problem(os.environ)
+        if problem is not None:
+            sys.stderr.write(
+                f"billclient: the graphical client needs a display: {problem}; "
+                "run a command instead (billclient --help) or try billclient demo\n"
+            )
+            return _NO_GUI
     try:
         gui_app = importlib.import_module("billclient.gui.app")
     except ModuleNotFoundError as error:

@@ -7,6 +7,8 @@ import base64
 import configparser
 import json
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from billclient.cli.parser import build_parser
@@ -218,5 +220,18 @@ def test_help_and_usage(cli: Cli) -> None:
     assert top.returncode == 0 and "exit status:" in top.stdout
     bad = cli.run("use", "call")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
-    gui = cli.run()
-    assert gui.returncode == 2 and gui.stderr.count("\n") == 1
+    # no command starts the GUI; with no display it says so in one line instead
+    headless = {
+        k: v
+        for k, v in cli.env.items()
+        if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+    }
+    gui = subprocess.run(
+        [sys.executable, "-m", "billclient"],
+        capture_output=True,
+        text=True,
+        env=headless,
+        timeout=60,
+    )
+    assert gui.returncode == 2 and gui.stderr.count("\n") == 1, gui.stderr
+    assert "needs a display" in gui.stderr
