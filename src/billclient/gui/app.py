@@ -65,8 +65,17 @@ async def run_app(profile: str = "default") -> int:
         ctx.bridge.close()
 
 
+def _asyncio_only() -> None:
+    """This process runs asyncio (qasync) and never trio: keep httpcore from importing
+    trio merely because it happens to be installed (about 0.1 s and some memory).
+    httpcore handles the failed import (it then supports asyncio only, as here)."""
+    if "trio" not in sys.modules:
+        sys.modules["trio"] = None  # type: ignore[assignment]
+
+
 def main(argv: Sequence[str] | None = None, profile: str = "default") -> int:
     """Run the GUI; returns the exit status."""
+    _asyncio_only()
     existing = QApplication.instance()
     app = (
         existing
