@@ -69,7 +69,7 @@ def _asyncio_only() -> None:
     """This process runs asyncio (qasync) and never trio: keep httpcore from importing
     trio merely because it happens to be installed (about 0.1 s and some memory).
     httpcore handles the failed import (it then supports asyncio only, as here)."""
-    if "trio" not in sys.modules:
+    if "trio" not in sys.modules and "httpcore" not in sys.modules:
         sys.modules["trio"] = None  # type: ignore[assignment]
 
 

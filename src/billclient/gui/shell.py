@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
@@ -103,8 +103,7 @@ class AppShell(QObject):
         signed_in, role = _settings_hint(self.paths)
         if signed_in:
             self.ctx.early_role = role
-            window = self._show_window()
-            await _first_paint(window)
+            await _shown_and_painted(self._show_window)
             if self.done.done():
                 return False
         from billclient.core.client import BillingClient
@@ -341,8 +340,10 @@ def _settings_hint(paths: ProfilePaths) -> tuple[bool, str | None]:
 
 
 class _PaintWatch(QObject):
-    def __init__(self, target: QWidget, painted: asyncio.Future[None]) -> None:
-        super().__init__(target)
+    """Resolves ``painted`` at the first paint event of the widget it filters."""
+
+    def __init__(self, painted: asyncio.Future[None]) -> None:
+        super().__init__()
         self.painted = painted
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -351,16 +352,19 @@ class _PaintWatch(QObject):
         return False
 
 
-async def _first_paint(window: QWidget, timeout: float = 0.5) -> None:
-    """Wait until ``window`` has been painted once (at most ``timeout`` seconds: a window
-    the platform does not expose is never painted)."""
+async def _shown_and_painted(show: Callable[[], QWidget], timeout: float = 0.5) -> None:
+    """Show a window (``show()`` builds and shows it) and wait until it has been painted
+    once: at most ``timeout`` seconds, since a window nobody can see may never be."""
     painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    watch = _PaintWatch(window, painted)
-    window.installEventFilter(watch)
+    watch = _PaintWatch(painted)
+    app = QCoreApplication.instance()
+    if app is None:
+        return
+    app.installEventFilter(watch)  # the window does not exist yet; some platforms paint in show()
     try:
+        show()
         await asyncio.wait_for(painted, timeout)
     except TimeoutError:
         pass
     finally:
-        window.removeEventFilter(watch)
-        watch.deleteLater()
+        app.removeEventFilter(watch)
