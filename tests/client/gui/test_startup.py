@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
+from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.bridge import Bridge
 from billclient.gui.cache import FigureCache
 from billclient.gui.cached import parse_micro, read_cached
@@ -140,3 +141,34 @@ def test_cached_balance_first_then_the_core(
             ctx.bridge.close()
 
     gui.run(scenario(), 60)
+
+
+def test_without_tokens_the_first_window_gives_way_to_the_sign_in(
+    gui: Gui, qapp: QApplication, home: Path
+) -> None:
+    paths = ProfilePaths.for_profile("default", home)
+    settings = ClientSettings.load(paths)
+    settings.device_id = "dev-gone"  # the settings say signed in; the keychain is empty
+    settings.save(paths)
+
+    async def scenario() -> None:
+        ctx = GuiContext(None, Bridge(), "default")
+        shell = AppShell(ctx, tray_available=False)
+        shown = _Shown(ctx)
+        qapp.installEventFilter(shown)
+        try:
+            await shell.start()
+            assert shown.seen["attached"] is False  # the window came first, then the core
+            assert shell.window is None
+            assert shell.dialog is not None and shell.dialog.isVisible()
+            shell.dialog.reject()
+            assert await shell.done == 0
+        finally:
+            qapp.removeEventFilter(shown)
+            await ctx.cancel_tasks()
+            ctx.close_runner()
+            if ctx.attached:
+                await ctx.client.aclose()
+            ctx.bridge.close()
+
+    gui.run(scenario(), 30)
