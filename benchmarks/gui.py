@@ -10,8 +10,10 @@ figure cache holds her balance, as after an earlier run. Then, each in a child
 process so that neither shares memory or start-up work with the other:
 
 1. **bare**: a QApplication and a window with one label showing a balance;
-2. **app**: the real application shell (``AppShell``: keychain tokens, main window,
-   cached figures, live events, session recovery).
+2. **app**: the real application as ``billclient`` with no command starts it
+   (``billclient.__main__`` -> ``billclient.gui.app.main`` -> ``AppShell``: main window
+   with the cached figures, then the core, keychain tokens, live events, session
+   recovery).
 
 For each: the time from spawning the process to the first paint of the label showing
 the balance (the cached one, for the app); the resident memory (VmRSS) one second
@@ -40,8 +42,6 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 KEYRING = "keyrings.alt.file.PlaintextKeyring"
 ALICE = ("alice", "alice-demo-password")
@@ -112,48 +112,29 @@ def child_bare(expected: str, idle: float) -> int:
 
 
 def child_app(expected: str, idle: float, events: int) -> int:
-    """The real shell on the signed-in profile with cached figures."""
-    import qasync
-    from PySide6.QtWidgets import QApplication
+    """The real application, as ``billclient`` with no command starts it
+    (``billclient.__main__.run``: the shell on the signed-in profile with cached figures).
 
-    from billclient.core.client import BillingClient
-    from billclient.gui.app import configure
-    from billclient.gui.bridge import Bridge
-    from billclient.gui.context import GuiContext
-    from billclient.gui.shell import AppShell
-    from billclient.gui.views.dashboard import DashboardView
+    An application-wide event filter finds the dashboard's balance label when it is
+    first painted (it costs the app a little, never the bare window); the label's window
+    leads to the bridge, whose balance signal gives the latencies as before."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QLabel
 
-    app = QApplication(sys.argv[:1])
-    configure(app)
+    from billclient.__main__ import run
 
-    async def run() -> None:
-        client = BillingClient.open("default")
-        bridge = Bridge(client.bus)
-        ctx = GuiContext(client, bridge)
-        shell = AppShell(ctx, tray_available=False)
-        original = shell.show_main
+    app = QApplication(sys.argv[:1])  # the app's main() takes this one over
 
-        def show_main() -> Any:
-            window = original()
-            dashboard = window.pages["dashboard"]
-            assert isinstance(dashboard, DashboardView)
-            shell.__dict__["watch"] = _watch_paint(
-                dashboard.balance_label, expected, lambda at: _emit(shown_at=at)
-            )
-            shell.__dict__["label"] = dashboard.balance_label
-            return window
-
-        shell.show_main = show_main  # type: ignore[method-assign]
-        await shell.start()
-        label = shell.__dict__["label"]
+    async def measure(label: Any) -> None:
         await _idle_and_rss(idle)
+        window = label.window()
         seen = asyncio.Event()
 
         def balance(_figures: object) -> None:  # after the dashboard's own slot
             _emit(label_at=time.monotonic(), text=label.text())
             seen.set()
 
-        bridge.balance.connect(balance)
+        window.ctx.bridge.balance.connect(balance)
         _emit(ready=True)
         for _ in range(events):
             seen.clear()
@@ -161,14 +142,26 @@ def child_app(expected: str, idle: float, events: int) -> int:
                 await asyncio.wait_for(seen.wait(), 30)
             except TimeoutError:
                 break
-        shell.finish(0)
-        await ctx.cancel_tasks()
-        ctx.close_runner()
-        await client.aclose()
-        bridge.close()
+        window.close()  # no session runs: the application ends
 
-    qasync.run(run())
-    return 0 if app else 1
+    tasks: set[Any] = set()
+
+    class Finder(QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            if (
+                event.type() == QEvent.Type.Paint
+                and isinstance(watched, QLabel)
+                and watched.objectName() == "BalanceValue"
+                and watched.text() == expected
+            ):
+                _emit(shown_at=time.monotonic())
+                app.removeEventFilter(self)
+                tasks.add(asyncio.ensure_future(measure(watched)))
+            return False
+
+    finder = Finder(app)
+    app.installEventFilter(finder)
+    return run([])
 
 
 # -- the parent -------------------------------------------------------------------------
@@ -213,6 +206,8 @@ async def _prepare(work: Path) -> tuple[Any, str, str]:
 
 
 def _support_token(url: str) -> str:
+    import httpx  # here, not at the top: the children run this file too
+
     answer = httpx.post(
         f"{url}/v1/devices",
         json={
@@ -228,6 +223,8 @@ def _support_token(url: str) -> str:
 
 
 def _latencies(process: Any, url: str, count: int) -> list[float]:
+    import httpx
+
     token = _support_token(url)
     _read(process, "ready")
     result = []

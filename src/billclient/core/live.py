@@ -15,9 +15,7 @@ import json
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -38,6 +36,7 @@ from .errors import (
     error_from_response,
 )
 from .failover import FailoverPolicy
+from .linkstate import ConnectionState, LinkStatus
 from .pool import ServerPool
 
 __all__ = ["ConnectionState", "LinkStatus", "LiveEvents"]
@@ -45,24 +44,6 @@ __all__ = ["ConnectionState", "LinkStatus", "LiveEvents"]
 _log = logging.getLogger(__name__)
 
 _CONNECT_TIMEOUT = 5.0
-
-
-class LinkStatus(StrEnum):
-    """The live connection's state."""
-
-    LIVE = "live"
-    RECONNECTING = "reconnecting"
-    OFFLINE = "offline"
-
-
-@dataclass(frozen=True)
-class ConnectionState:
-    """Live, reconnecting or offline, since when, with which server, and why."""
-
-    status: LinkStatus
-    since: datetime
-    server: str | None = None
-    detail: str | None = None
 
 
 _EVENTS: dict[str, tuple[str, type[BaseModel]]] = {

@@ -17,7 +17,6 @@ import logging
 import random
 import ssl
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import httpx
 from .bus import EventBus, Topic
 from .errors import ServerUnreachable, SettingsError, TlsFailure, parse_retry_after
 from .failover import FailoverPolicy, FailoverState
+from .linkstate import PoolState
 from .urls import check_server_url
 
 __all__ = ["DEFAULT_TIMEOUT", "FAILOVER_STATUSES", "PoolState", "ServerPool", "tls_verification"]
@@ -40,16 +40,6 @@ FAILOVER_STATUSES = frozenset({502, 503, 504})
 """Answers after which the same request goes to the next server."""
 
 _PROBE_TIMEOUT = 2.0
-
-
-@dataclass(frozen=True)
-class PoolState:
-    """Which server is in use, since when, and when a call last succeeded."""
-
-    server: str | None
-    primary: bool
-    since: datetime
-    last_success: datetime | None
 
 
 def tls_verification(ca_file: Path | None) -> ssl.SSLContext | bool:

@@ -9,6 +9,17 @@ SIGTERM) stops everything it started. Needs the ``server`` extra.
 
 from __future__ import annotations
 
-from .app import main
+from collections.abc import Sequence
 
 __all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo (:func:`billclient.demo.app.main`); the exit status.
+
+    Imported on call: ``billclient`` reads :mod:`.environment` of this package on every
+    start, and the demo's own imports (the core, the server) would slow every start.
+    """
+    from .app import main as run
+
+    return run(argv)

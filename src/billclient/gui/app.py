@@ -1,4 +1,7 @@
-"""``billclient`` with no command: the Qt application on a qasync event loop."""
+"""``billclient`` with no command: the Qt application on a qasync event loop.
+
+Only Qt and the light parts of the GUI are imported before the main window is painted;
+the core follows (see :mod:`billclient.gui.shell`)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,6 @@ from collections.abc import Sequence
 import qasync
 from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
-
-from billclient.core.client import BillingClient
-from billclient.core.errors import BillingError
 
 from .bridge import Bridge
 from .context import GuiContext, describe_error
@@ -43,26 +43,39 @@ def configure(app: QApplication) -> None:
 
 
 async def run_app(profile: str = "default") -> int:
-    """Open the profile's client and run the shell until the person quits."""
+    """Run the shell on the profile until the person quits (the shell opens the client
+    after the first window is painted)."""
+    ctx = GuiContext(None, Bridge(), profile)
     try:
-        client = BillingClient.open(profile)
-    except BillingError as error:
+        shell = AppShell(ctx)
+    except Exception as error:  # a bad profile name or directory: a SettingsError
+        from billclient.core.errors import BillingError
+
+        if not isinstance(error, BillingError):
+            raise
         QMessageBox.critical(None, "billclient", describe_error(error))
         return 1
-    bridge = Bridge(client.bus)
-    ctx = GuiContext(client, bridge, profile)
-    shell = AppShell(ctx)
     try:
         return await shell.run()
     finally:
         await ctx.cancel_tasks()
         ctx.close_runner()
-        await client.aclose()
-        bridge.close()
+        if ctx.attached:
+            await ctx.client.aclose()
+        ctx.bridge.close()
+
+
+def _asyncio_only() -> None:
+    """This process runs asyncio (qasync) and never trio: keep httpcore from importing
+    trio merely because it happens to be installed (about 0.1 s and some memory).
+    httpcore handles the failed import (it then supports asyncio only, as here)."""
+    if "trio" not in sys.modules and "httpcore" not in sys.modules:
+        sys.modules["trio"] = None  # type: ignore[assignment]
 
 
 def main(argv: Sequence[str] | None = None, profile: str = "default") -> int:
     """Run the GUI; returns the exit status."""
+    _asyncio_only()
     existing = QApplication.instance()
     app = (
         existing

@@ -49,13 +49,20 @@ class Bridge(QObject):
     }
     """Bus topic -> signal name."""
 
-    def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
+    def __init__(self, bus: EventBus | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._unsubscribe: list[Callable[[], None]] = [
-            bus.subscribe(topic, self._emitter(name)) for topic, name in self.TOPICS.items()
-        ]
+        self._unsubscribe: list[Callable[[], None]] = []
         self.last: dict[str, Any] = {}
         """The latest payload of each signal, for views created after it was sent."""
+        if bus is not None:
+            self.attach(bus)
+
+    def attach(self, bus: EventBus) -> None:
+        """Listen to ``bus`` (the window may be built before the core is loaded)."""
+        self.close()
+        self._unsubscribe = [
+            bus.subscribe(topic, self._emitter(name)) for topic, name in self.TOPICS.items()
+        ]
 
     def _emitter(self, name: str) -> Callable[[Any], None]:
         def emit(payload: Any) -> None:

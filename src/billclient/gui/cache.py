@@ -10,11 +10,11 @@ import os
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from billclient.protocol.account import Account
-from billclient.protocol.events import BalanceEvent
+if TYPE_CHECKING:
+    from billclient.protocol.account import Account
+    from billclient.protocol.events import BalanceEvent
 
 __all__ = ["FigureCache"]
 
@@ -34,7 +34,14 @@ class FigureCache:
         self._dirty = False
 
     def load(self) -> tuple[Account, datetime] | None:
-        """The cached account and when its figures were current, or None."""
+        """The cached account and when its figures were current, or None.
+
+        Needs the protocol models (pydantic): the first window reads the file with
+        :func:`billclient.gui.cached.read_cached` instead."""
+        from pydantic import ValidationError
+
+        from billclient.protocol.account import Account
+
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             account = Account.model_validate(data["account"])

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from billclient.core.client import BillingClient
-from billclient.core.errors import BillingError, DeviceRevoked, NotSignedIn
-from billclient.core.runner import SessionRunner, runner_for
-
 from .bridge import Bridge
+
+if TYPE_CHECKING:
+    from billclient.core.client import BillingClient
+    from billclient.core.runner import SessionRunner
+
+# The core (httpx, pydantic, keyring) is imported where it is used, not here: the main
+# window is built and painted on a context before the core is loaded (see AppShell).
 
 __all__ = ["AppRequests", "ErrorReporter", "GuiContext", "describe_error"]
 
@@ -24,6 +26,8 @@ T = TypeVar("T")
 
 def describe_error(error: BaseException) -> str:
     """One line a person can read: the core's own message, or what kind of failure it was."""
+    from billclient.core.errors import BillingError
+
     if isinstance(error, BillingError):
         return str(error)
     text = str(error) or type(error).__name__
@@ -40,6 +44,8 @@ class ErrorReporter(QObject):
 
     def report(self, error: BaseException) -> None:
         """Log ``error`` and emit its one-line description."""
+        from billclient.core.errors import BillingError, DeviceRevoked, NotSignedIn
+
         if not isinstance(error, BillingError):
             _log.error("a GUI task failed", exc_info=error)
         if isinstance(error, NotSignedIn | DeviceRevoked):
@@ -55,23 +61,65 @@ class AppRequests(QObject):
     """Sign out of this device (asks first when sessions run), then show the sign-in."""
 
 
-@dataclass
 class GuiContext:
     """Shared by the views: ``client`` (core), ``bridge`` (its events as signals) and
-    :meth:`run_task`, the one way a slot awaits a core operation."""
+    :meth:`run_task`, the one way a slot awaits a core operation.
 
-    client: BillingClient
-    bridge: Bridge
-    profile: str = "default"
-    errors: ErrorReporter = field(default_factory=ErrorReporter)
-    requests: AppRequests = field(default_factory=AppRequests)
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
-    _runner: SessionRunner | None = field(default=None, repr=False)
+    ``client`` may be given later (:meth:`attach`): the application shows its window
+    with the cached figures first, and loads the core after that first paint. Until
+    then only ``bridge``, ``profile``, ``role``, ``errors`` and ``requests`` may be used.
+    """
+
+    def __init__(
+        self,
+        client: BillingClient | None,
+        bridge: Bridge,
+        profile: str = "default",
+        *,
+        role: str | None = None,
+    ) -> None:
+        self.bridge = bridge
+        self.profile = profile
+        self.errors = ErrorReporter()
+        self.requests = AppRequests()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.early_role = role
+        """The role read from the settings before the client is attached."""
+        self._client: BillingClient | None = None
+        self._runner: SessionRunner | None = None
+        if client is not None:
+            self.attach(client)
+
+    def attach(self, client: BillingClient) -> None:
+        """Give the context its core client (and the bridge the client's bus)."""
+        self._client = client
+        self.bridge.attach(client.bus)
+
+    @property
+    def attached(self) -> bool:
+        """Whether the core client is there yet."""
+        return self._client is not None
+
+    @property
+    def client(self) -> BillingClient:
+        """The profile's core client (only once :attr:`attached`)."""
+        if self._client is None:
+            raise RuntimeError("the client core is not loaded yet")
+        return self._client
+
+    @property
+    def role(self) -> str:
+        """The signed-in role (``user``, ``support``, ``operator``)."""
+        if self._client is not None:
+            return self._client.settings.role or "user"
+        return self.early_role or "user"
 
     @property
     def runner(self) -> SessionRunner:
         """The profile's session runner (journal under the profile's data directory)."""
         if self._runner is None:
+            from billclient.core.runner import runner_for
+
             self._runner = runner_for(self.client)
         return self._runner
 

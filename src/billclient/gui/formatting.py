@@ -17,8 +17,10 @@ from babel.dates import format_time as _babel_time
 from babel.numbers import format_currency, format_decimal
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from billclient.protocol.money import MICRO
-
+MICRO = 1_000_000
+"""Micro-units per currency unit: :data:`billclient.protocol.money.MICRO`, not imported
+from there because the protocol package loads pydantic, which the first window (the
+cached balance) is painted without."""
 translate = QCoreApplication.translate
 """Qt's translation, under the name pyside6-lupdate looks for."""
 

@@ -7,8 +7,10 @@ a bottom bar, controls grow to touch size, and every page is told through
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
@@ -21,16 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .context import GuiContext
 from .navigation import NavBar
 from .resources import icon
 from .views.dashboard import DashboardView
-from .views.history import HistoryView
-from .views.invoices import InvoicesView
-from .views.services import ServicesView
-from .views.settings import SettingsView
-from .views.support import SupportView
 from .widgets.connection import ConnectionIndicator
+
+if TYPE_CHECKING:
+    from .context import GuiContext
 
 translate = QCoreApplication.translate
 """Qt's translation, under the name pyside6-lupdate looks for."""
@@ -44,29 +43,82 @@ ALL_ROLES = ("user", "support", "operator")
 
 @dataclass(frozen=True)
 class Page:
-    """One navigation entry: ``factory(ctx)`` builds its widget; ``roles`` may see it."""
+    """One navigation entry: ``factory(ctx)`` builds its widget; ``roles`` may see it;
+    ``early`` pages can be built before the core client is loaded (see :class:`MainWindow`)."""
 
     key: str
     title: str
     icon: str
     factory: Callable[[GuiContext], QWidget]
     roles: tuple[str, ...] = ("user",)
+    early: bool = False
+
+
+def _view(name: str, cls: str) -> Callable[[GuiContext], QWidget]:
+    """A factory importing ``billclient.gui.views.<name>`` when first called: the pages
+    other than the dashboard need the core, which loads after the window is shown."""
+
+    def build(ctx: GuiContext) -> QWidget:
+        factory: Callable[[GuiContext], QWidget] = getattr(
+            importlib.import_module(f"billclient.gui.views.{name}"), cls
+        )
+        return factory(ctx)
+
+    return build
 
 
 def pages(ctx: GuiContext) -> list[Page]:
     """The pages of the main window, in navigation order, for every role."""
     return [
-        Page("dashboard", translate("MainWindow", "Dashboard"), "dashboard", DashboardView),
-        Page("services", translate("MainWindow", "Services"), "services", ServicesView),
-        Page("history", translate("MainWindow", "History"), "history", HistoryView),
-        Page("invoices", translate("MainWindow", "Invoices"), "invoice", InvoicesView),
-        Page("support", translate("MainWindow", "Support"), "support", SupportView, ("support",)),
-        Page("settings", translate("MainWindow", "Settings"), "settings", SettingsView, ALL_ROLES),
+        Page(
+            "dashboard",
+            translate("MainWindow", "Dashboard"),
+            "dashboard",
+            DashboardView,
+            early=True,
+        ),
+        Page(
+            "services",
+            translate("MainWindow", "Services"),
+            "services",
+            _view("services", "ServicesView"),
+        ),
+        Page(
+            "history",
+            translate("MainWindow", "History"),
+            "history",
+            _view("history", "HistoryView"),
+        ),
+        Page(
+            "invoices",
+            translate("MainWindow", "Invoices"),
+            "invoice",
+            _view("invoices", "InvoicesView"),
+        ),
+        Page(
+            "support",
+            translate("MainWindow", "Support"),
+            "support",
+            _view("support", "SupportView"),
+            ("support",),
+        ),
+        Page(
+            "settings",
+            translate("MainWindow", "Settings"),
+            "settings",
+            _view("settings", "SettingsView"),
+            ALL_ROLES,
+        ),
     ]
 
 
 class MainWindow(QMainWindow):
-    """Pages for the signed-in role, navigation, banner, connection status."""
+    """Pages for the signed-in role, navigation, banner, connection status.
+
+    On a context whose core client is not loaded yet only the ``early`` pages (the
+    dashboard, which can show cached figures) are built; the others stand as empty
+    placeholders until :meth:`build_pages`, once the client is attached.
+    """
 
     compact_changed = Signal(bool)
     """The layout switched between desktop (False) and handheld (True)."""
@@ -107,13 +159,13 @@ class MainWindow(QMainWindow):
         self._body.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        role = ctx.client.settings.role or "user"
         self.pages: dict[str, QWidget] = {}
-        for number, page in enumerate(p for p in pages(ctx) if role in p.roles):
-            widget = page.factory(ctx)
-            widget.setAccessibleName(page.title)
-            self.stack.addWidget(widget)
-            self.pages[page.key] = widget
+        self._pending: dict[int, Page] = {}
+        for number, page in enumerate(p for p in pages(ctx) if ctx.role in p.roles):
+            if page.early or ctx.attached:
+                self._add_page(page)
+            else:
+                self._pending[self.stack.addWidget(QWidget(self.stack))] = page
             shortcut = QKeySequence(f"Ctrl+{number + 1}") if number < 9 else None
             self.nav.add_item(page.title, page.icon, shortcut.toString() if shortcut else None)
             if shortcut is not None:
@@ -131,6 +183,30 @@ class MainWindow(QMainWindow):
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self.banner.hide)
         self.resize(960, 640)
+
+    def _add_page(self, page: Page, index: int | None = None) -> None:
+        widget = page.factory(self.ctx)
+        widget.setAccessibleName(page.title)
+        if index is None:
+            self.stack.addWidget(widget)
+        else:
+            placeholder = self.stack.widget(index)
+            current = self.stack.currentIndex()
+            self.stack.insertWidget(index, widget)
+            if placeholder is not None:
+                self.stack.removeWidget(placeholder)
+                placeholder.deleteLater()
+            self.stack.setCurrentIndex(current)
+        self.pages[page.key] = widget
+        setter = getattr(widget, "set_compact", None)
+        if self._compact is not None and callable(setter):
+            setter(self._compact)
+
+    def build_pages(self) -> None:
+        """Build the pages that wait for the core client (once it is attached)."""
+        pending, self._pending = self._pending, {}
+        for index, page in sorted(pending.items()):
+            self._add_page(page, index)
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Account"))

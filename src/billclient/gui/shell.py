@@ -1,24 +1,36 @@
 """The application's flow: sign in (or straight in with the keychain's tokens), the main
-window, sign out, and closing (tray, running sessions)."""
+window, sign out, and closing (tray, running sessions).
+
+Started on a context without its core client (:meth:`AppShell.start`), a signed-in
+profile's main window is shown first, with the figures cached by the last run, and the
+core (httpx, pydantic, keyring: most of the start-up time) is imported and loaded right
+after that window's first paint; live events, the tokens check and session recovery
+follow as before.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
-from billclient.core.errors import BillingError, NotSignedIn, Unauthorized
+from billclient.core.paths import ProfilePaths
 
 from .cache import FigureCache
+from .cached import read_cached
 from .context import GuiContext, describe_error
 from .main_window import MainWindow
-from .tray import Tray
 from .views.dashboard import DashboardView
-from .views.services import ServicesView
-from .views.signin import SignInDialog
+
+if TYPE_CHECKING:
+    from .tray import Tray
+    from .views.services import ServicesView
+    from .views.signin import SignInDialog
 
 __all__ = ["AppShell", "Confirm"]
 
@@ -46,7 +58,8 @@ class AppShell(QObject):
         self.dialog: SignInDialog | None = None
         self.tray: Tray | None = None
         self.done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        paths = ctx.client.paths
+        paths = ctx.client.paths if ctx.attached else ProfilePaths.for_profile(ctx.profile)
+        self.paths = paths
         paths.ensure()
         self.prefs = QSettings(str(paths.data_dir / "gui.ini"), QSettings.Format.IniFormat)
         self.cache = FigureCache(paths.data_dir / "gui-figures.json")
@@ -61,23 +74,57 @@ class AppShell(QObject):
         return await self.done
 
     async def start(self) -> None:
-        """Straight to the main window when the keychain has tokens, else sign in."""
+        """Straight to the main window when the keychain has tokens, else sign in.
+
+        On a context without its client yet, a signed-in profile's window is painted
+        with the cached figures before the client is opened (:meth:`_open_client`)."""
+        if not self.ctx.attached and not await self._open_client():
+            return
+        from billclient.core.errors import BillingError
+
         client = self.ctx.client
         if client.signed_in:
             try:
                 await client.load()
             except BillingError as error:
+                self._drop_window()
                 self.show_sign_in(describe_error(error))
                 return
+            if self.done.done():
+                return  # closed while the keychain was read
             if client.signed_in:
                 self.show_main()
                 return
+        self._drop_window()
         self.show_sign_in()
+
+    async def _open_client(self) -> bool:
+        """The first window (when signed in), then the core client; False: the app ends."""
+        signed_in, role = _settings_hint(self.paths)
+        if signed_in:
+            self.ctx.early_role = role
+            await _shown_and_painted(self._show_window)
+            if self.done.done():
+                return False
+        from billclient.core.client import BillingClient
+        from billclient.core.errors import BillingError
+
+        try:
+            client = BillingClient.open(self.ctx.profile)
+        except BillingError as error:
+            self._drop_window()
+            QMessageBox.critical(None, "billclient", describe_error(error))
+            self.finish(1)
+            return False
+        self.ctx.attach(client)
+        return True
 
     # -- screens -----------------------------------------------------------------------
 
     def show_sign_in(self, message: str | None = None) -> SignInDialog:
         """The sign-in dialog; accepted -> main window, cancelled -> the app ends."""
+        from .views.signin import SignInDialog
+
         dialog = SignInDialog(self.ctx)
         if message:
             dialog.show_error(message)
@@ -95,26 +142,39 @@ class AppShell(QObject):
         else:
             self.finish(0)
 
-    def show_main(self) -> MainWindow:
-        """The main window for the signed-in role; live events start."""
+    def _show_window(self) -> MainWindow:
+        """The main window (shown), with the cached figures on its dashboard."""
+        if self.window is not None:
+            return self.window
         window = MainWindow(self.ctx)
         window.close_requested.connect(self._closing)
         self.window = window
+        dashboard = window.pages.get("dashboard")
+        cached = read_cached(self.cache.path)
+        if isinstance(dashboard, DashboardView) and cached is not None:
+            dashboard.show_cached(*cached)
+        window.show()
+        return window
+
+    def show_main(self) -> MainWindow:
+        """The main window for the signed-in role, all its pages; live events start."""
+        from .tray import Tray
+
+        window = self._show_window()
+        window.build_pages()
         self.tray = Tray(self.ctx, window.show_banner, self, available=self.tray_available)
         self.tray.show_requested.connect(self._raise)
         self.tray.quit_requested.connect(self.quit)
         client = self.ctx.client
-        dashboard = window.pages.get("dashboard")
-        cached = self.cache.load()
-        if isinstance(dashboard, DashboardView) and cached is not None:
-            dashboard.show_cached(*cached)
+        self.cache.load()  # balance events update the cached account from now on
         if (client.settings.role or "user") == "user":
             client.live.start()  # the event stream is an account's; staff have none
             self.ctx.run_task(self._first_figures())
-        window.show()
         return window
 
     async def _first_figures(self) -> None:
+        from billclient.core.errors import NotSignedIn, Unauthorized
+
         try:
             await self.ctx.client.refresh_account()
         except (NotSignedIn, Unauthorized) as error:
@@ -147,6 +207,10 @@ class AppShell(QObject):
     def services(self) -> ServicesView | None:
         """The services page of the window (where sessions run), if any."""
         page = self.window.pages.get("services") if self.window is not None else None
+        if page is None:
+            return None  # not built yet: the core is still loading, nothing runs
+        from .views.services import ServicesView
+
         return page if isinstance(page, ServicesView) else None
 
     def sign_out(self) -> None:
@@ -164,6 +228,8 @@ class AppShell(QObject):
         self.ctx.run_task(self._sign_out())
 
     async def _sign_out(self) -> None:
+        from billclient.core.errors import BillingError
+
         services = self.services()
         if services is not None:
             await services.stop_all()
@@ -258,3 +324,47 @@ class AppShell(QObject):
             self.window.hide()
         if not self.done.done():
             self.done.set_result(code)
+
+
+def _settings_hint(paths: ProfilePaths) -> tuple[bool, str | None]:
+    """Whether the profile's settings name a device (signed in) and its role, read with
+    json only; the core validates the same file properly right after."""
+    try:
+        data = json.loads(paths.config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False, None
+    if not isinstance(data, dict) or not isinstance(data.get("device_id"), str):
+        return False, None
+    role = data.get("role")
+    return True, role if isinstance(role, str) else None
+
+
+class _PaintWatch(QObject):
+    """Resolves ``painted`` at the first paint event of the widget it filters."""
+
+    def __init__(self, painted: asyncio.Future[None]) -> None:
+        super().__init__()
+        self.painted = painted
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self.painted.done():
+            self.painted.set_result(None)
+        return False
+
+
+async def _shown_and_painted(show: Callable[[], QWidget], timeout: float = 0.5) -> None:
+    """Show a window (``show()`` builds and shows it) and wait until it has been painted
+    once: at most ``timeout`` seconds, since a window nobody can see may never be."""
+    painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    watch = _PaintWatch(painted)
+    app = QCoreApplication.instance()
+    if app is None:
+        return
+    app.installEventFilter(watch)  # the window does not exist yet; some platforms paint in show()
+    try:
+        show()
+        await asyncio.wait_for(painted, timeout)
+    except TimeoutError:
+        pass
+    finally:
+        app.removeEventFilter(watch)

@@ -73,6 +73,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("sam", "10"),
                 account("adj", "10"),
                 account("fay", "10"),
+                account("quick", "7.25"),
                 {**account("low", "2.04"), "low_balance_threshold": "2.00"},
                 account("tiny", "0.05"),
                 account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),

@@ -13,7 +13,6 @@ from billclient.gui.views.advice import AdviceDialog
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.services import ServicesView
 from billclient.gui.views.session_card import SessionCard
-from billclient.protocol.events import BalanceEvent
 from tests.support.api import Api
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -101,7 +100,13 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         expected = 10_000_000 - progress.charged - other.progress.charged
         await until(
             lambda: (
-                dashboard.figures == BalanceEvent(balance=expected, reserved=0, available=expected)
+                dashboard.figures is not None
+                and (
+                    dashboard.figures.balance,
+                    dashboard.figures.reserved,
+                    dashboard.figures.available,
+                )
+                == (expected, 0, expected)
             ),
             message="the final balance, nothing reserved",
         )

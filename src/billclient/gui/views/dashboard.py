@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -17,25 +18,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from billclient.core.runner import RunProgress, RunState
-from billclient.protocol.account import Account, AccountKind, AccountStatus
-from billclient.protocol.events import BalanceEvent, SessionEvent
-from billclient.protocol.sessions import SessionState
-
-from ..context import GuiContext
+from ..cached import AccountFigures, BalanceFigures, Figures
 from ..formatting import format_datetime, format_duration, format_money, format_time
 from ..spend import SpendHistory, SpendTotal, time_to_empty
 from ..widgets.badge import Badge
 from ..widgets.balance_chart import BalanceChart
 from ..widgets.connection import ConnectionIndicator
 
+if TYPE_CHECKING:
+    from billclient.core.progress import RunProgress
+    from billclient.protocol.events import SessionEvent
+
+    from ..context import GuiContext
+
+# The dashboard is built and painted with the cached figures before the core and the
+# protocol (pydantic) are imported: account status and kind are compared by their wire
+# values (the protocol's enums are StrEnums), the core's types are used in slots only.
+
 __all__ = ["DashboardView"]
 
-_STATUS_LEVEL = {
-    AccountStatus.ACTIVE: "ok",
-    AccountStatus.PENDING: "warn",
-    AccountStatus.INACTIVE: "bad",
-}
+_STATUS_LEVEL = {"active": "ok", "pending": "warn", "inactive": "bad"}
 
 
 def _as_of(at: datetime) -> str:
@@ -59,8 +61,8 @@ class DashboardView(QWidget):
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.account: Account | None = None
-        self.figures: BalanceEvent | None = None
+        self.account: AccountFigures | None = None
+        self.figures: BalanceFigures | None = None
         self.figures_at: datetime | None = None
         self.history = SpendHistory()
         self.spent = SpendTotal()
@@ -146,43 +148,36 @@ class DashboardView(QWidget):
         bridge.session.connect(self._on_session)
         bridge.run.connect(self._on_run)
         bridge.connection.connect(lambda _state: self._refresh())
-        if isinstance(bridge.last.get("account"), Account):
+        if bridge.last.get("account") is not None:
             self.set_account(bridge.last["account"])
-        if isinstance(bridge.last.get("balance"), BalanceEvent):
+        if bridge.last.get("balance") is not None:
             self.set_figures(bridge.last["balance"])
         self._refresh()
 
     # -- inputs ----------------------------------------------------------------------
 
-    def set_account(self, account: Account) -> None:
+    def set_account(self, account: AccountFigures) -> None:
         """A fresh account read (name, status, figures)."""
         self.account = account
-        self.set_figures(
-            BalanceEvent(
-                balance=account.balance, reserved=account.reserved, available=account.available
-            )
-        )
+        self.set_figures(Figures(account.balance, account.reserved, account.available))
 
-    def set_figures(self, figures: BalanceEvent, at: datetime | None = None) -> None:
+    def set_figures(self, figures: BalanceFigures, at: datetime | None = None) -> None:
         """New balance figures from the server (current as of ``at``, default now)."""
         self.figures = figures
         self.figures_at = at or datetime.now().astimezone()
         self._record()
         self._refresh()
 
-    def show_cached(self, account: Account, at: datetime) -> None:
+    def show_cached(self, account: AccountFigures, at: datetime) -> None:
         """Figures remembered from an earlier run (shown as not current until live)."""
         if self.account is not None:
             return  # fresher figures came first
         self.account = account
-        self.set_figures(
-            BalanceEvent(
-                balance=account.balance, reserved=account.reserved, available=account.available
-            ),
-            at,
-        )
+        self.set_figures(Figures(account.balance, account.reserved, account.available), at)
 
     def _on_session(self, event: SessionEvent) -> None:
+        from billclient.protocol.sessions import SessionState  # loaded with the core
+
         if event.state is SessionState.ACTIVE:
             self._active.add(event.session_id)
         else:
@@ -193,6 +188,8 @@ class DashboardView(QWidget):
         self._adjust_timer()
 
     def _on_run(self, progress: RunProgress) -> None:
+        from billclient.core.progress import RunState  # loaded with the core
+
         session_id = progress.session_id
         if progress.state in (RunState.ENDED, RunState.FAILED, RunState.UNSETTLED):
             self._active.discard(session_id)
@@ -234,19 +231,19 @@ class DashboardView(QWidget):
         if account is not None:
             self.name.setText(account.name)
             self.kind.setText(
-                self.tr("Postpaid") if account.kind is AccountKind.POSTPAID else self.tr("Prepaid")
+                self.tr("Postpaid") if account.kind == "postpaid" else self.tr("Prepaid")
             )
             status_text = {
-                AccountStatus.ACTIVE: self.tr("Active"),
-                AccountStatus.PENDING: self.tr("Pending"),
-                AccountStatus.INACTIVE: self.tr("Inactive"),
+                "active": self.tr("Active"),
+                "pending": self.tr("Pending"),
+                "inactive": self.tr("Inactive"),
             }[account.status]
             self.status.set_status(
                 _STATUS_LEVEL[account.status],
                 status_text,
                 self.tr("Account status: %1").replace("%1", status_text),
             )
-            inactive = account.status is not AccountStatus.ACTIVE
+            inactive = account.status != "active"
             self.inactive_note.setVisible(inactive)
             self.inactive_note.setText(
                 self.tr(
@@ -284,9 +281,9 @@ class DashboardView(QWidget):
         self._refresh_time_left()
         self.chart.set_data(self.history.samples(), time.time(), currency)
 
-    def _refresh_credit(self, figures: BalanceEvent) -> None:
+    def _refresh_credit(self, figures: BalanceFigures) -> None:
         account = self.account
-        postpaid = account is not None and account.kind is AccountKind.POSTPAID
+        postpaid = account is not None and account.kind == "postpaid"
         self.credit_label.setVisible(postpaid)
         self.credit_bar.setVisible(postpaid)
         if not postpaid or account is None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from billclient.core.live import ConnectionState, LinkStatus
-from billclient.core.pool import PoolState
+from billclient.core.linkstate import ConnectionState, LinkStatus, PoolState
 
-from ..context import GuiContext
 from ..formatting import format_time
 from .badge import Badge
+
+if TYPE_CHECKING:
+    from ..context import GuiContext
 
 translate = QCoreApplication.translate
 """Qt's translation, under the name pyside6-lupdate looks for."""
@@ -73,11 +75,12 @@ class ConnectionIndicator(QWidget):
         layout.addWidget(self.detail)
         layout.addStretch(1)
         self.ctx = ctx
-        self._connection: ConnectionState | None = ctx.client.live.state
+        # built before the core is loaded (the first window): not connected yet
+        self._connection: ConnectionState | None = ctx.client.live.state if ctx.attached else None
         self._primary: bool | None = None
         self._synced: datetime | None = None
         self._server: str | None = None
-        self._staff = (ctx.client.settings.role or "user") != "user"
+        self._staff = ctx.role != "user"
         if self._staff:  # nothing is pushed: look at the pool now and then
             self._poll = QTimer(self)
             self._poll.timeout.connect(self._refresh)
@@ -130,13 +133,17 @@ class ConnectionIndicator(QWidget):
 
     def _on_primary(self) -> bool | None:
         """Live: whether the stream's server is the first listed; else the pool's view."""
+        if not self.ctx.attached:
+            return self._primary
         connection, servers = self._connection, self.ctx.client.pool.servers
         if is_live(connection) and connection is not None and connection.server and servers:
             return connection.server == servers[0]
         return self._primary
 
     def _refresh(self) -> None:
-        if self._staff:
+        if self._staff and not self.ctx.attached:
+            level, text = pool_summary(None)
+        elif self._staff:
             state = self.ctx.client.pool.state  # staff have no account event stream
             level, text = pool_summary(state.primary if state.last_success else None)
         else:
