@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 import qasync
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop
 from PySide6.QtWidgets import QApplication
 
 from billclient.core.client import BillingClient
@@ -181,6 +182,20 @@ def gui(qapp: QApplication) -> Iterator[Gui]:
         yield runner
     finally:
         runner.close()
+        _dispose_windows(qapp)
+
+
+def _dispose_windows(qapp: QApplication) -> None:
+    """Close and delete the top-level widgets a test left, and collect its garbage, here
+    rather than inside a later test's event processing: a window (with its timers)
+    deleted by the garbage collector in the middle of another test's ``processEvents``
+    crashed a worker once."""
+    for widget in qapp.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 async def until(predicate: Callable[[], object], timeout: float = 15, message: str = "") -> None:
