@@ -78,8 +78,8 @@ class SessionStatus(Response):
     gateway_units: int | None
 
 
-class ServedCount(Response):
-    """A gateway's cumulative served units of one session."""
+class ServedCount(Request):
+    """A gateway's cumulative served units of one session (an item of a request body)."""
 
     session_id: str
     served_units: int = Field(ge=0, le=2**62)
