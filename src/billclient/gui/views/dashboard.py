@@ -152,6 +152,9 @@ class DashboardView(QWidget):
             self.set_account(bridge.last["account"])
         if bridge.last.get("balance") is not None:
             self.set_figures(bridge.last["balance"])
+        if ctx.attached and self.account is None:
+            # built after the start-up read: ask rather than wait for the next change
+            ctx.run_task(ctx.client.refresh_account())
         self._refresh()
 
     # -- inputs ----------------------------------------------------------------------
