@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, Engine, Subquery, and_, case, func, literal, or_, select
 
 from billclient.protocol.money import format_money
 
@@ -214,13 +214,19 @@ def _holds_match_sessions(conn: Connection) -> list[str]:
     return problems
 
 
-def _sessions_match_ledger(conn: Connection) -> list[str]:
-    posted = (
+def _posted_charges() -> Subquery:
+    """The ledger's charge postings summed per session (application charges use their
+    charge id as the session id): columns ``session_id`` and ``total``."""
+    return (
         select(ledger_transfers.c.session_id, func.sum(ledger_transfers.c.amount).label("total"))
         .where(ledger_transfers.c.kind == "charge", ledger_transfers.c.session_id.is_not(None))
         .group_by(ledger_transfers.c.session_id)
         .subquery()
     )
+
+
+def _sessions_match_ledger(conn: Connection) -> list[str]:
+    posted = _posted_charges()
     rows = conn.execute(
         select(
             sessions.c.session_id,
@@ -279,12 +285,7 @@ def _no_overdraft(conn: Connection) -> list[str]:
 
 
 def _charges_match_ledger(conn: Connection) -> list[str]:
-    posted = (
-        select(ledger_transfers.c.session_id, func.sum(ledger_transfers.c.amount).label("total"))
-        .where(ledger_transfers.c.kind == "charge", ledger_transfers.c.session_id.is_not(None))
-        .group_by(ledger_transfers.c.session_id)
-        .subquery()
-    )
+    posted = _posted_charges()
     rows = conn.execute(
         select(
             app_charges.c.charge_id,

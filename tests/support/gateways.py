@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from .servers import free_port
+from .servers import free_port, stop_process
 
 __all__ = ["GATEWAY_SECRET", "GatewayProcess", "gateway_flags"]
 
@@ -77,16 +76,7 @@ class GatewayProcess:
 
     def stop(self) -> int | None:
         """Graceful stop (SIGTERM); returns the exit status."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
+        return stop_process(self.proc)
 
     def log(self) -> str:
         """What the gateway wrote."""

@@ -11,10 +11,11 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
-__all__ = ["ServerProcess", "free_port", "run_billserver"]
+__all__ = ["ServerProcess", "free_port", "run_billserver", "stop_process"]
 
 
 def free_port() -> int:
@@ -99,20 +100,25 @@ class ServerProcess:
 
     def stop(self) -> int | None:
         """Graceful stop (SIGTERM); returns the exit status."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
+        return stop_process(self.proc)
 
     def log(self) -> str:
         """What the server wrote."""
         return self.log_path.read_text(errors="replace")
+
+
+def stop_process(proc: subprocess.Popen[Any] | None) -> int | None:
+    """SIGTERM, then SIGKILL after 15 s; the exit status (None if never started)."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    return proc.returncode
 
 
 @contextlib.contextmanager
