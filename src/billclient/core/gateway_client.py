@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -288,8 +289,12 @@ def _length(response: httpx.Response) -> int | None:
 
 
 def _retry_after(response: httpx.Response) -> float:
+    """The gateway's Retry-After in seconds, within 0.1-10 s (1 s when unusable: absent,
+    not a number, or "nan"/"inf", which float() accepts)."""
     with contextlib.suppress(ValueError):
-        return min(max(float(response.headers.get("retry-after", "1")), 0.1), 10.0)
+        seconds = float(response.headers.get("retry-after", "1"))
+        if math.isfinite(seconds):
+            return min(max(seconds, 0.1), 10.0)
     return 1.0
 
 
