@@ -42,7 +42,7 @@ from .errors import (
 )
 from .live import LiveEvents
 from .pool import ServerPool, tls_verification
-from .runner import SessionRunner, runner_for
+from .sessions import SessionRunner, runner_for
 from .settings import ClientSettings, ProfilePaths
 from .urls import check_server_url
 

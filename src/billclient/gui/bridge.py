@@ -35,7 +35,7 @@ class Bridge(QObject):
     account = Signal(object)
     """protocol ``Account`` after a refresh."""
     run = Signal(object)
-    """``core.runner.RunProgress``."""
+    """``core.sessions.RunProgress``."""
 
     TOPICS: ClassVar[dict[str, str]] = {
         Topic.BALANCE: "balance",

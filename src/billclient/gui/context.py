@@ -13,7 +13,7 @@ from .bridge import Bridge
 
 if TYPE_CHECKING:
     from billclient.core.client import BillingClient
-    from billclient.core.runner import SessionRunner
+    from billclient.core.sessions import SessionRunner
 
 # The core (httpx, pydantic, keyring) is imported where it is used, not here: the main
 # window is built and painted on a context before the core is loaded (see AppShell).
@@ -118,7 +118,7 @@ class GuiContext:
     def runner(self) -> SessionRunner:
         """The profile's session runner (journal under the profile's data directory)."""
         if self._runner is None:
-            from billclient.core.runner import runner_for
+            from billclient.core.sessions import runner_for
 
             self._runner = runner_for(self.client)
         return self._runner

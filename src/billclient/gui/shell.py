@@ -21,9 +21,8 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from billclient.core.paths import ProfilePaths
 
-from .cache import FigureCache
-from .cached import read_cached
 from .context import GuiContext, describe_error
+from .figure_cache import FigureCache, read_cached
 from .main_window import MainWindow
 from .views.dashboard import DashboardView
 

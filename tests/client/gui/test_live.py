@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from billclient.core.runner import RunState
+from billclient.core.sessions import RunState
 from billclient.gui.formatting import format_money
 from billclient.gui.main_window import MainWindow
 from billclient.gui.views.advice import AdviceDialog

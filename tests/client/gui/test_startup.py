@@ -14,9 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.bridge import Bridge
-from billclient.gui.cache import FigureCache
-from billclient.gui.cached import parse_micro, read_cached
 from billclient.gui.context import GuiContext
+from billclient.gui.figure_cache import FigureCache, parse_micro, read_cached
 from billclient.gui.formatting import MICRO
 from billclient.gui.main_window import MainWindow
 from billclient.gui.shell import AppShell
@@ -31,8 +30,7 @@ FIRST_WINDOW = (
     "billclient.gui.shell",
     "billclient.gui.main_window",
     "billclient.gui.views.dashboard",
-    "billclient.gui.cached",
-    "billclient.gui.cache",
+    "billclient.gui.figure_cache",
 )
 HEAVY = ("pydantic", "httpx", "keyring", "billclient.protocol", "billclient.core.client")
 

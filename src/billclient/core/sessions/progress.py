@@ -8,7 +8,7 @@ from typing import Any
 
 from billclient.protocol import SessionResource
 
-from .journal import JournalRun
+from ..journal import JournalRun
 
 __all__ = ["RunProgress", "RunState", "outcome_record", "progress_from_resource", "unsent"]
 

@@ -7,8 +7,8 @@
     ...                                              # run.progress ticks (Topic.RUN)
     final = await run.wait()                         # or: await run.stop()
 
-The decisions live in :class:`~billclient.core.runstate.RunMachine` (pure); the
-loop around it, :class:`~billclient.core.running.RunningSession`, does the I/O:
+The decisions live in :class:`~billclient.core.sessions.machine.RunMachine` (pure); the
+loop around it, :class:`~billclient.core.sessions.running.RunningSession`, does the I/O:
 the billing component's meter and estimator, the journal (every call is written
 before it is sent), the API, and progress events on the bus. A run that cannot
 settle with any server leaves its calls in the journal; :meth:`SessionRunner.recover`
@@ -30,19 +30,19 @@ from filelock import FileLock, Timeout
 from billclient.component import Component, Meter, load_component
 from billclient.protocol import Quote, Service
 
-from .api import ApiClient
-from .bus import EventBus, Topic
-from .errors import (
+from ..api import ApiClient
+from ..bus import EventBus, Topic
+from ..errors import (
     BillingError,
     NotFound,
     ServerUnreachable,
 )
-from .journal import Journal, JournalRun
-from .pool import ServerPool
+from ..journal import Journal, JournalRun
+from ..pool import ServerPool
+from ..settings import ProfilePaths
+from .machine import Call, Phase, RunMachine
 from .progress import RunProgress, RunState, outcome_record, progress_from_resource, unsent
 from .running import RunEnv, RunningSession, answer_budget, journal_call
-from .runstate import Call, Phase, RunMachine
-from .settings import ProfilePaths
 
 __all__ = ["RunProgress", "RunState", "RunningSession", "SessionRunner", "runner_for"]
 

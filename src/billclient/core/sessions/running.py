@@ -21,12 +21,12 @@ from billclient.component import Estimator, Meter
 from billclient.protocol import ClientEndCause, Service, SessionResource, UpdateResult
 from billclient.protocol.sessions import GatewayAccess
 
-from .api import ApiClient
-from .errors import Conflict, RateLimited, ServerError, ServerUnreachable, SessionEnded
-from .journal import Journal, JournalCall
-from .pool import ServerPool
+from ..api import ApiClient
+from ..errors import Conflict, RateLimited, ServerError, ServerUnreachable, SessionEnded
+from ..journal import Journal, JournalCall
+from ..pool import ServerPool
+from .machine import Call, Change, Phase, RunMachine
 from .progress import RunProgress, RunState, outcome_record
-from .runstate import Call, Change, Phase, RunMachine
 
 __all__ = ["RunEnv", "RunningSession", "answer_budget", "journal_call", "request_budget"]
 
@@ -37,7 +37,7 @@ _RETRY_FIRST, _RETRY_MAX = 0.5, 2.0
 
 @dataclass(frozen=True, slots=True)
 class RunEnv:
-    """What a run works with (given by :class:`~billclient.core.runner.SessionRunner`)."""
+    """What a run works with (given by :class:`~billclient.core.sessions.SessionRunner`)."""
 
     api: ApiClient
     pool: ServerPool

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..cached import AccountFigures, BalanceFigures, Figures
+from ..figure_cache import AccountFigures, BalanceFigures, Figures
 from ..formatting import format_datetime, format_duration, format_money, format_time
 from ..spend import SpendHistory, SpendTotal, time_to_empty
 from ..widgets.badge import Badge
@@ -26,7 +26,7 @@ from ..widgets.balance_chart import BalanceChart
 from ..widgets.connection import ConnectionIndicator
 
 if TYPE_CHECKING:
-    from billclient.core.progress import RunProgress
+    from billclient.core.sessions import RunProgress
     from billclient.protocol.events import SessionEvent
 
     from ..context import GuiContext
@@ -191,7 +191,7 @@ class DashboardView(QWidget):
         self._adjust_timer()
 
     def _on_run(self, progress: RunProgress) -> None:
-        from billclient.core.progress import RunState  # loaded with the core
+        from billclient.core.sessions import RunState  # loaded with the core
 
         session_id = progress.session_id
         if progress.state in (RunState.ENDED, RunState.FAILED, RunState.UNSETTLED):

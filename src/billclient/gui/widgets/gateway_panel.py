@@ -33,7 +33,7 @@ from billclient.core.gateway_client import (
     gateway_kind,
 )
 from billclient.core.gateway_run import SETTLED, GatewayOrder, consume
-from billclient.core.runner import RunningSession
+from billclient.core.sessions import RunningSession
 from billclient.protocol.catalog import Service
 from billclient.protocol.gateway import GatewayKind
 
