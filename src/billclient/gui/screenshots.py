@@ -181,9 +181,8 @@ async def _support_screen(ctx: GuiContext, url: str, out: Path) -> Path:
 
 
 async def _history_screens(window: MainWindow, out: Path) -> list[Path]:
-    services = _page(window, "services", ServicesView)
     history = _page(window, "history", HistoryView)
-    await services.stop_all()
+    await window.ctx.runner.stop_all()
     window.show_page(window.page_index("history"))
     await _until(lambda: history.cdr_model.rowCount() > 0, 30, what="the charge record")
     await history.load()

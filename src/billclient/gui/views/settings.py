@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -20,9 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from billclient import __version__
-from billclient.component import BUNDLED_COMPONENT_VERSION, ComponentStore
 from billclient.core.errors import BillingError
-from billclient.core.pool import tls_verification
 from billclient.protocol import DeviceInfo
 
 from ..confirm import Confirm, ask
@@ -30,6 +26,15 @@ from ..context import GuiContext, describe_error
 from ..formatting import format_datetime
 from ..models.columns import Column
 from ..models.table import ListTableModel
+from ..operations.account import (
+    change_password as change_account_password,
+)
+from ..operations.account import (
+    check_component_update,
+    component_version,
+    devices,
+    revoke_device,
+)
 from ..widgets.record_table import RecordTable
 
 __all__ = ["SettingsView"]
@@ -196,37 +201,27 @@ class SettingsView(QWidget):
 
     async def load(self) -> None:
         """Read the devices and the installed component version."""
-        pointer = await asyncio.to_thread(ComponentStore(self.ctx.client.paths.data_dir).pointer)
-        self._show_versions(pointer.version if pointer else BUNDLED_COMPONENT_VERSION, None)
+        self._show_versions(await component_version(self.ctx.client), None)
         await self.load_devices()
 
     async def load_devices(self) -> None:
         """Read the account's signed-in devices."""
         try:
-            devices = await self.ctx.client.api.devices()
+            signed_in = await devices(self.ctx.client)
         except BillingError as error:
             self.devices_message.setText(describe_error(error))
             return
-        self.devices_model.set_items(devices, lambda d: d.device_id)
+        self.devices_model.set_items(signed_in, lambda d: d.device_id)
         self.devices.fit_columns()
 
     async def check_update(self) -> None:
         """Ask the servers whether a newer signed component exists (installs nothing)."""
-        # imported here: the updater's TUF stack takes a while to load, not worth it at start
-        from billclient.core.updater import check_for_update
-
-        client = self.ctx.client
         self.update_button.setEnabled(False)
         try:
-            result = await check_for_update(
-                client.paths.data_dir,
-                client.pool.order,
-                verify=tls_verification(client.settings.ca_file),
-            )
+            result = await check_component_update(self.ctx.client)
         finally:
             self.update_button.setEnabled(True)
-        message = result.message[:1].upper() + result.message[1:]
-        self._show_versions(result.current, message)
+        self._show_versions(result.current, result.message)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -252,7 +247,7 @@ class SettingsView(QWidget):
 
     async def _revoke(self, device: DeviceInfo) -> None:
         try:
-            await self.ctx.client.api.revoke_device(device.device_id)
+            await revoke_device(self.ctx.client, device_id=device.device_id)
         except BillingError as error:
             self.devices_message.setText(describe_error(error))
             return
@@ -279,7 +274,7 @@ class SettingsView(QWidget):
 
     async def _change_password(self, old: str, new: str) -> None:
         try:
-            await self.ctx.client.api.change_password(old, new)
+            await change_account_password(self.ctx.client, old=old, new=new)
         except BillingError as error:
             self.password_message.setText(describe_error(error))
             return
