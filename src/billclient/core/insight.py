@@ -151,10 +151,10 @@ def _midnight(day: date, now: datetime) -> datetime:
 def records_since(now: datetime) -> datetime:
     """The earliest instant the records must reach back to for :func:`summarize` at ``now``
     (an aware time in the person's zone): the start of the first of the last
-    :data:`DAYS` days, or of this month if that is earlier."""
+    :data:`DAYS` days, of this month, or ``DAYS`` x 24 hours ago, whichever is earliest."""
     today = now.date()
     first_day = today - timedelta(days=DAYS - 1)
-    return _midnight(min(first_day, today.replace(day=1)), now)
+    return min(_midnight(min(first_day, today.replace(day=1)), now), now - timedelta(days=DAYS))
 
 
 def summarize(

@@ -119,9 +119,9 @@ def test_cached_balance_first_then_the_core(
             assert ctx.attached
             window = shell.window
             assert window is not None
-            built = ["dashboard", "history", "invoices", "services", "settings"]
+            built = ["dashboard", "history", "insight", "invoices", "services", "settings"]
             assert sorted(window.pages) == built
-            assert window.stack.count() == 5
+            assert window.stack.count() == 6
             dashboard = window.pages["dashboard"]
             assert isinstance(dashboard, DashboardView)
             await until(lambda: dashboard.balance_label.text() == "€7.25", message="fresh")

@@ -38,7 +38,11 @@ async def _every_page(
 
 
 async def read_spending(
-    client: BillingClient, *, now: datetime | None = None, progress: Progress | None = None
+    client: BillingClient,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> Spending:
     """Spend per day (last 30 days), per service (this month) and the balance over
     that time, as of ``now`` (default: now, in the system's time zone)."""
@@ -54,9 +58,9 @@ async def read_spending(
             progress(count)
 
     charges, lines, account = await asyncio.gather(
-        _every_page(lambda cursor: api.cdrs(since, None, limit=PAGE_SIZE, cursor=cursor), read),
+        _every_page(lambda cursor: api.cdrs(since, None, limit=page_size, cursor=cursor), read),
         _every_page(
-            lambda cursor: api.statement(since, None, limit=PAGE_SIZE, cursor=cursor), read
+            lambda cursor: api.statement(since, None, limit=page_size, cursor=cursor), read
         ),
         api.account(),
     )
