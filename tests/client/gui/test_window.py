@@ -58,8 +58,9 @@ def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -
         await until(lambda: window.is_compact(), message="the handheld layout")
         await until(lambda: window.nav.geometry().top() >= window.stack.geometry().bottom())
         assert window.width() == 360
-        for button in window.nav.buttons():
-            assert button.height() >= 44, button.text()
+        for index, item in enumerate(window.nav.page_items()):
+            size = window.nav.item_size(index)
+            assert size.height() >= 44 and size.width() >= 44, item.text()
         window.show_page(window.page_index("services"))
         await until(lambda: services.start_buttons["voice"].height() >= 44, message="touch")
         start = services.start_buttons["voice"]
@@ -72,17 +73,16 @@ def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -
             assert _unnamed(window) == []
         for button in services.start_buttons.values():
             assert button.focusPolicy() & Qt.FocusPolicy.TabFocus
-        # the navigation is one tab stop (the current page's button); arrows move within it
+        # the navigation is one tab stop (a list of pages); arrows move within it
         window.activateWindow()
         await until(lambda: window.isActiveWindow(), message="an active window")
-        nav = window.nav.buttons()
-        tab_stops = [b for b in nav if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
-        assert tab_stops == [nav[window.nav.current()]]
-        tab_stops[0].setFocus()
-        await until(lambda: tab_stops[0].hasFocus(), message="focus")
-        QTest.keyClick(tab_stops[0], Qt.Key.Key_Left)  # a bottom bar here
+        nav = window.nav
+        assert nav.focusPolicy() & Qt.FocusPolicy.TabFocus
+        nav.setFocus()
+        await until(lambda: nav.hasFocus(), message="focus")
+        QTest.keyClick(nav, Qt.Key.Key_Left)  # a bottom bar here
         await until(lambda: window.stack.currentWidget() is dashboard, message="arrow left")
-        assert nav[0].hasFocus()
+        assert nav.current() == 0 and nav.hasFocus()
         QTest.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
         await until(lambda: window.stack.currentWidget() is dashboard, message="Ctrl+1")
         QTest.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
@@ -115,7 +115,7 @@ def test_icons_follow_the_palette(qapp: QApplication) -> None:
             assert drawn
             assert all(color.name() == text.name() for color in drawn)
             qapp.processEvents()
-            button = nav.buttons()[0].icon().pixmap(48, 48, QIcon.Mode.Normal, QIcon.State.Off)
+            button = nav.page_items()[0].icon().pixmap(48, 48, QIcon.Mode.Normal, QIcon.State.Off)
             image = button.toImage()
             assert any(
                 image.pixelColor(x, y).name() == text.name()
