@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.banner = QLabel(central)
         self.banner.setObjectName("Banner")
         self.banner.setWordWrap(True)
-        self.banner.setAccessibleName(self.tr("Message"))
+        self.banner.setAccessibleDescription(self.tr("Message"))
         self.banner.hide()
         outer.addWidget(self.banner)
         self._body = QBoxLayout(QBoxLayout.Direction.LeftToRight)

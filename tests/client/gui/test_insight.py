@@ -27,6 +27,7 @@ from tests.support.api import Api
 from tests.support.fixtures import ServerFactory
 
 from .conftest import Gui, signed_in, until
+from .test_window import _hidden_values
 
 PRICES = {"sms": (1, 50_000), "voice": (120, 130_000)}
 """Service -> (units per event, its charge): 0.05 a message; 2 min of voice is the
@@ -153,6 +154,8 @@ def test_the_page_shows_a_month_from_the_records(
         top = view.per_service.bars[0]
         assert top.label == names[spending.services[0].service_id]
         assert format_money(spending.services[0].amount, "EUR") in top.tooltip
+
+        assert _hidden_values(view) == []
 
         # the same figures, a page at a time, come out the same
         paged = await read_spending(ctx.client, now=spending.now, page_size=7)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QLabel,
     QLineEdit,
     QProgressBar,
     QWidget,
@@ -38,6 +39,18 @@ def _unnamed(root: QWidget) -> list[str]:
         for widget in root.findChildren(QWidget)
         if isinstance(widget, CONTROLS) and widget.isVisible() and not widget.accessibleName()
     ]
+
+
+def _hidden_values(root: QWidget) -> list[str]:
+    """Visible labels whose accessible name hides the text they show (Qt's AT-SPI
+    bridge exposes a label only by its name: the value must be in it)."""
+    hidden = []
+    for label in root.findChildren(QLabel):
+        text = " ".join(label.text().replace("&", "").split())
+        name = " ".join(label.accessibleName().split())
+        if label.isVisible() and text and name and text not in name:
+            hidden.append(f"{name!r} hides {text!r}")
+    return hidden
 
 
 def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -> None:
@@ -71,6 +84,7 @@ def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -
         for page in (dashboard, services):
             window.show_page(window.stack.indexOf(page))
             assert _unnamed(window) == []
+            assert _hidden_values(window) == []
         for button in services.start_buttons.values():
             assert button.focusPolicy() & Qt.FocusPolicy.TabFocus
         # the navigation is one tab stop (a list of pages); arrows move within it

@@ -80,7 +80,7 @@ class TopUpDialog(QDialog):
         layout.addWidget(self.progress)
         self.outcome = QLabel(self)
         self.outcome.setWordWrap(True)
-        self.outcome.setAccessibleName(self.tr("Outcome"))
+        self.outcome.setAccessibleDescription(self.tr("Outcome"))
         layout.addWidget(self.outcome)
 
         buttons = QHBoxLayout()

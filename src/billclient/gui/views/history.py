@@ -92,7 +92,7 @@ class HistoryView(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("Muted")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("History status"))
+        self.status.setAccessibleDescription(self.tr("History status"))
         layout.addWidget(self.status)
 
         self.charges.activated.connect(self.open_detail)

@@ -87,7 +87,7 @@ class PayInvoiceDialog(QDialog):
         column = QVBoxLayout(self)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleName(self.tr("Amount to pay"))
+        self.summary.setAccessibleDescription(self.tr("Amount to pay"))
         column.addWidget(self.summary)
         form = QFormLayout()
         self.card = QComboBox(self)

@@ -76,7 +76,7 @@ class InvoicesView(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("Muted")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Invoice list status"))
+        self.status.setAccessibleDescription(self.tr("Invoice list status"))
         column.addWidget(self.status)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -167,7 +167,7 @@ class InvoicesView(QWidget):
         self.outcome = QLabel(body)
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.outcome.setAccessibleName(self.tr("Invoice action outcome"))
+        self.outcome.setAccessibleDescription(self.tr("Invoice action outcome"))
         detail.addWidget(self.outcome)
         return scroll
 

@@ -132,7 +132,7 @@ class SettingsView(QWidget):
         layout.addLayout(row)
         self.devices_message = QLabel(box)
         self.devices_message.setWordWrap(True)
-        self.devices_message.setAccessibleName(self.tr("Devices status"))
+        self.devices_message.setAccessibleDescription(self.tr("Devices status"))
         layout.addWidget(self.devices_message)
         return box
 
@@ -158,7 +158,7 @@ class SettingsView(QWidget):
         form.addRow(self.password_button)
         self.password_message = QLabel(box)
         self.password_message.setWordWrap(True)
-        self.password_message.setAccessibleName(self.tr("Password status"))
+        self.password_message.setAccessibleDescription(self.tr("Password status"))
         form.addRow(self.password_message)
         return box
 
@@ -167,7 +167,7 @@ class SettingsView(QWidget):
         layout = QVBoxLayout(box)
         self.versions = QLabel(box)
         self.versions.setWordWrap(True)
-        self.versions.setAccessibleName(self.tr("Versions"))
+        self.versions.setAccessibleDescription(self.tr("Versions"))
         layout.addWidget(self.versions)
         self.update_button = QPushButton(self.tr("Check for a component &update"), box)
         self.update_button.setAccessibleName(self.tr("Check for a billing component update"))

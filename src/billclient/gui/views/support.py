@@ -67,7 +67,7 @@ class SupportView(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("Muted")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Search status"))
+        self.status.setAccessibleDescription(self.tr("Search status"))
         left.addWidget(self.status)
         self._columns.addLayout(left, 1)
 

@@ -84,7 +84,7 @@ class AccountPanel(QWidget):
         header = QHBoxLayout()
         self.name = QLabel(self.tr("Choose an account"), self)
         self.name.setObjectName("Heading")
-        self.name.setAccessibleName(self.tr("Account"))
+        self.name.setAccessibleDescription(self.tr("Account"))
         self.status = Badge(self)
         header.addWidget(self.name)
         header.addWidget(self.status)
@@ -92,7 +92,7 @@ class AccountPanel(QWidget):
         layout.addLayout(header)
         self.figures = QLabel(self)
         self.figures.setWordWrap(True)
-        self.figures.setAccessibleName(self.tr("Balances"))
+        self.figures.setAccessibleDescription(self.tr("Balances"))
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.figures)
 
@@ -112,7 +112,7 @@ class AccountPanel(QWidget):
         layout.addLayout(actions)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(self.tr("Result"))
+        self.message.setAccessibleDescription(self.tr("Result"))
         layout.addWidget(self.message)
 
         self.tabs = QTabWidget(self)

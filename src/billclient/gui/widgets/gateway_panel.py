@@ -78,7 +78,7 @@ class GatewayPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.state = QLabel(self)
         self.state.setWordWrap(True)
-        self.state.setAccessibleName(self.tr("Delivery state"))
+        self.state.setAccessibleDescription(self.tr("Delivery state"))
         layout.addWidget(self.state)
         self.bar = QProgressBar(self)
         self.bar.setAccessibleName(self.tr("Download progress"))

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QRadioButton, QVBoxLayout, QWidget
 
 from ..spend import Sample
 from .balance_chart import DAY, HOUR, BalanceChart
@@ -55,14 +55,13 @@ class RangeChart(QWidget):
         super().__init__(parent)
         self.chart = BalanceChart(self, span=HOUR)
         self.spending: Spending | None = None
-        self.buttons: dict[float, QPushButton] = {}
+        self.buttons: dict[float, QRadioButton] = {}
         self._group = QButtonGroup(self)
         row = QHBoxLayout()
         row.setSpacing(6)
         names = (self.tr("1 hour"), self.tr("24 hours"), self.tr("30 days"))
         for span, name in zip(RANGES, names, strict=True):
-            button = QPushButton(name, self)
-            button.setCheckable(True)
+            button = QRadioButton(name, self)
             button.setAccessibleName(self.tr("Show %1").replace("%1", name))
             self._group.addButton(button)
             self.buttons[span] = button
