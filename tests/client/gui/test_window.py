@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
+    QTabBar,
     QWidget,
 )
 
@@ -53,6 +54,25 @@ def _hidden_values(root: QWidget) -> list[str]:
     return hidden
 
 
+TOUCH_CONTROLS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox)
+
+
+def _small_targets(root: QWidget) -> list[str]:
+    """Visible controls (and tabs) smaller than a 44 x 44 px touch target."""
+    small = [
+        f"{type(w).__name__} {w.accessibleName() or w.objectName()!r} {w.width()}x{w.height()}"
+        for w in root.findChildren(QWidget)
+        if isinstance(w, TOUCH_CONTROLS) and w.isVisible() and (w.width() < 44 or w.height() < 44)
+    ]
+    for bar in root.findChildren(QTabBar):
+        if bar.isVisible():
+            for index in range(bar.count()):
+                rect = bar.tabRect(index)
+                if rect.width() < 44 or rect.height() < 44:
+                    small.append(f"tab {bar.tabText(index)!r} {rect.width()}x{rect.height()}")
+    return small
+
+
 def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -> None:
     ctx = gui.context(home)
 
@@ -80,7 +100,14 @@ def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -
         assert start.mapTo(window, start.rect().topRight()).x() <= 360  # nothing cut off
         assert dashboard.balance_label.width() <= 360
 
-        # every control has a name for screen readers and can be reached by keyboard
+        # every control is a touch target, has a name for screen readers and can be
+        # reached by keyboard
+        for key in ("dashboard", "services", "insight", "history", "settings"):
+            window.show_page(window.page_index(key))
+            page = window.pages[key]
+            await until(lambda p=page: p.isVisible(), message=key)
+            QApplication.processEvents()
+            assert _small_targets(page) == [], key
         for page in (dashboard, services):
             window.show_page(window.stack.indexOf(page))
             assert _unnamed(window) == []

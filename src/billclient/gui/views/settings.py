@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +25,7 @@ from billclient.protocol import DeviceInfo
 from ..confirm import Confirm, ask
 from ..context import GuiContext, describe_error
 from ..formatting import format_datetime
+from ..language import LANGUAGES
 from ..models.columns import Column
 from ..models.table import ListTableModel
 from ..operations.account import (
@@ -89,6 +91,7 @@ class SettingsView(QWidget):
         column.addWidget(self._servers_box(body))
         column.addWidget(self._devices_box(body), 1)
         column.addWidget(self._password_box(body))
+        column.addWidget(self._language_box(body))
         column.addWidget(self._about_box(body))
         ctx.bridge.pool.connect(lambda _state: self._show_servers())
 
@@ -161,6 +164,31 @@ class SettingsView(QWidget):
         self.password_message.setAccessibleDescription(self.tr("Password status"))
         form.addRow(self.password_message)
         return box
+
+    def _language_box(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Language"), parent)
+        layout = QVBoxLayout(box)
+        self.language = QComboBox(box)
+        self.language.setAccessibleName(self.tr("Language of the application"))
+        self.language.addItem(self.tr("As the system"), None)
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        chosen = self.ctx.client.settings.language
+        self.language.setCurrentIndex(max(self.language.findData(chosen), 0))
+        self.language.currentIndexChanged.connect(self._language_chosen)
+        layout.addWidget(self.language)
+        self.language_note = QLabel(self.tr("A new language applies at the next start."), box)
+        self.language_note.setObjectName("Muted")
+        self.language_note.setWordWrap(True)
+        layout.addWidget(self.language_note)
+        return box
+
+    def _language_chosen(self, index: int) -> None:
+        code = self.language.itemData(index)
+        try:
+            self.ctx.client.set_language(code if isinstance(code, str) else None)
+        except BillingError as error:
+            self.language_note.setText(describe_error(error))
 
     def _about_box(self, parent: QWidget) -> QGroupBox:
         box = QGroupBox(self.tr("Versions"), parent)
