@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +23,7 @@ from ..spend import SpendHistory, SpendTotal, time_to_empty
 from ..widgets.badge import Badge
 from ..widgets.connection import ConnectionIndicator
 from ..widgets.range_chart import RangeChart
+from ..widgets.scrolling import scrolled_body
 
 if TYPE_CHECKING:
     from billclient.core.insight import Spending
@@ -75,15 +75,7 @@ class DashboardView(QWidget):
         self.spending: Spending | None = None
         self._reading = False
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        _scroll, body = scrolled_body(self, fill=True)
         column = QVBoxLayout(body)
         column.setContentsMargins(16, 16, 16, 16)
         column.setSpacing(12)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,6 +33,7 @@ from ..spend import Sample
 from ..widgets.balance_chart import DAY, BalanceChart
 from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.record_table import RecordTable
+from ..widgets.scrolling import scrolled_body
 
 __all__ = ["InsightView"]
 
@@ -95,12 +95,7 @@ class InsightView(QWidget):
     # -- building ---------------------------------------------------------------------
 
     def _charts_page(self) -> QWidget:
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
+        scroll, body = scrolled_body(self)
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 8, 0, 0)
         self.per_day = BarChart(body)

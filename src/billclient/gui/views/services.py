@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from ..context import GuiContext, describe_error
 from ..operations.account import read_services
 from ..price_words import describe_rate
 from ..resources import icon
+from ..widgets.scrolling import scrolled_body
 from .advice import AdviceDialog
 from .session_card import SessionCard
 
@@ -49,15 +49,7 @@ class ServicesView(QWidget):
         self.account: Account | None = None
         self.dialog: AdviceDialog | None = None
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        _scroll, body = scrolled_body(self, fill=True)
         self._columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
         self._columns.setContentsMargins(16, 16, 16, 16)
         self._columns.setSpacing(16)
