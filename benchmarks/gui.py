@@ -188,8 +188,8 @@ def _read(process: Any, key: str) -> dict[str, Any]:
 async def _prepare(work: Path) -> tuple[Any, str, str]:
     from billclient.core.client import BillingClient
     from billclient.core.settings import ClientSettings, ProfilePaths
-    from billclient.gui.cache import FigureCache
     from billclient.gui.demo_server import DemoServer
+    from billclient.gui.figure_cache import FigureCache
     from billclient.gui.formatting import format_money
 
     server = await DemoServer(work).start()

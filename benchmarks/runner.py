@@ -6,7 +6,7 @@ Usage::
 
 It starts a real ``billserver serve`` (SQLite, on disk under ``--dir``), signs a
 profile in (keyrings.alt file backend in the same directory) and runs, in this
-process, the real :class:`~billclient.core.runner.SessionRunner` with the bundled
+process, the real :class:`~billclient.core.sessions.SessionRunner` with the bundled
 billing component and the journal:
 
 1. one byte-service session sending ``--updates`` cumulative updates back to back
@@ -125,7 +125,7 @@ def _start_server(directory: Path, port: int) -> subprocess.Popen[bytes]:
 async def _sessions(url: str, home: Path, updates: int, idle_seconds: float) -> None:
     from billclient.component import load_bundled
     from billclient.core.client import BillingClient
-    from billclient.core.runner import SessionRunner
+    from billclient.core.sessions import SessionRunner
 
     client = await BillingClient.open("bench", home=home)
     await client.sign_in([url], "bench", "bench-password")

@@ -6,17 +6,19 @@ graphical client starts (imported here, lazily, and nowhere else).
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from billclient.demo.environment import display_problem
 
 __all__ = ["main", "run"]
 
 _NO_GUI = 2
+
+
+_GUI_OPTIONS = ("--profile", "--lang")
+"""Options the graphical client takes (each with a value); anything else is a command."""
 
 
 def _wants_cli(argv: Sequence[str]) -> bool:
@@ -26,23 +28,23 @@ def _wants_cli(argv: Sequence[str]) -> bool:
         if skip:
             skip = False
             continue
-        if arg == "--profile":
+        if arg in _GUI_OPTIONS:
             skip = True
             continue
-        if arg.startswith("--profile=") or arg == "--json":
+        if arg.startswith(tuple(f"{option}=" for option in _GUI_OPTIONS)) or arg == "--json":
             continue
         return True
     return False
 
 
-def _profile(argv: Sequence[str]) -> str:
-    """The ``--profile`` given without a command (default ``default``)."""
+def _option(argv: Sequence[str], name: str) -> str | None:
+    """The value of option ``name`` given without a command (``--lang de``, ``--lang=de``)."""
     for index, arg in enumerate(argv):
-        if arg == "--profile" and index + 1 < len(argv):
+        if arg == name and index + 1 < len(argv):
             return argv[index + 1]
-        if arg.startswith("--profile="):
+        if arg.startswith(f"{name}="):
             return arg.split("=", 1)[1]
-    return "default"
+    return None
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -65,24 +67,12 @@ def run(argv: Sequence[str] | None = None) -> int:
             )
             return _NO_GUI
     try:
-        gui_app = importlib.import_module("billclient.gui.app")
-    except ModuleNotFoundError as error:
-        if error.name != "billclient.gui.app":
-            sys.stderr.write(f"billclient: the graphical client cannot start ({error})\n")
-            return _NO_GUI
-        gui_app = None
-    except ImportError as error:
+        from billclient.gui.app import main as gui_main
+    except ImportError as error:  # PySide6 or qasync missing or broken
         sys.stderr.write(f"billclient: the graphical client cannot start ({error}); try --help\n")
         return _NO_GUI
-    gui_main: Any = getattr(gui_app, "main", None)
-    if gui_main is None:
-        sys.stderr.write(
-            "billclient: the graphical client is not part of this build yet; "
-            "run billclient --help for the terminal commands\n"
-        )
-        return _NO_GUI
-    result = gui_main(sys.argv[:1], profile=_profile(args))
-    return int(result or 0)
+    profile = _option(args, "--profile") or "default"
+    return gui_main(sys.argv[:1], profile=profile, language=_option(args, "--lang"))
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ import sys
 
 from billclient.core.client import BillingClient
 from billclient.core.errors import NotSignedIn
-from billclient.core.runner import SessionRunner
+from billclient.core.sessions import SessionRunner
 from billclient.core.settings import ProfilePaths
 
 from .exits import CONFIRM, CliError

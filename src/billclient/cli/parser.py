@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         "server runs on loopback)",
     )
     shots.add_argument("--out", required=True, metavar="DIR", help="where to write the PNGs")
+    shots.add_argument("--lang", metavar="CODE", help="language of the screens, e.g. de")
 
     support = command("support", "support tools (support role only)")
     tools = support.add_subparsers(dest="tool", metavar="TOOL", required=True, parser_class=_Parser)

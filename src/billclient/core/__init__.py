@@ -1,8 +1,22 @@
 """The client without Qt: settings and profiles, credentials (keyring), the server pool
-with failover, the API client, live events, and the :class:`BillingClient` facade.
+with failover, the API client, live events, sessions, and the :class:`BillingClient`
+facade that front ends build on.
 
-Modules: ``errors`` (the exception tree), ``settings``, ``bus``, ``failover`` (pure
-policy), ``pool``, ``urls``, ``credentials``, ``api``, ``live``, ``client``.
+Modules:
+
+- ``client``: :class:`BillingClient`, one profile's parts and its operations;
+- ``errors``: the exception tree; ``paths`` and ``settings``: profiles, their
+  directories and the settings file; ``urls``: which server addresses are allowed;
+- ``bus``: the core's events for the front ends; ``linkstate``: the connection states;
+- ``failover`` (pure policy) and ``pool``: one request tried server after server;
+- ``credentials``: tokens in the keychain; ``api``: every protocol call, bodies built
+  from the protocol's request models; ``live``: the Server-Sent Events stream;
+- ``sessions``: the session runner (one per profile), a run's loop, its pure state
+  machine and progress; ``journal``: the offline journal of session calls;
+- ``gateway_client`` and ``gateway_run``: consuming gateway-served sessions;
+- ``invoice_files``: invoice PDFs in the profile; ``updater``: signed billing
+  component updates (python-tuf, fetched from the billing servers);
+- ``insight``: spending per day, per service and the balance over time (pure).
 """
 
 import sys

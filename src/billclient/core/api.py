@@ -4,6 +4,11 @@ Each method sends one request through :class:`~billclient.core.pool.ServerPool`
 (failover, timeouts), adds the access token (refreshed first when it is about to
 expire, and once more after a 401), and returns the protocol model of the answer, or
 raises the :mod:`billclient.core.errors` exception for a problem answer.
+
+Every request body is built from the protocol's request model (the one the server
+validates with): a value the protocol refuses raises
+:class:`~billclient.core.errors.InvalidRequest` before anything is sent, worded as the
+server would word it.
 """
 
 from __future__ import annotations
@@ -44,21 +49,29 @@ from billclient.protocol import (
     UpdateResult,
     format_money,
 )
-from billclient.protocol.invoices import Invoice, InvoicePayment
+from billclient.protocol.admin import Adjustment, StatusChange, SupportEnd
+from billclient.protocol.auth import PasswordChange, Registration, TokenRefresh
+from billclient.protocol.catalog import QuoteRequest
+from billclient.protocol.common import Request
+from billclient.protocol.funding import TopUpRequest
+from billclient.protocol.invoices import Invoice, InvoicePayment, InvoicePaymentRequest
+from billclient.protocol.sessions import SessionCreate, SessionEnd, SessionUpdate
 
 from .credentials import Credentials
 from .errors import (
     DeviceRevoked,
+    InvalidRequest,
     NotSignedIn,
     ServerError,
     error_from_response,
 )
 from .pool import ServerPool
 
-__all__ = ["ApiClient", "Page", "new_idempotency_key", "update_budget"]
+__all__ = ["ApiClient", "Page", "body", "new_idempotency_key", "update_budget"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", bound=Request)
 
 TokenListener = Callable[[TokenResult], None]
 
@@ -66,6 +79,20 @@ TokenListener = Callable[[TokenResult], None]
 def update_budget(update_interval: float) -> float:
     """PROTOCOL.md's time per server for a session update: ``max(1 s, interval / 3)``."""
     return max(1.0, update_interval / 3)
+
+
+def body(model: type[R], **values: Any) -> R:
+    """The request body ``model`` with ``values`` (money as decimal strings), validated as
+    the server validates it; a refused value raises :class:`InvalidRequest` unsent."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        parts = []
+        for problem in error.errors()[:5]:
+            where = ".".join(str(part) for part in problem["loc"])
+            parts.append(f"{where}: {problem['msg']}" if where else str(problem["msg"]))
+        detail = "; ".join(parts) or "the request is not valid"
+        raise InvalidRequest(Problem.of(ErrorCode.VALIDATION_ERROR, detail)) from None
 
 
 def new_idempotency_key() -> str:
@@ -119,15 +146,16 @@ class ApiClient:
         method: str,
         path: str,
         *,
-        json: Any = None,
+        json: Request | None = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
         budget: float | None = None,
     ) -> httpx.Response:
+        payload = None if json is None else json.model_dump(mode="json", exclude_none=True)
         if not auth:
             answer = await self.pool.request(
-                method, path, json=json, params=params, headers=headers, budget=budget
+                method, path, json=payload, params=params, headers=headers, budget=budget
             )
         else:
             refresher = self.refresh_tokens
@@ -136,7 +164,7 @@ class ApiClient:
             if tokens is None:
                 raise NotSignedIn("this profile is not signed in; sign in first")
             answer = await self._authorized(
-                method, path, tokens.access_token, json, params, headers, budget
+                method, path, tokens.access_token, payload, params, headers, budget
             )
             # A 401 means the token expired early (clocks differ) or was rotated away:
             # refresh (or take the pair another process just got) and try again; if
@@ -146,7 +174,7 @@ class ApiClient:
                     break
                 tokens = await self.credentials.refresh(refresher, tokens)
                 answer = await self._authorized(
-                    method, path, tokens.access_token, json, params, headers, budget
+                    method, path, tokens.access_token, payload, params, headers, budget
                 )
         if answer.status_code >= 400:
             raise error_from_response(answer)
@@ -199,18 +227,16 @@ class ApiClient:
 
         Storing the tokens and servers is the caller's business (``BillingClient.sign_in``).
         """
-        body = {
-            "login": login,
-            "password": password,
-            "device_name": device_name,
-            "platform": platform,
-        }
-        answer = await self._send("POST", "/v1/devices", json=body, auth=False)
+        request = body(
+            Registration, login=login, password=password, device_name=device_name, platform=platform
+        )
+        answer = await self._send("POST", "/v1/devices", json=request, auth=False)
         return self._model(RegistrationResult, answer)
 
     async def refresh_tokens(self, refresh_token: str) -> TokenResult:
         """``POST /v1/token``: rotate the pair; a refused token means the device is out."""
-        answer = await self.pool.request("POST", "/v1/token", json={"refresh_token": refresh_token})
+        request = body(TokenRefresh, refresh_token=refresh_token)
+        answer = await self.pool.request("POST", "/v1/token", json=request.model_dump(mode="json"))
         if answer.status_code == 401:
             error = error_from_response(answer)
             raise DeviceRevoked(error.problem)
@@ -242,7 +268,8 @@ class ApiClient:
 
     async def change_password(self, old: str, new: str) -> None:
         """``POST /v1/password``; every other device is signed out."""
-        await self._send("POST", "/v1/password", json={"old_password": old, "new_password": new})
+        request = body(PasswordChange, old_password=old, new_password=new)
+        await self._send("POST", "/v1/password", json=request)
 
     # -- account and catalogue ----------------------------------------------------------
 
@@ -268,9 +295,8 @@ class ApiClient:
 
     async def quote(self, service_id: str, units: int) -> Quote:
         """``POST /v1/quotes``: advice of charge."""
-        answer = await self._send(
-            "POST", "/v1/quotes", json={"service_id": service_id, "units": units}
-        )
+        request = body(QuoteRequest, service_id=service_id, units=units)
+        answer = await self._send("POST", "/v1/quotes", json=request)
         return self._model(Quote, answer)
 
     # -- sessions -----------------------------------------------------------------------
@@ -280,7 +306,7 @@ class ApiClient:
         answer = await self._send(
             "POST",
             "/v1/sessions",
-            json={"service_id": service_id},
+            json=body(SessionCreate, service_id=service_id),
             headers={"Idempotency-Key": idempotency_key},
         )
         created = self._model(SessionCreated, answer)
@@ -301,11 +327,11 @@ class ApiClient:
         ``budget`` is the time per server; by default ``max(1 s, update_interval / 3)``
         of the session when this client opened or read it.
         """
-        body = {"seq": seq, "used_units": used_units, "measured_at": measured_at.isoformat()}
+        request = body(SessionUpdate, seq=seq, used_units=used_units, measured_at=measured_at)
         answer = await self._send(
             "POST",
             f"/v1/sessions/{_segment(session_id)}/updates",
-            json=body,
+            json=request,
             budget=self._budget(session_id, budget),
         )
         return self._model(UpdateResult, answer)
@@ -320,11 +346,11 @@ class ApiClient:
         budget: float | None = None,
     ) -> SessionResource:
         """``POST /v1/sessions/{id}/end``."""
-        body = {"seq": seq, "used_units": used_units, "cause": str(ClientEndCause(cause))}
+        request = body(SessionEnd, seq=seq, used_units=used_units, cause=ClientEndCause(cause))
         answer = await self._send(
             "POST",
             f"/v1/sessions/{_segment(session_id)}/end",
-            json=body,
+            json=request,
             budget=self._budget(session_id, budget),
         )
         return self._model(SessionResource, answer)
@@ -367,7 +393,7 @@ class ApiClient:
         answer = await self._send(
             "POST",
             "/v1/topups",
-            json={"voucher_code": code},
+            json=body(TopUpRequest, voucher_code=code),
             headers={"Idempotency-Key": idempotency_key},
         )
         return self._model(TopUp, answer)
@@ -379,7 +405,7 @@ class ApiClient:
         answer = await self._send(
             "POST",
             "/v1/topups",
-            json={"amount": format_money(amount_micro), "card_token": card_token},
+            json=body(TopUpRequest, amount=format_money(amount_micro), card_token=card_token),
             headers={"Idempotency-Key": idempotency_key},
         )
         return self._model(TopUp, answer)
@@ -427,7 +453,7 @@ class ApiClient:
         answer = await self._send(
             "POST",
             f"/v1/invoices/{_segment(invoice_id)}/payments",
-            json={"card_token": card_token},
+            json=body(InvoicePaymentRequest, card_token=card_token),
             headers={"Idempotency-Key": idempotency_key},
         )
         return self._model(InvoicePayment, answer)
@@ -452,7 +478,7 @@ class ApiClient:
         answer = await self._send(
             "PATCH",
             f"/v1/admin/accounts/{_segment(account_id)}",
-            json={"status": str(AccountStatus(status))},
+            json=body(StatusChange, status=AccountStatus(status)),
         )
         return self._model(Account, answer)
 
@@ -463,7 +489,7 @@ class ApiClient:
         answer = await self._send(
             "POST",
             f"/v1/admin/accounts/{_segment(account_id)}/adjustments",
-            json={"amount": format_money(amount_micro), "reason": reason},
+            json=body(Adjustment, amount=format_money(amount_micro), reason=reason),
             headers={"Idempotency-Key": idempotency_key},
         )
         return self._model(AdjustmentResult, answer)
@@ -483,7 +509,9 @@ class ApiClient:
     async def admin_end_session(self, session_id: str, reason: str) -> SessionResource:
         """``POST /v1/admin/sessions/{id}/end``."""
         answer = await self._send(
-            "POST", f"/v1/admin/sessions/{_segment(session_id)}/end", json={"reason": reason}
+            "POST",
+            f"/v1/admin/sessions/{_segment(session_id)}/end",
+            json=body(SupportEnd, reason=reason),
         )
         return self._model(SessionResource, answer)
 

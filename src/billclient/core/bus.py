@@ -36,7 +36,7 @@ class Topic:
     ACCOUNT = "account"
     """protocol ``Account`` after a refresh."""
     RUN = "run"
-    """``core.runner.RunProgress`` (session runner progress)."""
+    """``core.sessions.RunProgress`` (session runner progress)."""
 
 
 class EventBus:

@@ -42,7 +42,7 @@ from .errors import (
 )
 from .live import LiveEvents
 from .pool import ServerPool, tls_verification
-from .runner import SessionRunner, runner_for
+from .sessions import SessionRunner, runner_for
 from .settings import ClientSettings, ProfilePaths
 from .urls import check_server_url
 
@@ -134,10 +134,18 @@ class BillingClient:
 
     @property
     def runner(self) -> SessionRunner:
-        """The session runner (its journal lives in the profile's data dir)."""
+        """The profile's one session runner, shared by every front end of this process
+        (its journal lives in the profile's data dir)."""
         if self._runner is None:
             self._runner = runner_for(self)
         return self._runner
+
+    def close_runner(self) -> None:
+        """Close the runner's journal (sign-out, shutdown); stop its sessions first.
+        The next use of :attr:`runner` opens it again."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
 
     @property
     def signed_in(self) -> bool:
@@ -220,6 +228,13 @@ class BillingClient:
         if failure is not None:
             raise failure
 
+    def set_language(self, language: str | None) -> None:
+        """Keep the GUI's language in the profile's settings (None: the system's)."""
+        settings = self._settings.model_copy(deep=True)
+        settings.language = language
+        settings.save(self.paths)
+        self._settings = settings
+
     async def refresh_account(self) -> Account:
         """Read the account and publish it on ``Topic.ACCOUNT``."""
         account = await self._api.account()
@@ -229,8 +244,7 @@ class BillingClient:
     async def aclose(self) -> None:
         """Stop the live events and probes, close the connections."""
         await self._live.stop()
-        if self._runner is not None:
-            self._runner.close()
+        self.close_runner()
         await self._pool.aclose()
 
     def _token_answer(self, result: TokenResult) -> None:

@@ -1,6 +1,6 @@
 """Running a gateway-served session: the runner meters, the gateway delivers.
 
-:func:`consume` uses the gateway for a :class:`~billclient.core.runner.RunningSession`
+:func:`consume` uses the gateway for a :class:`~billclient.core.sessions.RunningSession`
 whose session answer carried ``gateway`` (``run.gateway``), feeding the run's meter
 with what arrives, and ends the run when the service is complete: a download when
 the file is whole, messages when all were sent (cause ``service_done``). A stream goes
@@ -20,7 +20,7 @@ from billclient.protocol.catalog import Service
 from billclient.protocol.gateway import GatewayKind
 
 from .gateway_client import GatewayProgress, GatewayUse, GatewayUseError, gateway_kind
-from .runner import RunningSession, RunState
+from .sessions import RunningSession, RunState
 
 __all__ = ["SETTLED", "GatewayOrder", "consume"]
 

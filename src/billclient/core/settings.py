@@ -43,6 +43,11 @@ class ClientSettings(BaseModel):
     ca_file: Path | None = None
     keyring_backend: str | None = None
     timeout: float = Field(default=10.0, gt=0, description="Seconds a call may take per server")
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}([_-][A-Za-z]{2,4})?$",
+        description="The GUI's language (de, en, de_AT); None: the system's",
+    )
 
     @classmethod
     def load(cls, paths: ProfilePaths) -> Self:

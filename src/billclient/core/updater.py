@@ -15,6 +15,12 @@ unpack it into ``data_dir/component/versions/<V>``, wait until no session runs
 run its self-test; on any failure the pointer goes back to the previous version
 and the result says why. Blocking TUF calls run in a worker thread.
 
+Fetching: ngclient builds URLs from one base; the updater gives it
+:data:`UPDATES_BASE`, a placeholder, and :class:`ServerFetcher` maps each URL onto the
+servers the client knows (current first), with the client's TLS verification. A
+connect error, a timeout or a 5xx answer moves on to the next server; any other HTTP
+error is the answer (TUF treats a 404 of ``N.root.json`` as "no newer root").
+
 For the CLI (``billclient update [--check]``): :func:`check_for_update` and
 :func:`apply_update` return an :class:`UpdateResult` with a one-line ``message``.
 """
@@ -25,7 +31,7 @@ import asyncio
 import json
 import logging
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
@@ -33,9 +39,11 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
 from tuf.api import exceptions as tuf_errors
+from tuf.api.exceptions import DownloadError, DownloadHTTPError
 from tuf.api.metadata import Metadata, Root
-from tuf.ngclient import Updater, UpdaterConfig
+from tuf.ngclient import FetcherInterface, Updater, UpdaterConfig
 
 from billclient import __version__ as CLIENT_VERSION
 from billclient.component import (
@@ -49,11 +57,12 @@ from billclient.component import (
 )
 from billclient.protocol.component import version_key
 
-from .update_fetch import UPDATES_BASE, ServerFetcher
-
 __all__ = [
     "LATEST_TARGET",
+    "UPDATES_BASE",
+    "UPDATES_PATH",
     "ComponentUpdater",
+    "ServerFetcher",
     "UpdateResult",
     "UpdateStatus",
     "apply_update",
@@ -63,6 +72,11 @@ __all__ = [
 ]
 
 log = logging.getLogger("billclient.core.updater")
+
+UPDATES_BASE = "https://billing-updates.invalid/"
+"""The placeholder base URL ngclient builds its URLs on."""
+UPDATES_PATH = "/v1/updates/"
+_CHUNK = 64 * 1024
 
 LATEST_TARGET = "latest.json"
 SHIPPED_ROOT = "component-root.json"
@@ -469,3 +483,60 @@ async def apply_update(
         data_dir, servers, verify=verify, root=root, sessions_idle=sessions_idle
     )
     return await updater.apply()
+
+
+# -- fetching from the billing servers ---------------------------------------------
+
+
+class ServerFetcher(FetcherInterface):
+    """Fetches repository files from the first billing server that answers."""
+
+    def __init__(
+        self,
+        servers: Callable[[], list[str]],
+        *,
+        verify: ssl.SSLContext | bool = True,
+        timeout: float = 10.0,
+    ) -> None:
+        self._servers = servers
+        self._client = httpx.Client(verify=verify, timeout=timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._client.close()
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        if not url.startswith(UPDATES_BASE):
+            raise DownloadError(f"unexpected update URL {url}")
+        rest = url[len(UPDATES_BASE) :]
+        servers = self._servers()
+        if not servers:
+            raise DownloadError("no billing server is configured")
+        failures = []
+        for base in servers:
+            full = base.rstrip("/") + UPDATES_PATH + rest
+            try:
+                response = self._client.send(self._client.build_request("GET", full), stream=True)
+            except httpx.HTTPError as exc:
+                failures.append(f"{base}: {type(exc).__name__}")
+                continue
+            if response.status_code >= 500:
+                response.close()
+                failures.append(f"{base}: HTTP {response.status_code}")
+                continue
+            if response.status_code != 200:
+                response.close()
+                raise DownloadHTTPError(
+                    f"{rest}: HTTP {response.status_code} from {base}", response.status_code
+                )
+            return _chunks(response)
+        raise DownloadError(f"no server answered for {rest} ({'; '.join(failures)})")
+
+
+def _chunks(response: httpx.Response) -> Iterator[bytes]:
+    try:
+        yield from response.iter_bytes(_CHUNK)
+    except httpx.HTTPError as exc:
+        raise DownloadError(f"download interrupted: {type(exc).__name__}") from exc
+    finally:
+        response.close()

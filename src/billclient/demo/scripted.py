@@ -18,7 +18,7 @@ from billclient.core.client import BillingClient
 from billclient.core.errors import BillingError
 from billclient.core.gateway_client import GatewayUseError
 from billclient.core.gateway_run import GatewayOrder, consume
-from billclient.core.runner import RunProgress, RunState
+from billclient.core.sessions import RunProgress, RunState
 from billclient.core.settings import ClientSettings, ProfilePaths
 
 from .environment import KEYRING_BACKEND, PROFILE

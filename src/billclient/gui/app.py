@@ -10,13 +10,12 @@ import sys
 from collections.abc import Sequence
 
 import qasync
-from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .bridge import Bridge
 from .context import GuiContext, describe_error
-from .formatting import set_locale
-from .resources import icon, resource_root, style_sheet
+from .language import install_language, language_setting
+from .resources import icon, style_sheet
 from .shell import AppShell
 
 __all__ = ["configure", "main", "run_app"]
@@ -24,22 +23,16 @@ __all__ = ["configure", "main", "run_app"]
 _log = logging.getLogger(__name__)
 
 
-def configure(app: QApplication) -> None:
-    """Names, icon, style sheet (system palette), translations and the babel locale."""
+def configure(app: QApplication, language: str | None = None) -> None:
+    """Names, icon, style sheet (system palette), translations and the babel locale
+    (``language``: a code such as ``de``; None: the system's)."""
     app.setApplicationName("billclient")
+    install_language(app, language)
     app.setApplicationDisplayName(app.translate("app", "Billing"))
     app.setOrganizationName("billclient")
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)  # the shell decides when the app ends
     app.setStyleSheet(style_sheet())
-    locale = QLocale.system()
-    set_locale(None if locale.name() in ("C", "") else locale.name())
-    translations = resource_root().joinpath("i18n")
-    translator = QTranslator(app)
-    name = f"billclient_{locale.name()}.qm"
-    candidate = translations.joinpath(name)
-    if translations.is_dir() and candidate.is_file() and translator.load(str(candidate)):
-        app.installTranslator(translator)
 
 
 async def run_app(profile: str = "default") -> int:
@@ -73,8 +66,11 @@ def _asyncio_only() -> None:
         sys.modules["trio"] = None  # type: ignore[assignment]
 
 
-def main(argv: Sequence[str] | None = None, profile: str = "default") -> int:
-    """Run the GUI; returns the exit status."""
+def main(
+    argv: Sequence[str] | None = None, profile: str = "default", language: str | None = None
+) -> int:
+    """Run the GUI in ``language`` (default: the profile's setting, else the system's);
+    returns the exit status."""
     _asyncio_only()
     existing = QApplication.instance()
     app = (
@@ -82,5 +78,5 @@ def main(argv: Sequence[str] | None = None, profile: str = "default") -> int:
         if isinstance(existing, QApplication)
         else QApplication(list(argv) if argv else sys.argv[:1])
     )
-    configure(app)
+    configure(app, language or language_setting(profile))
     return int(qasync.run(run_app(profile)))

@@ -13,7 +13,7 @@ from .bridge import Bridge
 
 if TYPE_CHECKING:
     from billclient.core.client import BillingClient
-    from billclient.core.runner import SessionRunner
+    from billclient.core.sessions import SessionRunner
 
 # The core (httpx, pydantic, keyring) is imported where it is used, not here: the main
 # window is built and painted on a context before the core is loaded (see AppShell).
@@ -86,7 +86,6 @@ class GuiContext:
         self.early_role = role
         """The role read from the settings before the client is attached."""
         self._client: BillingClient | None = None
-        self._runner: SessionRunner | None = None
         if client is not None:
             self.attach(client)
 
@@ -116,18 +115,13 @@ class GuiContext:
 
     @property
     def runner(self) -> SessionRunner:
-        """The profile's session runner (journal under the profile's data directory)."""
-        if self._runner is None:
-            from billclient.core.runner import runner_for
-
-            self._runner = runner_for(self.client)
-        return self._runner
+        """The profile's one session runner: the client's (only once :attr:`attached`)."""
+        return self.client.runner
 
     def close_runner(self) -> None:
         """Close the runner's journal (at shutdown or sign-out)."""
-        if self._runner is not None:
-            self._runner.close()
-            self._runner = None
+        if self._client is not None:
+            self._client.close_runner()
 
     def run_task(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Schedule ``coro`` on the running (qasync) loop; keep it alive until done.

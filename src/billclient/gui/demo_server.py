@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -99,6 +101,51 @@ class DemoServer:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the demo server did not start in time")
                 await asyncio.sleep(0.1)
+
+    async def bill_past_weeks(self, account: str, operator: tuple[str, str], weeks: int = 5) -> int:
+        """Charge ``account`` with dated billing events over the last ``weeks`` weeks
+        (the integration interface, signed in as ``operator``: login, password), so that
+        its spending has a history; returns how many events were charged."""
+        now = datetime.now(UTC)
+        rng = random.Random(7)  # the same month every time
+        events = []
+        for back in range(weeks * 7, 0, -1):
+            day = now - timedelta(days=back)
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                events.append(("sms", 1, day.replace(hour=rng.randint(8, 21))))
+            if back % 4 == 0:
+                events.append(("voice", rng.randint(90, 240), day.replace(hour=19)))
+            if back % 6 == 0:
+                events.append(("download", rng.randint(5, 25) * 1_000_000, day.replace(hour=23)))
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
+            login, password = operator
+            device = {
+                "login": login,
+                "password": password,
+                "device_name": "demo",
+                "platform": "demo",
+            }
+            signed = await http.post("/v1/devices", json=device)
+            signed.raise_for_status()
+            body = {
+                "events": [
+                    {
+                        "event_id": f"demo-{account}-{number}",
+                        "account_id": account,
+                        "service_id": service,
+                        "units": units,
+                        "at": at.isoformat(),
+                    }
+                    for number, (service, units, at) in enumerate(events)
+                ]
+            }
+            token = signed.json()["access_token"]
+            answer = await http.post(
+                "/v1/integration/events", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            answer.raise_for_status()
+            charged: int = answer.json()["charged"]
+        return charged
 
     def stop(self) -> None:
         """Stop the server (and wait for it)."""

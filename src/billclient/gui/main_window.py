@@ -7,7 +7,6 @@ a bottom bar, controls grow to touch size, and every page is told through
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,17 +53,44 @@ class Page:
     early: bool = False
 
 
-def _view(name: str, cls: str) -> Callable[[GuiContext], QWidget]:
-    """A factory importing ``billclient.gui.views.<name>`` when first called: the pages
-    other than the dashboard need the core, which loads after the window is shown."""
+# The pages other than the dashboard need the core, which loads after the window is
+# shown: each is imported when its factory is first called.
 
-    def build(ctx: GuiContext) -> QWidget:
-        factory: Callable[[GuiContext], QWidget] = getattr(
-            importlib.import_module(f"billclient.gui.views.{name}"), cls
-        )
-        return factory(ctx)
 
-    return build
+def _services(ctx: GuiContext) -> QWidget:
+    from .views.services import ServicesView
+
+    return ServicesView(ctx)
+
+
+def _history(ctx: GuiContext) -> QWidget:
+    from .views.history import HistoryView
+
+    return HistoryView(ctx)
+
+
+def _insight(ctx: GuiContext) -> QWidget:
+    from .views.insight import InsightView
+
+    return InsightView(ctx)
+
+
+def _invoices(ctx: GuiContext) -> QWidget:
+    from .views.invoices import InvoicesView
+
+    return InvoicesView(ctx)
+
+
+def _support(ctx: GuiContext) -> QWidget:
+    from .views.support import SupportView
+
+    return SupportView(ctx)
+
+
+def _settings(ctx: GuiContext) -> QWidget:
+    from .views.settings import SettingsView
+
+    return SettingsView(ctx)
 
 
 def pages(ctx: GuiContext) -> list[Page]:
@@ -81,32 +107,38 @@ def pages(ctx: GuiContext) -> list[Page]:
             "services",
             translate("MainWindow", "Services"),
             "services",
-            _view("services", "ServicesView"),
+            _services,
         ),
         Page(
             "history",
             translate("MainWindow", "History"),
             "history",
-            _view("history", "HistoryView"),
+            _history,
         ),
         Page(
             "invoices",
             translate("MainWindow", "Invoices"),
             "invoice",
-            _view("invoices", "InvoicesView"),
+            _invoices,
+        ),
+        Page(
+            "insight",
+            translate("MainWindow", "Spending"),
+            "insight",
+            _insight,
         ),
         Page(
             "support",
             translate("MainWindow", "Support"),
             "support",
-            _view("support", "SupportView"),
+            _support,
             ("support",),
         ),
         Page(
             "settings",
             translate("MainWindow", "Settings"),
             "settings",
-            _view("settings", "SettingsView"),
+            _settings,
             ALL_ROLES,
         ),
     ]
@@ -147,7 +179,7 @@ class MainWindow(QMainWindow):
         self.banner = QLabel(central)
         self.banner.setObjectName("Banner")
         self.banner.setWordWrap(True)
-        self.banner.setAccessibleName(self.tr("Message"))
+        self.banner.setAccessibleDescription(self.tr("Message"))
         self.banner.hide()
         outer.addWidget(self.banner)
         self._body = QBoxLayout(QBoxLayout.Direction.LeftToRight)

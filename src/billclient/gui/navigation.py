@@ -1,18 +1,35 @@
-"""The main window's navigation: a sidebar on the desktop, a bottom bar on a handheld."""
+"""The main window's navigation: a sidebar on the desktop, a bottom bar on a handheld.
+
+A list of pages (one item per page, the current page selected): assistive technology
+reads it as a list of pages with the current one selected, the keyboard reaches it
+as one tab stop and moves through it with the arrow keys.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QButtonGroup, QSizePolicy, QToolButton, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
 
 from .resources import icon
 
-__all__ = ["NavBar"]
+__all__ = ["TOUCH", "NavBar"]
+
+TOUCH = 44
+"""The smallest touch target, in pixels, on a handheld."""
+_BAR_HEIGHT = 62
 
 
-class NavBar(QWidget):
-    """Exclusive, checkable page buttons; :meth:`set_compact` turns the sidebar into a
-    bottom bar with touch-sized buttons (text under the icon)."""
+class NavBar(QListWidget):
+    """One selectable item per page; :meth:`set_compact` turns the sidebar into a bottom
+    bar with touch-sized items (text under the icon)."""
 
     selected = Signal(int)
     """The index of the page the person chose."""
@@ -20,68 +37,68 @@ class NavBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("NavBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setAccessibleName(self.tr("Navigation"))
-        self._layout = QBoxLayout(QBoxLayout.Direction.TopToBottom, self)
-        self._layout.setContentsMargins(6, 6, 6, 6)
-        self._layout.setSpacing(4)
-        self._layout.addStretch(1)
-        self._group = QButtonGroup(self)
-        self._group.setExclusive(True)
-        self._group.idClicked.connect(self.selected)
-        self._group.idToggled.connect(lambda _id, _on: self._fix_tab_stop())
-        self._buttons: list[QToolButton] = []
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setIconSize(QSize(20, 20))
+        self.setMovement(QListView.Movement.Static)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._icons: list[str] = []
         self._compact = False
+        self._quiet = False
+        self.itemSelectionChanged.connect(self._chosen)
+        self.set_compact(False)
 
     def add_item(self, text: str, icon_name: str, shortcut: str | None = None) -> int:
-        """Append a page button; returns its index."""
-        button = QToolButton(self)
-        button.setText(text)
-        button.setIcon(icon(icon_name))
-        button.setCheckable(True)
-        button.setAutoRaise(True)
-        button.setAccessibleName(text)
-        tip = text if shortcut is None else f"{text} ({shortcut})"
-        button.setToolTip(tip)
-        button.setAccessibleDescription(self.tr("Show the %1 page").replace("%1", text))
-        index = len(self._buttons)
-        self._group.addButton(button, index)
-        self._buttons.append(button)
+        """Append a page; returns its index."""
+        item = QListWidgetItem(icon(icon_name), text)
+        item.setToolTip(text if shortcut is None else f"{text} ({shortcut})")
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
+        item.setData(
+            Qt.ItemDataRole.AccessibleDescriptionRole,
+            self.tr("Show the %1 page").replace("%1", text),
+        )
+        self.addItem(item)
         self._icons.append(icon_name)
-        self._layout.insertWidget(index, button)
-        self._style_button(button)
+        index = self.count() - 1
         if index == 0:
-            button.setChecked(True)
+            self.set_current(0)
+        self._fit()
         return index
 
-    def buttons(self) -> list[QToolButton]:
-        """The page buttons, in order."""
-        return list(self._buttons)
+    def page_items(self) -> list[QListWidgetItem]:
+        """The page items, in order."""
+        return [self.item(row) for row in range(self.count())]
+
+    def item_size(self, index: int) -> QSize:
+        """The on-screen size of page ``index``'s item."""
+        return self.visualItemRect(self.item(index)).size()
 
     def set_current(self, index: int) -> None:
-        """Check the button of page ``index`` (without emitting :attr:`selected`)."""
-        if 0 <= index < len(self._buttons):
-            self._buttons[index].setChecked(True)
-            self._fix_tab_stop()
-
-    def _fix_tab_stop(self) -> None:
-        """The navigation is one tab stop, the current page's button (arrows move within
-        the group, as Qt does for exclusive groups); keep the stop on the checked one."""
-        current = self._group.checkedButton()
-        for button in self._buttons:
-            policy = Qt.FocusPolicy.StrongFocus
-            if button is not current:
-                policy = Qt.FocusPolicy.ClickFocus
-            button.setFocusPolicy(policy)
+        """Select page ``index`` (without emitting :attr:`selected`)."""
+        if 0 <= index < self.count():
+            self._quiet = True
+            try:
+                self.setCurrentRow(index)
+            finally:
+                self._quiet = False
 
     def current(self) -> int:
-        """The index of the checked button."""
-        return self._group.checkedId()
+        """The index of the selected page."""
+        return self.currentRow()
 
-    def set_item_visible(self, index: int, visible: bool) -> None:
-        """Show or hide one page's button (pages a role may not use)."""
-        self._buttons[index].setVisible(visible)
+    def _chosen(self) -> None:
+        rows = [index.row() for index in self.selectedIndexes()]
+        if not rows:
+            return
+        if rows[0] != self.currentRow():
+            self._quiet, quiet = True, self._quiet
+            self.setCurrentRow(rows[0])
+            self._quiet = quiet
+        if not self._quiet:
+            self.selected.emit(rows[0])
 
     def is_compact(self) -> bool:
         """Whether the bar is laid out as a bottom bar."""
@@ -91,34 +108,46 @@ class NavBar(QWidget):
         """Bottom bar (``True``) or sidebar (``False``)."""
         self._compact = compact
         self.setProperty("compact", compact)
-        direction = (
-            QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
-        )
-        self._layout.setDirection(direction)
-        stretch = self._layout.itemAt(self._layout.count() - 1)
-        if stretch is not None and stretch.spacerItem() is not None:
-            self._layout.removeItem(stretch)
-        if not compact:
-            self._layout.addStretch(1)
-        for button in self._buttons:
-            self._style_button(button)
+        if compact:
+            self.setFlow(QListView.Flow.LeftToRight)
+            self.setViewMode(QListView.ViewMode.IconMode)
+            self.setWrapping(False)
+        else:
+            self.setFlow(QListView.Flow.TopToBottom)
+            self.setViewMode(QListView.ViewMode.ListMode)
+        self._fit()
         self.style().unpolish(self)
         self.style().polish(self)
+
+    def _fit(self) -> None:
+        """Sidebar: as wide as the widest item; bottom bar: as wide as the window, every
+        item an equal share and at least :data:`TOUCH` pixels each way."""
+        if self._compact:
+            self.setMinimumWidth(0)
+            self.setMaximumWidth(16777215)
+            self.setFixedHeight(_BAR_HEIGHT)
+            share = max(self.viewport().width() // max(self.count(), 1), TOUCH)
+            self.setGridSize(QSize(share, _BAR_HEIGHT - 4))
+            for item in self.page_items():
+                item.setSizeHint(QSize(share - 2, _BAR_HEIGHT - 6))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        else:
+            self.setMinimumHeight(0)
+            self.setMaximumHeight(16777215)
+            self.setGridSize(QSize())
+            for item in self.page_items():
+                item.setSizeHint(QSize(-1, TOUCH))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            self.setFixedWidth(max(self.sizeHintForColumn(0), 120) + 16)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._compact:
+            self._fit()
 
     def changeEvent(self, event: QEvent) -> None:
         """Redraw the icons in the new text colour when the palette changes (light/dark)."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            for button, name in zip(self._buttons, self._icons, strict=True):
-                button.setIcon(icon(name))
-
-    def _style_button(self, button: QToolButton) -> None:
-        if self._compact:
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        else:
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        button.style().unpolish(button)
-        button.style().polish(button)
-        self._fix_tab_stop()
+            for item, name in zip(self.page_items(), self._icons, strict=True):
+                item.setIcon(icon(name))

@@ -28,9 +28,12 @@ from .app import configure
 from .bridge import Bridge
 from .context import GuiContext
 from .demo_server import MISSING_SERVER, DemoServer, server_available
+from .language import install_language
 from .main_window import MainWindow
+from .operations.funding import new_idempotency_key, top_up_voucher
 from .views.dashboard import DashboardView
 from .views.history import HistoryView
+from .views.insight import InsightView
 from .views.services import ServicesView
 from .views.signin import SignInDialog
 from .views.support import SupportView
@@ -46,6 +49,9 @@ SHOTS = (
     "history",
     "cdr-detail",
     "handheld-dashboard",
+    "insight",
+    "handheld-insight",
+    "dashboard-de",
 )
 """The files written (``<name>.png``), in order."""
 DIALOG_WIDTH = 440
@@ -54,6 +60,9 @@ TIMEOUT = 240.0
 """Seconds the whole tour may take."""
 KEYRING = "keyrings.alt.file.PlaintextKeyring"
 DEMO_PASSWORDS = {"alice": "alice-demo-password", "support": "support-demo-password"}
+OPERATOR = ("operator", "operator-demo-password")
+_TOUR_LANGUAGE: list[str | None] = [None]
+"""The language the tour runs in (``--lang``; None: the system's)."""
 
 
 async def _until(predicate: Callable[[], object], timeout: float = 20, what: str = "") -> None:
@@ -87,12 +96,13 @@ def _context(home: Path, profile: str) -> GuiContext:
 async def take_screenshots(out: Path, work: Path) -> list[Path]:
     """Start the demo server under ``work``, drive the screens, save PNGs in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    server = await DemoServer(work).start()
+    # no invoice run at start: it would close last month before its records are made
+    server = await DemoServer(work, "--no-invoice-schedule").start()
     user = _context(work / "home", "default")
     support = _context(work / "home", "support")
     saved: list[Path] = []
     try:
-        shots, window = await _user_screens(user, server.url, out)
+        shots, window = await _user_screens(user, server, out)
         saved += shots
         saved.append(await _support_screen(support, server.url, out))
         saved += await _history_screens(window, out)
@@ -116,7 +126,10 @@ def _page(window: MainWindow, key: str, kind: type[P]) -> P:
     return page
 
 
-async def _user_screens(ctx: GuiContext, url: str, out: Path) -> tuple[list[Path], MainWindow]:
+async def _user_screens(
+    ctx: GuiContext, server: DemoServer, out: Path
+) -> tuple[list[Path], MainWindow]:
+    url = server.url
     saved = []
     dialog = SignInDialog(ctx)
     dialog.servers.setText(url)
@@ -126,6 +139,9 @@ async def _user_screens(ctx: GuiContext, url: str, out: Path) -> tuple[list[Path
     saved.append(await _save(dialog, out, "sign-in"))
     dialog.close()
     await ctx.client.sign_in([url], "alice", DEMO_PASSWORDS["alice"], device_name="Laptop")
+    # a few weeks of use before today, for the spending page and the chart's ranges
+    await top_up_voucher(ctx.client, code="DEMO-0020-EUR", idempotency_key=new_idempotency_key())
+    await server.bill_past_weeks("alice", OPERATOR)
     ctx.client.live.start()
     await ctx.client.refresh_account()
     window = MainWindow(ctx)
@@ -181,9 +197,8 @@ async def _support_screen(ctx: GuiContext, url: str, out: Path) -> Path:
 
 
 async def _history_screens(window: MainWindow, out: Path) -> list[Path]:
-    services = _page(window, "services", ServicesView)
     history = _page(window, "history", HistoryView)
-    await services.stop_all()
+    await window.ctx.runner.stop_all()
     window.show_page(window.page_index("history"))
     await _until(lambda: history.cdr_model.rowCount() > 0, 30, what="the charge record")
     await history.load()
@@ -196,12 +211,49 @@ async def _history_screens(window: MainWindow, out: Path) -> list[Path]:
     await _until(window.is_compact, what="the handheld layout")
     await asyncio.sleep(0.5)
     saved.append(await _save(window, out, "handheld-dashboard"))
+    saved += await _insight_screens(window, out)
     window.close()
+    saved.append(await _german_dashboard(window.ctx, out))
     return saved
 
 
-def main(out: Path) -> int:
-    """Run the whole thing; returns an exit status (2 without the server extra)."""
+async def _insight_screens(window: MainWindow, out: Path) -> list[Path]:
+    insight = _page(window, "insight", InsightView)
+    window.resize(1100, 760)
+    await _until(lambda: not window.is_compact(), what="the desktop layout")
+    window.show_page(window.page_index("insight"))
+    await _until(lambda: insight.spending is not None, 30, what="the spending")
+    saved = [await _save(window, out, "insight")]
+    window.resize(360, 640)
+    await _until(window.is_compact, what="the handheld layout")
+    saved.append(await _save(window, out, "handheld-insight"))
+    return saved
+
+
+async def _german_dashboard(ctx: GuiContext, out: Path) -> Path:
+    """The dashboard in German (a window built after the language is installed)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        raise RuntimeError("no application")
+    language = _TOUR_LANGUAGE[0]
+    install_language(app, "de")
+    try:
+        window = MainWindow(ctx)
+        window.resize(1100, 720)
+        window.show()
+        dashboard = _page(window, "dashboard", DashboardView)
+        await _until(lambda: dashboard.spending is not None, 30, what="the records")
+        dashboard.range_chart.choose(30 * 86400.0)
+        path = await _save(window, out, "dashboard-de")
+        window.close()
+    finally:
+        install_language(app, language)
+    return path
+
+
+def main(out: Path, language: str | None = None) -> int:
+    """Run the whole thing in ``language`` (None: the system's); returns an exit status
+    (2 without the server extra)."""
     if not server_available():
         sys.stderr.write(f"billclient screenshots: {MISSING_SERVER}\n")
         return 2
@@ -211,7 +263,8 @@ def main(out: Path) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    configure(app)
+    configure(app, language)
+    _TOUR_LANGUAGE[0] = language
     with tempfile.TemporaryDirectory(prefix="billclient-shots-") as work:
         os.environ["BILLCLIENT_HOME"] = str(Path(work) / "home")
         os.environ["XDG_DATA_HOME"] = str(Path(work) / "data")  # keyrings.alt, if unset
@@ -232,7 +285,9 @@ def cli(argv: list[str]) -> int:
     """``python -m billclient.gui.screenshots --out DIR``."""
     parser = argparse.ArgumentParser(prog="billclient screenshots")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR")
-    return main(parser.parse_args(argv).out)
+    parser.add_argument("--lang", metavar="CODE", help="language of the screens (e.g. de)")
+    args = parser.parse_args(argv)
+    return main(args.out, args.lang)
 
 
 if __name__ == "__main__":

@@ -21,15 +21,13 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from billclient.core.paths import ProfilePaths
 
-from .cache import FigureCache
-from .cached import read_cached
 from .context import GuiContext, describe_error
+from .figure_cache import FigureCache, read_cached
 from .main_window import MainWindow
 from .views.dashboard import DashboardView
 
 if TYPE_CHECKING:
     from .tray import Tray
-    from .views.services import ServicesView
     from .views.signin import SignInDialog
 
 __all__ = ["AppShell", "Confirm"]
@@ -204,19 +202,13 @@ class AppShell(QObject):
 
     # -- sign out and closing ----------------------------------------------------------
 
-    def services(self) -> ServicesView | None:
-        """The services page of the window (where sessions run), if any."""
-        page = self.window.pages.get("services") if self.window is not None else None
-        if page is None:
-            return None  # not built yet: the core is still loading, nothing runs
-        from .views.services import ServicesView
-
-        return page if isinstance(page, ServicesView) else None
+    def running_count(self) -> int:
+        """How many sessions this profile's runner runs now (none before the core loads)."""
+        return len(self.ctx.runner.running()) if self.ctx.attached else 0
 
     def sign_out(self) -> None:
         """Stop sessions (after asking), sign out, show the sign-in dialog."""
-        services = self.services()
-        running = services.running_count() if services is not None else 0
+        running = self.running_count()
         if running and not self.confirm(
             self.window,
             self.tr("Sign out"),
@@ -230,9 +222,8 @@ class AppShell(QObject):
     async def _sign_out(self) -> None:
         from billclient.core.errors import BillingError
 
-        services = self.services()
-        if services is not None:
-            await services.stop_all()
+        if self.ctx.attached:
+            await self.ctx.runner.stop_all()
         error: BillingError | None = None
         try:
             await self.ctx.client.sign_out()
@@ -261,8 +252,7 @@ class AppShell(QObject):
             window.deleteLater()
 
     def _closing(self, event: QCloseEvent) -> None:
-        services = self.services()
-        running = services.running_count() if services is not None else 0
+        running = self.running_count()
         if not running:
             self.finish(0)
             return
@@ -298,8 +288,7 @@ class AppShell(QObject):
 
     def quit(self) -> None:
         """Quit (the tray's Quit): running sessions end first, after asking."""
-        services = self.services()
-        running = services.running_count() if services is not None else 0
+        running = self.running_count()
         if not running:
             self.finish(0)
         elif self.confirm(
@@ -310,9 +299,8 @@ class AppShell(QObject):
             self.ctx.run_task(self._stop_and_finish())
 
     async def _stop_and_finish(self) -> None:
-        services = self.services()
-        if services is not None:
-            await services.stop_all()
+        if self.ctx.attached:
+            await self.ctx.runner.stop_all()
         self.finish(0)
 
     def finish(self, code: int) -> None:

@@ -18,7 +18,7 @@ import pytest
 from billclient.core.client import BillingClient
 from billclient.core.gateway_client import GatewayProgress, GatewayState
 from billclient.core.gateway_run import GatewayOrder, consume
-from billclient.core.runner import RunState
+from billclient.core.sessions import RunState
 from billclient.protocol.catalog import Service
 from tests.client.core.conftest import ClientHome, eventually
 from tests.support.catalogs import PASSWORD

@@ -29,6 +29,7 @@ from tests.support.servers import ServerProcess
 T = TypeVar("T")
 
 KEYRING = "keyrings.alt.file.PlaintextKeyring"
+ATSPI_VOUCHER = "ATSPI-FIVE-EUR"
 
 
 def _catalog_changes() -> dict[str, Any]:
@@ -77,9 +78,12 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("quick", "7.25"),
                 {**account("low", "2.04"), "low_balance_threshold": "2.00"},
                 account("tiny", "0.05"),
+                account("ivy", "100"),  # the insight tests' month of records
+                account("ada", "10"),  # driven through AT-SPI (test_atspi)
                 account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
             ],
             users=[{"login": "ops", "password": PASSWORD, "role": "operator"}],
+            vouchers=[{"code": ATSPI_VOUCHER, "amount": "5.00"}],
             **_catalog_changes(),
         )
         # the shared primary, and a spare that the failover test makes its primary and

@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from billclient.core.gateway_client import GatewayState
-from billclient.core.runner import RunState
+from billclient.core.sessions import RunState
 from billclient.gui.views.session_card import SessionCard
 from billclient.gui.widgets.gateway_panel import GatewayPanel
 from tests.client.gui.conftest import Gui, signed_in, until

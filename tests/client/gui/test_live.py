@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from billclient.core.runner import RunState
+from billclient.core.sessions import RunState
 from billclient.gui.formatting import format_money
 from billclient.gui.main_window import MainWindow
 from billclient.gui.views.advice import AdviceDialog
@@ -63,7 +63,7 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         dialog.start_button.click()
         await until(lambda: len(services.cards) == 1, message="the session card")
         card = services.cards[0]
-        assert services.running_count() == 1
+        assert len(ctx.runner.running()) == 1
 
         # the charge follows the local estimate, redrawn at least 4 times a second
         await until(lambda: card.progress.used_units >= 2, message="usage")
@@ -82,7 +82,7 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
 
         # a second service at the same time, in a card of its own
         other = await _start(services, "voice")
-        assert services.running_count() == 2
+        assert len(ctx.runner.running()) == 2
         assert other is not card
         await until(lambda: other.progress.used_units >= 1, message="the second session")
         other.stop_button.click()
@@ -181,7 +181,7 @@ def test_primary_killed_mid_session(
         assert card.progress.state == RunState.RUNNING
         assert not card.ended
 
-        await services.stop_all()
+        await ctx.runner.stop_all()
         await until(lambda: card.ended, 15)
         assert card.progress.state == RunState.ENDED
         assert card.progress.cause == "user"

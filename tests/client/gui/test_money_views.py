@@ -137,7 +137,7 @@ def test_topup_voucher_and_cards(gui: Gui, home: Path, money_server: str, qtbot:
 
         # the bank does not answer: pending, then settled by the live `topup` notice
         ctx.client.live.start()
-        await until(lambda: ctx.bridge.last.get("connection") is not None, message="live")
+        await until(lambda: ctx.bridge.connection.last is not None, message="live")
         dialog.custom.clear()
         dialog.preset_buttons[0].click()
         dialog.card.setCurrentIndex(dialog.card.findData("tok_timeout"))
@@ -214,7 +214,7 @@ def test_history_detail_and_csv(
         # CSV of what is shown (filtered), then of everything
         view.charges.filter.clear()
         target = tmp_path / "charges.csv"
-        assert await view.export_csv(view.charges, target) == 3
+        assert await view.export_csv(view.charges, str(target)) == 3
         rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
         assert rows[0] == [
             "Ended",
@@ -232,7 +232,7 @@ def test_history_detail_and_csv(
         ]
         statement_csv = tmp_path / "statement.csv"
         view.tabs.setCurrentIndex(1)
-        lines = await view.export_csv(view.statement, statement_csv)
+        lines = await view.export_csv(view.statement, str(statement_csv))
         assert lines >= 4  # the opening balance and three charges
         body = list(csv.DictReader(io.StringIO(statement_csv.read_text(encoding="utf-8"))))
         charges_only = [row for row in body if row["Kind"] == "charge"]

@@ -14,9 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.bridge import Bridge
-from billclient.gui.cache import FigureCache
-from billclient.gui.cached import parse_micro, read_cached
 from billclient.gui.context import GuiContext
+from billclient.gui.figure_cache import FigureCache, parse_micro, read_cached
 from billclient.gui.formatting import MICRO
 from billclient.gui.main_window import MainWindow
 from billclient.gui.shell import AppShell
@@ -31,8 +30,7 @@ FIRST_WINDOW = (
     "billclient.gui.shell",
     "billclient.gui.main_window",
     "billclient.gui.views.dashboard",
-    "billclient.gui.cached",
-    "billclient.gui.cache",
+    "billclient.gui.figure_cache",
 )
 HEAVY = ("pydantic", "httpx", "keyring", "billclient.protocol", "billclient.core.client")
 
@@ -121,9 +119,9 @@ def test_cached_balance_first_then_the_core(
             assert ctx.attached
             window = shell.window
             assert window is not None
-            built = ["dashboard", "history", "invoices", "services", "settings"]
+            built = ["dashboard", "history", "insight", "invoices", "services", "settings"]
             assert sorted(window.pages) == built
-            assert window.stack.count() == 5
+            assert window.stack.count() == 6
             dashboard = window.pages["dashboard"]
             assert isinstance(dashboard, DashboardView)
             await until(lambda: dashboard.balance_label.text() == "€7.25", message="fresh")

@@ -11,7 +11,7 @@ import sys
 from billclient.core.client import BillingClient
 from billclient.core.errors import NotFound
 from billclient.core.pool import tls_verification
-from billclient.core.runner import RunProgress
+from billclient.core.sessions import RunProgress
 from billclient.core.updater import pin_root
 from billclient.protocol.money import format_money
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from billclient.core.gateway_client import GatewayProgress, GatewayState, gateway_kind
 from billclient.core.gateway_run import GatewayOrder, consume
-from billclient.core.runner import RunningSession
+from billclient.core.sessions import RunningSession
 from billclient.protocol import Service
 
 from ..context import Context

@@ -26,8 +26,9 @@ async def run_screenshots(ctx: Context) -> int:
         )
     if importlib.util.find_spec("PySide6") is None:
         raise CliError("screenshots need the graphical client (PySide6), not installed", USAGE)
+    language = ["--lang", ctx.args.lang] if getattr(ctx.args, "lang", None) else []
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "billclient.gui.screenshots", "--out", str(ctx.args.out)
+        sys.executable, "-m", "billclient.gui.screenshots", "--out", str(ctx.args.out), *language
     )
     code = await child.wait()
     return code if code in (0, USAGE) else FAILURE

@@ -8,7 +8,7 @@ import signal
 from typing import Any
 
 from billclient.core.bus import Topic
-from billclient.core.runner import RunningSession, RunProgress, RunState
+from billclient.core.sessions import RunningSession, RunProgress, RunState
 from billclient.protocol import Service, ServiceUnit
 from billclient.protocol.money import format_money
 

@@ -37,6 +37,7 @@ from billclient.protocol.invoices import (
 
 from ..context import GuiContext, describe_error
 from ..formatting import current_locale, format_money
+from ..operations.invoices import invoice_page
 from ..resources import style_sheet
 
 translate = QCoreApplication.translate
@@ -183,7 +184,7 @@ class InvoiceTableModel(QAbstractTableModel):
 
     async def _fetch(self, cursor: str | None, generation: int) -> None:
         try:
-            page = await self.ctx.client.api.invoices(limit=self.page_size, cursor=cursor)
+            page = await invoice_page(self.ctx.client, limit=self.page_size, cursor=cursor)
         except BillingError as error:
             if generation == self._generation:
                 self._set_loading(False)

@@ -22,8 +22,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from billclient.core.api import Page
-
+from ..operations import Page
 from .columns import Column, csv_text
 
 __all__ = ["ITEM_ROLE", "SORT_ROLE", "ListTableModel", "PagedTableModel", "RunTask"]

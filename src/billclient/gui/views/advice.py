@@ -57,7 +57,7 @@ class AdviceDialog(QDialog):
         layout.addWidget(heading)
         self.price = QLabel(describe_rate(service, currency), self)
         self.price.setWordWrap(True)
-        self.price.setAccessibleName(self.tr("Price"))
+        self.price.setAccessibleDescription(self.tr("Price"))
         layout.addWidget(self.price)
 
         form = QFormLayout()
@@ -79,7 +79,7 @@ class AdviceDialog(QDialog):
         )
         self.buys = QLabel(self.tr("…"), self)
         self.buys.setWordWrap(True)
-        self.buys.setAccessibleName(self.tr("What the balance buys"))
+        self.buys.setAccessibleDescription(self.tr("What the balance buys"))
         form.addRow(self.tr("Your balance buys:"), self.buys)
         layout.addLayout(form)
 

@@ -67,7 +67,7 @@ class CdrDetailDialog(QDialog):
         for key, title, text in self._rows():
             label = QLabel(text, self)
             label.setWordWrap(True)
-            label.setAccessibleName(title)
+            label.setAccessibleDescription(title)
             self.fields[key] = label
             form.addRow(title, label)
         layout.addLayout(form)
@@ -92,7 +92,7 @@ class CdrDetailDialog(QDialog):
 
         self.totals = QLabel(self._totals_text(), self)
         self.totals.setWordWrap(True)
-        self.totals.setAccessibleName(self.tr("How the charge adds up"))
+        self.totals.setAccessibleDescription(self.tr("How the charge adds up"))
         layout.addWidget(self.totals)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

@@ -13,20 +13,21 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from ..cached import AccountFigures, BalanceFigures, Figures
+from ..figure_cache import AccountFigures, BalanceFigures, Figures
 from ..formatting import format_datetime, format_duration, format_money, format_time
 from ..spend import SpendHistory, SpendTotal, time_to_empty
 from ..widgets.badge import Badge
-from ..widgets.balance_chart import BalanceChart
 from ..widgets.connection import ConnectionIndicator
+from ..widgets.range_chart import RangeChart
+from ..widgets.scrolling import scrolled_body
 
 if TYPE_CHECKING:
-    from billclient.core.progress import RunProgress
+    from billclient.core.insight import Spending
+    from billclient.core.sessions import RunProgress
     from billclient.protocol.events import SessionEvent
 
     from ..context import GuiContext
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["DashboardView"]
 
 _STATUS_LEVEL = {"active": "ok", "pending": "warn", "inactive": "bad"}
+_RECORDS_EVERY = 300
+"""Seconds after which the chart's records are read again (live figures fill the gap)."""
 
 
 def _as_of(at: datetime) -> str:
@@ -56,7 +59,8 @@ def _card(parent: QWidget) -> tuple[QFrame, QVBoxLayout]:
 
 class DashboardView(QWidget):
     """Account name and status, available balance (never stale without saying so),
-    reserved and credit, connection, time to empty and the last hour's chart."""
+    reserved and credit, connection, time to empty, and a chart of the last hour, day or
+    month (the server's records, then what this run saw live)."""
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,16 +72,10 @@ class DashboardView(QWidget):
         self.spent = SpendTotal()
         self._active: set[str] = set()
         self._unposted: dict[str, int] = {}  # local estimate beyond the server's charge
+        self.spending: Spending | None = None
+        self._reading = False
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        _scroll, body = scrolled_body(self, fill=True)
         column = QVBoxLayout(body)
         column.setContentsMargins(16, 16, 16, 16)
         column.setSpacing(12)
@@ -85,7 +83,7 @@ class DashboardView(QWidget):
         header = QHBoxLayout()
         self.name = QLabel(body)
         self.name.setObjectName("Heading")
-        self.name.setAccessibleName(self.tr("Account name"))
+        self.name.setAccessibleDescription(self.tr("Account name"))
         self.status = Badge(body)
         self.kind = QLabel(body)
         self.kind.setObjectName("Muted")
@@ -128,15 +126,17 @@ class DashboardView(QWidget):
         self.connection.setAccessibleName(self.tr("Connection"))
         self.time_left = QLabel(info_card)
         self.time_left.setWordWrap(True)
-        self.time_left.setAccessibleName(self.tr("Time to empty"))
+        self.time_left.setAccessibleDescription(self.tr("Time to empty"))
         info.addWidget(self.connection)
         info.addWidget(self.time_left)
         info.addStretch(1)
         self._row.addWidget(info_card, 2)
 
         chart_card, chart = _card(body)
-        self.chart = BalanceChart(chart_card)
-        chart.addWidget(self.chart)
+        self.range_chart = RangeChart(chart_card)
+        self.chart = self.range_chart.chart
+        self.range_chart.range_changed.connect(lambda _span: self._refresh())
+        chart.addWidget(self.range_chart)
         column.addWidget(chart_card, 1)
 
         self._timer = QTimer(self)
@@ -148,20 +148,44 @@ class DashboardView(QWidget):
         bridge.session.connect(self._on_session)
         bridge.run.connect(self._on_run)
         bridge.connection.connect(lambda _state: self._refresh())
-        if bridge.last.get("account") is not None:
-            self.set_account(bridge.last["account"])
-        if bridge.last.get("balance") is not None:
-            self.set_figures(bridge.last["balance"])
+        if bridge.account.last is not None:
+            self.set_account(bridge.account.last)
+        if bridge.balance.last is not None:
+            self.set_figures(bridge.balance.last)
         if ctx.attached and self.account is None:
             # built after the start-up read: ask rather than wait for the next change
             ctx.run_task(ctx.client.refresh_account())
         self._refresh()
+
+    async def read_records(self) -> None:
+        """Read the month of records the chart's ranges show (the insight operation)."""
+        from billclient.core.errors import BillingError  # loaded with the core
+
+        from ..operations.insight import read_spending
+
+        if self._reading or not self.ctx.attached or self.ctx.role != "user":
+            return
+        self._reading = True
+        try:
+            self.spending = await read_spending(self.ctx.client)
+        except BillingError:
+            return  # the chart keeps what it has; the next read tries again
+        finally:
+            self._reading = False
+        self._refresh()
+
+    def _records_due(self) -> bool:
+        if self.spending is None:
+            return True
+        return time.time() - self.spending.now.timestamp() >= _RECORDS_EVERY
 
     # -- inputs ----------------------------------------------------------------------
 
     def set_account(self, account: AccountFigures) -> None:
         """A fresh account read (name, status, figures)."""
         self.account = account
+        if self.ctx.attached and self._records_due():
+            self.ctx.run_task(self.read_records())
         self.set_figures(Figures(account.balance, account.reserved, account.available))
 
     def set_figures(self, figures: BalanceFigures, at: datetime | None = None) -> None:
@@ -191,7 +215,7 @@ class DashboardView(QWidget):
         self._adjust_timer()
 
     def _on_run(self, progress: RunProgress) -> None:
-        from billclient.core.progress import RunState  # loaded with the core
+        from billclient.core.sessions import RunState  # loaded with the core
 
         session_id = progress.session_id
         if progress.state in (RunState.ENDED, RunState.FAILED, RunState.UNSETTLED):
@@ -218,6 +242,8 @@ class DashboardView(QWidget):
     def _tick(self) -> None:
         self._record()
         self._refresh()
+        if self.ctx.attached and self._records_due():
+            self.ctx.run_task(self.read_records())
 
     def seconds_left(self) -> float | None:
         """Time to empty at the burn rate of the last minute (None: nothing running)."""
@@ -282,7 +308,7 @@ class DashboardView(QWidget):
         )
         self._refresh_credit(figures)
         self._refresh_time_left()
-        self.chart.set_data(self.history.samples(), time.time(), currency)
+        self.range_chart.show_figures(self.spending, self.history.samples(), time.time(), currency)
 
     def _refresh_credit(self, figures: BalanceFigures) -> None:
         account = self.account

@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.errors import ApiError, BillingError, InvalidRequest
-from billclient.protocol import Account, TopUp, TopUpStatus
+from billclient.protocol import TopUp, TopUpStatus
 from billclient.protocol.funding import TopUpNotice
 from billclient.protocol.money import MICRO
 
 from ..context import GuiContext, describe_error
 from ..formatting import format_money
+from ..operations.account import read_account
+from ..operations.funding import top_up_card, top_up_voucher
 from ..topup_intent import Request, TopUpIntent, card_amount_error
 
 __all__ = ["PRESETS", "SANDBOX_CARDS", "TopUpDialog"]
@@ -59,8 +61,8 @@ class TopUpDialog(QDialog):
         self.sent = 0
         self._in_flight = False
         """Requests sent (double clicks while in flight send nothing)."""
-        account = ctx.bridge.last.get("account")
-        self.currency = account.currency if isinstance(account, Account) else ""
+        account = ctx.bridge.account.last
+        self.currency = account.currency if account is not None else ""
         self.setWindowTitle(self.tr("Top up"))
         self.setAccessibleName(self.tr("Top up the balance"))
         layout = QVBoxLayout(self)
@@ -78,7 +80,7 @@ class TopUpDialog(QDialog):
         layout.addWidget(self.progress)
         self.outcome = QLabel(self)
         self.outcome.setWordWrap(True)
-        self.outcome.setAccessibleName(self.tr("Outcome"))
+        self.outcome.setAccessibleDescription(self.tr("Outcome"))
         layout.addWidget(self.outcome)
 
         buttons = QHBoxLayout()
@@ -164,7 +166,7 @@ class TopUpDialog(QDialog):
             button.setAccessibleName(self.tr("Pay %1").replace("%1", text))
 
     async def _load_currency(self) -> None:
-        account = await self.ctx.client.api.account()
+        account = await read_account(self.ctx.client)
         self.currency = account.currency
         self._update_labels()
 
@@ -213,14 +215,16 @@ class TopUpDialog(QDialog):
         self.ctx.run_task(self._send(request, key))
 
     async def _send(self, request: Request, key: str) -> None:
-        api = self.ctx.client.api
+        client = self.ctx.client
         self.sent += 1
         try:
             kind, value, amount = request
             if kind == "voucher":
-                result = await api.topup_voucher(value, idempotency_key=key)
+                result = await top_up_voucher(client, code=value, idempotency_key=key)
             else:
-                result = await api.topup_card(amount, value, idempotency_key=key)
+                result = await top_up_card(
+                    client, amount=amount, card_token=value, idempotency_key=key
+                )
         except InvalidRequest as error:
             self.intent.settled()
             self._say(describe_error(error), "bad")

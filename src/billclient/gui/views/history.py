@@ -4,7 +4,6 @@ filterable, exportable as CSV; a record opens its rating explained."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -19,12 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from billclient.core.api import Page
 from billclient.protocol import Account, Cdr, Service, SessionEvent, SessionState
 
 from ..context import GuiContext, describe_error
 from ..models.records import cdr_columns, statement_columns
 from ..models.table import PagedTableModel
+from ..operations import Page
+from ..operations.account import read_account, read_services
+from ..operations.records import cdr_page, save_text, statement_page
 from ..widgets.record_table import RecordTable
 from .cdr_detail import CdrDetailDialog
 from .funding import TopUpDialog
@@ -47,13 +48,13 @@ class HistoryView(QWidget):
         self.detail: CdrDetailDialog | None = None
         self.topup: TopUpDialog | None = None
         self._loaded = False
-        api = ctx.client.api
+        client = ctx.client
 
         async def cdrs(cursor: str | None) -> Page[Any]:
-            return await api.cdrs(limit=PAGE_SIZE, cursor=cursor)
+            return await cdr_page(client, limit=PAGE_SIZE, cursor=cursor)
 
         async def statement(cursor: str | None) -> Page[Any]:
-            return await api.statement(limit=PAGE_SIZE, cursor=cursor)
+            return await statement_page(client, limit=PAGE_SIZE, cursor=cursor)
 
         def currency() -> str:
             return self.currency
@@ -91,7 +92,7 @@ class HistoryView(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("Muted")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("History status"))
+        self.status.setAccessibleDescription(self.tr("History status"))
         layout.addWidget(self.status)
 
         self.charges.activated.connect(self.open_detail)
@@ -110,8 +111,8 @@ class HistoryView(QWidget):
         # while sessions run, the lists are read again when one ends (no reload per update)
         ctx.bridge.balance.connect(self._on_balance)
         ctx.bridge.account.connect(self._on_account)
-        if isinstance(ctx.bridge.last.get("account"), Account):
-            self._on_account(ctx.bridge.last["account"])
+        if ctx.bridge.account.last is not None:
+            self._on_account(ctx.bridge.account.last)
 
     def _tab(self, table: RecordTable, *extra: QPushButton) -> QWidget:
         page = QWidget(self)
@@ -149,11 +150,11 @@ class HistoryView(QWidget):
         """Read the catalogue (names, rates) and the account's currency if missing, then
         the first page of both lists."""
         self._loaded = True
-        api = self.ctx.client.api
+        client = self.ctx.client
         if not self.currency:
-            self._on_account(await api.account())
+            self._on_account(await read_account(client))
         if not self.services:
-            self.services = {service.service_id: service for service in await api.services()}
+            self.services = {service.service_id: service for service in await read_services(client)}
         await asyncio.gather(self.cdr_model.reload(), self.statement_model.reload())
         self.charges.sort_by(0)
         self.statement.sort_by(0)
@@ -237,18 +238,18 @@ class HistoryView(QWidget):
             self, self.tr("Export as CSV"), name, self.tr("CSV files (*.csv)")
         )
         if path:
-            self.ctx.run_task(self.export_csv(table, Path(path)))
+            self.ctx.run_task(self.export_csv(table, path))
 
-    async def export_csv(self, table: RecordTable, path: Path) -> int:
+    async def export_csv(self, table: RecordTable, path: str) -> int:
         """Fetch every page, then write the rows as shown (filter, order) to ``path``;
         returns the number of rows written."""
         model = table.model
         if isinstance(model, PagedTableModel):
             await model.fetch_all()
         text = table.csv()
-        await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        written = await save_text(path=path, text=text)
         rows = len(table.visible_items())
         self.status.setText(
-            self.tr("Saved %1 rows to %2").replace("%1", str(rows)).replace("%2", str(path))
+            self.tr("Saved %1 rows to %2").replace("%1", str(rows)).replace("%2", str(written))
         )
         return rows

@@ -37,7 +37,7 @@ class InvoiceDetail(QWidget):
         top = QHBoxLayout()
         self.title = QLabel(self)
         self.title.setObjectName("Heading")
-        self.title.setAccessibleName(self.tr("Invoice"))
+        self.title.setAccessibleDescription(self.tr("Invoice"))
         self.badge = Badge(self)
         top.addWidget(self.title)
         top.addWidget(self.badge)
@@ -46,7 +46,7 @@ class InvoiceDetail(QWidget):
         self.meta = QLabel(self)
         self.meta.setObjectName("Muted")
         self.meta.setWordWrap(True)
-        self.meta.setAccessibleName(self.tr("Invoice dates"))
+        self.meta.setAccessibleDescription(self.tr("Invoice dates"))
         detail.addWidget(self.meta)
 
         self.lines = QTreeWidget(self)
@@ -77,7 +77,7 @@ class InvoiceDetail(QWidget):
         ):
             label.setAlignment(Qt.AlignmentFlag.AlignRight)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setAccessibleName(name)
+            label.setAccessibleDescription(name)
             totals.addRow(caption, label)
         bold = QFont(self.total_label.font())
         bold.setBold(True)

@@ -16,13 +16,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from billclient.core.api import new_idempotency_key
 from billclient.core.errors import ApiError, BillingError
 from billclient.protocol.invoices import Invoice, InvoicePayment
 
 from ..context import GuiContext, describe_error
 from ..formatting import format_money
 from ..models.invoices import format_period
+from ..operations.funding import new_idempotency_key
+from ..operations.invoices import pay_invoice
 from ..widgets.badge import Badge
 
 __all__ = ["SANDBOX_CARDS", "PayInvoiceDialog", "PaymentIntent"]
@@ -86,7 +87,7 @@ class PayInvoiceDialog(QDialog):
         column = QVBoxLayout(self)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleName(self.tr("Amount to pay"))
+        self.summary.setAccessibleDescription(self.tr("Amount to pay"))
         column.addWidget(self.summary)
         form = QFormLayout()
         self.card = QComboBox(self)
@@ -153,8 +154,11 @@ class PayInvoiceDialog(QDialog):
     async def _send(self, invoice: Invoice, token: str, key: str) -> None:
         self.sent += 1
         try:
-            payment = await self.ctx.client.api.pay_invoice(
-                invoice.invoice_id, token, idempotency_key=key
+            payment = await pay_invoice(
+                self.ctx.client,
+                invoice_id=invoice.invoice_id,
+                card_token=token,
+                idempotency_key=key,
             )
         except ApiError as error:
             # refused for a business reason (stored by the server): a new request next time

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.errors import BillingError
-from billclient.core.invoice_files import save_invoice_pdf
 from billclient.protocol.funding import TopUpNotice
 from billclient.protocol.invoices import Invoice, InvoiceKind, InvoicePayment, InvoiceState
 
@@ -34,6 +33,8 @@ from ..models.invoices import (
     InvoiceTableModel,
     state_text,
 )
+from ..operations.invoices import invoice as read_invoice
+from ..operations.invoices import invoice_pdf
 from .invoice_detail import InvoiceDetail
 from .invoice_pay import PayInvoiceDialog
 
@@ -75,7 +76,7 @@ class InvoicesView(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("Muted")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Invoice list status"))
+        self.status.setAccessibleDescription(self.tr("Invoice list status"))
         column.addWidget(self.status)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -166,7 +167,7 @@ class InvoicesView(QWidget):
         self.outcome = QLabel(body)
         self.outcome.setWordWrap(True)
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.outcome.setAccessibleName(self.tr("Invoice action outcome"))
+        self.outcome.setAccessibleDescription(self.tr("Invoice action outcome"))
         detail.addWidget(self.outcome)
         return scroll
 
@@ -250,9 +251,7 @@ class InvoicesView(QWidget):
 
     async def _view_pdf(self, invoice: Invoice) -> None:
         try:
-            path = await save_invoice_pdf(
-                self.ctx.client.api, invoice, self.ctx.client.paths.data_dir
-            )
+            path = await invoice_pdf(self.ctx.client, invoice=invoice)
         except BillingError as error:
             self.outcome.setText(describe_error(error))
             return
@@ -306,7 +305,7 @@ class InvoicesView(QWidget):
 
     async def _refresh(self, invoice_id: str) -> None:
         try:
-            invoice = await self.ctx.client.api.invoice(invoice_id)
+            invoice = await read_invoice(self.ctx.client, invoice_id=invoice_id)
         except BillingError as error:
             self.outcome.setText(describe_error(error))
             return

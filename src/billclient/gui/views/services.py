@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from PySide6.QtCore import Qt
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -23,8 +21,10 @@ from billclient.protocol.account import Account, AccountStatus
 from billclient.protocol.catalog import Service
 
 from ..context import GuiContext, describe_error
+from ..operations.account import read_services
 from ..price_words import describe_rate
 from ..resources import icon
+from ..widgets.scrolling import scrolled_body
 from .advice import AdviceDialog
 from .session_card import SessionCard
 
@@ -49,15 +49,7 @@ class ServicesView(QWidget):
         self.account: Account | None = None
         self.dialog: AdviceDialog | None = None
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        body = QWidget(scroll)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        _scroll, body = scrolled_body(self, fill=True)
         self._columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
         self._columns.setContentsMargins(16, 16, 16, 16)
         self._columns.setSpacing(16)
@@ -90,8 +82,8 @@ class ServicesView(QWidget):
         self._body = body
 
         ctx.bridge.account.connect(self._on_account)
-        if isinstance(ctx.bridge.last.get("account"), Account):
-            self.account = ctx.bridge.last["account"]
+        if ctx.bridge.account.last is not None:
+            self.account = ctx.bridge.account.last
         self.load_task = ctx.run_task(self.load())
 
     # -- catalogue -------------------------------------------------------------------
@@ -101,7 +93,7 @@ class ServicesView(QWidget):
         try:
             if self.account is None:
                 self.account = await self.ctx.client.refresh_account()
-            self.services = await self.ctx.client.api.services()
+            self.services = await read_services(self.ctx.client)
         except BillingError as error:
             self.status.setText(
                 self.tr("The catalogue could not be read: %1").replace("%1", describe_error(error))
@@ -154,8 +146,8 @@ class ServicesView(QWidget):
 
     def ask_to_start(self, service: Service) -> AdviceDialog:
         """Open the advice of charge; accepting it starts the service."""
-        available = self.ctx.bridge.last.get("balance")
-        figure = getattr(available, "available", None)
+        balance = self.ctx.bridge.balance.last
+        figure = balance.available if balance is not None else None
         if figure is None and self.account is not None:
             figure = self.account.available
         currency = self.account.currency if self.account else ""
@@ -206,22 +198,6 @@ class ServicesView(QWidget):
         self.cards.remove(card)
         card.deleteLater()
         self.empty.setVisible(not self.cards)
-
-    # -- for the window --------------------------------------------------------------
-
-    def running_cards(self) -> list[SessionCard]:
-        """Cards whose session has not ended."""
-        return [card for card in self.cards if not card.ended]
-
-    def running_count(self) -> int:
-        """How many sessions run now."""
-        return len(self.running_cards())
-
-    async def stop_all(self) -> None:
-        """Stop every running session and wait until each has ended (or been journaled)."""
-        runs = [card.run for card in self.running_cards()]
-        if runs:
-            await asyncio.gather(*(run.stop("user") for run in runs), return_exceptions=True)
 
     def set_compact(self, compact: bool) -> None:
         """One column on a handheld, the running sessions above the catalogue."""

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from billclient.core.runner import RunningSession, RunProgress, RunState
+from billclient.core.sessions import RunningSession, RunProgress, RunState
 from billclient.protocol.catalog import Service
 
 from ..context import GuiContext

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -20,16 +19,24 @@ from PySide6.QtWidgets import (
 )
 
 from billclient import __version__
-from billclient.component import BUNDLED_COMPONENT_VERSION, ComponentStore
 from billclient.core.errors import BillingError
-from billclient.core.pool import tls_verification
 from billclient.protocol import DeviceInfo
 
 from ..confirm import Confirm, ask
 from ..context import GuiContext, describe_error
 from ..formatting import format_datetime
+from ..language import LANGUAGES
 from ..models.columns import Column
 from ..models.table import ListTableModel
+from ..operations.account import (
+    change_password as change_account_password,
+)
+from ..operations.account import (
+    check_component_update,
+    component_version,
+    devices,
+    revoke_device,
+)
 from ..widgets.record_table import RecordTable
 
 __all__ = ["SettingsView"]
@@ -84,6 +91,7 @@ class SettingsView(QWidget):
         column.addWidget(self._servers_box(body))
         column.addWidget(self._devices_box(body), 1)
         column.addWidget(self._password_box(body))
+        column.addWidget(self._language_box(body))
         column.addWidget(self._about_box(body))
         ctx.bridge.pool.connect(lambda _state: self._show_servers())
 
@@ -127,7 +135,7 @@ class SettingsView(QWidget):
         layout.addLayout(row)
         self.devices_message = QLabel(box)
         self.devices_message.setWordWrap(True)
-        self.devices_message.setAccessibleName(self.tr("Devices status"))
+        self.devices_message.setAccessibleDescription(self.tr("Devices status"))
         layout.addWidget(self.devices_message)
         return box
 
@@ -153,16 +161,41 @@ class SettingsView(QWidget):
         form.addRow(self.password_button)
         self.password_message = QLabel(box)
         self.password_message.setWordWrap(True)
-        self.password_message.setAccessibleName(self.tr("Password status"))
+        self.password_message.setAccessibleDescription(self.tr("Password status"))
         form.addRow(self.password_message)
         return box
+
+    def _language_box(self, parent: QWidget) -> QGroupBox:
+        box = QGroupBox(self.tr("Language"), parent)
+        layout = QVBoxLayout(box)
+        self.language = QComboBox(box)
+        self.language.setAccessibleName(self.tr("Language of the application"))
+        self.language.addItem(self.tr("As the system"), None)
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        chosen = self.ctx.client.settings.language
+        self.language.setCurrentIndex(max(self.language.findData(chosen), 0))
+        self.language.currentIndexChanged.connect(self._language_chosen)
+        layout.addWidget(self.language)
+        self.language_note = QLabel(self.tr("A new language applies at the next start."), box)
+        self.language_note.setObjectName("Muted")
+        self.language_note.setWordWrap(True)
+        layout.addWidget(self.language_note)
+        return box
+
+    def _language_chosen(self, index: int) -> None:
+        code = self.language.itemData(index)
+        try:
+            self.ctx.client.set_language(code if isinstance(code, str) else None)
+        except BillingError as error:
+            self.language_note.setText(describe_error(error))
 
     def _about_box(self, parent: QWidget) -> QGroupBox:
         box = QGroupBox(self.tr("Versions"), parent)
         layout = QVBoxLayout(box)
         self.versions = QLabel(box)
         self.versions.setWordWrap(True)
-        self.versions.setAccessibleName(self.tr("Versions"))
+        self.versions.setAccessibleDescription(self.tr("Versions"))
         layout.addWidget(self.versions)
         self.update_button = QPushButton(self.tr("Check for a component &update"), box)
         self.update_button.setAccessibleName(self.tr("Check for a billing component update"))
@@ -196,37 +229,27 @@ class SettingsView(QWidget):
 
     async def load(self) -> None:
         """Read the devices and the installed component version."""
-        pointer = await asyncio.to_thread(ComponentStore(self.ctx.client.paths.data_dir).pointer)
-        self._show_versions(pointer.version if pointer else BUNDLED_COMPONENT_VERSION, None)
+        self._show_versions(await component_version(self.ctx.client), None)
         await self.load_devices()
 
     async def load_devices(self) -> None:
         """Read the account's signed-in devices."""
         try:
-            devices = await self.ctx.client.api.devices()
+            signed_in = await devices(self.ctx.client)
         except BillingError as error:
             self.devices_message.setText(describe_error(error))
             return
-        self.devices_model.set_items(devices, lambda d: d.device_id)
+        self.devices_model.set_items(signed_in, lambda d: d.device_id)
         self.devices.fit_columns()
 
     async def check_update(self) -> None:
         """Ask the servers whether a newer signed component exists (installs nothing)."""
-        # imported here: the updater's TUF stack takes a while to load, not worth it at start
-        from billclient.core.updater import check_for_update
-
-        client = self.ctx.client
         self.update_button.setEnabled(False)
         try:
-            result = await check_for_update(
-                client.paths.data_dir,
-                client.pool.order,
-                verify=tls_verification(client.settings.ca_file),
-            )
+            result = await check_component_update(self.ctx.client)
         finally:
             self.update_button.setEnabled(True)
-        message = result.message[:1].upper() + result.message[1:]
-        self._show_versions(result.current, message)
+        self._show_versions(result.current, result.message)
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -252,7 +275,7 @@ class SettingsView(QWidget):
 
     async def _revoke(self, device: DeviceInfo) -> None:
         try:
-            await self.ctx.client.api.revoke_device(device.device_id)
+            await revoke_device(self.ctx.client, device_id=device.device_id)
         except BillingError as error:
             self.devices_message.setText(describe_error(error))
             return
@@ -279,7 +302,7 @@ class SettingsView(QWidget):
 
     async def _change_password(self, old: str, new: str) -> None:
         try:
-            await self.ctx.client.api.change_password(old, new)
+            await change_account_password(self.ctx.client, old=old, new=new)
         except BillingError as error:
             self.password_message.setText(describe_error(error))
             return

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from billclient.core.api import Page
 from billclient.protocol import AccountSummary
 
 from ..context import GuiContext, describe_error
 from ..models.support import account_columns
 from ..models.table import PagedTableModel
+from ..operations import Page
+from ..operations.support import search as search_accounts
 from ..widgets.record_table import RecordTable
 from .support_account import AccountPanel
 
@@ -35,10 +36,10 @@ class SupportView(QWidget):
         self.ctx = ctx
         self.query = ""
         self._searched = False
-        api = ctx.client.api
+        client = ctx.client
 
         async def search(cursor: str | None) -> Page[Any]:
-            return await api.admin_search(self.query or None, limit=50, cursor=cursor)
+            return await search_accounts(client, query=self.query or None, limit=50, cursor=cursor)
 
         self.results_model = PagedTableModel(account_columns(), search, ctx.run_task, self)
         self._columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
@@ -66,7 +67,7 @@ class SupportView(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("Muted")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName(self.tr("Search status"))
+        self.status.setAccessibleDescription(self.tr("Search status"))
         left.addWidget(self.status)
         self._columns.addLayout(left, 1)
 

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from billclient.core.api import Page
 from billclient.core.errors import BillingError
 from billclient.protocol import AccountDetail, AccountStatus, Cdr, LiveSession
 
@@ -33,6 +32,8 @@ from ..models.support import (
     status_label,
 )
 from ..models.table import ListTableModel, PagedTableModel
+from ..operations import Page
+from ..operations.support import adjust, audit_page, end_session, look_up, set_status
 from ..topup_intent import TopUpIntent
 from ..widgets.badge import Badge
 from ..widgets.record_table import RecordTable
@@ -63,7 +64,7 @@ class AccountPanel(QWidget):
         self._adjust_intent = TopUpIntent()
         self._polling = False
         self._ticks = 0
-        api = ctx.client.api
+        client = ctx.client
 
         def currency() -> str:
             return self.detail.currency if self.detail is not None else ""
@@ -72,7 +73,7 @@ class AccountPanel(QWidget):
             return datetime.now(UTC)
 
         async def audit(cursor: str | None) -> Page[Any]:
-            return await api.admin_audit(self.account_id, limit=50, cursor=cursor)
+            return await audit_page(client, account_id=self.account_id, limit=50, cursor=cursor)
 
         self.sessions_model = ListTableModel(live_session_columns(currency, now), self)
         self.cdr_model = ListTableModel(cdr_columns(currency, lambda _s: "", str), self)
@@ -83,7 +84,7 @@ class AccountPanel(QWidget):
         header = QHBoxLayout()
         self.name = QLabel(self.tr("Choose an account"), self)
         self.name.setObjectName("Heading")
-        self.name.setAccessibleName(self.tr("Account"))
+        self.name.setAccessibleDescription(self.tr("Account"))
         self.status = Badge(self)
         header.addWidget(self.name)
         header.addWidget(self.status)
@@ -91,7 +92,7 @@ class AccountPanel(QWidget):
         layout.addLayout(header)
         self.figures = QLabel(self)
         self.figures.setWordWrap(True)
-        self.figures.setAccessibleName(self.tr("Balances"))
+        self.figures.setAccessibleDescription(self.tr("Balances"))
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.figures)
 
@@ -111,7 +112,7 @@ class AccountPanel(QWidget):
         layout.addLayout(actions)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(self.tr("Result"))
+        self.message.setAccessibleDescription(self.tr("Result"))
         layout.addWidget(self.message)
 
         self.tabs = QTabWidget(self)
@@ -170,12 +171,10 @@ class AccountPanel(QWidget):
         account_id = self.account_id
         if account_id is None:
             return
-        api = self.ctx.client.api
-        detail = await api.admin_account(account_id)
-        sessions = await api.admin_sessions(account=account_id)
+        found = await look_up(self.ctx.client, account_id=account_id)
         if account_id != self.account_id:
             return
-        self._show(detail, sessions.items)
+        self._show(found.detail, found.sessions)
         if audit:
             await self.audit_model.reload()
             self.audit.fit_columns()
@@ -274,8 +273,12 @@ class AccountPanel(QWidget):
 
     async def _adjust(self, account_id: str, amount: int, reason: str, key: str) -> None:
         try:
-            result = await self.ctx.client.api.admin_adjust(
-                account_id, amount, reason, idempotency_key=key
+            result = await adjust(
+                self.ctx.client,
+                account_id=account_id,
+                amount=amount,
+                reason=reason,
+                idempotency_key=key,
             )
         except BillingError as error:
             self.message.setText(
@@ -308,7 +311,7 @@ class AccountPanel(QWidget):
 
     async def _set_status(self, account_id: str, status: AccountStatus) -> None:
         try:
-            await self.ctx.client.api.admin_set_status(account_id, status)
+            await set_status(self.ctx.client, account_id=account_id, status=status)
         except BillingError as error:
             self.message.setText(describe_error(error))
             return
@@ -340,7 +343,7 @@ class AccountPanel(QWidget):
 
     async def _end(self, session_id: str, reason: str) -> None:
         try:
-            ended = await self.ctx.client.api.admin_end_session(session_id, reason)
+            ended = await end_session(self.ctx.client, session_id=session_id, reason=reason)
         except BillingError as error:
             self.message.setText(describe_error(error))
             return

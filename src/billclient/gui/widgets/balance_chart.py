@@ -1,7 +1,8 @@
-"""Balance and spend over the last hour, drawn with QPainter.
+"""Balance and spend over a range of time (an hour, a day, a month), drawn with QPainter.
 
 PySide6-Essentials (the project's Qt dependency) does not ship QtCharts, which lives in
-the much larger PySide6-Addons; two lines and two axes do not justify that download.
+the much larger PySide6-Addons; two lines, two axes and a few bars do not justify that
+download (nor its start-up and memory cost against the client's targets).
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ SPEND_COLOR = QColor("#e07b00")
 
 
 _SPANS = (300, 600, 900, 1800, 3600)
-"""The time axis grows through these spans (seconds) as history builds up, to an hour."""
-_TICK_MINUTES = (1, 2, 5, 10, 15, 30)
+"""Within an hour the time axis grows through these spans (seconds) as history builds up."""
+_TICKS: tuple[int, ...] = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
+_TICKS += (86400, 172800, 432000, 604800)
+"""Seconds between labels on the time axis, the finest that fits."""
+HOUR, DAY = 3600.0, 86400.0
 
 
 class BalanceChart(QWidget):
     """Balance (left axis, steps) and money spent in the window (right axis).
 
-    The time axis ends now and reaches back over the history there is, rounded up to
-    5, 10, 15, 30 or 60 minutes (never more than ``span``).
+    The time axis ends now and reaches back ``span`` seconds; within an hour it covers
+    the history there is, rounded up to 5, 10, 15, 30 or 60 minutes.
     """
 
     def __init__(self, parent: QWidget | None = None, span: float = 3600.0) -> None:
@@ -40,8 +44,25 @@ class BalanceChart(QWidget):
         self._currency = ""
         self.setMinimumHeight(150)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAccessibleName(self.tr("Balance and spend over the last hour"))
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._name()
+
+    def span_name(self) -> str:
+        """The range in words ("the last hour", ...)."""
+        if self.span <= HOUR:
+            return self.tr("the last hour")
+        if self.span <= DAY:
+            return self.tr("the last 24 hours")
+        return self.tr("the last 30 days")
+
+    def _name(self) -> None:
+        self.setAccessibleName(self.tr("Balance and spend over %1").replace("%1", self.span_name()))
+
+    def set_span(self, span: float) -> None:
+        """Show the last ``span`` seconds."""
+        self.span = span
+        self._name()
+        self.update()
 
     def set_data(self, samples: list[Sample], now: float, currency: str) -> None:
         """Show ``samples`` (oldest first) up to ``now``."""
@@ -50,15 +71,16 @@ class BalanceChart(QWidget):
             start = self._spent_at_start()
             spent = samples[-1].spent - start
             self.setAccessibleDescription(
-                self.tr("Balance now %1; spent in the last hour %2")
+                self.tr("Balance now %1; spent in %2: %3")
                 .replace("%1", format_money_rounded(samples[-1].balance, currency))
-                .replace("%2", format_money_rounded(spent, currency))
+                .replace("%2", self.span_name())
+                .replace("%3", format_money_rounded(spent, currency))
             )
         self.update()
 
     def visible_span(self) -> float:
         """Seconds the time axis covers now."""
-        if not self._samples:
+        if not self._samples or self.span > HOUR:
             return self.span
         history = self._now - self._samples[0].at
         return next((span for span in _SPANS if span >= history and span <= self.span), self.span)
@@ -159,13 +181,22 @@ class BalanceChart(QWidget):
         self, painter: QPainter, plot: QRectF, metrics: QFontMetrics, color: QColor
     ) -> None:
         painter.setPen(color)
-        minutes = max(int(self.visible_span() // 60), 1)
+        span = self.visible_span()
         room = max(int(plot.width() // (metrics.horizontalAdvance("-60 min") + 16)), 1)
-        every = next((m for m in _TICK_MINUTES if minutes / m <= room), minutes)
-        for step in range(minutes % every, minutes + 1, every):
-            x = plot.left() + plot.width() * step / minutes
-            label = self.tr("now") if step == minutes else f"-{minutes - step} min"
+        every = next((tick for tick in _TICKS if span / tick <= room), span)
+        steps = int(span // every)
+        for step in range(steps + 1):
+            back = step * every  # seconds before now
+            x = plot.right() - plot.width() * back / span
+            label = self.tr("now") if back == 0 else self._ago(back, every)
             width = metrics.horizontalAdvance(label)
             painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 3))
             left = min(max(x - width / 2, plot.left()), plot.right() - width)
             painter.drawText(QPointF(left, plot.bottom() + metrics.height() + 2), label)
+
+    def _ago(self, seconds: float, every: float) -> str:
+        if every >= DAY:
+            return self.tr("-%1 d").replace("%1", str(round(seconds / DAY)))
+        if every >= HOUR:
+            return self.tr("-%1 h").replace("%1", str(round(seconds / HOUR)))
+        return self.tr("-%1 min").replace("%1", str(round(seconds / 60)))

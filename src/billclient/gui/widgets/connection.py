@@ -85,7 +85,7 @@ class ConnectionIndicator(QWidget):
             self._poll = QTimer(self)
             self._poll.timeout.connect(self._refresh)
             self._poll.start(5000)
-        pool = ctx.bridge.last.get("pool")
+        pool = ctx.bridge.pool.last
         if pool is not None:
             self._take_pool(pool)
         ctx.bridge.connection.connect(self._on_connection)

@@ -33,7 +33,7 @@ from billclient.core.gateway_client import (
     gateway_kind,
 )
 from billclient.core.gateway_run import SETTLED, GatewayOrder, consume
-from billclient.core.runner import RunningSession
+from billclient.core.sessions import RunningSession
 from billclient.protocol.catalog import Service
 from billclient.protocol.gateway import GatewayKind
 
@@ -78,7 +78,7 @@ class GatewayPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.state = QLabel(self)
         self.state.setWordWrap(True)
-        self.state.setAccessibleName(self.tr("Delivery state"))
+        self.state.setAccessibleDescription(self.tr("Delivery state"))
         layout.addWidget(self.state)
         self.bar = QProgressBar(self)
         self.bar.setAccessibleName(self.tr("Download progress"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billclient.core.runstate import Call, Phase, RunMachine
+from billclient.core.sessions.machine import Call, Phase, RunMachine
 
 GRANT = 10
 

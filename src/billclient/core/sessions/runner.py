@@ -6,9 +6,14 @@
     run = await runner.start("voice", limit_units=60)
     ...                                              # run.progress ticks (Topic.RUN)
     final = await run.wait()                         # or: await run.stop()
+    runner.running()                                 # the runs of this process going on
+    await runner.stop_all()                          # before signing out or quitting
 
-The decisions live in :class:`~billclient.core.runstate.RunMachine` (pure); the
-loop around it, :class:`~billclient.core.running.RunningSession`, does the I/O:
+There is one runner per profile: :attr:`BillingClient.runner
+<billclient.core.client.BillingClient.runner>`, used by the GUI, the CLI and the demo.
+
+The decisions live in :class:`~billclient.core.sessions.machine.RunMachine` (pure); the
+loop around it, :class:`~billclient.core.sessions.running.RunningSession`, does the I/O:
 the billing component's meter and estimator, the journal (every call is written
 before it is sent), the API, and progress events on the bus. A run that cannot
 settle with any server leaves its calls in the journal; :meth:`SessionRunner.recover`
@@ -30,19 +35,19 @@ from filelock import FileLock, Timeout
 from billclient.component import Component, Meter, load_component
 from billclient.protocol import Quote, Service
 
-from .api import ApiClient
-from .bus import EventBus, Topic
-from .errors import (
+from ..api import ApiClient
+from ..bus import EventBus, Topic
+from ..errors import (
     BillingError,
     NotFound,
     ServerUnreachable,
 )
-from .journal import Journal, JournalRun
-from .pool import ServerPool
+from ..journal import Journal, JournalRun
+from ..pool import ServerPool
+from ..settings import ProfilePaths
+from .machine import Call, Phase, RunMachine
 from .progress import RunProgress, RunState, outcome_record, progress_from_resource, unsent
 from .running import RunEnv, RunningSession, answer_budget, journal_call
-from .runstate import Call, Phase, RunMachine
-from .settings import ProfilePaths
 
 __all__ = ["RunProgress", "RunState", "RunningSession", "SessionRunner", "runner_for"]
 
@@ -99,6 +104,7 @@ class SessionRunner:
         self._tick = tick
         self._journal: Journal | None = None
         self._services: dict[str, Service] = {}
+        self._runs: dict[str, RunningSession] = {}
 
     @property
     def journal(self) -> Journal:
@@ -176,8 +182,21 @@ class SessionRunner:
         )
         run.gateway = created.gateway  # gateway-served: billclient.core.gateway_run consumes it
         meter.start()
-        run.launch()
+        self._launch(run)
         return run
+
+    def running(self) -> list[RunningSession]:
+        """The sessions this runner started that have not finished, oldest first."""
+        return [run for run in self._runs.values() if not run.done]
+
+    async def stop_all(self, cause: str = "user") -> list[RunProgress]:
+        """Stop every running session with ``cause`` and wait until each has ended (or
+        left its end in the journal); their final progress, in start order."""
+        runs = self.running()
+        if not runs:
+            return []
+        ended = await asyncio.gather(*(run.stop(cause) for run in runs), return_exceptions=True)
+        return [outcome for outcome in ended if isinstance(outcome, RunProgress)]
 
     async def recover(self) -> list[RunProgress]:
         """Settle every journaled session whose process has died (a crash, or a run
@@ -278,7 +297,7 @@ class SessionRunner:
             recovered=True,
             service_id=journaled.service_id,
         )
-        run.launch()
+        self._launch(run)
         return await run.wait()
 
     async def _service_or_none(self, service_id: str) -> Service | None:
@@ -297,6 +316,12 @@ class SessionRunner:
         lock = FileLock(str(self._lock_dir() / name))
         lock.acquire(timeout=0)
         return lock, name
+
+    def _launch(self, run: RunningSession) -> None:
+        for finished in [key for key, known in self._runs.items() if known.done]:
+            del self._runs[finished]
+        self._runs[run.session_id] = run
+        run.launch()
 
     def _publish(self, progress: RunProgress) -> None:
         self._client.bus.publish(Topic.RUN, progress)

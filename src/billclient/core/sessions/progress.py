@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from billclient.protocol import SessionResource
 
-from .journal import JournalRun
+from ..journal import JournalRun
 
 __all__ = ["RunProgress", "RunState", "outcome_record", "progress_from_resource", "unsent"]
 
 
-class RunState:
-    """Values of :attr:`RunProgress.state`."""
+class RunState(StrEnum):
+    """Where a run stands (:attr:`RunProgress.state`)."""
 
     OPENING = "opening"
     RUNNING = "running"
@@ -37,7 +38,7 @@ class RunProgress:
     session_id: str
     service_id: str
     unit: str
-    state: str
+    state: RunState
     used_units: int
     granted_units: int
     charged: int

@@ -21,14 +21,14 @@ from billclient.component import Estimator, Meter
 from billclient.protocol import ClientEndCause, Service, SessionResource, UpdateResult
 from billclient.protocol.sessions import GatewayAccess
 
-from .api import ApiClient
-from .errors import Conflict, RateLimited, ServerError, ServerUnreachable, SessionEnded
-from .journal import Journal, JournalCall
-from .pool import ServerPool
+from ..api import ApiClient, update_budget
+from ..errors import Conflict, RateLimited, ServerError, ServerUnreachable, SessionEnded
+from ..journal import Journal, JournalCall
+from ..pool import ServerPool
+from .machine import Call, Change, Phase, RunMachine
 from .progress import RunProgress, RunState, outcome_record
-from .runstate import Call, Change, Phase, RunMachine
 
-__all__ = ["RunEnv", "RunningSession", "answer_budget", "journal_call", "request_budget"]
+__all__ = ["RunEnv", "RunningSession", "answer_budget", "journal_call"]
 
 _log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ _RETRY_FIRST, _RETRY_MAX = 0.5, 2.0
 
 @dataclass(frozen=True, slots=True)
 class RunEnv:
-    """What a run works with (given by :class:`~billclient.core.runner.SessionRunner`)."""
+    """What a run works with (given by :class:`~billclient.core.sessions.SessionRunner`)."""
 
     api: ApiClient
     pool: ServerPool
@@ -78,7 +78,7 @@ class RunningSession:
         self._service_id = service_id or (service.service_id if service else "")
         self._wake = asyncio.Event()
         self._task: asyncio.Task[RunProgress] | None = None
-        self._state_override: str | None = None
+        self._state_override: RunState | None = None
         self._failure: str | None = None
         self._server: str | None = None
         self._seq = machine.last_seq - len(machine.queue)
@@ -95,6 +95,11 @@ class RunningSession:
         )
         self._wake.set()
         return await self.wait()
+
+    @property
+    def done(self) -> bool:
+        """True once the run's loop has finished (ended, journaled or failed)."""
+        return self._task is not None and self._task.done()
 
     async def wait(self) -> RunProgress:
         """Wait for the run to end; its final progress."""
@@ -163,7 +168,7 @@ class RunningSession:
 
     async def _send(self, call: Call) -> UpdateResult | SessionResource:
         api = self._env.api
-        budget = request_budget(self._machine.update_interval)
+        budget = update_budget(self._machine.update_interval)
         if call.is_end:
             return await api.end_session(
                 self.session_id,
@@ -298,15 +303,10 @@ class RunningSession:
         )
 
 
-def request_budget(update_interval: float) -> float:
-    """PROTOCOL.md: the time one server gets for a session call."""
-    return max(1.0, update_interval / 3)
-
-
 def answer_budget(update_interval: float) -> float:
     """How long a call may stay unanswered before the grant is all the run may use:
     two passes over two servers (the pool's failover), then the run is offline."""
-    return 4 * request_budget(update_interval)
+    return 4 * update_budget(update_interval)
 
 
 def _wall(monotonic: float | None, clock: Callable[[], float]) -> datetime | None:
