@@ -20,31 +20,31 @@ from billclient.protocol import BalanceEvent, ErrorCode, NoticeEvent, Problem, S
 
 from .accounts.router import router as accounts_router
 from .admin.router import router as admin_router
-from .billing_jobs import billing_jobs_loop
 from .cdrs.router import router as cdrs_router
 from .charges.router import router as charges_router
 from .components.resign import resign_loop
 from .components.router import router as updates_router
 from .config import ServerSettings
 from .db import make_engine
-from .errors import ApiError, problem_response
 from .events.router import router as events_router
 from .events.stream import EventHub
-from .group_commit import GroupCommitter
+from .gateway.billing_side.router import router as gateway_router
 from .hierarchy.router import router as hierarchy_router
 from .integration.router import router as integration_router
 from .invoices.router import router as invoices_router
-from .logging_setup import RequestLog
-from .metrics import MetricsMiddleware, Registry
-from .migrate import upgrade
+from .migrations.upgrade import upgrade
+from .operations.jobs import billing_jobs_loop
+from .operations.metrics import MetricsMiddleware, Registry
+from .operations.retention import retention_loop
 from .pricing.router import router as pricing_router
-from .retention import retention_loop
-from .sessions.gateway_router import router as gateway_router
+from .sessions.group_commit import GroupCommitter
 from .sessions.reaper import reap_once
 from .sessions.router import router as sessions_router
 from .topups.reconcile import reconcile_loop
 from .topups.router import router as topups_router
 from .web import Context, refuse_nul
+from .web.logs import RequestLog
+from .web.problems import ApiError, problem_response
 
 __all__ = ["create_app"]
 

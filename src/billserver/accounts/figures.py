@@ -6,7 +6,7 @@ from sqlalchemy import Connection, select
 
 from billclient.protocol import Account, AccountKind, AccountStatus
 
-from ..rows import AnyRow
+from ..db import AnyRow
 from ..tables import accounts
 
 __all__ = ["account_view", "available", "lock_account", "read_account"]

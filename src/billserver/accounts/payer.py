@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Connection, select
 
-from ..rows import AnyRow
+from ..db import AnyRow
 from ..tables import accounts
 from .figures import lock_account
 

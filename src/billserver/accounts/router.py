@@ -23,9 +23,9 @@ from billclient.protocol import (
 from .. import db
 from ..clock import from_us, now_us
 from ..components.offered import offered_version
-from ..errors import ApiError
 from ..tables import devices
 from ..web import Caller, Context, context, problems
+from ..web.problems import ApiError
 from .figures import account_view, read_account
 from .password_change import change_password
 from .registration import check_password, register_device, sign_out_device

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from ..rows import AnyRow
+from ..db import AnyRow
 from ..tables import devices, tokens, users
 
 __all__ = [

@@ -32,9 +32,9 @@ from billclient.protocol import (
 
 from .. import db
 from ..clock import now_us
-from ..idempotency import run_idempotent
-from ..sessions.gateway_access import flag_cdrs, flag_live
+from ..gateway.billing_side.access import flag_cdrs, flag_live
 from ..web import Context, PageParams, Support, context, page_response, paged, problems
+from ..web.idempotent import run_idempotent
 from .service import adjust, change_status, end_session
 from .views import (
     account_detail,

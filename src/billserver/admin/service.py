@@ -25,15 +25,15 @@ from billclient.protocol.money import format_money
 
 from ..accounts.figures import account_view, available, lock_account
 from ..accounts.payer import lock_with_payer
-from ..actor import Actor
-from ..audit import record
-from ..errors import ApiError
+from ..db import AnyRow
 from ..events import append_balance
 from ..ledger import SYS_ADJUSTMENTS, customer_book, transfer
-from ..rows import AnyRow
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..sessions.records import lock_session, reload, resource
 from ..sessions.service import SessionPolicy, end_by_server
 from ..tables import accounts, holds, sessions
+from ..web.problems import ApiError
 
 __all__ = ["adjust", "change_status", "end_session"]
 

@@ -24,11 +24,11 @@ from billclient.protocol import (
 
 from ..accounts.figures import account_view, read_account
 from ..clock import from_us
-from ..errors import ApiError
-from ..rows import AnyRow
+from ..db import AnyRow
 from ..sessions.views import cdr_view, session_view
 from ..tables import accounts, audit_log, cdrs, holds, plan_versions, sessions, users
 from ..web import Page
+from ..web.problems import ApiError
 
 __all__ = [
     "LAST_CDRS",

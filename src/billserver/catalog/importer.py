@@ -20,11 +20,11 @@ from billclient.protocol import AccountKind
 
 from .. import db
 from ..accounts.passwords import hash_password, verify_password
-from ..actor import Actor
-from ..audit import record
 from ..clock import now_us
 from ..events import append_balance
 from ..ledger import SYS_OPENING, customer_book, transfer
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..tables import accounts, catalog_meta, plan_versions, services, users, vouchers
 from .model import AccountDef, Catalog, CatalogError, PlanDef
 

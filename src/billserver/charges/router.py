@@ -12,12 +12,12 @@ from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Role
 from billclient.protocol.charges import Charge, ChargeCommit, ChargeRequest
 
 from .. import db
-from ..actor import Actor
 from ..clock import now_us
-from ..errors import ApiError
-from ..idempotency import run_idempotent
+from ..ledger.actor import Actor
 from ..tables import app_charges
 from ..web import Context, context, problems, require_role
+from ..web.idempotent import run_idempotent
+from ..web.problems import ApiError
 from .service import cancel, charge_view, commit, reserve
 
 __all__ = ["router"]

@@ -31,15 +31,15 @@ from billclient.rating import billed_units, charge
 
 from ..accounts.figures import available, lock_account
 from ..accounts.payer import lock_with_payer
-from ..actor import Actor
-from ..audit import record
 from ..clock import from_us
-from ..errors import ApiError
+from ..db import AnyRow
 from ..events import append_balance
 from ..ledger import close_hold, create_hold, post_from_hold
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
 from ..tables import accounts, app_charges, cdrs, holds, plan_versions, services, users
+from ..web.problems import ApiError
 
 __all__ = ["cancel", "charge_view", "commit", "expire", "may_charge", "reserve"]
 

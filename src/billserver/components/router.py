@@ -17,8 +17,8 @@ from fastapi.responses import Response
 
 from billclient.protocol import ErrorCode
 
-from ..errors import ApiError
 from ..web import Context, context
+from ..web.problems import ApiError
 
 __all__ = ["router"]
 

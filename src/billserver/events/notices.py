@@ -27,8 +27,8 @@ from billclient.protocol import EndCause, NoticeEvent, NoticeKind, SessionState
 from billclient.rating import Rate, Unit, billed_units, charge
 
 from ..clock import from_us
+from ..db import AnyRow
 from ..plans import rate_of
-from ..rows import AnyRow
 from ..tables import holds, plan_versions, sessions
 
 __all__ = [

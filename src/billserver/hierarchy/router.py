@@ -17,13 +17,13 @@ from billclient.protocol import Account, Cdr, ErrorCode, Role
 
 from .. import db
 from ..accounts.figures import account_view, read_account
-from ..actor import Actor
 from ..clock import to_us
-from ..errors import ApiError
 from ..invoices.gather import load_hierarchy
+from ..ledger.actor import Actor
 from ..sessions.views import cdr_view
 from ..tables import cdrs
 from ..web import Caller, Context, PageParams, context, page_response, problems
+from ..web.problems import ApiError
 
 __all__ = ["router"]
 

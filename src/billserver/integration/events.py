@@ -27,14 +27,14 @@ from billclient.rating import Rate, billed_units, charge
 
 from ..accounts.figures import available, lock_account
 from ..accounts.payer import payer_in, ranked
-from ..actor import Actor
-from ..audit import record
 from ..clock import to_us
+from ..db import AnyRow
 from ..events import append_balance
 from ..invoices.gather import load_hierarchy
 from ..ledger import SYS_REVENUE, customer_book, transfer
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
 from ..tables import billing_events, cdrs, invoices, services
 
 __all__ = ["BatchOutcome", "process_batch"]

@@ -33,16 +33,16 @@ from billclient.rating import billed_units, charge
 
 from .. import db
 from ..accounts.figures import account_view, read_account
-from ..actor import Actor
 from ..admin.service import change_status
 from ..clock import now_us, to_us
-from ..errors import ApiError
+from ..db import AnyRow
 from ..invoices.gather import load_hierarchy
 from ..invoices.service import compute_document
+from ..ledger.actor import Actor
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
 from ..tables import plan_versions, services
 from ..web import Context, context, problems, require_role
+from ..web.problems import ApiError
 from .events import process_batch
 from .service import create_account, register_service, retire_account, set_plan
 

@@ -15,13 +15,13 @@ from billclient.protocol.integration import AccountCreate, ServiceRegistration
 from billclient.rating import Unit
 
 from ..accounts.figures import lock_account
-from ..actor import Actor
-from ..audit import record
 from ..catalog.keys import DEFAULT_GRANT, MAX_INT64
-from ..errors import ApiError
+from ..db import AnyRow
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..plans import current_plan_version
-from ..rows import AnyRow
 from ..tables import accounts, catalog_meta, services
+from ..web.problems import ApiError
 
 __all__ = ["create_account", "register_service", "retire_account", "set_plan"]
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, select
 
+from ..db import AnyRow
 from ..ledger import customer_book
-from ..rows import AnyRow
 from ..tables import accounts, cdrs, ledger_entries, ledger_transfers, plan_versions, services
 from .arithmetic import Adjustment, Usage
 

@@ -22,13 +22,13 @@ from billclient.protocol.invoices import (
 )
 
 from .. import db
-from ..actor import Actor
-from ..errors import ApiError
-from ..idempotency import run_idempotent
+from ..ledger.actor import Actor
 from ..tables import invoices
 from ..topups.provider import make_provider
 from ..topups.service import payment_ref, record_card
 from ..web import Caller, Context, PageParams, context, page_response, problems
+from ..web.idempotent import run_idempotent
+from ..web.problems import ApiError
 from . import gather
 from .service import invoice_view
 

@@ -30,12 +30,12 @@ from billclient.protocol.invoices import (
 
 from .. import db
 from ..accounts.figures import available, lock_account
-from ..actor import Actor
-from ..audit import record
 from ..clock import from_us, to_us
+from ..db import AnyRow
 from ..events import append_balance
 from ..ledger import customer_book, transfer
-from ..rows import AnyRow
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..tables import invoices, plan_versions, topups
 from . import gather
 from .arithmetic import compute, month_bounds

@@ -13,9 +13,9 @@ import uuid
 
 from sqlalchemy import Connection, insert, select, update
 
-from ..actor import Actor
-from ..rows import AnyRow
+from ..db import AnyRow
 from ..tables import accounts, holds
+from .actor import Actor
 from .books import SYS_REVENUE, customer_book
 from .transfers import transfer
 

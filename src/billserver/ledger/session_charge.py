@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, update
 
-from ..actor import Actor
-from ..audit import audit_row
 from ..tables import accounts, audit_log, holds, ledger_entries, ledger_transfers
+from .actor import Actor
+from .audit import audit_row
 from .books import SYS_REVENUE, customer_book
 from .holds import HoldError
 

@@ -6,9 +6,9 @@ import uuid
 
 from sqlalchemy import Connection, insert, update
 
-from ..actor import Actor
-from ..audit import record
 from ..tables import accounts, ledger_entries, ledger_transfers
+from .actor import Actor
+from .audit import record
 from .books import CUSTOMER_PREFIX
 
 __all__ = ["LedgerError", "transfer"]

@@ -13,13 +13,13 @@ from billclient.rating import charge, max_affordable_units
 from .. import db
 from ..accounts.figures import available, read_account
 from ..accounts.payer import read_payer
-from ..actor import Actor
 from ..clock import from_us, now_us
-from ..errors import ApiError
+from ..db import AnyRow
+from ..ledger.actor import Actor
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
 from ..tables import services
 from ..web import Caller, Context, context, problems
+from ..web.problems import ApiError
 
 __all__ = ["router"]
 

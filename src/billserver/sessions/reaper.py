@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from billclient.protocol import EndCause, SessionState
 
 from .. import db
-from ..actor import Actor
 from ..clock import now_us
+from ..ledger.actor import Actor
 from ..tables import sessions
 from .records import lock_session
 from .service import SessionPolicy, end_by_server

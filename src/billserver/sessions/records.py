@@ -11,9 +11,9 @@ from sqlalchemy import Connection, insert, select, update
 from billclient.protocol import EventType, SessionEvent, SessionState
 
 from ..accounts.figures import available, lock_account
-from ..actor import Actor
+from ..db import AnyRow
 from ..events import append_balance, append_event
-from ..rows import AnyRow
+from ..ledger.actor import Actor
 from ..tables import cdrs, holds, sessions
 from .views import session_view
 

@@ -24,9 +24,7 @@ from .. import db
 from ..accounts.payer import lock_key
 from ..accounts.tokens import token_hash
 from ..clock import now_us
-from ..errors import ApiError
-from ..group_commit import GroupCommitter
-from ..idempotency import run_idempotent
+from ..gateway.billing_side.access import gateway_access
 from ..tables import holds, sessions
 from ..web import (
     BearerToken,
@@ -39,7 +37,9 @@ from ..web import (
     paged,
     problems,
 )
-from .gateway_access import gateway_access
+from ..web.idempotent import run_idempotent
+from ..web.problems import ApiError
+from .group_commit import GroupCommitter
 from .service import Report, open_session, report_usage
 from .views import session_view
 

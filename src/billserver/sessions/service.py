@@ -31,10 +31,8 @@ from billclient.rating import Rate, billed_units, charge
 
 from ..accounts.figures import available, lock_account
 from ..accounts.payer import cached_payer, lock_with_payer
-from ..actor import Actor
-from ..audit import record
 from ..clock import from_us, to_us
-from ..errors import ApiError
+from ..db import AnyRow
 from ..events import append_notice, session_terminated_notice
 from ..events.store import append_session_change, latest_balance_data
 from ..ledger import (
@@ -46,9 +44,11 @@ from ..ledger import (
     post_from_hold,
     transfer,
 )
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..plans import current_plan_version, rate_of, version_rate
-from ..rows import AnyRow
 from ..tables import accounts, holds, plan_versions, services, session_updates, sessions
+from ..web.problems import ApiError
 from .grants import next_grant, settle
 from .records import (
     Locked,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from billclient.protocol import Cdr, EndCause, SessionResource, SessionState
 
 from ..clock import from_us
-from ..rows import AnyRow
+from ..db import AnyRow
 
 __all__ = ["cdr_view", "session_view"]
 

@@ -32,12 +32,12 @@ from billclient.protocol import (
 
 from .. import db
 from ..accounts.figures import read_account
-from ..actor import Actor
 from ..clock import to_us
-from ..errors import ApiError
-from ..idempotency import run_idempotent
+from ..ledger.actor import Actor
 from ..tables import idempotency_keys, topups
 from ..web import Caller, Context, PageParams, context, page_response, paged, problems
+from ..web.idempotent import run_idempotent
+from ..web.problems import ApiError
 from .provider import ProviderResult, make_provider
 from .service import (
     CardLimits,

@@ -25,13 +25,13 @@ from billclient.protocol import ErrorCode, EventType, TopUp, TopUpStatus, format
 from billclient.protocol.funding import TopUpNotice
 
 from ..accounts.figures import available, lock_account
-from ..actor import Actor
-from ..audit import record
-from ..errors import ApiError
+from ..db import AnyRow
 from ..events import append_balance, append_event
 from ..ledger import SYS_CARDS, SYS_VOUCHERS, customer_book, transfer
-from ..rows import AnyRow
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..tables import topups, vouchers
+from ..web.problems import ApiError
 from .provider import ProviderResult, ProviderStatus
 
 __all__ = [

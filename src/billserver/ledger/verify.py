@@ -24,9 +24,8 @@ from sqlalchemy import Connection, Engine, Subquery, and_, case, func, literal, 
 
 from billclient.protocol.money import format_money
 
-from . import db
-from .ledger import CUSTOMER_PREFIX
-from .tables import (
+from .. import db
+from ..tables import (
     accounts,
     app_charges,
     billing_events,
@@ -37,6 +36,7 @@ from .tables import (
     ledger_transfers,
     sessions,
 )
+from . import CUSTOMER_PREFIX
 
 __all__ = ["VerifyReport", "verify"]
 

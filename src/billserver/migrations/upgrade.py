@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 __all__ = ["alembic_config", "upgrade"]
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATIONS = Path(__file__).parent
 _PG_LOCK_KEY = 0x62696C6C  # "bill": serialises migrations across processes
 
 

@@ -15,14 +15,14 @@ from sqlalchemy import Connection, Engine
 
 from billclient.protocol import ErrorCode, Role
 
-from . import db
-from .accounts.tokens import TokenRejected, authenticate
-from .actor import Actor
-from .clock import now_us
-from .config import ServerSettings
-from .errors import ApiError
-from .sessions.gateway_access import Tolerance
-from .sessions.service import SessionPolicy
+from .. import db
+from ..accounts.tokens import TokenRejected, authenticate
+from ..clock import now_us
+from ..config import ServerSettings
+from ..gateway.billing_side.access import Tolerance
+from ..ledger.actor import Actor
+from ..sessions.service import SessionPolicy
+from .problems import ApiError
 
 __all__ = [
     "AUTH_RESPONSES",

@@ -10,8 +10,8 @@ from sqlalchemy import Connection, Engine, select
 
 from billclient.rating import Rate
 
-from .rows import AnyRow
-from .tables import plan_versions
+from ..db import AnyRow
+from ..tables import plan_versions
 
 __all__ = ["current_plan_version", "rate_from_stored", "rate_of", "version_rate"]
 

@@ -18,11 +18,11 @@ from sqlalchemy import Connection, Engine, insert, select, text
 
 from billclient.protocol import ErrorCode
 
-from . import db
-from .actor import Actor
-from .clock import now_us
-from .errors import ApiError
-from .tables import idempotency_keys
+from .. import db
+from ..clock import now_us
+from ..ledger.actor import Actor
+from ..tables import idempotency_keys
+from .problems import ApiError
 
 __all__ = ["Outcome", "request_digest", "run_idempotent"]
 

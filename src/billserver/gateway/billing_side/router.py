@@ -22,12 +22,12 @@ from billclient.protocol.gateway import (
     SessionStatus,
 )
 
-from .. import db
-from ..clock import now_us
-from ..errors import ApiError
-from ..web import Context, context, problems
-from .gateway_access import record_counts, session_statuses
-from .gateway_tokens import session_of
+from ... import db
+from ...clock import now_us
+from ...web import Context, context, problems
+from ...web.problems import ApiError
+from .access import record_counts, session_statuses
+from .tokens import session_of
 
 __all__ = ["router"]
 

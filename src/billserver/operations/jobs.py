@@ -17,15 +17,15 @@ from datetime import UTC, datetime, timedelta
 import anyio
 from sqlalchemy import Engine, select
 
-from . import db, leases
-from .actor import Actor
-from .autotopup import auto_topup_once
-from .charges.service import expire
-from .clock import now_us
-from .config import ServerSettings
-from .invoices.service import mark_overdue, run_period, settle_payments
-from .tables import accounts, app_charges
-from .topups.provider import make_provider
+from .. import db, leases
+from ..charges.service import expire
+from ..clock import now_us
+from ..config import ServerSettings
+from ..invoices.service import mark_overdue, run_period, settle_payments
+from ..ledger.actor import Actor
+from ..tables import accounts, app_charges
+from ..topups.autotopup import auto_topup_once
+from ..topups.provider import make_provider
 
 __all__ = ["billing_jobs_loop", "invoice_round", "previous_period"]
 

@@ -16,9 +16,9 @@ from sqlalchemy import Connection, insert, select, update
 from billclient.protocol import Cdr, EndCause, GatewayAccess, LiveSession, SessionState
 from billclient.protocol.gateway import GATEWAY_KINDS, ServedCount, SessionStatus
 
-from ..clock import from_us
-from ..tables import gateway_counts, services, sessions
-from .gateway_tokens import session_token
+from ...clock import from_us
+from ...tables import gateway_counts, services, sessions
+from .tokens import session_token
 
 __all__ = [
     "DEFAULT_BITRATES",

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
-from . import db
+from .. import db
 
 __all__ = ["GroupCommitter"]
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from ..tables import audit_log
 from .actor import Actor
-from .tables import audit_log
 
 __all__ = ["audit_row", "record"]
 

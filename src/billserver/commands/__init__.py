@@ -271,8 +271,8 @@ def _gateway_error(error: Any) -> str:
 def _cmd_gateway(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from .gateway import GatewaySettings, run_gateway
-    from .logging_setup import configure_logging
+    from ..gateway import GatewaySettings, run_gateway
+    from ..web.logs import configure_logging
 
     names = ["host", "port", "billing", "files", "secret", "gateway_id"]
     names += ["poll_interval", "report_interval", "request_timeout", "stall_factor"]
@@ -339,7 +339,7 @@ class _Failure(Exception):
 def _settings(args: argparse.Namespace, *names: str) -> Any:
     from pydantic import ValidationError
 
-    from .config import ServerSettings
+    from ..config import ServerSettings
 
     given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     try:
@@ -349,7 +349,7 @@ def _settings(args: argparse.Namespace, *names: str) -> Any:
 
 
 def _load(path: Path) -> Any:
-    from .catalog import CatalogError, load_catalog
+    from ..catalog import CatalogError, load_catalog
 
     try:
         return load_catalog(path)
@@ -360,8 +360,8 @@ def _load(path: Path) -> Any:
 
 
 def _import_into(engine: Any, path: Path, server_id: str) -> str:
-    from .catalog import CatalogError
-    from .catalog.importer import import_catalog
+    from ..catalog import CatalogError
+    from ..catalog.importer import import_catalog
 
     catalog = _load(path)
     try:
@@ -374,7 +374,7 @@ def _import_into(engine: Any, path: Path, server_id: str) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .migrate import upgrade
+    from ..migrations.upgrade import upgrade
 
     settings = _settings(args, "db_url")
     engine = _open(settings.db_url)
@@ -389,7 +389,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _open(url: str) -> Any:
     from sqlalchemy.exc import ArgumentError
 
-    from .db import make_engine
+    from ..db import make_engine
 
     try:
         return make_engine(url)
@@ -398,8 +398,8 @@ def _open(url: str) -> Any:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .migrate import upgrade
-    from .verify import verify
+    from ..ledger.verify import verify
+    from ..migrations.upgrade import upgrade
 
     settings = _settings(args, "db_url")
     engine = _open(settings.db_url)
@@ -413,10 +413,10 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_invoice(args: argparse.Namespace) -> int:
-    from .actor import Actor
-    from .clock import now_us
-    from .invoices.service import run_period
-    from .migrate import upgrade
+    from ..clock import now_us
+    from ..invoices.service import run_period
+    from ..ledger.actor import Actor
+    from ..migrations.upgrade import upgrade
 
     settings = _settings(args, "db_url")
     if args.due_days < 0:
@@ -444,7 +444,7 @@ def _cmd_invoice(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from .backup import BackupError, backup
+    from ..operations.backup import BackupError, backup
 
     settings = _settings(args, "db_url")
     try:
@@ -456,7 +456,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_rate(args: argparse.Namespace) -> int:
-    from .rate_command import rate_usage
+    from .rate import rate_usage
 
     catalog = _load(args.catalog)
     try:
@@ -480,7 +480,7 @@ _UPDATES = (
 
 
 def _cmd_component(args: argparse.Namespace) -> int:
-    from .components import commands
+    from ..components import commands
 
     try:
         if args.action == "init-keys":
@@ -513,9 +513,9 @@ def _cmd_component(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .logging_setup import configure_logging
-    from .migrate import upgrade
+    from ..app import create_app
+    from ..migrations.upgrade import upgrade
+    from ..web.logs import configure_logging
 
     settings = _settings(
         args,
@@ -570,7 +570,7 @@ def _serve_with_metrics(server: Any, app: Any, settings: Any, engine: Any) -> in
 
     import uvicorn
 
-    from .metrics import metrics_app
+    from ..operations.metrics import metrics_app
 
     class QuietServer(uvicorn.Server):
         """The metrics listener: stops with the API server, leaves signals to it."""

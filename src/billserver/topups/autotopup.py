@@ -23,15 +23,15 @@ from sqlalchemy import Engine, case, select, update
 from billclient.protocol import EventType, TopUpStatus
 from billclient.protocol.autotopup import AutoTopUpNotice
 
-from . import db
-from .accounts.figures import available, lock_account
-from .actor import Actor
-from .audit import record
-from .clock import now_us
-from .events import append_event
-from .tables import accounts
-from .topups.provider import PaymentProvider
-from .topups.service import record_card
+from .. import db
+from ..accounts.figures import available, lock_account
+from ..clock import now_us
+from ..events import append_event
+from ..ledger.actor import Actor
+from ..ledger.audit import record
+from ..tables import accounts
+from .provider import PaymentProvider
+from .service import record_card
 
 __all__ = ["auto_topup_once"]
 

@@ -21,12 +21,12 @@ from typing import Any
 import anyio
 from sqlalchemy import Column, Connection, Engine, delete, select, tuple_
 
-from . import db
-from .accounts.throttle import ThrottlePolicy, policy_of, purge_stale
-from .clock import now_us
-from .config import ServerSettings
-from .leases import try_acquire
-from .tables import audit_log, events, idempotency_keys
+from .. import db
+from ..accounts.throttle import ThrottlePolicy, policy_of, purge_stale
+from ..clock import now_us
+from ..config import ServerSettings
+from ..leases import try_acquire
+from ..tables import audit_log, events, idempotency_keys
 
 __all__ = ["LEASE", "MIN_IDEMPOTENCY_HOURS", "RetentionPolicy", "purge_once", "retention_loop"]
 

@@ -35,9 +35,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from billclient.protocol import ErrorCode, format_money
 
-from . import db
-from .errors import problem_response
-from .tables import ledger_transfers, sessions
+from .. import db
+from ..tables import ledger_transfers, sessions
+from ..web.problems import problem_response
 
 __all__ = ["CONTENT_TYPE", "MetricsMiddleware", "Registry", "metrics_app"]
 
