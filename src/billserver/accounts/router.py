@@ -24,13 +24,13 @@ from .. import db
 from ..clock import from_us, now_us
 from ..components.offered import offered_version
 from ..tables import devices
-from ..web import Caller, Context, context, problems
+from ..web import Caller, Context, TokenRejected, context, problems
 from ..web.problems import ApiError
 from .figures import account_view, read_account
 from .password_change import change_password
 from .registration import check_password, register_device, sign_out_device
 from .throttle import check_not_blocked, clear, keys_for, policy_of, record_failure
-from .tokens import TokenRejected, rotate
+from .tokens import rotate
 
 __all__ = ["router"]
 

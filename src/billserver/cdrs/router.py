@@ -13,9 +13,9 @@ from billclient.protocol import Cdr
 
 from .. import db
 from ..clock import to_us
-from ..sessions.views import cdr_view
 from ..tables import cdrs
 from ..web import Caller, Context, PageParams, context, page_response, paged
+from .views import cdr_view
 
 __all__ = ["router"]
 

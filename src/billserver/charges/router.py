@@ -13,11 +13,16 @@ from billclient.protocol.charges import Charge, ChargeCommit, ChargeRequest
 
 from .. import db
 from ..clock import now_us
-from ..ledger.actor import Actor
+from ..ledger import Actor
 from ..tables import app_charges
-from ..web import Context, context, problems, require_role
-from ..web.idempotent import run_idempotent
-from ..web.problems import ApiError
+from ..web import (
+    ApiError,
+    Context,
+    context,
+    problems,
+    require_role,
+    run_idempotent,
+)
 from .service import cancel, charge_view, commit, reserve
 
 __all__ = ["router"]

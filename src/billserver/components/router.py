@@ -17,8 +17,7 @@ from fastapi.responses import Response
 
 from billclient.protocol import ErrorCode
 
-from ..web import Context, context
-from ..web.problems import ApiError
+from ..web import ApiError, Context, context
 
 __all__ = ["router"]
 

@@ -10,8 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from billclient.protocol import ErrorCode, EventType, Role
 
-from ..web import Caller, Context, context, problems
-from ..web.problems import ApiError
+from ..web import ApiError, Caller, Context, context, problems
 from .stream import EventHub, StreamTiming, event_stream, open_feed
 
 __all__ = ["EventStreamResponse", "router"]

@@ -16,14 +16,13 @@ from sqlalchemy import Connection, and_, or_, select
 from billclient.protocol import Account, Cdr, ErrorCode, Role
 
 from .. import db
-from ..accounts.figures import account_view, read_account
+from ..accounts import account_view, read_account
+from ..cdrs import cdr_view
 from ..clock import to_us
-from ..invoices.gather import load_hierarchy
-from ..ledger.actor import Actor
-from ..sessions.views import cdr_view
+from ..invoices import load_hierarchy
+from ..ledger import Actor
 from ..tables import cdrs
-from ..web import Caller, Context, PageParams, context, page_response, problems
-from ..web.problems import ApiError
+from ..web import ApiError, Caller, Context, PageParams, context, page_response, problems
 
 __all__ = ["router"]
 

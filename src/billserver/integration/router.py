@@ -32,17 +32,16 @@ from billclient.protocol.invoices import Invoice, InvoiceKind, InvoiceState
 from billclient.rating import billed_units, charge
 
 from .. import db
-from ..accounts.figures import account_view, read_account
-from ..admin.service import change_status
+from ..accounts import account_view, read_account
+from ..admin import change_status
 from ..clock import now_us, to_us
 from ..db import AnyRow
-from ..invoices.gather import load_hierarchy
-from ..invoices.service import compute_document
-from ..ledger.actor import Actor
+from ..invoices import compute_document, load_hierarchy
+from ..ledger import Actor
 from ..plans import current_plan_version, rate_of
+from ..sessions import Policy
 from ..tables import plan_versions, services
-from ..web import Context, context, problems, require_role
-from ..web.problems import ApiError
+from ..web import ApiError, Context, context, problems, require_role
 from .events import process_batch
 from .service import create_account, register_service, retire_account, set_plan
 
@@ -99,12 +98,12 @@ def get_status(account_id: str, caller: Operator, ctx: Ctx) -> AccountStatusInfo
     "/accounts/{account_id}/status", response_model=AccountStatusInfo, responses=problems(403, 404)
 )
 def put_status(
-    account_id: str, body: AccountStatusSet, caller: Operator, ctx: Ctx
+    account_id: str, body: AccountStatusSet, caller: Operator, ctx: Ctx, policy: Policy
 ) -> AccountStatusInfo:
     """Set the status; any status but ``active`` ends the account's live sessions."""
     _account(ctx, account_id)
     with db.write(ctx.engine) as conn:
-        change_status(conn, caller, account_id, body.status, now=now_us(), policy=ctx.policy)
+        change_status(conn, caller, account_id, body.status, now=now_us(), policy=policy)
         row = read_account(conn, account_id)
     assert row is not None
     return _status_info(row)

@@ -14,14 +14,13 @@ from billclient.protocol import AccountKind, AccountStatus, ErrorCode, format_mo
 from billclient.protocol.integration import AccountCreate, ServiceRegistration
 from billclient.rating import Unit
 
-from ..accounts.figures import lock_account
+from ..accounts import lock_account
 from ..catalog.keys import DEFAULT_GRANT, MAX_INT64
 from ..db import AnyRow
-from ..ledger.actor import Actor
-from ..ledger.audit import record
+from ..ledger import Actor, record
 from ..plans import current_plan_version
 from ..tables import accounts, catalog_meta, services
-from ..web.problems import ApiError
+from ..web import ApiError
 
 __all__ = ["create_account", "register_service", "retire_account", "set_plan"]
 

@@ -22,13 +22,20 @@ from billclient.protocol.invoices import (
 )
 
 from .. import db
-from ..ledger.actor import Actor
+from ..ledger import Actor
 from ..tables import invoices
 from ..topups.provider import make_provider
 from ..topups.service import payment_ref, record_card
-from ..web import Caller, Context, PageParams, context, page_response, problems
-from ..web.idempotent import run_idempotent
-from ..web.problems import ApiError
+from ..web import (
+    ApiError,
+    Caller,
+    Context,
+    PageParams,
+    context,
+    page_response,
+    problems,
+    run_idempotent,
+)
 from . import gather
 from .service import invoice_view
 

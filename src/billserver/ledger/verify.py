@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import Connection, Engine, Subquery, and_, func, literal, or_, select
 
 from billclient.protocol.money import format_money
 
@@ -36,7 +36,9 @@ from ..tables import (
     ledger_transfers,
     sessions,
 )
-from . import CUSTOMER_PREFIX
+from .books import CUSTOMER_PREFIX
+from .funds import FLOOR
+from .operations import TransferKind
 
 __all__ = ["VerifyReport", "verify"]
 
@@ -219,7 +221,10 @@ def _posted_charges() -> Subquery:
     charge id as the session id): columns ``session_id`` and ``total``."""
     return (
         select(ledger_transfers.c.session_id, func.sum(ledger_transfers.c.amount).label("total"))
-        .where(ledger_transfers.c.kind == "charge", ledger_transfers.c.session_id.is_not(None))
+        .where(
+            ledger_transfers.c.kind == TransferKind.CHARGE.value,
+            ledger_transfers.c.session_id.is_not(None),
+        )
         .group_by(ledger_transfers.c.session_id)
         .subquery()
     )
@@ -262,7 +267,8 @@ def _no_overdraft(conn: Connection) -> list[str]:
         select(ledger_entries.c.ledger_id, func.sum(ledger_entries.c.amount).label("total"))
         .select_from(ledger_entries.join(ledger_transfers))
         .where(
-            ledger_transfers.c.kind == "tax", ledger_entries.c.ledger_id.like(CUSTOMER_PREFIX + "%")
+            ledger_transfers.c.kind == TransferKind.TAX.value,
+            ledger_entries.c.ledger_id.like(CUSTOMER_PREFIX + "%"),
         )
         .group_by(ledger_entries.c.ledger_id)
         .subquery()
@@ -270,11 +276,10 @@ def _no_overdraft(conn: Connection) -> list[str]:
     book = literal(CUSTOMER_PREFIX) + accounts.c.account_id
     # invoiced tax is debited whatever the credit limit: it does not count against it
     balance = accounts.c.balance - func.coalesce(taxed.c.total, 0)
-    floor = case((accounts.c.kind == "postpaid", -accounts.c.credit_limit), else_=0)
     rows = conn.execute(
         select(accounts)
         .select_from(accounts.outerjoin(taxed, taxed.c.ledger_id == book))
-        .where(or_(balance - accounts.c.reserved < floor, balance < floor))
+        .where(or_(balance - accounts.c.reserved < FLOOR, balance < FLOOR))
     ).all()
     return [
         f"account {r.account_id} ({r.kind}): balance {format_money(r.balance)}, reserved "

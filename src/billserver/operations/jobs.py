@@ -21,8 +21,8 @@ from .. import db, leases
 from ..charges.service import expire
 from ..clock import now_us
 from ..config import ServerSettings
-from ..invoices.service import mark_overdue, run_period, settle_payments
-from ..ledger.actor import Actor
+from ..invoices import mark_overdue, run_period, settle_payments
+from ..ledger import Actor
 from ..tables import accounts, app_charges
 from ..topups.autotopup import auto_topup_once
 from ..topups.provider import make_provider

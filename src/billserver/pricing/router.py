@@ -11,15 +11,13 @@ from billclient.protocol import ErrorCode, Quote, QuoteRequest, Service
 from billclient.rating import charge, max_affordable_units
 
 from .. import db
-from ..accounts.figures import available, read_account
-from ..accounts.payer import read_payer
+from ..accounts import read_account, read_payer
 from ..clock import from_us, now_us
 from ..db import AnyRow
-from ..ledger.actor import Actor
+from ..ledger import Actor, spendable
 from ..plans import current_plan_version, rate_of
 from ..tables import services
-from ..web import Caller, Context, context, problems
-from ..web.problems import ApiError
+from ..web import ApiError, Caller, Context, context, problems
 
 __all__ = ["router"]
 
@@ -89,5 +87,5 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
         service_id=body.service_id,
         units=body.units,
         charge=price,
-        max_units=max_affordable_units(rate, start, max(0, available(payer))),
+        max_units=max_affordable_units(rate, start, spendable(payer)),
     )

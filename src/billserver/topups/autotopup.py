@@ -18,17 +18,16 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from sqlalchemy import Engine, case, select, update
+from sqlalchemy import Engine, select, update
 
 from billclient.protocol import EventType, TopUpStatus
 from billclient.protocol.autotopup import AutoTopUpNotice
 
 from .. import db
-from ..accounts.figures import available, lock_account
+from ..accounts import lock_account
 from ..clock import now_us
 from ..events import append_event
-from ..ledger.actor import Actor
-from ..ledger.audit import record
+from ..ledger import AVAILABLE, Actor, available, record
 from ..tables import accounts
 from .provider import PaymentProvider
 from .service import record_card
@@ -36,12 +35,6 @@ from .service import record_card
 __all__ = ["auto_topup_once"]
 
 log = logging.getLogger("billserver.autotopup")
-
-_AVAILABLE = (
-    accounts.c.balance
-    - accounts.c.reserved
-    + case((accounts.c.kind == "postpaid", accounts.c.credit_limit), else_=0)
-)
 
 
 def auto_topup_once(engine: Engine, provider: PaymentProvider, actor: Actor) -> int:
@@ -58,7 +51,7 @@ def auto_topup_once(engine: Engine, provider: PaymentProvider, actor: Actor) -> 
             .where(
                 *configured,
                 accounts.c.auto_topup_armed.is_(False),
-                accounts.c.auto_topup_threshold <= _AVAILABLE,
+                accounts.c.auto_topup_threshold <= AVAILABLE,
             )
             .values(auto_topup_armed=True)
         )
@@ -74,7 +67,7 @@ def auto_topup_once(engine: Engine, provider: PaymentProvider, actor: Actor) -> 
             ).where(
                 *configured,
                 accounts.c.auto_topup_armed.is_(True),
-                accounts.c.auto_topup_threshold > _AVAILABLE,
+                accounts.c.auto_topup_threshold > AVAILABLE,
             )
         ).all()
     triggered = 0

@@ -20,7 +20,7 @@ from billclient.protocol import TopUpStatus
 from .. import db, leases
 from ..clock import now_us
 from ..config import ServerSettings
-from ..ledger.actor import Actor
+from ..ledger import Actor
 from ..tables import topups
 from .provider import PaymentProvider, ProviderStatus, make_provider
 from .service import settle

@@ -31,13 +31,21 @@ from billclient.protocol import (
 )
 
 from .. import db
-from ..accounts.figures import read_account
+from ..accounts import read_account
 from ..clock import to_us
-from ..ledger.actor import Actor
+from ..ledger import Actor
 from ..tables import idempotency_keys, topups
-from ..web import Caller, Context, PageParams, context, page_response, paged, problems
-from ..web.idempotent import run_idempotent
-from ..web.problems import ApiError
+from ..web import (
+    ApiError,
+    Caller,
+    Context,
+    PageParams,
+    context,
+    page_response,
+    paged,
+    problems,
+    run_idempotent,
+)
 from .provider import ProviderResult, make_provider
 from .service import (
     CardLimits,

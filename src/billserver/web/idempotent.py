@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, Engine, insert, select, text
 
-from billclient.protocol import ErrorCode
+from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode
 
 from .. import db
 from ..clock import now_us
@@ -24,7 +25,7 @@ from ..ledger.actor import Actor
 from ..tables import idempotency_keys
 from .problems import ApiError
 
-__all__ = ["Outcome", "request_digest", "run_idempotent"]
+__all__ = ["Operation", "Outcome", "idempotent_response", "request_digest", "run_idempotent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,10 @@ class Outcome:
     def is_problem(self) -> bool:
         """Whether ``body`` is a problem document."""
         return self.status >= 400
+
+
+Operation = Callable[[Connection, int], tuple[int, dict[str, Any]]]
+"""``operation(conn, now) -> (status, answer)``, run once per idempotency key."""
 
 
 def request_digest(body: dict[str, Any]) -> str:
@@ -68,7 +73,7 @@ def run_idempotent(
     endpoint: str,
     key: str,
     body: dict[str, Any],
-    operation: Callable[[Connection, int], tuple[int, dict[str, Any]]],
+    operation: Operation,
 ) -> Outcome:
     """Run ``operation(conn, now)`` once per (caller, endpoint, key) in one write transaction."""
     digest = request_digest(body)
@@ -110,3 +115,27 @@ def run_idempotent(
             )
         )
         return Outcome(status, answer)
+
+
+def idempotent_response(
+    engine: Engine,
+    actor: Actor,
+    *,
+    endpoint: str,
+    key: str,
+    body: dict[str, Any],
+    operation: Operation,
+    decorate: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> JSONResponse:
+    """The answer of an idempotent route: :func:`run_idempotent`, as JSON or a problem.
+
+    ``decorate`` adds to a successful answer what must not be stored with the key (it is
+    applied to replays too)."""
+    outcome = run_idempotent(
+        engine, actor, endpoint=endpoint, key=key, body=body, operation=operation
+    )
+    answer = outcome.body
+    if decorate is not None and not outcome.is_problem:
+        answer = decorate(answer)
+    media = PROBLEM_CONTENT_TYPE if outcome.is_problem else "application/json"
+    return JSONResponse(answer, status_code=outcome.status, media_type=media)

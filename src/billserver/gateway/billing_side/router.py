@@ -24,8 +24,7 @@ from billclient.protocol.gateway import (
 
 from ... import db
 from ...clock import now_us
-from ...web import Context, context, problems
-from ...web.problems import ApiError
+from ...web import ApiError, Context, context, problems
 from .access import record_counts, session_statuses
 from .tokens import session_of
 
