@@ -8,13 +8,17 @@ be rated gets an empty charge and a one-line reason; the rest go on.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import re
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from billclient.protocol.money import format_decimal
 from billclient.rating import charge
+
+from .common import Failure, load
 
 if TYPE_CHECKING:
     from billserver.catalog import Catalog
@@ -139,3 +143,19 @@ def rate_usage(catalog: Catalog, usage: TextIO, output: TextIO) -> int:
         else:
             writer.writerow((record_id, format_decimal(amount, 6), ""))
     return status
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    from .rate import rate_usage
+
+    catalog = load(args.catalog)
+    try:
+        with open(args.usage, encoding="utf-8", newline="") as usage:
+            if args.output is None:
+                return rate_usage(catalog, usage, sys.stdout)
+            with open(args.output, "w", encoding="utf-8", newline="") as output:
+                return rate_usage(catalog, usage, output)
+    except OSError as error:
+        raise Failure(f"{error.filename}: {error.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Failure(f"{args.usage}: {error}") from None
