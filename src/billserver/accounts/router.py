@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from billclient.protocol import (
@@ -24,7 +24,7 @@ from .. import db
 from ..clock import from_us, now_us
 from ..components.offered import offered_version
 from ..tables import devices
-from ..web import Caller, Context, TokenRejected, context, problems
+from ..web import Caller, Context, Ctx, TokenRejected, problems
 from ..web.problems import ApiError
 from .figures import account_view, read_account
 from .password_change import change_password
@@ -35,7 +35,6 @@ from .tokens import rotate
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1")
-Ctx = Annotated[Context, Depends(context)]
 
 
 def _servers(request: Request, ctx: Context) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from billclient.protocol import (
@@ -34,10 +34,10 @@ from ..clock import now_us
 from ..gateway.billing_side import GatewayTolerance, flag_cdrs, flag_live
 from ..sessions import Policy
 from ..web import (
-    Context,
+    Ctx,
+    IdempotencyKey,
     PageParams,
     Support,
-    context,
     idempotent_response,
     page_response,
     paged,
@@ -55,8 +55,6 @@ from .views import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/admin", tags=["support"])
-Ctx = Annotated[Context, Depends(context)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -116,10 +114,10 @@ def post_adjustment(
     return idempotent_response(
         ctx.engine,
         caller,
-        endpoint="POST /v1/admin/adjustments",
-        key=key,
-        body={"account_id": account_id, **body.model_dump(mode="json")},
-        operation=lambda conn, now: (201, adjust(conn, caller, account_id, body, now=now)),
+        "POST /v1/admin/adjustments",
+        key,
+        {"account_id": account_id, **body.model_dump(mode="json")},
+        lambda conn, now: (201, adjust(conn, caller, account_id, body, now=now)),
     )
 
 

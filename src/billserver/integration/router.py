@@ -41,14 +41,13 @@ from ..ledger import Actor
 from ..plans import current_plan_version, rate_of
 from ..sessions import Policy
 from ..tables import plan_versions, services
-from ..web import ApiError, Context, context, problems, require_role
+from ..web import ApiError, Context, Ctx, problems, require_role
 from .events import process_batch
 from .service import create_account, register_service, retire_account, set_plan
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/integration", tags=["integration"])
-Ctx = Annotated[Context, Depends(context)]
 Operator = Annotated[Actor, Depends(require_role(Role.OPERATOR))]
 
 

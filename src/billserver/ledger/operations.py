@@ -55,13 +55,29 @@ class TransferKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Hold:
+class _Referenced:
+    """An operation that creates a row, whose id derives from its reference."""
+
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Moving(_Referenced):
+    """An operation that may make a transfer."""
+
+    @property
+    def transfer_id(self) -> str:
+        """The id of the transfer it makes."""
+        return ref_id(self.ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold(_Referenced):
     """Reserve ``amount`` (may be 0) of ``account_id``'s available money.
 
     ``owner`` is the session or charge the hold belongs to (``holds.session_id``).
     """
 
-    ref: str
     account_id: str
     amount: int
     owner: str | None = None
@@ -81,19 +97,14 @@ class Resize:
 
 
 @dataclass(frozen=True, slots=True)
-class Post:
-    """Charge ``amount`` out of the hold (customer -> revenue), at most what it has left."""
+class Post(_Moving):
+    """Charge ``amount`` out of the hold (customer -> revenue), at most what it has left
+    (a post of nothing makes no transfer)."""
 
-    ref: str
     hold_id: str
     amount: int
     memo: str
     owner: str | None = None
-
-    @property
-    def transfer_id(self) -> str:
-        """The id of the transfer a non-zero post makes."""
-        return ref_id(self.ref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,24 +116,18 @@ class Close:
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer:
+class Transfer(_Moving):
     """Move ``amount`` (> 0) from book ``debit`` to book ``credit``.
 
     ``owner`` is the session or charge a charge belongs to (``ledger_transfers.session_id``).
     """
 
-    ref: str
     kind: TransferKind
     debit: str
     credit: str
     amount: int
     memo: str
     owner: str | None = None
-
-    @property
-    def transfer_id(self) -> str:
-        """The id of the transfer."""
-        return ref_id(self.ref)
 
 
 Operation: TypeAlias = Hold | Resize | Post | Close | Transfer

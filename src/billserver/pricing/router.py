@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import Connection, select
 
 from billclient.protocol import ErrorCode, Quote, QuoteRequest, Service
@@ -17,12 +17,11 @@ from ..db import AnyRow
 from ..ledger import Actor, spendable
 from ..plans import current_plan_version, rate_of
 from ..tables import services
-from ..web import ApiError, Caller, Context, context, problems
+from ..web import ApiError, Caller, Ctx, problems
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
-Ctx = Annotated[Context, Depends(context)]
 
 
 def _account_and_plan(conn: Connection, caller: Actor) -> tuple[AnyRow, AnyRow | None]:

@@ -11,42 +11,26 @@ from billclient.protocol import Action, EndCause, SessionState, UpdateResult
 from billclient.rating import billed_units
 
 from ..cdrs import ChargeRecord, write_records
-from ..clock import from_us
 from ..db import AnyRow
 from ..events import append_notice, session_terminated_notice
 from ..ledger import Actor, Close, Figures
 from ..ledger import record as audit
-from .grants import settle
 from .policy import SessionPolicy
 from .records import announce, resource, save, with_server
 from .reports import Report, store_report
-from .settlement import budget, charge, rate_of_session
+from .settlement import charge, rate_of_session, settle_usage
 
 __all__ = ["end", "end_by_server", "late_usage"]
 
 
 def end(
-    conn: Connection,
-    actor: Actor,
-    record: AnyRow,
-    report: Report,
-    *,
-    now: int,
-    policy: SessionPolicy,
+    conn: Connection, actor: Actor, record: AnyRow, report: Report, now: int, policy: SessionPolicy
 ) -> dict[str, Any]:
     """The client's call that ends an active session: final charge, hold released, CDR."""
     assert report.cause is not None
-    rate = rate_of_session(conn, record, policy)
-    settled = settle(rate, from_us(record.started_at), report.used_units, budget(record))
-    figures = charge(
-        conn,
-        actor,
-        record,
-        settled.charged - int(record.charged),
-        ref=f"{record.session_id}:{report.seq}",
-        then=Close(record.hold_id),
-        now=now,
-    )
+    settled = settle_usage(conn, record, report.used_units, policy)
+    close = Close(record.hold_id)
+    figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=close, now=now)
     session = _finish(
         conn,
         record,
@@ -70,33 +54,13 @@ def end(
 
 
 def late_usage(
-    conn: Connection,
-    actor: Actor,
-    record: AnyRow,
-    report: Report,
-    *,
-    now: int,
-    policy: SessionPolicy,
+    conn: Connection, actor: Actor, record: AnyRow, report: Report, now: int, policy: SessionPolicy
 ) -> dict[str, Any]:
     """Usage reported after an ``update_timeout`` end: charged up to the old grant,
     from the paying account's balance (the hold was released at the end)."""
-    rate = rate_of_session(conn, record, policy)
-    settled = settle(
-        rate,
-        from_us(record.started_at),
-        report.used_units,
-        budget(record),
-        cap=int(record.granted_units),
-    )
-    figures = charge(
-        conn,
-        actor,
-        record,
-        settled.charged - int(record.charged),
-        ref=f"{record.session_id}:{report.seq}",
-        then=None,
-        now=now,
-    )
+    cap = int(record.granted_units)
+    settled = settle_usage(conn, record, report.used_units, policy, cap=cap)
+    figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=None, now=now)
     changes: dict[str, Any] = {
         "last_seq": report.seq,
         "used_units": report.used_units,
@@ -129,13 +93,7 @@ def late_usage(
 
 
 def end_by_server(
-    conn: Connection,
-    actor: Actor,
-    record: AnyRow,
-    cause: EndCause,
-    *,
-    now: int,
-    policy: SessionPolicy,
+    conn: Connection, actor: Actor, record: AnyRow, cause: EndCause, now: int, policy: SessionPolicy
 ) -> dict[str, Any]:
     """End an active session for the server's own reason (timeout, suspension, support);
     returns its resource afterwards.
@@ -143,7 +101,10 @@ def end_by_server(
     It is charged for the last reported usage (already posted); the hold (on the paying
     account) is released. ``record`` comes from :func:`~.records.lock_session`.
     """
-    figures = charge(conn, actor, record, 0, ref="", then=Close(record.hold_id), now=now)
+    close = Close(record.hold_id)
+    figures = charge(
+        conn, actor, record, int(record.charged), seq=record.last_seq, then=close, now=now
+    )
     session = _finish(
         conn,
         record,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, and_, or_, select
 
@@ -29,9 +29,10 @@ from ..web import (
     BearerToken,
     Caller,
     Context,
+    Ctx,
+    IdempotencyKey,
     PageParams,
     actor_for_token,
-    context,
     idempotent_response,
     page_response,
     paged,
@@ -48,8 +49,6 @@ from .views import session_view
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
-Ctx = Annotated[Context, Depends(context)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 
 
 @router.post(
@@ -65,10 +64,10 @@ def create(
     return idempotent_response(
         ctx.engine,
         caller,
-        endpoint="POST /v1/sessions",
-        key=key,
-        body=body.model_dump(mode="json"),
-        operation=lambda conn, now: (
+        "POST /v1/sessions",
+        key,
+        body.model_dump(mode="json"),
+        lambda conn, now: (
             201,
             open_session(conn, caller, body.service_id, now=now, policy=policy),
         ),

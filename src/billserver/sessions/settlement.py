@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from billclient.rating import Rate
 
+from ..clock import from_us
 from ..db import AnyRow
 from ..ledger import (
     SYS_REVENUE,
@@ -27,10 +28,11 @@ from ..ledger import (
     customer_book,
     spendable,
 )
+from .grants import Settlement, settle
 from .policy import SessionPolicy
 from .records import hold_of, payer_of
 
-__all__ = ["budget", "charge", "rate_of_session"]
+__all__ = ["budget", "charge", "rate_of_session", "settle_usage"]
 
 
 def rate_of_session(conn: Connection, record: AnyRow, policy: SessionPolicy) -> Rate:
@@ -47,18 +49,34 @@ def budget(record: AnyRow) -> int:
     return int(record.charged) + held + spendable(payer_of(record))
 
 
+def settle_usage(
+    conn: Connection,
+    record: AnyRow,
+    used_units: int,
+    policy: SessionPolicy,
+    *,
+    cap: int | None = None,
+) -> Settlement:
+    """How much of ``used_units`` the session is charged now (see :func:`.grants.settle`)."""
+    rate = rate_of_session(conn, record, policy)
+    return settle(rate, from_us(record.started_at), used_units, budget(record), cap=cap)
+
+
 def charge(
     conn: Connection,
     actor: Actor,
     record: AnyRow,
-    amount: int,
+    charged: int,
     *,
-    ref: str,
+    seq: int,
     then: Resize | Close | None,
     now: int,
 ) -> Figures:
-    """Charge ``amount`` (out of the hold first), then ``then``; the paying account's
-    figures afterwards. ``ref`` makes the charge's transfers idempotent (session and seq)."""
+    """Bring the session's charge to ``charged`` (the increase out of the hold first),
+    then ``then``; the paying account's figures afterwards. The transfers' idempotency
+    references name the session and the report's ``seq``."""
+    amount = charged - int(record.charged)
+    ref = f"{record.session_id}:{seq}"
     memo = f"{record.service_id} session {record.session_id}"
     open_hold = record.hold_state == "pending"
     covered = min(amount, int(record.hold_remaining)) if amount > 0 and open_hold else 0

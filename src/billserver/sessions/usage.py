@@ -84,13 +84,7 @@ def report_usage(
 
 
 def _update(
-    conn: Connection,
-    actor: Actor,
-    record: AnyRow,
-    report: Report,
-    *,
-    now: int,
-    policy: SessionPolicy,
+    conn: Connection, actor: Actor, record: AnyRow, report: Report, now: int, policy: SessionPolicy
 ) -> dict[str, Any]:
     """The next update of an active session: charge, slide the grant, answer."""
     rate = rate_of_session(conn, record, policy)
@@ -106,15 +100,8 @@ def _update(
         granted, final, hold = grant.granted_units, grant.final, grant.hold
         exhausted = final and report.used_units >= granted
         action = Action.TERMINATE if exhausted else Action.CONTINUE
-    figures = charge(
-        conn,
-        actor,
-        record,
-        settled.charged - int(record.charged),
-        ref=f"{record.session_id}:{report.seq}",
-        then=Resize(record.hold_id, hold),
-        now=now,
-    )
+    resize = Resize(record.hold_id, hold)
+    figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now)
     session = save(
         conn,
         record,

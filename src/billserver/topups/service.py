@@ -103,22 +103,11 @@ def redeem_voucher(
     ).one_or_none()
     if spent is None:
         raise ApiError(ErrorCode.VALIDATION_ERROR, _unusable(conn, code))
-    topup_id = str(uuid.uuid4())
     amount = int(spent.amount)
-    conn.execute(
-        insert(topups).values(
-            topup_id=topup_id,
-            account_id=account_id,
-            login=actor.login,
-            device_id=actor.device_id,
-            method="voucher",
-            amount=amount,
-            status=TopUpStatus.SUCCEEDED.value,
-            voucher_code=code,
-            created_at=now,
-            settled_at=now,
-        )
-    )
+    topup_id = _insert(
+        conn, actor, account_id, amount, TopUpStatus.SUCCEEDED, now=now, method="voucher",
+        voucher_code=code,
+    )  # fmt: skip
     figures = _credit(conn, actor, account_id, topup_id, amount, SYS_VOUCHERS, now=now)
     _settled(
         conn, actor, account_id, figures, topup_id, amount, TopUpStatus.SUCCEEDED, None, now=now
@@ -139,23 +128,10 @@ def record_card(
     """Store a card payment with the provider's answer; credit it if it succeeded."""
     figures = Figures.of(AccountState.of(_locked_account(conn, account_id)))
     status = TopUpStatus(result.status.value)
-    topup_id = str(uuid.uuid4())
-    conn.execute(
-        insert(topups).values(
-            topup_id=topup_id,
-            account_id=account_id,
-            login=actor.login,
-            device_id=actor.device_id,
-            method="card",
-            amount=amount,
-            status=status.value,
-            reason=result.reason,
-            card_token=token,
-            provider_ref=result.reference,
-            created_at=now,
-            settled_at=None if status is TopUpStatus.PENDING else now,
-        )
-    )
+    topup_id = _insert(
+        conn, actor, account_id, amount, status, now=now, method="card", reason=result.reason,
+        card_token=token, provider_ref=result.reference,
+    )  # fmt: skip
     if status is TopUpStatus.SUCCEEDED:
         figures = _credit(conn, actor, account_id, topup_id, amount, SYS_CARDS, now=now)
     if status is TopUpStatus.PENDING:
@@ -228,6 +204,34 @@ def _money(micro: int, places: int) -> str:
     if places == 0:
         return str(whole)
     return f"{whole}.{str(frac).rjust(6, '0')[:places]}"
+
+
+def _insert(
+    conn: Connection,
+    actor: Actor,
+    account_id: str,
+    amount: int,
+    status: TopUpStatus,
+    *,
+    now: int,
+    **details: Any,
+) -> str:
+    """Store a top-up by ``actor``'s device (settled now unless pending); returns its id."""
+    topup_id = str(uuid.uuid4())
+    conn.execute(
+        insert(topups).values(
+            topup_id=topup_id,
+            account_id=account_id,
+            login=actor.login,
+            device_id=actor.device_id,
+            amount=amount,
+            status=status.value,
+            created_at=now,
+            settled_at=None if status is TopUpStatus.PENDING else now,
+            **details,
+        )
+    )
+    return topup_id
 
 
 def _locked_account(conn: Connection, account_id: str) -> AnyRow:

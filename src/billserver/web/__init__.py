@@ -18,9 +18,9 @@ from .auth import (
     require_role,
     token_hash,
 )
-from .context import Context, context, refuse_nul
-from .idempotent import idempotent_response, run_idempotent
-from .paging import Page, PageParams, page_response
+from .context import Context, Ctx, context, refuse_nul
+from .idempotent import IdempotencyKey, idempotent_response, run_idempotent
+from .paging import Page, PageParams, Window, WindowParams, page_response
 from .problems import AUTH_RESPONSES, ApiError, paged, problem_response, problems
 
 __all__ = [
@@ -29,10 +29,14 @@ __all__ = [
     "BearerToken",
     "Caller",
     "Context",
+    "Ctx",
+    "IdempotencyKey",
     "Page",
     "PageParams",
     "Support",
     "TokenRejected",
+    "Window",
+    "WindowParams",
     "actor_for_token",
     "authenticate",
     "bearer_token",

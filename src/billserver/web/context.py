@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from billclient.protocol import ErrorCode
@@ -12,7 +13,7 @@ from billclient.protocol import ErrorCode
 from ..config import ServerSettings
 from .problems import ApiError
 
-__all__ = ["Context", "context", "refuse_nul"]
+__all__ = ["Context", "Ctx", "context", "refuse_nul"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,10 @@ async def context(request: Request) -> Context:
     without I/O: FastAPI runs plain ``def`` dependencies on a worker thread."""
     ctx: Context = request.app.state.context
     return ctx
+
+
+Ctx = Annotated[Context, Depends(context)]
+"""A route's context."""
 
 
 async def refuse_nul(request: Request) -> None:

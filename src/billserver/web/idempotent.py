@@ -12,8 +12,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, Engine, insert, select, text
 
@@ -25,7 +26,17 @@ from ..ledger.actor import Actor
 from ..tables import idempotency_keys
 from .problems import ApiError
 
-__all__ = ["Operation", "Outcome", "idempotent_response", "request_digest", "run_idempotent"]
+__all__ = [
+    "IdempotencyKey",
+    "Operation",
+    "Outcome",
+    "idempotent_response",
+    "request_digest",
+    "run_idempotent",
+]
+
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
+"""A route's ``Idempotency-Key`` header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +131,11 @@ def run_idempotent(
 def idempotent_response(
     engine: Engine,
     actor: Actor,
-    *,
     endpoint: str,
     key: str,
     body: dict[str, Any],
     operation: Operation,
+    *,
     decorate: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> JSONResponse:
     """The answer of an idempotent route: :func:`run_idempotent`, as JSON or a problem.

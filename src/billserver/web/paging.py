@@ -9,12 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 
 from billclient.protocol import ErrorCode
 
+from ..clock import to_us
 from .problems import ApiError
 
-__all__ = ["Page", "PageParams", "page_response"]
+__all__ = ["Page", "PageParams", "Window", "WindowParams", "page_response"]
 
 _BIGINT = 2**63
 
@@ -78,3 +80,25 @@ def page_response(
         url = request.url.include_query_params(cursor=cursor)
         headers["Link"] = f'<{url}>; rel="next"'
     return JSONResponse(items, headers=headers)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """``?from=&to=`` of a list: the half-open window ``[start, end)`` of instants in
+    microseconds since the epoch (None: open on that side)."""
+
+    start: int | None
+    end: int | None
+
+
+async def _window(
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> Window:
+    return Window(
+        to_us(start) if start is not None else None, to_us(end) if end is not None else None
+    )
+
+
+WindowParams = Annotated[Window, Depends(_window)]
+"""A list route's ``from`` and ``to``."""

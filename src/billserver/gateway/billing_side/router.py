@@ -24,7 +24,7 @@ from billclient.protocol.gateway import (
 
 from ... import db
 from ...clock import now_us
-from ...web import ApiError, Context, context, problems
+from ...web import ApiError, Context, Ctx, context, problems
 from .access import record_counts, session_statuses
 from .tokens import session_of
 
@@ -61,7 +61,6 @@ def _gateway(
 
 
 router = APIRouter(prefix="/v1/gateway", tags=["gateway"])
-Ctx = Annotated[Context, Depends(context)]
 Secret = Annotated[str, Depends(_gateway)]
 
 
