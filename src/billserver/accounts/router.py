@@ -22,7 +22,7 @@ from billclient.protocol import (
 
 from .. import db
 from ..clock import from_us, now_us
-from ..components.offered import offered_version
+from ..components import offered_version
 from ..tables import devices
 from ..web import Caller, Context, Ctx, TokenRejected, problems
 from ..web.problems import ApiError

@@ -15,7 +15,7 @@ from billclient.protocol.integration import AccountCreate, ServiceRegistration
 from billclient.rating import Unit
 
 from ..accounts import lock_account
-from ..catalog.keys import DEFAULT_GRANT, MAX_INT64
+from ..catalog import DEFAULT_GRANT, MAX_INT64
 from ..db import AnyRow
 from ..ledger import Actor, record
 from ..plans import current_plan_version

@@ -24,8 +24,7 @@ from billclient.protocol.invoices import (
 from .. import db
 from ..ledger import Actor
 from ..tables import invoices
-from ..topups.provider import make_provider
-from ..topups.service import payment_ref, record_card
+from ..topups import make_provider, payment_ref, record_card
 from ..web import (
     ApiError,
     Caller,
