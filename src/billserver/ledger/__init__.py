@@ -28,12 +28,14 @@ from .errors import LedgerError, Refusal, Refused
 from .funds import AVAILABLE, FLOOR, available, available_of, floor, spendable
 from .kernel import Outcome, apply
 from .operations import Close, Hold, Operation, Post, Resize, Transfer, TransferKind, ref_id
-from .state import AccountState, Figures, HoldState
+from .state import PENDING, RELEASED, AccountState, Figures, HoldState
 
 __all__ = [
     "AVAILABLE",
     "CUSTOMER_PREFIX",
     "FLOOR",
+    "PENDING",
+    "RELEASED",
     "SYS_ADJUSTMENTS",
     "SYS_CARDS",
     "SYS_OPENING",

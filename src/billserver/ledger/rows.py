@@ -29,12 +29,9 @@ from .books import CUSTOMER_PREFIX, SYS_REVENUE, customer_book
 from .errors import LedgerError, Refusal, Refused
 from .funds import available_of
 from .operations import Close, Hold, Operation, Post, Resize, Transfer, TransferKind
-from .state import AccountState, Figures, HoldState
+from .state import PENDING, RELEASED, AccountState, Figures, HoldState
 
 __all__ = ["Batch", "build"]
-
-_PENDING = "pending"
-_RELEASED = "released"
 
 
 @dataclass(slots=True)
@@ -90,7 +87,7 @@ class _Hold:
     closed_at: int | None = None
 
     def pending(self) -> _Hold:
-        if self.state != _PENDING:
+        if self.state != PENDING:
             raise LedgerError(f"hold {self.hold_id} is closed")
         return self
 
@@ -133,7 +130,7 @@ def build(
                 raise LedgerError(f"hold {op.hold_id} exists (reference {op.ref!r} used twice)")
             account(op.account_id).move(reserved=op.amount)
             held[op.hold_id] = _Hold(
-                op.hold_id, op.account_id, _PENDING, op.amount, None, op.owner, op.amount
+                op.hold_id, op.account_id, PENDING, op.amount, None, op.owner, op.amount
             )
         elif isinstance(op, Resize):
             target = hold(op.hold_id).pending()
@@ -177,7 +174,7 @@ def build(
             account(target.account_id).move(reserved=-target.remaining)
             target.released += target.remaining
             target.remaining = 0
-            target.state = _RELEASED
+            target.state = RELEASED
             target.closed_at = now
         else:
             _check_transfer(op)

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from ..db import AnyRow
 from .funds import available_of
 
-__all__ = ["AccountState", "Figures", "HoldState"]
+__all__ = ["PENDING", "RELEASED", "AccountState", "Figures", "HoldState"]
+
+PENDING = "pending"
+"""``holds.state`` of a hold that still reserves money."""
+RELEASED = "released"
+"""``holds.state`` of a closed hold."""
 
 
 @dataclass(frozen=True, slots=True)

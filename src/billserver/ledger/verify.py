@@ -39,6 +39,7 @@ from ..tables import (
 from .books import CUSTOMER_PREFIX
 from .funds import FLOOR
 from .operations import TransferKind
+from .state import PENDING
 
 __all__ = ["VerifyReport", "verify"]
 
@@ -144,7 +145,7 @@ def _holds_consistent(conn: Connection) -> list[str]:
                 holds.c.posted < 0,
                 holds.c.released < 0,
                 holds.c.remaining < 0,
-                and_(holds.c.state != "pending", holds.c.remaining != 0),
+                and_(holds.c.state != PENDING, holds.c.remaining != 0),
             )
         )
     ).all()
@@ -155,7 +156,7 @@ def _holds_consistent(conn: Connection) -> list[str]:
     ]
     pending = (
         select(holds.c.account_id, func.sum(holds.c.remaining).label("total"))
-        .where(holds.c.state == "pending")
+        .where(holds.c.state == PENDING)
         .group_by(holds.c.account_id)
         .subquery()
     )
@@ -182,8 +183,8 @@ def _holds_match_sessions(conn: Connection) -> list[str]:
         .select_from(sessions.join(holds, holds.c.hold_id == sessions.c.hold_id))
         .where(
             or_(
-                and_(sessions.c.state == "active", holds.c.state != "pending"),
-                and_(sessions.c.state != "active", holds.c.state == "pending"),
+                and_(sessions.c.state == "active", holds.c.state != PENDING),
+                and_(sessions.c.state != "active", holds.c.state == PENDING),
             )
         )
     ).all()
@@ -196,7 +197,7 @@ def _holds_match_sessions(conn: Connection) -> list[str]:
             )
         )
         .where(
-            holds.c.state == "pending",
+            holds.c.state == PENDING,
             sessions.c.session_id.is_(None),
             app_charges.c.charge_id.is_(None),
         )
@@ -207,8 +208,8 @@ def _holds_match_sessions(conn: Connection) -> list[str]:
         .select_from(app_charges.join(holds, holds.c.hold_id == app_charges.c.hold_id))
         .where(
             or_(
-                and_(app_charges.c.state == "reserved", holds.c.state != "pending"),
-                and_(app_charges.c.state != "reserved", holds.c.state == "pending"),
+                and_(app_charges.c.state == "reserved", holds.c.state != PENDING),
+                and_(app_charges.c.state != "reserved", holds.c.state == PENDING),
             )
         )
     ).all()

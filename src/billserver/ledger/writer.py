@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, insert, update
 from ..tables import accounts, audit_log, holds, ledger_entries, ledger_transfers
 from .errors import LedgerError
 from .rows import Batch
+from .state import PENDING
 
 __all__ = ["write"]
 
@@ -28,7 +29,7 @@ _CHANGE_HOLD = (
     update(holds)
     .where(
         holds.c.hold_id == bindparam("b_hold"),
-        holds.c.state == "pending",
+        holds.c.state == PENDING,
         holds.c.remaining == bindparam("b_before"),
     )
     .values(

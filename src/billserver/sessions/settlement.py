@@ -15,6 +15,7 @@ from billclient.rating import Rate
 from ..clock import from_us
 from ..db import AnyRow
 from ..ledger import (
+    PENDING,
     SYS_REVENUE,
     Actor,
     Close,
@@ -45,7 +46,7 @@ def rate_of_session(conn: Connection, record: AnyRow, policy: SessionPolicy) -> 
 def budget(record: AnyRow) -> int:
     """The most the session's total charge may reach now: what it has been charged,
     plus what its hold has left (while open), plus what the paying account may spend."""
-    held = int(record.hold_remaining) if record.hold_state == "pending" else 0
+    held = int(record.hold_remaining) if record.hold_state == PENDING else 0
     return int(record.charged) + held + spendable(payer_of(record))
 
 
@@ -78,7 +79,7 @@ def charge(
     amount = charged - int(record.charged)
     ref = f"{record.session_id}:{seq}"
     memo = f"{record.service_id} session {record.session_id}"
-    open_hold = record.hold_state == "pending"
+    open_hold = record.hold_state == PENDING
     covered = min(amount, int(record.hold_remaining)) if amount > 0 and open_hold else 0
     operations: list[Operation] = []
     if covered:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from billclient.protocol import Action, EndCause, ErrorCode, SessionState, UpdateResult
+from billclient.rating import Unit
 
 from ..clock import from_us
 from ..db import AnyRow
@@ -140,7 +141,7 @@ def _check_body(session: AnyRow, report: Report, now: int) -> None:
             f"used_units is cumulative and cannot go down ({report.used_units} < "
             f"{session.used_units})",
         )
-    if session.unit == "second":
+    if session.unit == Unit.SECOND:
         elapsed = now - int(session.started_at) + _WALL_SLACK_US
         if report.used_units * _US > elapsed:
             raise ApiError(
