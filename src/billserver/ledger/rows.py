@@ -40,6 +40,7 @@ class Batch:
 
     new_holds: list[dict[str, Any]] = field(default_factory=list)
     hold_changes: list[dict[str, Any]] = field(default_factory=list)
+    hold_closes: list[dict[str, Any]] = field(default_factory=list)
     account_changes: list[dict[str, Any]] = field(default_factory=list)
     transfers: list[dict[str, Any]] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)
@@ -311,15 +312,15 @@ def _hold_rows(batch: Batch, holds: Iterable[_Hold], now: int) -> None:
                 }
             )
         elif hold.closed_at is not None or hold.remaining != hold.before or _moved(hold):
-            batch.hold_changes.append(
-                {
-                    "b_hold": hold.hold_id,
-                    "b_before": hold.before,
-                    "b_state": hold.state,
-                    "b_remaining": hold.remaining,
-                    "b_posted": hold.posted,
-                    "b_grown": hold.reserved_total,
-                    "b_released": hold.released,
-                    "b_closed": hold.closed_at,
-                }
-            )
+            change = {
+                "b_hold": hold.hold_id,
+                "b_before": hold.before,
+                "b_remaining": hold.remaining,
+                "b_posted": hold.posted,
+                "b_grown": hold.reserved_total,
+                "b_released": hold.released,
+            }
+            if hold.closed_at is None:
+                batch.hold_changes.append(change)
+            else:
+                batch.hold_closes.append({**change, "b_closed": hold.closed_at})

@@ -10,10 +10,11 @@ locked in the lock order of every money move (paying account, account, session).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, case, select, update
+from sqlalchemy import Connection, Select, Update, bindparam, case, select, update
 
 from billclient.protocol import BalanceEvent, EndCause, SessionEvent, SessionState
 
@@ -120,36 +121,49 @@ def hold_of(record: AnyRow) -> HoldState:
     return HoldState(record.hold_id, record.payer_id, record.hold_state, int(record.hold_remaining))
 
 
-_SAVED = (
-    "last_seq",
-    "used_units",
-    "unbilled_units",
-    "charged",
-    "servers",
-    "last_activity",
-    "granted_units",
-    "final",
-    "deadline",
-    "state",
-    "ended_at",
-    "cause",
-    "cdr_id",
-    "late_until",
+_SAVED = frozenset(
+    {
+        "last_seq",
+        "used_units",
+        "unbilled_units",
+        "charged",
+        "servers",
+        "last_activity",
+        "granted_units",
+        "final",
+        "deadline",
+        "state",
+        "ended_at",
+        "cause",
+        "cdr_id",
+        "late_until",
+    }
 )
+"""The columns of a session row that change after it was opened."""
 
-_SAVE = (
-    update(sessions)
-    .where(sessions.c.session_id == bindparam("b_session"))
-    .values({name: bindparam(f"b_{name}", type_=sessions.c[name].type) for name in _SAVED})
-)
+
+@functools.cache
+def _save_statement(columns: tuple[str, ...]) -> Update:
+    """The ``UPDATE`` of these columns (built once per set: a handful of sets exist)."""
+    return (
+        update(sessions)
+        .where(sessions.c.session_id == bindparam("b_session"))
+        .values({name: bindparam(f"b_{name}", type_=sessions.c[name].type) for name in columns})
+    )
 
 
 def save(conn: Connection, record: AnyRow, **changes: Any) -> dict[str, Any]:
-    """Write the session's row: ``record``'s values with ``changes``; returns the row as
-    it is now (the record's mapping with the changes)."""
-    values = {**record._mapping, **changes}
-    conn.execute(_SAVE, {"b_session": record.session_id, **{f"b_{n}": values[n] for n in _SAVED}})
-    return values
+    """Write ``changes`` to the session's row; returns the row as it is now (the record's
+    mapping with the changes)."""
+    unknown = changes.keys() - _SAVED
+    if unknown:
+        raise ValueError(f"not a changing column of a session: {sorted(unknown)}")
+    columns = tuple(sorted(changes))
+    conn.execute(
+        _save_statement(columns),
+        {"b_session": record.session_id, **{f"b_{name}": changes[name] for name in columns}},
+    )
+    return {**record._mapping, **changes}
 
 
 def with_server(record: AnyRow, server_id: str) -> list[str]:

@@ -96,7 +96,7 @@ def test_a_batch_is_refused_whole_or_keeps_the_books(
         assert row["reserved_total"] == row["posted"] + row["released"] + row["remaining"]
         assert min(row["posted"], row["released"], row["remaining"]) >= 0
         reserved_change[row["account_id"]] += row["remaining"]
-    for change in batch.hold_changes:
+    for change in batch.hold_changes + batch.hold_closes:
         before = holds[change["b_hold"]]
         grown, posted, released = change["b_grown"], change["b_posted"], change["b_released"]
         assert before.state == "pending" and min(grown, posted, released) >= 0
