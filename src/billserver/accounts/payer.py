@@ -75,7 +75,9 @@ class LockOrder:
 
     def remember_token(self, digest: str, account_id: str) -> None:
         """Note the account of the access token with hash ``digest``."""
-        self._tokens[digest] = self.key(account_id)
+        key = self.key(account_id)
+        if self._tokens.get(digest) != key:
+            self._tokens[digest] = key
 
     def token_key(self, digest: str) -> str:
         """The lock key of the token's account as last seen, ``""`` when unknown."""

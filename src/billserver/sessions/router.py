@@ -81,16 +81,11 @@ def create(
     responses=problems(404, 409, session=True),
 )
 async def post_update(
-    request: Request,
-    session_id: str,
-    body: SessionUpdate,
-    token: BearerToken,
-    ctx: Ctx,
-    policy: Policy,
+    request: Request, session_id: str, body: SessionUpdate, token: BearerToken
 ) -> Response:
     """Report cumulative usage; the answer carries the next grant and the action."""
     report = Report(body.seq, body.used_units, None, body.measured_at)
-    return await _report(request, policy, token, session_id, report)
+    return await _report(request, token, session_id, report)
 
 
 @router.post(
@@ -99,21 +94,14 @@ async def post_update(
     responses=problems(404, 409, session=True),
 )
 async def post_end(
-    request: Request,
-    session_id: str,
-    body: SessionEnd,
-    token: BearerToken,
-    ctx: Ctx,
-    policy: Policy,
+    request: Request, session_id: str, body: SessionEnd, token: BearerToken
 ) -> Response:
     """End the session with its final usage; releases the residual hold, writes the CDR."""
     report = Report(body.seq, body.used_units, body.cause)
-    return await _report(request, policy, token, session_id, report)
+    return await _report(request, token, session_id, report)
 
 
-async def _report(
-    request: Request, policy: SessionPolicy, token: str, session_id: str, report: Report
-) -> Response:
+async def _report(request: Request, token: str, session_id: str, report: Report) -> Response:
     """Usage reports of all sessions go through the process's group commit (one durable
     commit for all the reports that arrive while the previous one is being written); the
     caller is authenticated in that same transaction.
@@ -124,6 +112,7 @@ async def _report(
     batches deadlock on PostgreSQL, which the database resolves by failing one update
     (the client retries)."""
     committer: GroupCommitter = request.app.state.group_commit
+    policy: SessionPolicy = request.app.state.session_policy  # the hot path: no dependency
     digest = token_hash(token)
 
     def operation(conn: Connection) -> dict[str, Any]:
