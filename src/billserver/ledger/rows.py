@@ -154,22 +154,10 @@ def build(
                 continue
             target.remaining -= op.amount
             target.posted += op.amount
-            payer = account(target.account_id)
-            payer.move(balance=-op.amount, reserved=-op.amount)
-            _transfer(
-                batch,
-                books,
-                actor,
-                now,
-                transfer_id=op.transfer_id,
-                kind=TransferKind.CHARGE,
-                debit=customer_book(target.account_id),
-                credit=SYS_REVENUE,
-                amount=op.amount,
-                memo=op.memo,
-                owner=op.owner,
-                hold_id=op.hold_id,
-            )
+            account(target.account_id).move(balance=-op.amount, reserved=-op.amount)
+            charge = Transfer(op.ref, TransferKind.CHARGE, customer_book(target.account_id),
+                              SYS_REVENUE, op.amount, op.memo, op.owner)  # fmt: skip
+            _transfer(batch, books, actor, now, charge, hold_id=op.hold_id)
         elif isinstance(op, Close):
             target = hold(op.hold_id).pending()
             account(target.account_id).move(reserved=-target.remaining)
@@ -184,20 +172,7 @@ def build(
                     account(book.removeprefix(CUSTOMER_PREFIX)).move(
                         balance=signed, bounded=op.kind.bounded
                     )
-            _transfer(
-                batch,
-                books,
-                actor,
-                now,
-                transfer_id=op.transfer_id,
-                kind=op.kind,
-                debit=op.debit,
-                credit=op.credit,
-                amount=op.amount,
-                memo=op.memo,
-                owner=op.owner,
-                hold_id=None,
-            )
+            _transfer(batch, books, actor, now, op, hold_id=None)
     _hold_rows(batch, held.values(), now)
     for account_id, figures in books.items():
         if (figures.balance, figures.reserved) != (figures.start.balance, figures.start.reserved):
@@ -226,36 +201,31 @@ def _transfer(
     books: Mapping[str, _Account],
     actor: Actor,
     now: int,
+    op: Transfer,
     *,
-    transfer_id: str,
-    kind: TransferKind,
-    debit: str,
-    credit: str,
-    amount: int,
-    memo: str,
-    owner: str | None,
     hold_id: str | None,
 ) -> None:
     """The transfer's row, its two entries (running balances of customer books: the
     books' figures already include this transfer) and its audit row."""
+    transfer_id = op.transfer_id
     account_id = None
-    for book in (debit, credit):
+    for book in (op.debit, op.credit):
         if book.startswith(CUSTOMER_PREFIX):
             account_id = book.removeprefix(CUSTOMER_PREFIX)
     batch.transfers.append(
         {
             "transfer_id": transfer_id,
-            "kind": kind.value,
+            "kind": op.kind.value,
             "account_id": account_id,
-            "amount": amount,
+            "amount": op.amount,
             "hold_id": hold_id,
-            "session_id": owner,
-            "memo": memo,
+            "session_id": op.owner,
+            "memo": op.memo,
             "created_at": now,
         }
     )
-    running = _running_balances(books, debit, credit)
-    for book, signed in ((debit, -amount), (credit, amount)):
+    running = _running_balances(books, op.debit, op.credit)
+    for book, signed in ((op.debit, -op.amount), (op.credit, op.amount)):
         batch.entries.append(
             {
                 "transfer_id": transfer_id,
@@ -267,15 +237,15 @@ def _transfer(
     batch.audits.append(
         audit_row(
             actor,
-            f"money.{kind.value}",
+            f"money.{op.kind.value}",
             account_id=account_id,
             now=now,
             transfer_id=transfer_id,
-            amount=amount,
-            debit=debit,
-            credit=credit,
-            session_id=owner,
-            memo=memo,
+            amount=op.amount,
+            debit=op.debit,
+            credit=op.credit,
+            session_id=op.owner,
+            memo=op.memo,
         )
     )
 
