@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .cli import main as _main
+from .commands import main as _main
 
 __all__ = ["main"]
 

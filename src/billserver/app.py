@@ -6,73 +6,62 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
-from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from billclient import __version__
-from billclient.protocol import BalanceEvent, ErrorCode, NoticeEvent, Problem, SessionEvent
 
 from .accounts.router import router as accounts_router
 from .admin.router import router as admin_router
-from .billing_jobs import billing_jobs_loop
 from .cdrs.router import router as cdrs_router
 from .charges.router import router as charges_router
 from .components.resign import resign_loop
 from .components.router import router as updates_router
 from .config import ServerSettings
 from .db import make_engine
-from .errors import ApiError, problem_response
 from .events.router import router as events_router
 from .events.stream import EventHub
-from .group_commit import GroupCommitter
+from .gateway.billing_side import Tolerance
+from .gateway.billing_side.router import router as gateway_router
 from .hierarchy.router import router as hierarchy_router
 from .integration.router import router as integration_router
 from .invoices.router import router as invoices_router
-from .logging_setup import RequestLog
-from .metrics import MetricsMiddleware, Registry
-from .migrate import upgrade
+from .migrations.upgrade import upgrade
+from .operations.jobs import billing_jobs_loop
+from .operations.metrics import MetricsMiddleware, Registry
+from .operations.retention import retention_loop
 from .pricing.router import router as pricing_router
-from .retention import retention_loop
-from .sessions.gateway_router import router as gateway_router
-from .sessions.reaper import reap_once
+from .sessions import SessionPolicy
+from .sessions.group_commit import GroupCommitter
+from .sessions.reaper import reaper_loop
 from .sessions.router import router as sessions_router
 from .topups.reconcile import reconcile_loop
 from .topups.router import router as topups_router
 from .web import Context, refuse_nul
+from .web.handlers import document_problems, install_error_handlers
+from .web.logs import RequestLog
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("billserver")
-
-_STATUS_CODES = {
-    400: ErrorCode.VALIDATION_ERROR,  # Starlette's "error parsing the body" (not UTF-8 JSON)
-    401: ErrorCode.UNAUTHORIZED,
-    403: ErrorCode.FORBIDDEN,
-    404: ErrorCode.NOT_FOUND,
-    405: ErrorCode.METHOD_NOT_ALLOWED,
-    422: ErrorCode.VALIDATION_ERROR,
-    429: ErrorCode.RATE_LIMITED,
-    503: ErrorCode.UNAVAILABLE,
-}
 
 
 def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAPI:
     """Build the application; the database is migrated when it starts serving."""
     engine = engine or make_engine(settings.db_url)
     ctx = Context(settings=settings, engine=engine)
+    policy = SessionPolicy.of(settings)
     hub = EventHub(engine)
     committer = GroupCommitter(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(upgrade, engine)
-        reaper = asyncio.create_task(_reaper_loop(ctx), name="reaper")
+        reaper = asyncio.create_task(
+            reaper_loop(engine, policy, settings.reaper_interval), name="reaper"
+        )
         retention = asyncio.create_task(retention_loop(settings, engine), name="retention")
         reconciler = asyncio.create_task(reconcile_loop(engine, settings), name="reconcile")
         resigner = None
@@ -110,6 +99,10 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         dependencies=[Depends(refuse_nul)],
     )
     app.state.context = ctx
+    app.state.session_policy = policy
+    app.state.gateway_tolerance = Tolerance(
+        settings.gateway_tolerance, settings.gateway_tolerance_units
+    )
     app.state.event_hub = hub
     app.state.group_commit = committer
     for router in (
@@ -128,85 +121,11 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         hierarchy_router,
     ):
         app.include_router(router)
-    _install_error_handlers(app)
-    _document_problem(app)
+    install_error_handlers(app)
+    document_problems(app)
     if settings.log_requests:
         app.add_middleware(RequestLog, server_id=settings.effective_server_id)
     if settings.metrics_port is not None:  # the listener itself is started by `serve`
         app.state.metrics = Registry()
         app.add_middleware(MetricsMiddleware, registry=app.state.metrics)
     return app
-
-
-async def _reaper_loop(ctx: Context) -> None:
-    while True:
-        try:
-            ended = await anyio.to_thread.run_sync(reap_once, ctx.engine, ctx.policy)
-            if ended:
-                log.info("reaper ended %d silent session(s)", ended)
-        except Exception:  # the reaper must outlive a passing database error
-            log.exception("reaper run failed")
-        await asyncio.sleep(ctx.settings.reaper_interval)
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return problem_response(exc.code, exc.detail, exc.headers, **exc.extra)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(ErrorCode.VALIDATION_ERROR, _describe(exc.errors()))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL)
-        detail = exc.detail if isinstance(exc.detail, str) else code.summary
-        return problem_response(code, detail, dict(exc.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return problem_response(ErrorCode.INTERNAL, "the server failed; try again later")
-
-
-def _describe(errors: Any) -> str:
-    parts = []
-    for error in list(errors)[:5]:
-        if error.get("type") == "json_invalid":
-            parts.append(
-                f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax')})"
-            )
-            continue
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        message = str(error.get("msg", "invalid"))
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts) or "the request is not valid"
-
-
-def _document_problem(app: FastAPI) -> None:
-    """Add the schemas routes reference by hand to OpenAPI: Problem and SessionProblem
-    for their error answers (web.problems), the event payloads for ``/v1/events``."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = original()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (Problem, BalanceEvent, SessionEvent, NoticeEvent):
-                definition = model.model_json_schema(
-                    ref_template="#/components/schemas/{model}", mode="serialization"
-                )
-                for name, nested in definition.pop("$defs", {}).items():  # enums
-                    components.setdefault(name, nested)
-                components[model.__name__] = definition
-            components["SessionProblem"] = {
-                "title": "SessionProblem",
-                "description": "A problem; a 409 session_ended one carries the session resource.",
-                "allOf": [{"$ref": "#/components/schemas/Problem"}],
-                "properties": {"session": {"$ref": "#/components/schemas/SessionResource"}},
-            }
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

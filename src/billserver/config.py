@@ -98,7 +98,7 @@ class ServerSettings(BaseSettings):
     sandbox_settle_after: float = Field(
         default=3.0, ge=0, description="Sandbox: seconds until a tok_timeout charge succeeds"
     )
-    # billing jobs (billing_jobs.py): invoices, application charges, auto top-up
+    # billing jobs (operations/jobs.py): invoices, application charges, auto top-up
     invoice_schedule: bool = Field(
         default=True, description="Run invoice rounds in the server (off: use the CLI from cron)"
     )
@@ -113,7 +113,7 @@ class ServerSettings(BaseSettings):
         default=2.0, gt=0, description="Seconds between auto top-up rounds"
     )
 
-    # metering gateway (sessions/gateway_access.py): where gateway-served sessions are
+    # metering gateway (gateway/billing_side/access.py): where gateway-served sessions are
     # consumed, the secret shared with the gateway, and when its counts are a mismatch
     gateway_url: str | None = Field(
         default=None, description="URL of the metering gateway handed to gateway-served sessions"

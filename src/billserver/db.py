@@ -16,14 +16,17 @@ import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 import platformdirs
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["default_db_url", "make_engine", "read", "write"]
+__all__ = ["AnyRow", "default_db_url", "make_engine", "read", "write"]
+
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+"""A result row whose columns are read by name."""
 
 _BUSY_TIMEOUT_S = 30.0
 

@@ -294,7 +294,9 @@ cdrs = Table(
     "cdrs",
     metadata,
     Column("cdr_id", String(36), primary_key=True),
-    Column("session_id", String(36), nullable=False, index=True),
+    # what the record is of: a session, or an application charge (a billing event's CDR
+    # names neither; billing_events.cdr_id points at it)
+    Column("session_id", String(36), nullable=True, index=True),
     Column("account_id", String(64), nullable=False),
     Column("service_id", String(64), nullable=False),
     Column("plan_id", String(64), nullable=False),
@@ -309,6 +311,7 @@ cdrs = Table(
     Column("servers", JSON, nullable=False),
     Column("supersedes", String(36), nullable=True),
     Column("created_at", BigInteger, nullable=False),
+    Column("charge_id", String(36), nullable=True, index=True),
 )
 Index("ix_cdrs_account_ended", cdrs.c.account_id, cdrs.c.ended_at, cdrs.c.cdr_id)
 

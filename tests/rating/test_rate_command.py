@@ -15,7 +15,7 @@ import pytest
 from billclient.protocol.money import format_decimal
 from billclient.rating import charge
 from billserver.catalog import Catalog, load_catalog
-from billserver.rate_command import parse_instant, parse_units, rate_usage
+from billserver.commands.rate import parse_instant, parse_units, rate_usage
 
 CATALOG_TOML = """\
 currency = "EUR"

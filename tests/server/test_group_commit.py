@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select
 
 from billserver.db import make_engine
-from billserver.group_commit import GroupCommitter
+from billserver.sessions.group_commit import GroupCommitter
 
 _metadata = MetaData()
 _rows = Table("rows", _metadata, Column("n", Integer, primary_key=True))

@@ -23,8 +23,8 @@ import pytest
 from billserver.accounts.throttle import ThrottlePolicy
 from billserver.clock import now_us
 from billserver.db import make_engine
-from billserver.migrate import upgrade
-from billserver.retention import RetentionPolicy, purge_once
+from billserver.migrations.upgrade import upgrade
+from billserver.operations.retention import RetentionPolicy, purge_once
 from tests.support.api import Api
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory

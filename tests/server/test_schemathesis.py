@@ -48,10 +48,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 
 from billclient.protocol import ErrorCode
-from billserver.actor import Actor
 from billserver.clock import now_us
 from billserver.db import make_engine
 from billserver.invoices.service import run_period
+from billserver.ledger.actor import Actor
 from tests.support.catalogs import PASSWORD, account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess

@@ -1,4 +1,5 @@
-"""An account's money figures and the row lock around changing them."""
+"""An account row: reading it, locking it, and its wire form (``available`` is the
+ledger's, :mod:`billserver.ledger.funds`)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,11 @@ from sqlalchemy import Connection, select
 
 from billclient.protocol import Account, AccountKind, AccountStatus
 
-from ..rows import AnyRow
+from ..db import AnyRow
+from ..ledger import available
 from ..tables import accounts
 
-__all__ = ["account_view", "available", "lock_account", "read_account"]
-
-
-def available(row: AnyRow) -> int:
-    """``balance - reserved`` (+ ``credit_limit`` when postpaid), micro-units."""
-    extra = int(row.credit_limit) if row.kind == AccountKind.POSTPAID.value else 0
-    return int(row.balance) - int(row.reserved) + extra
+__all__ = ["account_view", "lock_account", "read_account"]
 
 
 def lock_account(conn: Connection, account_id: str) -> AnyRow | None:

@@ -14,11 +14,11 @@ from sqlalchemy import Engine, select, update
 from billclient.protocol import ErrorCode, PasswordChange
 
 from .. import db
-from ..actor import Actor
-from ..audit import record
 from ..clock import now_us
-from ..errors import ApiError
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..tables import devices, users
+from ..web.problems import ApiError
 from .passwords import hash_password, verify_password
 from .throttle import ThrottlePolicy, check_not_blocked, clear, keys_for, record_failure
 from .tokens import revoke_device

@@ -11,26 +11,27 @@ accounts spending from it (the parent, then the member). :func:`lock_key` ranks 
 account that way for the group commit's batches, so every transaction takes account
 rows in one global order: by paying account, the paying account itself first.
 
-The process remembers each account's paying account once read (:func:`cached_payer`):
-the hot update path needs it before it may lock anything, and reading it there would
-cost a statement per update. Only the lock order relies on it; money always goes to
-the account a hold was created on, read under lock, so a stale entry (the catalogue
-changed the hierarchy) is corrected at the next lock, never charges the wrong account.
+A process remembers each account's paying account once read (:class:`LockOrder`,
+one per application on ``app.state``): the hot update path needs it before it may
+lock anything, and reading it there would cost a statement per update. Only the lock
+order relies on it; money always goes to the account a hold was created on, read under
+lock, so a stale entry (the catalogue changed the hierarchy) is corrected at the next
+lock, never charges the wrong account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cachetools import LRUCache
 from sqlalchemy import Connection, select
 
-from ..rows import AnyRow
+from ..db import AnyRow
 from ..tables import accounts
 from .figures import lock_account
 
 __all__ = [
-    "cached_payer",
-    "lock_key",
+    "LockOrder",
     "lock_with_payer",
     "payer_id",
     "payer_in",
@@ -38,12 +39,58 @@ __all__ = [
     "read_payer",
 ]
 
-_PAYERS: dict[str, str] = {}
-_PAYERS_MAX = 100_000
+_CACHE_SIZE = 100_000
 _MAX_DEPTH = 32  # an imported hierarchy has no cycles; this only stops a corrupt one
 
 
-def payer_id(conn: Connection, account: AnyRow, *, known: AnyRow | None = None) -> str:
+class LockOrder:
+    """What this process knows of the lock order: each account's paying account, and
+    the account of each access token (by its hash) as last authenticated here. Used
+    only to order locks (the group commit's batches too), never for who pays or who
+    the caller is."""
+
+    def __init__(self, size: int = _CACHE_SIZE) -> None:
+        self._payers: LRUCache[str, str] = LRUCache(size)
+        self._tokens: LRUCache[str, str] = LRUCache(size)
+
+    def payer(self, conn: Connection, account_id: str) -> str:
+        """The paying account of ``account_id`` as this process last saw it (read once)."""
+        found = self._payers.get(account_id)
+        if found is not None:
+            return found
+        row = conn.execute(
+            select(accounts.c.account_id, accounts.c.parent_id, accounts.c.shared_balance).where(
+                accounts.c.account_id == account_id
+            )
+        ).one_or_none()
+        return account_id if row is None else payer_id(conn, row, order=self)
+
+    def remember(self, account_id: str, payer: str) -> None:
+        """Note that ``account_id`` spends from ``payer``'s balance."""
+        self._payers[account_id] = payer
+
+    def key(self, account_id: str) -> str:
+        """The group-commit sort key of an operation on ``account_id`` (see the module)."""
+        return ranked(account_id, self._payers.get(account_id, account_id))
+
+    def remember_token(self, digest: str, account_id: str) -> None:
+        """Note the account of the access token with hash ``digest``."""
+        key = self.key(account_id)
+        if self._tokens.get(digest) != key:
+            self._tokens[digest] = key
+
+    def token_key(self, digest: str) -> str:
+        """The lock key of the token's account as last seen, ``""`` when unknown."""
+        return self._tokens.get(digest, "")
+
+
+def payer_id(
+    conn: Connection,
+    account: AnyRow,
+    *,
+    known: AnyRow | None = None,
+    order: LockOrder | None = None,
+) -> str:
     """The paying account of ``account`` (its own id unless it shares a balance).
 
     Reads one row per level of sharing; none for an account that does not share.
@@ -66,26 +113,9 @@ def payer_id(conn: Connection, account: AnyRow, *, known: AnyRow | None = None) 
         row = parent
         seen.add(parent_id)
     result = str(row.account_id)
-    _remember(str(account.account_id), result)
+    if order is not None:
+        order.remember(str(account.account_id), result)
     return result
-
-
-def cached_payer(conn: Connection, account_id: str) -> str:
-    """The paying account of ``account_id`` as this process last saw it (read once)."""
-    found = _PAYERS.get(account_id)
-    if found is not None:
-        return found
-    row = conn.execute(
-        select(accounts.c.account_id, accounts.c.parent_id, accounts.c.shared_balance).where(
-            accounts.c.account_id == account_id
-        )
-    ).one_or_none()
-    return account_id if row is None else payer_id(conn, row)
-
-
-def lock_key(account_id: str) -> str:
-    """The group-commit sort key of an operation on ``account_id`` (see the module)."""
-    return ranked(account_id, _PAYERS.get(account_id, account_id))
 
 
 def ranked(account_id: str, payer: str) -> str:
@@ -110,15 +140,19 @@ def payer_in(rows: Mapping[str, AnyRow], account_id: str) -> str:
     return current
 
 
-def lock_with_payer(conn: Connection, account_id: str) -> tuple[AnyRow, AnyRow] | None:
+def lock_with_payer(
+    conn: Connection, account_id: str, order: LockOrder | None = None
+) -> tuple[AnyRow, AnyRow] | None:
     """Lock the account's paying account, then the account; returns both rows (the same
-    row twice for an account that does not share). None when there is no such account."""
-    guess = cached_payer(conn, account_id)
+    row twice for an account that does not share). None when there is no such account.
+
+    ``order`` saves reading the hierarchy before locking (and learns from this call)."""
+    guess = (order or LockOrder(1)).payer(conn, account_id)
     payer = lock_account(conn, guess) if guess != account_id else None
     account = lock_account(conn, account_id)
     if account is None:
         return None
-    actual = payer_id(conn, account, known=payer)
+    actual = payer_id(conn, account, known=payer, order=order)
     if actual == account_id:
         return account, account
     if payer is None or actual != guess:  # the hierarchy changed since it was cached
@@ -133,10 +167,3 @@ def read_payer(conn: Connection, account: AnyRow) -> AnyRow:
         return account
     row = conn.execute(select(accounts).where(accounts.c.account_id == found)).one_or_none()
     return account if row is None else row
-
-
-def _remember(account_id: str, payer: str) -> None:
-    if _PAYERS.get(account_id) != payer:
-        if len(_PAYERS) >= _PAYERS_MAX:
-            _PAYERS.clear()
-        _PAYERS[account_id] = payer

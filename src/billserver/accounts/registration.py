@@ -9,11 +9,11 @@ from sqlalchemy import Connection, Engine, insert, select
 from billclient.protocol import ErrorCode, Registration, Role
 
 from .. import db
-from ..actor import Actor
-from ..audit import record
-from ..errors import ApiError
-from ..rows import AnyRow
+from ..db import AnyRow
+from ..ledger.actor import Actor
+from ..ledger.audit import record
 from ..tables import devices, users
+from ..web.problems import ApiError
 from .passwords import verify_password
 from .tokens import IssuedPair, issue_pair, revoke_device
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from billclient.protocol import (
@@ -22,20 +22,19 @@ from billclient.protocol import (
 
 from .. import db
 from ..clock import from_us, now_us
-from ..components.offered import offered_version
-from ..errors import ApiError
+from ..components import offered_version
 from ..tables import devices
-from ..web import Caller, Context, context, problems
+from ..web import Caller, Context, Ctx, TokenRejected, problems
+from ..web.problems import ApiError
 from .figures import account_view, read_account
 from .password_change import change_password
 from .registration import check_password, register_device, sign_out_device
 from .throttle import check_not_blocked, clear, keys_for, policy_of, record_failure
-from .tokens import TokenRejected, rotate
+from .tokens import rotate
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1")
-Ctx = Annotated[Context, Depends(context)]
 
 
 def _servers(request: Request, ctx: Context) -> list[str]:

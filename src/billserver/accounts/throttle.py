@@ -27,8 +27,8 @@ from billclient.protocol import ErrorCode
 
 from .. import db
 from ..config import ServerSettings
-from ..errors import ApiError
 from ..tables import signin_failures
+from ..web.problems import ApiError
 
 __all__ = [
     "ThrottlePolicy",

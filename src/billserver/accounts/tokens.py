@@ -1,4 +1,5 @@
-"""Opaque bearer tokens: issue, authenticate, rotate, revoke.
+"""Opaque bearer tokens: issue, rotate, revoke (checking them is the web layer's:
+:mod:`billserver.web.auth`).
 
 Only SHA-256 hashes of tokens are stored. Refresh tokens rotate on every use.
 Presenting an already-rotated refresh token within ``REUSE_GRACE_US`` of its
@@ -9,33 +10,26 @@ whole device.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from ..rows import AnyRow
+from ..db import AnyRow
 from ..tables import devices, tokens, users
+from ..web import TokenRejected, token_hash
 
 __all__ = [
     "REUSE_GRACE_US",
     "IssuedPair",
-    "TokenRejected",
-    "authenticate",
     "issue_pair",
     "revoke_device",
     "rotate",
-    "token_hash",
 ]
 
 REUSE_GRACE_US = 60 * 1_000_000
 _REFRESH_TTL_US = 90 * 86_400 * 1_000_000
-
-
-class TokenRejected(Exception):
-    """The token is unknown, expired, revoked, or its device was revoked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +40,6 @@ class IssuedPair:
     refresh_token: str
     expires_in: int
     pair_id: str
-
-
-def token_hash(token: str) -> str:
-    """The stored form of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_pair(conn: Connection, device_id: str, *, now: int, access_ttl_s: int) -> IssuedPair:
@@ -80,34 +69,6 @@ def issue_pair(conn: Connection, device_id: str, *, now: int, access_ttl_s: int)
         ],
     )
     return IssuedPair(access, refresh, access_ttl_s, pair_id)
-
-
-_AUTHENTICATE = (
-    select(devices.c.device_id, users.c.login, users.c.role, users.c.account_id)
-    .select_from(tokens.join(devices).join(users))
-    .where(
-        tokens.c.token_hash == bindparam("b_hash"),
-        tokens.c.kind == "access",
-        tokens.c.revoked.is_(False),
-        tokens.c.expires_at > bindparam("b_now"),
-        devices.c.revoked_at.is_(None),
-        users.c.retired.is_(False),
-    )
-)
-
-
-def authenticate(conn: Connection, access_token: str, *, now: int) -> AnyRow:
-    """The (device, user) row joined for a valid access token, else TokenRejected.
-
-    One query by primary keys on every call (built once): nothing is cached, so a
-    revoked token, device or user is refused at once by every server process.
-    """
-    row = conn.execute(
-        _AUTHENTICATE, {"b_hash": token_hash(access_token), "b_now": now}
-    ).one_or_none()
-    if row is None:
-        raise TokenRejected("the access token is not valid; refresh it or sign in again")
-    return row
 
 
 def rotate(

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from billclient.protocol import (
-    PROBLEM_CONTENT_TYPE,
     Account,
     AccountDetail,
     AccountSummary,
@@ -32,9 +31,18 @@ from billclient.protocol import (
 
 from .. import db
 from ..clock import now_us
-from ..idempotency import run_idempotent
-from ..sessions.gateway_access import flag_cdrs, flag_live
-from ..web import Context, PageParams, Support, context, page_response, paged, problems
+from ..gateway.billing_side import GatewayTolerance, flag_cdrs, flag_live
+from ..sessions import Policy
+from ..web import (
+    Ctx,
+    IdempotencyKey,
+    PageParams,
+    Support,
+    idempotent_response,
+    page_response,
+    paged,
+    problems,
+)
 from .service import adjust, change_status, end_session
 from .views import (
     account_detail,
@@ -47,8 +55,6 @@ from .views import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/admin", tags=["support"])
-Ctx = Annotated[Context, Depends(context)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -63,16 +69,20 @@ def search(
 
 
 @router.get("/accounts/{account_id}", response_model=AccountDetail, responses=problems(403, 404))
-def get_account(account_id: str, caller: Support, ctx: Ctx) -> dict[str, Any]:
+def get_account(
+    account_id: str, caller: Support, ctx: Ctx, tolerance: GatewayTolerance
+) -> dict[str, Any]:
     """Any account's figures, its active sessions and its last 20 CDRs (newest first)."""
     with db.read(ctx.engine) as conn:
         detail = account_detail(conn, checked_text(account_id, "the account id"))
-        cdrs = flag_cdrs(conn, detail.last_cdrs, ctx.gateway_tolerance)
+        cdrs = flag_cdrs(conn, detail.last_cdrs, tolerance)
     return detail.model_copy(update={"last_cdrs": cdrs}).model_dump(mode="json")
 
 
 @router.patch("/accounts/{account_id}", response_model=Account, responses=problems(403, 404))
-def set_status(account_id: str, body: StatusChange, caller: Support, ctx: Ctx) -> dict[str, Any]:
+def set_status(
+    account_id: str, body: StatusChange, caller: Support, ctx: Ctx, policy: Policy
+) -> dict[str, Any]:
     """Change the account's status; suspending (inactive or pending) ends its live
     sessions with cause ``account_inactive``. Answers the account afterwards."""
     with db.write(ctx.engine) as conn:
@@ -82,7 +92,7 @@ def set_status(account_id: str, body: StatusChange, caller: Support, ctx: Ctx) -
             checked_text(account_id, "the account id"),
             body.status,
             now=now_us(),
-            policy=ctx.policy,
+            policy=policy,
         )
     return account.model_dump(mode="json")
 
@@ -101,16 +111,14 @@ def post_adjustment(
     A debit beyond the account's ``available`` is 402 ``insufficient_funds``.
     """
     checked_text(account_id, "the account id")
-    outcome = run_idempotent(
+    return idempotent_response(
         ctx.engine,
         caller,
-        endpoint="POST /v1/admin/adjustments",
-        key=key,
-        body={"account_id": account_id, **body.model_dump(mode="json")},
-        operation=lambda conn, now: (201, adjust(conn, caller, account_id, body, now=now)),
+        "POST /v1/admin/adjustments",
+        key,
+        {"account_id": account_id, **body.model_dump(mode="json")},
+        lambda conn, now: (201, adjust(conn, caller, account_id, body, now=now)),
     )
-    media = PROBLEM_CONTENT_TYPE if outcome.is_problem else "application/json"
-    return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)
 
 
 @router.get("/sessions", response_model=list[LiveSession], responses=paged(403))
@@ -118,6 +126,7 @@ def list_sessions(
     request: Request,
     caller: Support,
     ctx: Ctx,
+    tolerance: GatewayTolerance,
     page: PageParams,
     state: Annotated[SessionState, Query()] = SessionState.ACTIVE,
     account: Text = None,
@@ -126,7 +135,7 @@ def list_sessions(
     oldest first, with user, service, rate and usage; ``account`` narrows to one."""
     with db.read(ctx.engine) as conn:
         items, last = live_sessions(conn, state, _text(account, "account"), page)
-        items = flag_live(conn, items, ctx.gateway_tolerance, ctx.settings.gateway_url)
+        items = flag_live(conn, items, tolerance, ctx.settings.gateway_url)
     return page_response(request, _dump(items), page, last)
 
 
@@ -135,7 +144,9 @@ def list_sessions(
     response_model=SessionResource,
     responses=problems(403, 404, 409, session=True),
 )
-def post_end(session_id: str, body: SupportEnd, caller: Support, ctx: Ctx) -> dict[str, Any]:
+def post_end(
+    session_id: str, body: SupportEnd, caller: Support, ctx: Ctx, policy: Policy
+) -> dict[str, Any]:
     """End any active session now (cause ``support``), charged for its last reported
     usage; an ended session is 409 ``session_ended`` with the session in the problem."""
     with db.write(ctx.engine) as conn:
@@ -145,7 +156,7 @@ def post_end(session_id: str, body: SupportEnd, caller: Support, ctx: Ctx) -> di
             checked_text(session_id, "the session id"),
             body.reason,
             now=now_us(),
-            policy=ctx.policy,
+            policy=policy,
         )
 
 

@@ -8,6 +8,7 @@ writes its audit row in the same transaction as the change. Refusals raise
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import Connection, or_, select, update
@@ -23,17 +24,22 @@ from billclient.protocol import (
 )
 from billclient.protocol.money import format_money
 
-from ..accounts.figures import account_view, available, lock_account
-from ..accounts.payer import lock_with_payer
-from ..actor import Actor
-from ..audit import record
-from ..errors import ApiError
-from ..events import append_balance
-from ..ledger import SYS_ADJUSTMENTS, customer_book, transfer
-from ..rows import AnyRow
-from ..sessions.records import lock_session, reload, resource
-from ..sessions.service import SessionPolicy, end_by_server
+from ..accounts import account_view, lock_account, lock_with_payer
+from ..db import AnyRow
+from ..events import append_figures
+from ..ledger import (
+    SYS_ADJUSTMENTS,
+    Actor,
+    Refused,
+    Transfer,
+    TransferKind,
+    apply,
+    customer_book,
+)
+from ..ledger import record as audit
+from ..sessions import SessionPolicy, end_by_server, lock_session, resource
 from ..tables import accounts, holds, sessions
+from ..web import ApiError
 
 __all__ = ["adjust", "change_status", "end_session"]
 
@@ -77,16 +83,17 @@ def change_status(
             .order_by(sessions.c.account_id, sessions.c.session_id)
         ).all()
         for (session_id,) in live:
-            locked = lock_session(conn, session_id)  # members' rows after this (their payer)
-            if locked is None or locked.session.state != SessionState.ACTIVE.value:
+            # members' rows after this one (their payer)
+            record = lock_session(conn, session_id, owner=None, order=policy.order)
+            if record is None or record.state != SessionState.ACTIVE.value:
                 continue
-            end_by_server(conn, actor, locked, EndCause.ACCOUNT_INACTIVE, now=now, policy=policy)
+            end_by_server(conn, actor, record, EndCause.ACCOUNT_INACTIVE, now=now, policy=policy)
             ended.append(session_id)
     if account.status != status.value:
         conn.execute(
             update(accounts).where(accounts.c.account_id == account_id).values(status=status.value)
         )
-    record(
+    audit(
         conn,
         actor,
         "account.status",
@@ -104,57 +111,45 @@ def adjust(
 ) -> dict[str, Any]:
     """Credit (positive amount) or debit (negative) the account; the answer as JSON.
 
-    A debit larger than the account's ``available`` is refused with 402.
+    A debit the ledger refuses (beyond the account's ``available``) is 402.
     """
-    account = _locked_account(conn, account_id)
+    _locked_account(conn, account_id)
     book = customer_book(account_id)
-    if body.amount > 0:
-        debit, credit = SYS_ADJUSTMENTS, book
-    else:
-        funds = available(account)
-        if -body.amount > funds:
-            raise ApiError(
-                ErrorCode.INSUFFICIENT_FUNDS,
-                f"a debit of {format_money(-body.amount)} exceeds the available "
-                f"{format_money(max(funds, 0))}",
-            )
-        debit, credit = book, SYS_ADJUSTMENTS
-    transfer_id = transfer(
-        conn,
-        actor,
-        kind="adjustment",
-        debit=debit,
-        credit=credit,
-        amount=abs(body.amount),
-        memo=body.reason,
-        now=now,
+    debit, credit = (SYS_ADJUSTMENTS, book) if body.amount > 0 else (book, SYS_ADJUSTMENTS)
+    move = Transfer(
+        f"adjustment:{uuid.uuid4()}",
+        TransferKind.ADJUSTMENT,
+        debit,
+        credit,
+        abs(body.amount),
+        body.reason,
     )
-    after = _locked_account(conn, account_id)
-    append_balance(
-        conn,
-        account_id,
-        balance=int(after.balance),
-        reserved=int(after.reserved),
-        available=available(after),
-        now=now,
-    )
-    record(
+    try:
+        after = apply(conn, actor, [move], now=now).of(account_id)
+    except Refused as refused:
+        raise ApiError(
+            ErrorCode.INSUFFICIENT_FUNDS,
+            f"a debit of {format_money(-body.amount)} exceeds the available "
+            f"{format_money(max(refused.available, 0))}",
+        ) from None
+    append_figures(conn, account_id, after, now=now)
+    audit(
         conn,
         actor,
         "account.adjust",
         account_id=account_id,
         now=now,
-        transfer_id=transfer_id,
+        transfer_id=move.transfer_id,
         amount=body.amount,
         reason=body.reason,
     )
     return AdjustmentResult(
-        adjustment_id=transfer_id,
+        adjustment_id=move.transfer_id,
         account_id=account_id,
         amount=body.amount,
         reason=body.reason,
-        balance=int(after.balance),
-        available=available(after),
+        balance=after.balance,
+        available=after.available,
     ).model_dump(mode="json")
 
 
@@ -171,18 +166,18 @@ def end_session(
 
     A session that has already ended is 409 ``session_ended`` with its resource.
     """
-    locked = lock_session(conn, session_id)  # paying account, account, session
-    if locked is None:
+    record = lock_session(conn, session_id, owner=None, order=policy.order)
+    if record is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
-    session, owner = locked.session, locked.account.account_id
-    if session.state != SessionState.ACTIVE.value:
+    owner = record.account_id
+    if record.state != SessionState.ACTIVE.value:
         raise ApiError(
             ErrorCode.SESSION_ENDED,
-            f"the session already ended ({session.cause})",
-            session=resource(conn, session),
+            f"the session already ended ({record.cause})",
+            session=resource(record._mapping, int(record.hold_remaining)),
         )
-    end_by_server(conn, actor, locked, EndCause.SUPPORT, now=now, policy=policy)
-    record(
+    answer = end_by_server(conn, actor, record, EndCause.SUPPORT, now=now, policy=policy)
+    audit(
         conn,
         actor,
         "session.end_by_support",
@@ -191,4 +186,4 @@ def end_session(
         session_id=session_id,
         reason=reason,
     )
-    return resource(conn, reload(conn, session_id))
+    return answer

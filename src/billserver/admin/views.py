@@ -22,13 +22,13 @@ from billclient.protocol import (
     SessionState,
 )
 
-from ..accounts.figures import account_view, read_account
+from ..accounts import account_view, read_account
+from ..cdrs import cdr_view
 from ..clock import from_us
-from ..errors import ApiError
-from ..rows import AnyRow
-from ..sessions.views import cdr_view, session_view
+from ..db import AnyRow
+from ..sessions import session_view
 from ..tables import accounts, audit_log, cdrs, holds, plan_versions, sessions, users
-from ..web import Page
+from ..web import ApiError, Page
 
 __all__ = [
     "LAST_CDRS",
@@ -120,7 +120,7 @@ def account_detail(conn: Connection, account_id: str) -> AccountDetail:
     ).all()
     return AccountDetail(
         **dict(account_view(row)),
-        active_sessions=[session_view(s, int(s.remaining)) for s in active],
+        active_sessions=[session_view(s._mapping, int(s.remaining)) for s in active],
         last_cdrs=[cdr_view(c) for c in last],
     )
 

@@ -12,10 +12,13 @@ Exception tree::
 
 from __future__ import annotations
 
+from .keys import DEFAULT_GRANT, MAX_INT64
 from .model import AccountDef, Catalog, CatalogError, PlanDef, ServiceDef, UserDef, VoucherDef
 from .parse import load_catalog, parse_catalog
 
 __all__ = [
+    "DEFAULT_GRANT",
+    "MAX_INT64",
     "AccountDef",
     "Catalog",
     "CatalogError",

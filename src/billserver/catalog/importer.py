@@ -16,19 +16,25 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
-from billclient.protocol import AccountKind
-
 from .. import db
-from ..accounts.passwords import hash_password, verify_password
-from ..actor import Actor
-from ..audit import record
+from ..accounts import hash_password, verify_password
 from ..clock import now_us
-from ..events import append_balance
-from ..ledger import SYS_OPENING, customer_book, transfer
+from ..events import append_figures
+from ..ledger import (
+    SYS_OPENING,
+    Actor,
+    Transfer,
+    TransferKind,
+    apply,
+    available_of,
+    customer_book,
+    record,
+)
+from ..plans import plan_rates_json
 from ..tables import accounts, catalog_meta, plan_versions, services, users, vouchers
-from .model import AccountDef, Catalog, CatalogError, PlanDef
+from .model import AccountDef, Catalog, CatalogError
 
-__all__ = ["import_catalog", "plan_rates_json"]
+__all__ = ["import_catalog"]
 
 _PG_IMPORT_LOCK = 0x62696D70  # "bimp": one import at a time across processes
 
@@ -63,11 +69,6 @@ def _one_import_at_a_time(conn: Connection) -> None:
     committed. SQLite's write transaction already serialises them."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
-
-
-def plan_rates_json(plan: PlanDef) -> dict[str, Any]:
-    """A plan's rates as stored in a plan version: wire form plus the unit."""
-    return {sid: {"unit": rate.unit.value, **rate.to_text()} for sid, rate in plan.rates.items()}
 
 
 def _currency(conn: Connection, catalog: Catalog, changes: Counter[str]) -> None:
@@ -127,7 +128,7 @@ def _plans(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
         for r in conn.execute(select(plan_versions).where(plan_versions.c.current.is_(True)))
     }
     for plan in catalog.plans:
-        rates = plan_rates_json(plan)
+        rates = plan_rates_json(dict(plan.rates))
         described: list[Any] = [plan.name, plan.timezone, list(rates.items())]
         if plan.tax_rate is not None:  # only then: plans without one keep their digest
             described.append({"tax_rate": plan.tax_rate})
@@ -220,8 +221,7 @@ def _accounts(
 
 def _limit_problem(acct: AccountDef, balance: int, reserved: int) -> str | None:
     """Whether the file's kind and credit limit fit the account's present money."""
-    floor = -acct.credit_limit if acct.kind == AccountKind.POSTPAID.value else 0
-    if balance - reserved < floor:
+    if available_of(acct.kind, balance, reserved, acct.credit_limit) < 0:
         return (
             f"credit_limit: the account's balance is {balance / 1e6:.6f} with "
             f"{reserved / 1e6:.6f} reserved; a {acct.kind} account with this credit limit "
@@ -235,20 +235,16 @@ def _open_balance(conn: Connection, actor: Actor, acct: AccountDef, now: int) ->
         return
     book = customer_book(acct.id)
     debit, credit = (SYS_OPENING, book) if acct.balance > 0 else (book, SYS_OPENING)
-    transfer(
-        conn,
-        actor,
-        kind="opening",
-        debit=debit,
-        credit=credit,
-        amount=abs(acct.balance),
-        memo="opening balance",
-        now=now,
+    move = Transfer(
+        f"opening:{acct.id}",
+        TransferKind.OPENING,
+        debit,
+        credit,
+        abs(acct.balance),
+        "opening balance",
     )
-    extra = acct.credit_limit if acct.kind == AccountKind.POSTPAID.value else 0
-    append_balance(
-        conn, acct.id, balance=acct.balance, reserved=0, available=acct.balance + extra, now=now
-    )
+    figures = apply(conn, actor, [move], now=now).of(acct.id)
+    append_figures(conn, acct.id, figures, now=now)
 
 
 def _users(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from babel.numbers import list_currencies
 
+from billclient.protocol import AccountKind
 from billclient.protocol.money import format_decimal, parse_decimal
 from billclient.rating import Unit
 
@@ -49,7 +50,7 @@ MAX_INT64 = 2**63 - 1
 
 MEDIA = ("voice", "video", "im", "web", "download", "other")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-KINDS = ("prepaid", "postpaid")
+KINDS = tuple(kind.value for kind in AccountKind)
 STATUSES = ("active", "inactive", "pending")
 ROLES = ("user", "support", "operator", "service")
 DEFAULT_GRANT = {Unit.SECOND: 60, Unit.BYTE: 1_000_000, Unit.EVENT: 1}

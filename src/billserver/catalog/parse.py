@@ -12,24 +12,31 @@ micro-units or pico-units) so that every figure fits a BIGINT column.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from billclient.protocol import AccountKind
 from billclient.protocol.money import format_money
 from billclient.rating import Rate, Unit, Window
 
+from ..ledger.funds import floor
 from . import keys
-from .keys import Invalid, Key, show
+from .keys import show
 from .model import AccountDef, Catalog, CatalogError, PlanDef, ServiceDef, UserDef, VoucherDef
+from .reading import (
+    Report,
+    account_extras,
+    label,
+    money_text,
+    read_row,
+    syntax_message,
+)
 
 __all__ = ["load_catalog", "parse_catalog"]
 
-Report = Callable[[str], None]
 
 # Tables in the order their problems are listed.
 _TOP, _SERVICES, _PLANS, _ACCOUNTS, _USERS, _VOUCHERS = range(6)
@@ -45,7 +52,7 @@ def parse_catalog(text: str, *, source: str = "catalog") -> Catalog:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise CatalogError([_syntax_message(source, text, error)], source=source) from None
+        raise CatalogError([syntax_message(source, text, error)], source=source) from None
     reader = _Reader()
     catalog = reader.read(document)
     if catalog is None or reader.problems:
@@ -78,88 +85,7 @@ def load_catalog(path: str | os.PathLike[str]) -> Catalog:
     return parse_catalog(text, source=name)
 
 
-_POSITION = re.compile(r"^(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
-_AT_END = " (at end of document)"
-
-
-def _syntax_message(source: str, text: str, error: tomllib.TOMLDecodeError) -> str:
-    detail = str(error)
-    match = _POSITION.match(detail)
-    if match is not None:
-        where = f"line {match['line']}, column {match['column']}"
-        detail = match["message"]
-    else:
-        where = f"line {max(1, len(text.splitlines()))}"
-        if detail.endswith(_AT_END):
-            where += " (end of file)"
-            detail = detail.removesuffix(_AT_END)
-    return f"{source}, {where}: TOML syntax error: {detail}"
-
-
 # --- rows ------------------------------------------------------------------------
-
-
-def _key_name(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else show(key)
-
-
-def _label(path: str, index: int, row: Any, label_key: str, spec: Mapping[str, Key]) -> str:
-    """``services[2] (id "voice")``, or ``services[2]`` when the row has no usable id."""
-    base = f"{path}[{index}]"
-    if not isinstance(row, dict) or label_key not in row:
-        return base
-    try:
-        spec[label_key].check(row[label_key])
-    except Invalid:
-        return base
-    return f"{base} ({label_key} {show(row[label_key])})"
-
-
-def _prefix(where: str, key: str) -> str:
-    return f"{where}: {key}" if where else key
-
-
-def _read(
-    row: Any, where: str, spec: Mapping[str, Key], report: Report
-) -> tuple[dict[str, Any], bool]:
-    """Check one row against its key table: (values of the good keys, row is fine).
-
-    Absent keys take their defaults; a key whose value is wrong is left out.
-    """
-    if not isinstance(row, dict):
-        report(f"{where}: must be a table, got {show(row)}")
-        return {}, False
-    values: dict[str, Any] = {}
-    ok = True
-    for key, raw in row.items():
-        rule = spec.get(key)
-        if rule is None:
-            report(f"{_prefix(where, _key_name(key))}: unknown key")
-            ok = False
-            continue
-        try:
-            values[key] = rule.check(raw)
-        except Invalid as problem:
-            report(f"{_prefix(where, key + problem.suffix)}: {problem.message}")
-            ok = False
-    for key, rule in spec.items():
-        if key in row:
-            continue
-        if rule.required:
-            report(f"{_prefix(where, key)}: is required")
-            ok = False
-        elif rule.default_from is not None:
-            # A KeyError: it depends on a key that is itself wrong (already reported).
-            with contextlib.suppress(KeyError):
-                values[key] = rule.default_from(values)
-        else:
-            values[key] = rule.default
-    return values, ok
-
-
-def _money_text(row: Mapping[str, Any], key: str, value: int) -> str:
-    raw = row.get(key)
-    return show(raw) if isinstance(raw, str) else show(format_money(value))
 
 
 class _Reader:
@@ -195,7 +121,7 @@ class _Reader:
         return True
 
     def read(self, document: dict[str, Any]) -> Catalog | None:
-        top, ok = _read(document, "", keys.TOP_KEYS, self.reporter(_TOP, 0))
+        top, ok = read_row(document, "", keys.TOP_KEYS, self.reporter(_TOP, 0))
         services = self.services(top.get("services", ()))
         plans = self.plans(top.get("plans", ()))
         accounts = self.accounts(top.get("accounts", ()))
@@ -218,8 +144,8 @@ class _Reader:
         result = []
         for index, row in enumerate(rows):
             report = self.reporter(_SERVICES, index)
-            where = _label("services", index, row, "id", keys.SERVICE_KEYS)
-            values, ok = _read(row, where, keys.SERVICE_KEYS, report)
+            where = label("services", index, row, "id", keys.SERVICE_KEYS)
+            values, ok = read_row(row, where, keys.SERVICE_KEYS, report)
             fresh = self.unique(
                 self.service_rows, values.get("id"), index, "services", "id", report
             )
@@ -235,8 +161,8 @@ class _Reader:
         result = []
         for index, row in enumerate(rows):
             report = self.reporter(_PLANS, index)
-            where = _label("plans", index, row, "id", keys.PLAN_KEYS)
-            values, ok = _read(row, where, keys.PLAN_KEYS, report)
+            where = label("plans", index, row, "id", keys.PLAN_KEYS)
+            values, ok = read_row(row, where, keys.PLAN_KEYS, report)
             ok &= self.unique(self.plan_rows, values.get("id"), index, "plans", "id", report)
             rates = self.rates(values.get("rates", ()), where, values.get("timezone"), report)
             if ok and rates is not None:
@@ -251,8 +177,8 @@ class _Reader:
         seen: dict[str, int] = {}
         all_ok = True
         for index, row in enumerate(rows):
-            where = _label(f"{plan}.rates", index, row, "service", keys.RATE_KEYS)
-            values, ok = _read(row, where, keys.RATE_KEYS, report)
+            where = label(f"{plan}.rates", index, row, "service", keys.RATE_KEYS)
+            values, ok = read_row(row, where, keys.RATE_KEYS, report)
             windows = self.windows(values.get("windows", ()), where, report)
             ok &= windows is not None
             service = values.get("service")
@@ -292,7 +218,7 @@ class _Reader:
         all_ok = True
         for index, row in enumerate(rows):
             where = f"{rate}.windows[{index}]"
-            values, ok = _read(row, where, keys.WINDOW_KEYS, report)
+            values, ok = read_row(row, where, keys.WINDOW_KEYS, report)
             if "start" in values and values.get("end") == values["start"]:
                 report(f"{where}: end: must differ from start")
                 ok = False
@@ -313,8 +239,8 @@ class _Reader:
         read = []
         for index, row in enumerate(rows):
             report = self.reporter(_ACCOUNTS, index)
-            where = _label("accounts", index, row, "id", keys.ACCOUNT_KEYS)
-            values, ok = _read(row, where, keys.ACCOUNT_KEYS, report)
+            where = label("accounts", index, row, "id", keys.ACCOUNT_KEYS)
+            values, ok = read_row(row, where, keys.ACCOUNT_KEYS, report)
             ok &= self.unique(self.account_rows, values.get("id"), index, "accounts", "id", report)
             ok &= self.account_figures(row, values, where, report)
             read.append((index, row, where, values, ok))
@@ -336,7 +262,7 @@ class _Reader:
                     ok = False
                 elif own is not None and self.account_rows.get(own) == index:
                     parents[own] = parent
-            ok &= _account_extras(values, where, report)
+            ok &= account_extras(values, where, report)
             if ok:
                 result.append(AccountDef(**values))
         self.parent_cycles(parents)
@@ -348,19 +274,21 @@ class _Reader:
         """Balance and credit limit against the account's kind."""
         kind = values.get("kind")
         balance, limit = values.get("balance"), values.get("credit_limit")
-        if kind == "prepaid":
+        if kind == AccountKind.PREPAID:
             ok = True
             if limit is not None and limit != 0:
-                got = _money_text(row, "credit_limit", limit)
+                got = money_text(row, "credit_limit", limit)
                 report(f'{where}: credit_limit: must be "0" for a prepaid account, got {got}')
                 ok = False
-            if balance is not None and balance < 0:
-                got = _money_text(row, "balance", balance)
+            if balance is not None and balance < floor(kind, 0):
+                got = money_text(row, "balance", balance)
                 report(f"{where}: balance: must be >= 0 for a prepaid account, got {got}")
                 ok = False
             return ok
-        if kind == "postpaid" and balance is not None and limit is not None and balance < -limit:
-            got = _money_text(row, "balance", balance)
+        if kind is not None and balance is not None and limit is not None:
+            if balance >= floor(kind, limit):
+                return True
+            got = money_text(row, "balance", balance)
             report(
                 f"{where}: balance: must be >= -credit_limit ({format_money(-limit)}) "
                 f"for a postpaid account, got {got}"
@@ -396,8 +324,8 @@ class _Reader:
         seen: dict[str, int] = {}
         for index, row in enumerate(rows):
             report = self.reporter(_USERS, index)
-            where = _label("users", index, row, "login", keys.USER_KEYS)
-            values, ok = _read(row, where, keys.USER_KEYS, report)
+            where = label("users", index, row, "login", keys.USER_KEYS)
+            values, ok = read_row(row, where, keys.USER_KEYS, report)
             ok &= self.unique(seen, values.get("login"), index, "users", "login", report)
             role, account = values.get("role"), values.get("account")
             has_account = isinstance(row, dict) and "account" in row
@@ -440,27 +368,9 @@ class _Reader:
         seen: dict[str, int] = {}
         for index, row in enumerate(rows):
             report = self.reporter(_VOUCHERS, index)
-            where = _label("vouchers", index, row, "code", keys.VOUCHER_KEYS)
-            values, ok = _read(row, where, keys.VOUCHER_KEYS, report)
+            where = label("vouchers", index, row, "code", keys.VOUCHER_KEYS)
+            values, ok = read_row(row, where, keys.VOUCHER_KEYS, report)
             ok &= self.unique(seen, values.get("code"), index, "vouchers", "code", report)
             if ok:
                 result.append(VoucherDef(**values))
         return result
-
-
-_AUTO_TOPUP = ("auto_topup_threshold", "auto_topup_amount", "auto_topup_card")
-
-
-def _account_extras(values: Mapping[str, Any], where: str, report: Report) -> bool:
-    """Keys beyond CATALOG.md: a shared balance needs a parent; auto top-up needs all three
-    of its keys or none."""
-    ok = True
-    if values.get("shared_balance") and values.get("parent") is None:
-        report(f"{where}: shared_balance: needs a parent account to share the balance of")
-        ok = False
-    given = [key for key in _AUTO_TOPUP if values.get(key) is not None]
-    if given and len(given) != len(_AUTO_TOPUP):
-        missing = next(key for key in _AUTO_TOPUP if values.get(key) is None)
-        report(f"{where}: {missing}: is required with {given[0]} (auto top-up needs all three)")
-        ok = False
-    return ok

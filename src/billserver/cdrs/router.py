@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 from sqlalchemy import and_, or_, select
 
 from billclient.protocol import Cdr
 
 from .. import db
-from ..clock import to_us
-from ..sessions.views import cdr_view
 from ..tables import cdrs
-from ..web import Caller, Context, PageParams, context, page_response, paged
+from ..web import Caller, Ctx, PageParams, WindowParams, page_response, paged
+from .views import cdr_view
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["records"])
-Ctx = Annotated[Context, Depends(context)]
 
 
 @router.get("/cdrs", response_model=list[Cdr], responses=paged())
@@ -29,8 +24,7 @@ def list_cdrs(
     caller: Caller,
     ctx: Ctx,
     page: PageParams,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    window: WindowParams,
 ) -> JSONResponse:
     """CDRs with ``ended_at`` in ``[from, to)``, oldest first, superseded ones included."""
     if caller.account_id is None:
@@ -41,10 +35,10 @@ def list_cdrs(
         .order_by(cdrs.c.ended_at, cdrs.c.created_at, cdrs.c.cdr_id)
         .limit(page.limit)
     )
-    if start is not None:
-        query = query.where(cdrs.c.ended_at >= to_us(start))
-    if end is not None:
-        query = query.where(cdrs.c.ended_at < to_us(end))
+    if window.start is not None:
+        query = query.where(cdrs.c.ended_at >= window.start)
+    if window.end is not None:
+        query = query.where(cdrs.c.ended_at < window.end)
     after = page.key(int, int, str)
     if after is not None:
         ended, created, cdr_id = after

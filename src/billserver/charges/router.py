@@ -4,28 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, select
 
-from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Role
+from billclient.protocol import ErrorCode, Role
 from billclient.protocol.charges import Charge, ChargeCommit, ChargeRequest
 
 from .. import db
-from ..actor import Actor
 from ..clock import now_us
-from ..errors import ApiError
-from ..idempotency import run_idempotent
+from ..ledger import Actor
 from ..tables import app_charges
-from ..web import Context, context, problems, require_role
+from ..web import (
+    ApiError,
+    Ctx,
+    IdempotencyKey,
+    idempotent_response,
+    problems,
+    require_role,
+)
 from .service import cancel, charge_view, commit, reserve
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["charges"])
-Ctx = Annotated[Context, Depends(context)]
 ServiceLogin = Annotated[Actor, Depends(require_role(Role.SERVICE))]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 
 _ENDPOINT = "POST /v1/charges"
 
@@ -46,16 +49,9 @@ def create_charge(
     def operation(conn: Connection, now: int) -> tuple[int, dict[str, Any]]:
         return 201, reserve(conn, caller, body, now=now, ttl_us=ttl_us)
 
-    outcome = run_idempotent(
-        ctx.engine,
-        caller,
-        endpoint=_ENDPOINT,
-        key=key,
-        body=body.model_dump(mode="json"),
-        operation=operation,
+    return idempotent_response(
+        ctx.engine, caller, _ENDPOINT, key, body.model_dump(mode="json"), operation
     )
-    media = PROBLEM_CONTENT_TYPE if outcome.is_problem else "application/json"
-    return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)
 
 
 @router.post(

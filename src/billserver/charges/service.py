@@ -29,17 +29,26 @@ from billclient.protocol.charges import (
 )
 from billclient.rating import billed_units, charge
 
-from ..accounts.figures import available, lock_account
-from ..accounts.payer import lock_with_payer
-from ..actor import Actor
-from ..audit import record
+from ..accounts import lock_account, lock_with_payer
+from ..cdrs import ChargeRecord, write_records
 from ..clock import from_us
-from ..errors import ApiError
-from ..events import append_balance
-from ..ledger import close_hold, create_hold, post_from_hold
+from ..db import AnyRow
+from ..events import append_figures
+from ..ledger import (
+    Actor,
+    Close,
+    Figures,
+    Hold,
+    Operation,
+    Post,
+    Refused,
+    apply,
+    available,
+    record,
+)
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
-from ..tables import accounts, app_charges, cdrs, holds, plan_versions, services, users
+from ..tables import accounts, app_charges, holds, plan_versions, services, users
+from ..web import ApiError
 
 __all__ = ["cancel", "charge_view", "commit", "expire", "may_charge", "reserve"]
 
@@ -89,15 +98,15 @@ def reserve(
             ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {body.service_id!r}"
         )
     advice = charge(rate, from_us(now), body.units)
-    if advice > available(payer):
+    charge_id = str(uuid.uuid4())
+    hold = Hold(f"charge:{charge_id}", payer.account_id, advice, owner=charge_id)
+    try:
+        figures = apply(conn, actor, [hold], now=now).of(payer.account_id)
+    except Refused:
         raise ApiError(
             ErrorCode.INSUFFICIENT_FUNDS,
             f"{body.units} unit(s) of {body.service_id!r} cost more than the account has available",
-        )
-    charge_id = str(uuid.uuid4())
-    hold_id = create_hold(
-        conn, account_id=payer.account_id, session_id=charge_id, amount=advice, now=now
-    )
+        ) from None
     conn.execute(
         insert(app_charges).values(
             charge_id=charge_id,
@@ -106,7 +115,7 @@ def reserve(
             login=actor.login,
             service_id=body.service_id,
             plan_version_id=plan.id,
-            hold_id=hold_id,
+            hold_id=hold.hold_id,
             state=ChargeState.RESERVED.value,
             units=body.units,
             reserved=advice,
@@ -115,7 +124,7 @@ def reserve(
             expires_at=now + ttl_us,
         )
     )
-    _announce(conn, payer.account_id, now)
+    append_figures(conn, payer.account_id, figures, now=now)
     record(
         conn,
         actor,
@@ -145,7 +154,6 @@ def commit(
             ErrorCode.VALIDATION_ERROR,
             f"units: {body.units} is more than the {row.units} reserved; reserve again for more",
         )
-    lock_account(conn, row.payer_id)
     plan = conn.execute(
         select(plan_versions).where(plan_versions.c.id == row.plan_version_id)
     ).one()
@@ -154,37 +162,31 @@ def commit(
     failed = body.outcome is ChargeOutcome.FAILED
     amount = 0 if failed else charge(rate, from_us(int(row.created_at)), body.units)
     amount = min(amount, int(row.reserved))  # rating is monotone; this never binds
-    post_from_hold(
+    memo = f"{row.service_id} charge {charge_id}"
+    figures = _close(
         conn,
         actor,
-        row.hold_id,
-        amount,
-        memo=f"{row.service_id} charge {charge_id}",
+        row,
+        [Post(f"charge:{charge_id}", row.hold_id, amount, memo, owner=charge_id)],
         now=now,
-        session_id=charge_id,
     )
-    close_hold(conn, row.hold_id, now=now)
-    cdr_id = str(uuid.uuid4())
-    conn.execute(
-        insert(cdrs).values(
-            cdr_id=cdr_id,
-            session_id=charge_id,
-            account_id=row.account_id,
-            service_id=row.service_id,
-            plan_id=plan.plan_id,
-            plan_version=plan.version,
-            started_at=row.created_at,
-            ended_at=now,
-            used_units=body.units,
-            unbilled_units=0,
-            billed_units=0 if failed else billed_units(rate, body.units),
-            charged=amount,
-            cause=(EndCause.OPERATION_FAILED if failed else EndCause.SERVICE_DONE).value,
-            servers=[server_id],
-            supersedes=None,
-            created_at=now,
-        )
+    cdr = ChargeRecord(
+        charge_id=charge_id,
+        account_id=row.account_id,
+        service_id=row.service_id,
+        plan_id=plan.plan_id,
+        plan_version=plan.version,
+        started_at=row.created_at,
+        ended_at=now,
+        used_units=body.units,
+        unbilled_units=0,
+        billed_units=0 if failed else billed_units(rate, body.units),
+        charged=amount,
+        cause=(EndCause.OPERATION_FAILED if failed else EndCause.SERVICE_DONE).value,
+        servers=[server_id],
+        created_at=now,
     )
+    write_records(conn, [cdr])
     state = ChargeState.FAILED if failed else ChargeState.COMMITTED
     conn.execute(
         update(app_charges)
@@ -194,12 +196,12 @@ def commit(
             used_units=body.units,
             charged=amount,
             error=body.error,
-            cdr_id=cdr_id,
+            cdr_id=cdr.cdr_id,
             closed_at=now,
             commit_body=stored,
         )
     )
-    _announce(conn, row.payer_id, now)
+    append_figures(conn, row.payer_id, figures, now=now)
     record(
         conn,
         actor,
@@ -245,15 +247,21 @@ def expire(conn: Connection, actor: Actor, *, now: int, limit: int = 200) -> int
     return done
 
 
+def _close(
+    conn: Connection, actor: Actor, row: AnyRow, posts: list[Operation], *, now: int
+) -> Figures:
+    """Post (if anything) and close the charge's hold; the paying account's figures after."""
+    return apply(conn, actor, [*posts, Close(row.hold_id)], now=now).of(row.payer_id)
+
+
 def _close_cancelled(conn: Connection, actor: Actor, row: AnyRow, *, now: int, action: str) -> None:
-    lock_account(conn, row.payer_id)
-    close_hold(conn, row.hold_id, now=now)
+    figures = _close(conn, actor, row, [], now=now)
     conn.execute(
         update(app_charges)
         .where(app_charges.c.charge_id == row.charge_id)
         .values(state=ChargeState.CANCELLED.value, closed_at=now)
     )
-    _announce(conn, row.payer_id, now)
+    append_figures(conn, row.payer_id, figures, now=now)
     record(conn, actor, action, account_id=row.account_id, now=now, charge_id=row.charge_id)
 
 
@@ -281,19 +289,6 @@ def _lock_pair(conn: Connection, payer_id: str, account_id: str) -> None:
     if payer_id != account_id:
         lock_account(conn, payer_id)
     lock_account(conn, account_id)
-
-
-def _announce(conn: Connection, account_id: str, now: int) -> None:
-    account = lock_account(conn, account_id)
-    assert account is not None
-    append_balance(
-        conn,
-        account_id,
-        balance=int(account.balance),
-        reserved=int(account.reserved),
-        available=available(account),
-        now=now,
-    )
 
 
 def charge_view(conn: Connection, row: AnyRow) -> Charge:

@@ -5,4 +5,11 @@
 repository (``billserver component publish``) and re-signs the timestamp;
 ``resign`` runs that re-signing on a schedule under the deployment lease;
 ``router`` serves the repository under ``/v1/updates/``.
+
+The public API other domains use: the component version registration answers offer
+(:func:`offered_version`).
 """
+
+from .offered import offered_version
+
+__all__ = ["offered_version"]

@@ -9,21 +9,18 @@ targets are content-addressed and never change.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from billclient.protocol import ErrorCode
 
-from ..errors import ApiError
-from ..web import Context, context
+from ..web import ApiError, Ctx
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/updates", tags=["updates"])
-Ctx = Annotated[Context, Depends(context)]
 
 _AREAS = ("metadata", "targets")
 _MAX_BYTES = 64 * 1024 * 1024

@@ -1,6 +1,12 @@
 """Live events: rows in the event table, read by every server process."""
 
 from .notices import session_terminated_notice
-from .store import append_balance, append_event, append_notice
+from .store import append_balance, append_event, append_figures, append_notice
 
-__all__ = ["append_balance", "append_event", "append_notice", "session_terminated_notice"]
+__all__ = [
+    "append_balance",
+    "append_event",
+    "append_figures",
+    "append_notice",
+    "session_terminated_notice",
+]

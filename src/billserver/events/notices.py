@@ -27,8 +27,9 @@ from billclient.protocol import EndCause, NoticeEvent, NoticeKind, SessionState
 from billclient.rating import Rate, Unit, billed_units, charge
 
 from ..clock import from_us
+from ..db import AnyRow
+from ..ledger import PENDING
 from ..plans import rate_of
-from ..rows import AnyRow
 from ..tables import holds, plan_versions, sessions
 
 __all__ = [
@@ -78,7 +79,7 @@ def seconds_left(conn: Connection, account_id: str, available: int, now: int) ->
         .join(holds, holds.c.hold_id == sessions.c.hold_id)
         .where(
             holds.c.account_id == account_id,
-            holds.c.state == "pending",
+            holds.c.state == PENDING,
             sessions.c.state == SessionState.ACTIVE.value,
         )
     ).all()

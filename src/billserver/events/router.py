@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from billclient.protocol import ErrorCode, EventType, Role
 
-from ..errors import ApiError
-from ..web import Caller, Context, context, problems
+from ..web import ApiError, Caller, Ctx, problems
 from .stream import EventHub, StreamTiming, event_stream, open_feed
 
 __all__ = ["EventStreamResponse", "router"]
 
 router = APIRouter(prefix="/v1", tags=["events"])
-Ctx = Annotated[Context, Depends(context)]
 
 _MAX_ID = 2**63 - 1
 _ID_HELP = "Resume after this event id: every later event of the account follows"

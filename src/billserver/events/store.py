@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, Connection, ScalarSelect, insert, select
 
 from billclient.protocol import BalanceEvent, EventType, NoticeEvent, SessionEvent, parse_money
 
+from ..ledger import Figures
 from ..tables import accounts, events
 from .notices import low_balance_notice, notice_payload
 
@@ -40,6 +41,7 @@ __all__ = [
     "WAKE_KEY",
     "append_balance",
     "append_event",
+    "append_figures",
     "append_notice",
     "append_session_change",
     "latest_balance_data",
@@ -91,6 +93,18 @@ def append_balance(
     if parse_money(str(state.previous["available"])) >= threshold > available:
         notice = low_balance_notice(conn, account_id, available, now)
         _insert(conn, account_id, EventType.NOTICE, notice_payload(notice), now)
+
+
+def append_figures(conn: Connection, account_id: str, figures: Figures, *, now: int) -> None:
+    """:func:`append_balance` with the figures the ledger answered after a change."""
+    append_balance(
+        conn,
+        account_id,
+        balance=figures.balance,
+        reserved=figures.reserved,
+        available=figures.available,
+        now=now,
+    )
 
 
 def latest_balance_data(account_id: ColumnElement[str]) -> ScalarSelect[Any]:

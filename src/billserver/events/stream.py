@@ -45,7 +45,7 @@ from sqlalchemy import Engine, event, func, select
 from billclient.protocol import BalanceEvent, EventType
 
 from .. import db
-from ..accounts.figures import available
+from ..ledger import available
 from ..tables import accounts, events
 from .store import WAKE_KEY
 

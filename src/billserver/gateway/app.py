@@ -27,7 +27,7 @@ from starlette.routing import Route
 from billclient.protocol import ErrorCode
 from billclient.protocol.gateway import GatewayKind
 
-from ..errors import problem_response
+from ..web.problems import problem_response
 from .billing import BillingClient, BillingRefused, BillingUnavailable
 from .meter import Meter, Metered, Verdict
 from .ranges import Coverage, RangeNotSatisfiable, parse_range

@@ -6,29 +6,23 @@ and their charge records; any other account answers 404, as PROTOCOL.md asks.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 from sqlalchemy import Connection, and_, or_, select
 
 from billclient.protocol import Account, Cdr, ErrorCode, Role
 
 from .. import db
-from ..accounts.figures import account_view, read_account
-from ..actor import Actor
-from ..clock import to_us
-from ..errors import ApiError
-from ..invoices.gather import load_hierarchy
-from ..sessions.views import cdr_view
+from ..accounts import account_view, read_account
+from ..cdrs import cdr_view
+from ..invoices import load_hierarchy
+from ..ledger import Actor
 from ..tables import cdrs
-from ..web import Caller, Context, PageParams, context, page_response, problems
+from ..web import ApiError, Caller, Ctx, PageParams, WindowParams, page_response, problems
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["account"])
-Ctx = Annotated[Context, Depends(context)]
 
 
 def _below(conn: Connection, caller: Actor) -> list[str]:
@@ -75,18 +69,17 @@ def member_cdrs(
     caller: Caller,
     ctx: Ctx,
     page: PageParams,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    window: WindowParams,
 ) -> JSONResponse:
     """The charge records of the caller's account or one below it, by ``ended_at``."""
     key = page.key(int, str)
     with db.read(ctx.engine) as conn:
         _member(conn, caller, account_id)
         query = select(cdrs).where(cdrs.c.account_id == account_id)
-        if start is not None:
-            query = query.where(cdrs.c.ended_at >= to_us(start))
-        if end is not None:
-            query = query.where(cdrs.c.ended_at < to_us(end))
+        if window.start is not None:
+            query = query.where(cdrs.c.ended_at >= window.start)
+        if window.end is not None:
+            query = query.where(cdrs.c.ended_at < window.end)
         if key is not None:
             query = query.where(
                 or_(

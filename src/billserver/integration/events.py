@@ -14,28 +14,34 @@ that account) with its balance event and audit row: the CDRs explain it, and
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import JSON, Connection, Table, insert, select
+from sqlalchemy import Connection, insert, select
 
 from billclient.protocol import AccountStatus, EndCause
 from billclient.protocol.integration import BillingEvent, EventOutcome, EventResult
 from billclient.rating import Rate, billed_units, charge
 
-from ..accounts.figures import available, lock_account
-from ..accounts.payer import payer_in, ranked
-from ..actor import Actor
-from ..audit import record
+from ..accounts import lock_account, payer_in, ranked
+from ..cdrs import ChargeRecord, write_records
 from ..clock import to_us
-from ..events import append_balance
-from ..invoices.gather import load_hierarchy
-from ..ledger import SYS_REVENUE, customer_book, transfer
+from ..db import AnyRow
+from ..events import append_figures
+from ..invoices import load_hierarchy
+from ..ledger import (
+    SYS_REVENUE,
+    Actor,
+    Transfer,
+    TransferKind,
+    apply,
+    customer_book,
+    record,
+    spendable,
+)
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
-from ..tables import billing_events, cdrs, invoices, services
+from ..tables import billing_events, invoices, services
 
 __all__ = ["BatchOutcome", "process_batch"]
 
@@ -96,7 +102,7 @@ def process_batch(
     live_services = set(
         conn.execute(select(services.c.service_id).where(services.c.retired.is_(False))).scalars()
     )
-    cdr_rows: list[dict[str, object]] = []
+    records: list[ChargeRecord] = []
     event_rows: list[dict[str, object]] = []
 
     def reject(event: BillingEvent, detail: str) -> None:
@@ -145,31 +151,26 @@ def process_batch(
         seen.add(event.event_id)
         payer.spendable -= amount
         payer.total += amount
-        cdr_id = str(uuid.uuid4())
-        cdr_rows.append(
-            {
-                "cdr_id": cdr_id,
-                "session_id": cdr_id,  # an event is its own "session"
-                "account_id": account.account_id,
-                "service_id": event.service_id,
-                "plan_id": plan.plan_id,
-                "plan_version": plan.version,
-                "started_at": at,
-                "ended_at": at,
-                "used_units": event.units,
-                "unbilled_units": 0,
-                "billed_units": billed_units(rate, event.units),
-                "charged": amount,
-                "cause": EndCause.SERVICE_DONE.value,
-                "servers": [server_id],
-                "supersedes": None,
-                "created_at": now,
-            }
+        cdr = ChargeRecord(
+            account_id=account.account_id,
+            service_id=event.service_id,
+            plan_id=plan.plan_id,
+            plan_version=plan.version,
+            started_at=at,
+            ended_at=at,
+            used_units=event.units,
+            unbilled_units=0,
+            billed_units=billed_units(rate, event.units),
+            charged=amount,
+            cause=EndCause.SERVICE_DONE.value,
+            servers=[server_id],
+            created_at=now,
         )
+        records.append(cdr)
         event_row: dict[str, object] = {
             "event_id": event.event_id,
             "account_id": account.account_id,
-            "cdr_id": cdr_id,
+            "cdr_id": cdr.cdr_id,
             "charged": amount,
             "transfer_id": None,
             "created_at": now,
@@ -178,35 +179,26 @@ def process_batch(
         payer.transfer_rows.append(event_row)
         outcome.charged += 1
         outcome.amount += amount
+    batch_ref = uuid.uuid4()
     for payer_id in sorted(payers):
         payer = payers[payer_id]
         if payer.total == 0:
             continue
-        transfer_id = transfer(
-            conn,
-            actor,
-            kind="charge",
-            debit=customer_book(payer_id),
-            credit=SYS_REVENUE,
-            amount=payer.total,
-            memo=f"billing events: {len(payer.transfer_rows)} event(s)",
-            now=now,
+        move = Transfer(
+            f"events:{batch_ref}:{payer_id}",
+            TransferKind.CHARGE,
+            customer_book(payer_id),
+            SYS_REVENUE,
+            payer.total,
+            f"billing events: {len(payer.transfer_rows)} event(s)",
         )
+        after = apply(conn, actor, [move], now=now).of(payer_id)
         for event_row in payer.transfer_rows:
-            event_row["transfer_id"] = transfer_id
-        after = lock_account(conn, payer_id)
-        assert after is not None
-        append_balance(
-            conn,
-            payer_id,
-            balance=int(after.balance),
-            reserved=int(after.reserved),
-            available=available(after),
-            now=now,
-        )
-    if cdr_rows:
-        _insert_many(conn, cdrs, cdr_rows)
-        _insert_many(conn, billing_events, event_rows)
+            event_row["transfer_id"] = move.transfer_id
+        append_figures(conn, payer_id, after, now=now)
+    if records:
+        write_records(conn, records)
+        _insert_events(conn, event_rows)
     record(
         conn,
         actor,
@@ -221,20 +213,18 @@ def process_batch(
     return outcome
 
 
-def _insert_many(conn: Connection, table: Table, rows: list[dict[str, object]]) -> None:
-    """Insert ``rows`` (dicts with every column of ``table``). On SQLite straight through
-    the driver's executemany: SQLAlchemy's per-row parameter processing would cost more
-    than the database's work; elsewhere SQLAlchemy's batched multi-row INSERT."""
+def _insert_events(conn: Connection, rows: list[dict[str, object]]) -> None:
+    """Insert the ``billing_events`` rows; on SQLite straight through the driver's
+    executemany (like :func:`~billserver.cdrs.write_records`, for batches of 100,000)."""
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
+        conn.execute(insert(billing_events), rows)
         return
-    names = [column.name for column in table.columns]
-    json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-    values = [
-        tuple(json.dumps(row[n]) if n in json_columns else row[n] for n in names) for row in rows
-    ]
-    conn.exec_driver_sql(sql, values)
+    names = [column.name for column in billing_events.columns]
+    sql = (
+        f"INSERT INTO {billing_events.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
 
 
 def _invoiced_until(conn: Connection, account_id: str) -> int:
@@ -279,5 +269,5 @@ def _payer(
     if payer_id not in payers:
         row = rows.get(payer_id) or lock_account(conn, payer_id)
         assert row is not None
-        payers[payer_id] = _Payer(row, max(0, available(row)))
+        payers[payer_id] = _Payer(row, spendable(row))
     return payers[payer_id]

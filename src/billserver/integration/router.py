@@ -32,24 +32,22 @@ from billclient.protocol.invoices import Invoice, InvoiceKind, InvoiceState
 from billclient.rating import billed_units, charge
 
 from .. import db
-from ..accounts.figures import account_view, read_account
-from ..actor import Actor
-from ..admin.service import change_status
+from ..accounts import account_view, read_account
+from ..admin import change_status
 from ..clock import now_us, to_us
-from ..errors import ApiError
-from ..invoices.gather import load_hierarchy
-from ..invoices.service import compute_document
+from ..db import AnyRow
+from ..invoices import compute_document, load_hierarchy
+from ..ledger import Actor
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
+from ..sessions import Policy
 from ..tables import plan_versions, services
-from ..web import Context, context, problems, require_role
+from ..web import ApiError, Context, Ctx, problems, require_role
 from .events import process_batch
 from .service import create_account, register_service, retire_account, set_plan
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/integration", tags=["integration"])
-Ctx = Annotated[Context, Depends(context)]
 Operator = Annotated[Actor, Depends(require_role(Role.OPERATOR))]
 
 
@@ -99,12 +97,12 @@ def get_status(account_id: str, caller: Operator, ctx: Ctx) -> AccountStatusInfo
     "/accounts/{account_id}/status", response_model=AccountStatusInfo, responses=problems(403, 404)
 )
 def put_status(
-    account_id: str, body: AccountStatusSet, caller: Operator, ctx: Ctx
+    account_id: str, body: AccountStatusSet, caller: Operator, ctx: Ctx, policy: Policy
 ) -> AccountStatusInfo:
     """Set the status; any status but ``active`` ends the account's live sessions."""
     _account(ctx, account_id)
     with db.write(ctx.engine) as conn:
-        change_status(conn, caller, account_id, body.status, now=now_us(), policy=ctx.policy)
+        change_status(conn, caller, account_id, body.status, now=now_us(), policy=policy)
         row = read_account(conn, account_id)
     assert row is not None
     return _status_info(row)

@@ -14,14 +14,13 @@ from billclient.protocol import AccountKind, AccountStatus, ErrorCode, format_mo
 from billclient.protocol.integration import AccountCreate, ServiceRegistration
 from billclient.rating import Unit
 
-from ..accounts.figures import lock_account
-from ..actor import Actor
-from ..audit import record
-from ..catalog.keys import DEFAULT_GRANT, MAX_INT64
-from ..errors import ApiError
+from ..accounts import lock_account
+from ..catalog import DEFAULT_GRANT, MAX_INT64
+from ..db import AnyRow
+from ..ledger import Actor, record
 from ..plans import current_plan_version
-from ..rows import AnyRow
 from ..tables import accounts, catalog_meta, services
+from ..web import ApiError
 
 __all__ = ["create_account", "register_service", "retire_account", "set_plan"]
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, select
 
+from billclient.protocol import AccountKind
+
+from ..db import AnyRow
 from ..ledger import customer_book
-from ..rows import AnyRow
 from ..tables import accounts, cdrs, ledger_entries, ledger_transfers, plan_versions, services
 from .arithmetic import Adjustment, Usage
 
@@ -45,7 +47,7 @@ class Hierarchy:
         parent = self.rows.get(row.parent_id) if row.parent_id is not None else None
         if parent is None:
             return False
-        return bool(row.shared_balance) or (row.kind == parent.kind == "postpaid")
+        return bool(row.shared_balance) or (row.kind == parent.kind == AccountKind.POSTPAID)
 
     def bill_to(self, account_id: str) -> str:
         """The account whose document carries ``account_id``'s charges."""

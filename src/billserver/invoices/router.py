@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Connection, and_, or_, select, update
 
-from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Role
+from billclient.protocol import ErrorCode, Role
 from billclient.protocol.invoices import (
     Invoice,
     InvoicePayment,
@@ -22,21 +22,25 @@ from billclient.protocol.invoices import (
 )
 
 from .. import db
-from ..actor import Actor
-from ..errors import ApiError
-from ..idempotency import run_idempotent
+from ..ledger import Actor
 from ..tables import invoices
-from ..topups.provider import make_provider
-from ..topups.service import payment_ref, record_card
-from ..web import Caller, Context, PageParams, context, page_response, problems
+from ..topups import make_provider, payment_ref, record_card
+from ..web import (
+    ApiError,
+    Caller,
+    Ctx,
+    IdempotencyKey,
+    PageParams,
+    idempotent_response,
+    page_response,
+    problems,
+)
 from . import gather
 from .service import invoice_view
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
-Ctx = Annotated[Context, Depends(context)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 
 _PAY_ENDPOINT = "POST /v1/invoices/{id}/payments"
 
@@ -193,13 +197,11 @@ def pay_invoice(
         )
         return 201, answer.model_dump(mode="json")
 
-    outcome = run_idempotent(
+    return idempotent_response(
         ctx.engine,
         caller,
-        endpoint=_PAY_ENDPOINT,
-        key=key,
-        body={"invoice_id": invoice_id, **body.model_dump(mode="json")},
-        operation=operation,
+        _PAY_ENDPOINT,
+        key,
+        {"invoice_id": invoice_id, **body.model_dump(mode="json")},
+        operation,
     )
-    media = PROBLEM_CONTENT_TYPE if outcome.is_problem else "application/json"
-    return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)

@@ -19,6 +19,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from billclient.protocol import AccountKind
 from billclient.protocol.invoices import (
     Invoice,
     InvoiceKind,
@@ -29,19 +30,16 @@ from billclient.protocol.invoices import (
 )
 
 from .. import db
-from ..accounts.figures import available, lock_account
-from ..actor import Actor
-from ..audit import record
+from ..accounts import lock_account
 from ..clock import from_us, to_us
-from ..events import append_balance
-from ..ledger import customer_book, transfer
-from ..rows import AnyRow
+from ..db import AnyRow
+from ..events import append_figures
+from ..ledger import SYS_TAX, Actor, Transfer, TransferKind, apply, customer_book, record
 from ..tables import invoices, plan_versions, topups
 from . import gather
 from .arithmetic import compute, month_bounds
 
 __all__ = [
-    "SYS_TAX",
     "RunReport",
     "compute_document",
     "invoice_view",
@@ -49,9 +47,6 @@ __all__ = [
     "run_period",
     "settle_payments",
 ]
-
-SYS_TAX = "sys:tax"
-"""The house's book of taxes invoiced."""
 
 _DAY_US = 86_400 * 1_000_000
 
@@ -86,7 +81,7 @@ def compute_document(
     plans = {a: str(hierarchy.rows[a].plan_id) for a in covered}
     usage = gather.usage(conn, covered, period)
     adjustments = gather.adjustments(conn, covered, plans, period)
-    kind = InvoiceKind.INVOICE if row.kind == "postpaid" else InvoiceKind.STATEMENT
+    kind = InvoiceKind.INVOICE if row.kind == AccountKind.POSTPAID else InvoiceKind.STATEMENT
     rates: dict[str, str | None] = {}
     if kind is InvoiceKind.INVOICE:
         rates = gather.tax_rates(
@@ -151,7 +146,7 @@ def run_period(
             )
         }
     for root in known.roots():
-        kind = "invoice" if known.rows[root].kind == "postpaid" else "statement"
+        kind = "invoice" if known.rows[root].kind == AccountKind.POSTPAID else "statement"
         if (root, kind) in settled:  # issued already: no write transaction needed
             report.unchanged.append(root)
             continue
@@ -163,7 +158,9 @@ def run_period(
             timezone = _timezone(conn, str(row.plan_id))
             first, last = month_bounds(period, timezone)
             start, end = to_us(first), to_us(last)
-            kind = InvoiceKind.INVOICE if row.kind == "postpaid" else InvoiceKind.STATEMENT
+            kind = (
+                InvoiceKind.INVOICE if row.kind == AccountKind.POSTPAID else InvoiceKind.STATEMENT
+            )
             existing = conn.execute(
                 select(invoices).where(
                     invoices.c.account_id == root,
@@ -236,26 +233,17 @@ def _issue(
     if tax:
         book = customer_book(account.account_id)
         debit, credit = (book, SYS_TAX) if tax > 0 else (SYS_TAX, book)
-        transfer_id = transfer(
-            conn,
-            actor,
-            kind="tax",
-            debit=debit,
-            credit=credit,
-            amount=abs(tax),
-            memo=f"tax of invoice {invoice_id}",
-            now=now,
+        move = Transfer(
+            f"tax:{invoice_id}",
+            TransferKind.TAX,
+            debit,
+            credit,
+            abs(tax),
+            f"tax of invoice {invoice_id}",
         )
-        after = lock_account(conn, account.account_id)
-        assert after is not None
-        append_balance(
-            conn,
-            account.account_id,
-            balance=int(after.balance),
-            reserved=int(after.reserved),
-            available=available(after),
-            now=now,
-        )
+        after = apply(conn, actor, [move], now=now).of(account.account_id)
+        transfer_id = move.transfer_id
+        append_figures(conn, account.account_id, after, now=now)
     return {
         "state": InvoiceState.ISSUED.value,
         "issued_at": now,

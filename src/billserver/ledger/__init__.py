@@ -1,37 +1,69 @@
-"""The double-entry ledger: transfers between books, and holds (reservations).
+"""The money kernel: the only way money moves.
 
-Every function works inside the caller's write transaction, so a money move is
-committed together with the change it explains, its event row and its audit row.
+- :func:`apply` runs a batch of typed :mod:`~.operations` (open, resize, post from and
+  close a hold; transfer) in the caller's transaction, all or nothing, and answers
+  with the figures of every account it touched;
+- :mod:`~.funds` owns ``available``, the floor under it (prepaid 0, postpaid
+  ``-credit_limit``) and their SQL twins; the ledger enforces them itself and refuses
+  with :class:`Refused` (its :class:`Refusal` says why);
+- :func:`~.rows.build` is the one pure function turning operations into rows and
+  :func:`~.writer.write` the one writer, a handful of ``executemany`` statements;
+- the audit trail (:mod:`~.audit`, who did what, for money moves and every other
+  action) and ``billserver verify`` (:mod:`~.verify`) live here too.
 """
 
+from .actor import Actor
+from .audit import audit_row, record
 from .books import (
     CUSTOMER_PREFIX,
     SYS_ADJUSTMENTS,
     SYS_CARDS,
     SYS_OPENING,
     SYS_REVENUE,
+    SYS_TAX,
     SYS_VOUCHERS,
     customer_book,
 )
-from .holds import HoldError, close_hold, create_hold, post_from_hold, resize_hold
-from .session_charge import Figures, charge_session
-from .transfers import LedgerError, transfer
+from .errors import LedgerError, Refusal, Refused
+from .funds import AVAILABLE, FLOOR, available, available_of, floor, spendable
+from .kernel import Outcome, apply
+from .operations import Close, Hold, Operation, Post, Resize, Transfer, TransferKind, ref_id
+from .state import PENDING, RELEASED, AccountState, Figures, HoldState
 
 __all__ = [
+    "AVAILABLE",
     "CUSTOMER_PREFIX",
+    "FLOOR",
+    "PENDING",
+    "RELEASED",
     "SYS_ADJUSTMENTS",
     "SYS_CARDS",
     "SYS_OPENING",
     "SYS_REVENUE",
+    "SYS_TAX",
     "SYS_VOUCHERS",
+    "AccountState",
+    "Actor",
+    "Close",
     "Figures",
-    "HoldError",
+    "Hold",
+    "HoldState",
     "LedgerError",
-    "charge_session",
-    "close_hold",
-    "create_hold",
+    "Operation",
+    "Outcome",
+    "Post",
+    "Refusal",
+    "Refused",
+    "Resize",
+    "Transfer",
+    "TransferKind",
+    "apply",
+    "audit_row",
+    "available",
+    "available_of",
     "customer_book",
-    "post_from_hold",
-    "resize_hold",
-    "transfer",
+    "floor",
+    "record",
+    "ref_id",
+    "spendable",
 ]

@@ -8,6 +8,7 @@ __all__ = [
     "SYS_CARDS",
     "SYS_OPENING",
     "SYS_REVENUE",
+    "SYS_TAX",
     "SYS_VOUCHERS",
     "customer_book",
 ]
@@ -18,6 +19,7 @@ SYS_OPENING = "sys:opening"  # opening balances from the catalogue
 SYS_VOUCHERS = "sys:vouchers"  # voucher top-ups
 SYS_CARDS = "sys:cards"  # card top-ups
 SYS_ADJUSTMENTS = "sys:adjustments"  # support adjustments
+SYS_TAX = "sys:tax"  # taxes invoiced
 
 
 def customer_book(account_id: str) -> str:

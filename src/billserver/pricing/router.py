@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import Connection, select
 
 from billclient.protocol import ErrorCode, Quote, QuoteRequest, Service
 from billclient.rating import charge, max_affordable_units
 
 from .. import db
-from ..accounts.figures import available, read_account
-from ..accounts.payer import read_payer
-from ..actor import Actor
+from ..accounts import read_account, read_payer
 from ..clock import from_us, now_us
-from ..errors import ApiError
+from ..db import AnyRow
+from ..ledger import Actor, spendable
 from ..plans import current_plan_version, rate_of
-from ..rows import AnyRow
 from ..tables import services
-from ..web import Caller, Context, context, problems
+from ..web import ApiError, Caller, Ctx, problems
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
-Ctx = Annotated[Context, Depends(context)]
 
 
 def _account_and_plan(conn: Connection, caller: Actor) -> tuple[AnyRow, AnyRow | None]:
@@ -89,5 +86,5 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
         service_id=body.service_id,
         units=body.units,
         charge=price,
-        max_units=max_affordable_units(rate, start, max(0, available(payer))),
+        max_units=max_affordable_units(rate, start, spendable(payer)),
     )

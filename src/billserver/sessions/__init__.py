@@ -1,1 +1,21 @@
-"""Credit-control sessions: grants, usage reports, the reaper."""
+"""Credit-control sessions: opening, usage reports, ending, the reaper.
+
+The public API other domains use: the :class:`SessionPolicy` (and its route
+dependency), the one locked read of a session record and ending a session for the
+server's own reason (support, suspension), and the session resource.
+"""
+
+from .ending import end_by_server
+from .policy import Policy, SessionPolicy, session_policy
+from .records import lock_session, resource
+from .views import session_view
+
+__all__ = [
+    "Policy",
+    "SessionPolicy",
+    "end_by_server",
+    "lock_session",
+    "resource",
+    "session_policy",
+    "session_view",
+]

@@ -8,18 +8,25 @@ update) never end a session twice or charge it twice.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
+import anyio
 from sqlalchemy import Engine, select
 
 from billclient.protocol import EndCause, SessionState
 
 from .. import db
-from ..actor import Actor
 from ..clock import now_us
+from ..ledger import Actor
 from ..tables import sessions
+from .ending import end_by_server
+from .policy import SessionPolicy
 from .records import lock_session
-from .service import SessionPolicy, end_by_server
 
-__all__ = ["reap_once"]
+__all__ = ["reap_once", "reaper_loop"]
+
+log = logging.getLogger("billserver")
 
 _BATCH = 500
 
@@ -38,11 +45,22 @@ def reap_once(engine: Engine, policy: SessionPolicy) -> int:
     for (session_id,) in overdue:
         with db.write(engine) as conn:
             now = now_us()
-            locked = lock_session(conn, session_id)  # paying account, account, session
-            assert locked is not None  # sessions are never deleted
-            session = locked.session
-            if session.state != SessionState.ACTIVE.value or session.deadline >= now:
+            record = lock_session(conn, session_id, owner=None, order=policy.order)
+            assert record is not None  # sessions are never deleted
+            if record.state != SessionState.ACTIVE.value or record.deadline >= now:
                 continue  # updated or ended meanwhile, maybe by another server
-            end_by_server(conn, actor, locked, EndCause.UPDATE_TIMEOUT, now=now, policy=policy)
+            end_by_server(conn, actor, record, EndCause.UPDATE_TIMEOUT, now=now, policy=policy)
             ended += 1
     return ended
+
+
+async def reaper_loop(engine: Engine, policy: SessionPolicy, interval: float) -> None:
+    """Reap every ``interval`` seconds until cancelled; a failing run is logged."""
+    while True:
+        try:
+            ended = await anyio.to_thread.run_sync(reap_once, engine, policy)
+            if ended:
+                log.info("reaper ended %d silent session(s)", ended)
+        except Exception:  # the reaper must outlive a passing database error
+            log.exception("reaper run failed")
+        await asyncio.sleep(interval)

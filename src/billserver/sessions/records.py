@@ -1,155 +1,206 @@
-"""Session rows: reading under lock, announcing changes, writing charge records."""
+"""A session's record: the one locked read, the one row writer, its events and resource.
+
+:func:`lock_session` is how every path reads a session it may change (the next
+update, an end, late usage, the reaper, support and suspension): one statement
+returning the session with its hold and the figures of the account the hold is on
+(the *paying* account: the session's own unless it spends from a shared balance),
+locked in the lock order of every money move (paying account, account, session).
+:func:`save` is the one ``UPDATE`` of a session row.
+"""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Select, Update, bindparam, case, select, update
 
-from billclient.protocol import EventType, SessionEvent, SessionState
+from billclient.protocol import BalanceEvent, EndCause, SessionEvent, SessionState
 
-from ..accounts.figures import available, lock_account
-from ..actor import Actor
-from ..events import append_balance, append_event
-from ..rows import AnyRow
-from ..tables import cdrs, holds, sessions
+from ..accounts import LockOrder
+from ..db import AnyRow
+from ..events.store import append_session_change, latest_balance_data
+from ..ledger import AccountState, Figures, HoldState
+from ..tables import accounts, holds, plan_versions, sessions
 from .views import session_view
 
-__all__ = [
-    "Locked",
-    "announce",
-    "hold_remaining",
-    "lock_session",
-    "locked_session",
-    "reload",
-    "resource",
-    "with_server",
-    "write_cdr",
-]
+__all__ = ["announce", "hold_of", "lock_session", "payer_of", "resource", "save", "with_server"]
+
+_LOCK_ACCOUNT = (
+    select(accounts.c.account_id)
+    .where(accounts.c.account_id == bindparam("b_account"))
+    .with_for_update()
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Locked:
-    """A session locked with its accounts: ``payer`` is the account its hold is on (the
-    account's paying account when the session opened; ``account`` itself unless it
-    spends from a shared balance)."""
-
-    account: AnyRow
-    payer: AnyRow
-    session: AnyRow
-
-
-def locked_session(conn: Connection, actor: Actor, session_id: str) -> Locked | None:
-    """The caller's session with its accounts, locked (paying account, account, session).
-
-    None when the session does not exist or is not the caller's: the caller
-    cannot tell the two apart.
-    """
-    if actor.account_id is None:
-        return None
-    return lock_session(conn, session_id, owner=actor.account_id)
-
-
-def lock_session(conn: Connection, session_id: str, *, owner: str | None = None) -> Locked | None:
-    """Lock the session's paying account, its account, then the session (the lock order
-    of every money move); None when there is no such session (of ``owner``, if given)."""
-    found = conn.execute(
-        select(sessions.c.account_id, holds.c.account_id.label("payer_id"))
-        .join(holds, holds.c.hold_id == sessions.c.hold_id)
-        .where(sessions.c.session_id == session_id)
-    ).one_or_none()
-    if found is None or (owner is not None and found.account_id != owner):
-        return None
-    payer = lock_account(conn, found.payer_id) if found.payer_id != found.account_id else None
-    account = lock_account(conn, found.account_id)
-    session = conn.execute(
-        select(sessions).where(sessions.c.session_id == session_id).with_for_update()
-    ).one()
-    assert account is not None  # sessions reference existing accounts
-    return Locked(account, account if payer is None else payer, session)
-
-
-def reload(conn: Connection, session_id: str) -> AnyRow:
-    """Read a session row again after changing it."""
-    return conn.execute(select(sessions).where(sessions.c.session_id == session_id)).one()
-
-
-def hold_remaining(conn: Connection, hold_id: str) -> int:
-    """What the session's hold still reserves."""
-    return int(
-        conn.execute(select(holds.c.remaining).where(holds.c.hold_id == hold_id)).scalar_one()
+def _record_query() -> Select[Any]:
+    return (
+        select(
+            sessions,
+            holds.c.account_id.label("payer_id"),
+            holds.c.state.label("hold_state"),
+            holds.c.remaining.label("hold_remaining"),
+            accounts.c.kind,
+            accounts.c.balance,
+            accounts.c.reserved,
+            accounts.c.credit_limit,
+            accounts.c.low_balance_threshold,
+            case(
+                (
+                    accounts.c.low_balance_threshold.is_not(None),
+                    latest_balance_data(accounts.c.account_id),
+                ),
+                else_=None,
+            ).label("previous_balance"),
+            plan_versions.c.plan_id,
+            plan_versions.c.version.label("plan_version"),
+        )
+        .select_from(
+            sessions.join(holds, holds.c.hold_id == sessions.c.hold_id)
+            .join(accounts, accounts.c.account_id == holds.c.account_id)
+            .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
+        )
+        .where(sessions.c.session_id == bindparam("b_session"))
     )
 
 
-def resource(conn: Connection, row: AnyRow) -> dict[str, Any]:
-    """The session resource as JSON."""
-    return session_view(row, hold_remaining(conn, row.hold_id)).model_dump(mode="json")
+_RECORD = _record_query()
+_RECORD_LOCKED = _RECORD.with_for_update(of=[sessions, holds])
+_OWNER = select(sessions.c.account_id).where(sessions.c.session_id == bindparam("b_session"))
 
 
-def with_server(row: AnyRow, server_id: str) -> list[str]:
+def lock_session(
+    conn: Connection, session_id: str, *, owner: str | None, order: LockOrder
+) -> AnyRow | None:
+    """The session's record, locked (see the module); None when there is no such session,
+    or it is not ``owner``'s (the caller cannot tell the two apart).
+
+    SQLite's ``BEGIN IMMEDIATE`` already holds the database: one statement. On
+    PostgreSQL the account rows are locked first: the paying account as ``order``
+    knows it (no extra statement for an account without a shared balance), then the
+    session's account, then the record is read locked; should the session's hold be on
+    another account than the one expected, that account is locked (out of the usual
+    order, once) and the record read again.
+    """
+    params = {"b_session": session_id}
+    if conn.dialect.name == "sqlite":
+        row = conn.execute(_RECORD, params).one_or_none()
+        return row if row is not None and owner in (None, row.account_id) else None
+    account_id = owner
+    if account_id is None:
+        account_id = conn.execute(_OWNER, params).scalar_one_or_none()
+        if account_id is None:
+            return None
+    payer = order.payer(conn, account_id)
+    if payer != account_id:
+        conn.execute(_LOCK_ACCOUNT, {"b_account": payer})
+    conn.execute(_LOCK_ACCOUNT, {"b_account": account_id})
+    row = conn.execute(_RECORD_LOCKED, params).one_or_none()
+    if row is None or row.account_id != account_id:
+        return None
+    if row.payer_id != payer:
+        conn.execute(_LOCK_ACCOUNT, {"b_account": row.payer_id})
+        row = conn.execute(_RECORD_LOCKED, params).one()
+    return row
+
+
+def payer_of(record: AnyRow) -> AccountState:
+    """The paying account's figures as the record read them (under lock)."""
+    return AccountState(
+        record.payer_id,
+        record.kind,
+        int(record.balance),
+        int(record.reserved),
+        int(record.credit_limit),
+    )
+
+
+def hold_of(record: AnyRow) -> HoldState:
+    """The session's hold as the record read it (under lock)."""
+    return HoldState(record.hold_id, record.payer_id, record.hold_state, int(record.hold_remaining))
+
+
+_SAVED = frozenset(
+    {
+        "last_seq",
+        "used_units",
+        "unbilled_units",
+        "charged",
+        "servers",
+        "last_activity",
+        "granted_units",
+        "final",
+        "deadline",
+        "state",
+        "ended_at",
+        "cause",
+        "cdr_id",
+        "late_until",
+    }
+)
+"""The columns of a session row that change after it was opened."""
+
+
+@functools.cache
+def _save_statement(columns: tuple[str, ...]) -> Update:
+    """The ``UPDATE`` of these columns (built once per set: a handful of sets exist)."""
+    return (
+        update(sessions)
+        .where(sessions.c.session_id == bindparam("b_session"))
+        .values({name: bindparam(f"b_{name}", type_=sessions.c[name].type) for name in columns})
+    )
+
+
+def save(conn: Connection, record: AnyRow, **changes: Any) -> dict[str, Any]:
+    """Write ``changes`` to the session's row; returns the row as it is now (the record's
+    mapping with the changes)."""
+    unknown = changes.keys() - _SAVED
+    if unknown:
+        raise ValueError(f"not a changing column of a session: {sorted(unknown)}")
+    columns = tuple(sorted(changes))
+    conn.execute(
+        _save_statement(columns),
+        {"b_session": record.session_id, **{f"b_{name}": changes[name] for name in columns}},
+    )
+    return {**record._mapping, **changes}
+
+
+def with_server(record: AnyRow, server_id: str) -> list[str]:
     """The session's list of handling servers with ``server_id`` added."""
-    servers = list(row.servers)
+    servers = list(record.servers)
     if server_id not in servers:
         servers.append(server_id)
     return servers
 
 
-def announce(conn: Connection, session: AnyRow, *, payer_id: str, now: int) -> AnyRow:
-    """Append the session's event (to its account's stream) and the paying account's
-    ``balance`` event (to the payer's stream) after a change; returns the payer's row.
-
-    The caller holds both rows' locks (:func:`lock_session`).
-    """
-    event = SessionEvent(
-        session_id=session.session_id,
-        state=SessionState(session.state),
-        used_units=session.used_units,
-        charged=session.charged,
-        cause=session.cause,
-    )
-    append_event(conn, session.account_id, EventType.SESSION, event.model_dump(mode="json"), now)
-    payer = lock_account(conn, payer_id)
-    assert payer is not None
-    append_balance(
+def announce(
+    conn: Connection, record: AnyRow, session: Mapping[Any, Any], figures: Figures, *, now: int
+) -> None:
+    """The ``session`` event (to the session's account) and the paying account's
+    ``balance`` event (with a ``low_balance`` notice when it crosses the threshold),
+    after a change; the caller holds both accounts' locks (:func:`lock_session`)."""
+    cause = session["cause"]
+    append_session_change(
         conn,
-        payer_id,
-        balance=int(payer.balance),
-        reserved=int(payer.reserved),
-        available=available(payer),
+        record.account_id,
+        SessionEvent(
+            session_id=record.session_id,
+            state=SessionState(session["state"]),
+            used_units=session["used_units"],
+            charged=session["charged"],
+            cause=EndCause(cause) if cause else None,
+        ),
+        BalanceEvent(
+            balance=figures.balance, reserved=figures.reserved, available=figures.available
+        ),
+        payer_id=record.payer_id,
+        threshold=record.low_balance_threshold,
+        previous=record.previous_balance,
         now=now,
     )
-    return payer
 
 
-def write_cdr(conn: Connection, session: AnyRow, *, plan: AnyRow, rate_units: int, now: int) -> str:
-    """Write the session's (new) immutable CDR; it supersedes the session's previous one.
-
-    ``rate_units`` is the billed count for the charged usage (CATALOG step 2).
-    """
-    cdr_id = str(uuid.uuid4())
-    conn.execute(
-        insert(cdrs).values(
-            cdr_id=cdr_id,
-            session_id=session.session_id,
-            account_id=session.account_id,
-            service_id=session.service_id,
-            plan_id=plan.plan_id,
-            plan_version=plan.version,
-            started_at=session.started_at,
-            ended_at=session.ended_at,
-            used_units=session.used_units,
-            unbilled_units=session.unbilled_units,
-            billed_units=rate_units,
-            charged=session.charged,
-            cause=session.cause,
-            servers=list(session.servers),
-            supersedes=session.cdr_id,
-            created_at=now,
-        )
-    )
-    conn.execute(
-        update(sessions).where(sessions.c.session_id == session.session_id).values(cdr_id=cdr_id)
-    )
-    return cdr_id
+def resource(session: Mapping[Any, Any], reserved: int) -> dict[str, Any]:
+    """The session resource as JSON; ``reserved`` is its hold's remaining amount."""
+    return session_view(session, reserved).model_dump(mode="json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, and_, or_, select
 
@@ -21,33 +21,34 @@ from billclient.protocol import (
 )
 
 from .. import db
-from ..accounts.payer import lock_key
-from ..accounts.tokens import token_hash
 from ..clock import now_us
-from ..errors import ApiError
-from ..group_commit import GroupCommitter
-from ..idempotency import run_idempotent
+from ..gateway.billing_side import gateway_access
 from ..tables import holds, sessions
 from ..web import (
+    ApiError,
     BearerToken,
     Caller,
     Context,
+    Ctx,
+    IdempotencyKey,
     PageParams,
     actor_for_token,
-    context,
+    idempotent_response,
     page_response,
     paged,
     problems,
+    token_hash,
 )
-from .gateway_access import gateway_access
-from .service import Report, open_session, report_usage
+from .group_commit import GroupCommitter
+from .opening import open_session
+from .policy import Policy, SessionPolicy
+from .reports import Report
+from .usage import report_usage
 from .views import session_view
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
-Ctx = Annotated[Context, Depends(context)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 
 
 @router.post(
@@ -56,22 +57,22 @@ IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, ma
     response_model=SessionCreated,
     responses=problems(402, 403, 404, 409),
 )
-def create(body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx) -> JSONResponse:
+def create(
+    body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx, policy: Policy
+) -> JSONResponse:
     """Open a session: checks funds and plan, reserves the first grant."""
-    outcome = run_idempotent(
+    return idempotent_response(
         ctx.engine,
         caller,
-        endpoint="POST /v1/sessions",
-        key=key,
-        body=body.model_dump(mode="json"),
-        operation=lambda conn, now: (
+        "POST /v1/sessions",
+        key,
+        body.model_dump(mode="json"),
+        lambda conn, now: (
             201,
-            open_session(conn, caller, body.service_id, now=now, policy=ctx.policy),
+            open_session(conn, caller, body.service_id, now=now, policy=policy),
         ),
+        decorate=lambda answer: with_gateway(ctx, answer),
     )
-    media = "application/problem+json" if outcome.is_problem else "application/json"
-    answer = with_gateway(ctx, outcome.body) if outcome.status == 201 else outcome.body
-    return JSONResponse(answer, status_code=outcome.status, media_type=media)
 
 
 @router.post(
@@ -80,11 +81,11 @@ def create(body: SessionCreate, key: IdempotencyKey, caller: Caller, ctx: Ctx) -
     responses=problems(404, 409, session=True),
 )
 async def post_update(
-    request: Request, session_id: str, body: SessionUpdate, token: BearerToken, ctx: Ctx
+    request: Request, session_id: str, body: SessionUpdate, token: BearerToken
 ) -> Response:
     """Report cumulative usage; the answer carries the next grant and the action."""
     report = Report(body.seq, body.used_units, None, body.measured_at)
-    return await _report(request, ctx, token, session_id, report)
+    return await _report(request, token, session_id, report)
 
 
 @router.post(
@@ -93,48 +94,35 @@ async def post_update(
     responses=problems(404, 409, session=True),
 )
 async def post_end(
-    request: Request, session_id: str, body: SessionEnd, token: BearerToken, ctx: Ctx
+    request: Request, session_id: str, body: SessionEnd, token: BearerToken
 ) -> Response:
     """End the session with its final usage; releases the residual hold, writes the CDR."""
     report = Report(body.seq, body.used_units, body.cause)
-    return await _report(request, ctx, token, session_id, report)
+    return await _report(request, token, session_id, report)
 
 
-async def _report(
-    request: Request, ctx: Context, token: str, session_id: str, report: Report
-) -> Response:
+async def _report(request: Request, token: str, session_id: str, report: Report) -> Response:
     """Usage reports of all sessions go through the process's group commit (one durable
     commit for all the reports that arrive while the previous one is being written); the
-    caller is authenticated in that same transaction."""
+    caller is authenticated in that same transaction.
+
+    The batch takes account locks in the order of the token's account as last
+    authenticated here (:class:`~billserver.accounts.LockOrder`), never trusting it for
+    who the caller is: a missing or stale entry can at worst make two processes'
+    batches deadlock on PostgreSQL, which the database resolves by failing one update
+    (the client retries)."""
     committer: GroupCommitter = request.app.state.group_commit
-    policy = ctx.policy
+    policy: SessionPolicy = request.app.state.session_policy  # the hot path: no dependency
+    digest = token_hash(token)
 
     def operation(conn: Connection) -> dict[str, Any]:
         caller = actor_for_token(conn, token, policy.server_id)
         if caller.account_id is not None:
-            _remember_account(digest, lock_key(caller.account_id))
+            policy.order.remember_token(digest, caller.account_id)
         return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
 
-    digest = token_hash(token)
-    answer = await committer.run(operation, lock_key=_TOKEN_ACCOUNTS.get(digest, ""))
+    answer = await committer.run(operation, lock_key=policy.order.token_key(digest))
     return Response(orjson.dumps(answer), media_type="application/json")
-
-
-# Access token (its hash) -> its account's lock key (billserver.accounts.payer.lock_key:
-# the account, or its paying account and the account for a shared balance), as last
-# authenticated here: used only for the order in which a batch takes account locks
-# (GroupCommitter's lock_key), never for who the caller is. A
-# missing or stale entry can at worst make two processes' batches deadlock on
-# PostgreSQL, which the database resolves by failing one update (the client retries).
-_TOKEN_ACCOUNTS: dict[str, str] = {}
-_TOKEN_ACCOUNTS_MAX = 100_000
-
-
-def _remember_account(digest: str, account_id: str) -> None:
-    if _TOKEN_ACCOUNTS.get(digest) != account_id:
-        if len(_TOKEN_ACCOUNTS) >= _TOKEN_ACCOUNTS_MAX:
-            _TOKEN_ACCOUNTS.clear()
-        _TOKEN_ACCOUNTS[digest] = account_id
 
 
 def with_gateway(ctx: Context, body: Any) -> Any:
@@ -166,7 +154,7 @@ def get_session(session_id: str, caller: Caller, ctx: Ctx) -> dict[str, Any]:
         ).one_or_none()
     if row is None or caller.account_id is None or row.account_id != caller.account_id:
         raise ApiError(ErrorCode.NOT_FOUND, f"no session {session_id}")
-    return session_view(row, int(row.remaining)).model_dump(mode="json")
+    return session_view(row._mapping, int(row.remaining)).model_dump(mode="json")
 
 
 @router.get("", response_model=list[SessionResource], responses=paged())
@@ -200,6 +188,6 @@ def list_sessions(
         )
     with db.read(ctx.engine) as conn:
         rows = conn.execute(query).all()
-    items = [session_view(r, int(r.remaining)).model_dump(mode="json") for r in rows]
+    items = [session_view(r._mapping, int(r.remaining)).model_dump(mode="json") for r in rows]
     last = [rows[-1].started_at, rows[-1].session_id] if rows else None
     return page_response(request, items, page, last)

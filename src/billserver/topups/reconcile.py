@@ -18,9 +18,9 @@ from sqlalchemy import Engine, select
 from billclient.protocol import TopUpStatus
 
 from .. import db, leases
-from ..actor import Actor
 from ..clock import now_us
 from ..config import ServerSettings
+from ..ledger import Actor
 from ..tables import topups
 from .provider import PaymentProvider, ProviderStatus, make_provider
 from .service import settle

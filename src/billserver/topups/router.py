@@ -14,15 +14,13 @@ and the Idempotency-Key, so a retry after a lost answer names the same payment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 from sqlalchemy import Connection, select
 
 from billclient.protocol import (
-    PROBLEM_CONTENT_TYPE,
     ErrorCode,
     Role,
     StatementLine,
@@ -31,13 +29,22 @@ from billclient.protocol import (
 )
 
 from .. import db
-from ..accounts.figures import read_account
-from ..actor import Actor
-from ..clock import to_us
-from ..errors import ApiError
-from ..idempotency import run_idempotent
+from ..accounts import read_account
+from ..ledger import Actor
 from ..tables import idempotency_keys, topups
-from ..web import Caller, Context, PageParams, context, page_response, paged, problems
+from ..web import (
+    ApiError,
+    Caller,
+    Context,
+    Ctx,
+    IdempotencyKey,
+    PageParams,
+    WindowParams,
+    idempotent_response,
+    page_response,
+    paged,
+    problems,
+)
 from .provider import ProviderResult, make_provider
 from .service import (
     CardLimits,
@@ -52,8 +59,6 @@ from .statement import statement_lines
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1")
-Ctx = Annotated[Context, Depends(context)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)]
 
 _ENDPOINT = "POST /v1/topups"
 
@@ -89,16 +94,9 @@ def create_topup(body: TopUpRequest, key: IdempotencyKey, caller: Caller, ctx: C
         operation = _voucher_operation(caller, account_id, body.voucher_code)
     else:
         operation = _card_operation(ctx, caller, account_id, key, body)
-    outcome = run_idempotent(
-        ctx.engine,
-        caller,
-        endpoint=_ENDPOINT,
-        key=key,
-        body=body.model_dump(mode="json"),
-        operation=operation,
+    return idempotent_response(
+        ctx.engine, caller, _ENDPOINT, key, body.model_dump(mode="json"), operation
     )
-    media = PROBLEM_CONTENT_TYPE if outcome.is_problem else "application/json"
-    return JSONResponse(outcome.body, status_code=outcome.status, media_type=media)
 
 
 def _voucher_operation(caller: Actor, account_id: str, code: str) -> Operation:
@@ -173,8 +171,7 @@ def get_statement(
     caller: Caller,
     ctx: Ctx,
     page: PageParams,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    window: WindowParams,
 ) -> JSONResponse:
     """The account's money movements in ``[from, to)`` with the balance after each."""
     account_id = _own_account(caller)
@@ -186,8 +183,8 @@ def get_statement(
             account_id,
             after=after,
             limit=page.limit,
-            start=to_us(start) if start is not None else None,
-            end=to_us(end) if end is not None else None,
+            start=window.start,
+            end=window.end,
         )
     items = [line.model_dump(mode="json") for line in lines]
     last = [int(lines[-1].entry_id)] if lines else None

@@ -24,14 +24,24 @@ from sqlalchemy import Connection, insert, select, update
 from billclient.protocol import ErrorCode, EventType, TopUp, TopUpStatus, format_money
 from billclient.protocol.funding import TopUpNotice
 
-from ..accounts.figures import available, lock_account
-from ..actor import Actor
-from ..audit import record
-from ..errors import ApiError
-from ..events import append_balance, append_event
-from ..ledger import SYS_CARDS, SYS_VOUCHERS, customer_book, transfer
-from ..rows import AnyRow
+from ..accounts import lock_account
+from ..db import AnyRow
+from ..events import append_event, append_figures
+from ..ledger import (
+    SYS_CARDS,
+    SYS_VOUCHERS,
+    AccountState,
+    Actor,
+    Figures,
+    Transfer,
+    TransferKind,
+    apply,
+    available,
+    customer_book,
+    record,
+)
 from ..tables import topups, vouchers
+from ..web import ApiError
 from .provider import ProviderResult, ProviderStatus
 
 __all__ = [
@@ -93,25 +103,16 @@ def redeem_voucher(
     ).one_or_none()
     if spent is None:
         raise ApiError(ErrorCode.VALIDATION_ERROR, _unusable(conn, code))
-    topup_id = str(uuid.uuid4())
     amount = int(spent.amount)
-    conn.execute(
-        insert(topups).values(
-            topup_id=topup_id,
-            account_id=account_id,
-            login=actor.login,
-            device_id=actor.device_id,
-            method="voucher",
-            amount=amount,
-            status=TopUpStatus.SUCCEEDED.value,
-            voucher_code=code,
-            created_at=now,
-            settled_at=now,
-        )
+    topup_id = _insert(
+        conn, actor, account_id, amount, TopUpStatus.SUCCEEDED, now=now, method="voucher",
+        voucher_code=code,
+    )  # fmt: skip
+    figures = _credit(conn, actor, account_id, topup_id, amount, SYS_VOUCHERS, now=now)
+    _settled(
+        conn, actor, account_id, figures, topup_id, amount, TopUpStatus.SUCCEEDED, None, now=now
     )
-    account = _credit(conn, actor, account_id, topup_id, amount, SYS_VOUCHERS, now=now)
-    _settled(conn, actor, account, topup_id, amount, TopUpStatus.SUCCEEDED, None, now=now)
-    return _answer(topup_id, amount, TopUpStatus.SUCCEEDED, None, account)
+    return _answer(topup_id, amount, TopUpStatus.SUCCEEDED, None, figures)
 
 
 def record_card(
@@ -125,27 +126,14 @@ def record_card(
     now: int,
 ) -> dict[str, Any]:
     """Store a card payment with the provider's answer; credit it if it succeeded."""
-    account = _locked_account(conn, account_id)
+    figures = Figures.of(AccountState.of(_locked_account(conn, account_id)))
     status = TopUpStatus(result.status.value)
-    topup_id = str(uuid.uuid4())
-    conn.execute(
-        insert(topups).values(
-            topup_id=topup_id,
-            account_id=account_id,
-            login=actor.login,
-            device_id=actor.device_id,
-            method="card",
-            amount=amount,
-            status=status.value,
-            reason=result.reason,
-            card_token=token,
-            provider_ref=result.reference,
-            created_at=now,
-            settled_at=None if status is TopUpStatus.PENDING else now,
-        )
-    )
+    topup_id = _insert(
+        conn, actor, account_id, amount, status, now=now, method="card", reason=result.reason,
+        card_token=token, provider_ref=result.reference,
+    )  # fmt: skip
     if status is TopUpStatus.SUCCEEDED:
-        account = _credit(conn, actor, account_id, topup_id, amount, SYS_CARDS, now=now)
+        figures = _credit(conn, actor, account_id, topup_id, amount, SYS_CARDS, now=now)
     if status is TopUpStatus.PENDING:
         record(
             conn,
@@ -158,8 +146,8 @@ def record_card(
             provider_ref=result.reference,
         )
     else:
-        _settled(conn, actor, account, topup_id, amount, status, result.reason, now=now)
-    return _answer(topup_id, amount, status, result.reason, account)
+        _settled(conn, actor, account_id, figures, topup_id, amount, status, result.reason, now=now)
+    return _answer(topup_id, amount, status, result.reason, figures)
 
 
 def settle(
@@ -178,7 +166,7 @@ def settle(
     """
     if result.status is ProviderStatus.PENDING:
         return False
-    account = _locked_account(conn, account_id)
+    figures = Figures.of(AccountState.of(_locked_account(conn, account_id)))
     row = conn.execute(
         update(topups)
         .where(
@@ -194,8 +182,8 @@ def settle(
     status = TopUpStatus(result.status.value)
     amount = int(row.amount)
     if status is TopUpStatus.SUCCEEDED:
-        account = _credit(conn, actor, account_id, topup_id, amount, SYS_CARDS, now=now)
-    _settled(conn, actor, account, topup_id, amount, status, result.reason, now=now)
+        figures = _credit(conn, actor, account_id, topup_id, amount, SYS_CARDS, now=now)
+    _settled(conn, actor, account_id, figures, topup_id, amount, status, result.reason, now=now)
     return True
 
 
@@ -216,6 +204,34 @@ def _money(micro: int, places: int) -> str:
     if places == 0:
         return str(whole)
     return f"{whole}.{str(frac).rjust(6, '0')[:places]}"
+
+
+def _insert(
+    conn: Connection,
+    actor: Actor,
+    account_id: str,
+    amount: int,
+    status: TopUpStatus,
+    *,
+    now: int,
+    **details: Any,
+) -> str:
+    """Store a top-up by ``actor``'s device (settled now unless pending); returns its id."""
+    topup_id = str(uuid.uuid4())
+    conn.execute(
+        insert(topups).values(
+            topup_id=topup_id,
+            account_id=account_id,
+            login=actor.login,
+            device_id=actor.device_id,
+            amount=amount,
+            status=status.value,
+            created_at=now,
+            settled_at=None if status is TopUpStatus.PENDING else now,
+            **details,
+        )
+    )
+    return topup_id
 
 
 def _locked_account(conn: Connection, account_id: str) -> AnyRow:
@@ -243,38 +259,30 @@ def _credit(
     source: str,
     *,
     now: int,
-) -> AnyRow:
+) -> Figures:
     """Move the money in, link the transfer and announce the new figures."""
     method = "voucher" if source == SYS_VOUCHERS else "card"
-    transfer_id = transfer(
-        conn,
-        actor,
-        kind="topup",
-        debit=source,
-        credit=customer_book(account_id),
-        amount=amount,
-        memo=f"top-up {topup_id} by {method}",
-        now=now,
+    move = Transfer(
+        f"topup:{topup_id}",
+        TransferKind.TOPUP,
+        source,
+        customer_book(account_id),
+        amount,
+        f"top-up {topup_id} by {method}",
     )
+    figures = apply(conn, actor, [move], now=now).of(account_id)
     conn.execute(
-        update(topups).where(topups.c.topup_id == topup_id).values(transfer_id=transfer_id)
+        update(topups).where(topups.c.topup_id == topup_id).values(transfer_id=move.transfer_id)
     )
-    account = _locked_account(conn, account_id)
-    append_balance(
-        conn,
-        account_id,
-        balance=int(account.balance),
-        reserved=int(account.reserved),
-        available=available(account),
-        now=now,
-    )
-    return account
+    append_figures(conn, account_id, figures, now=now)
+    return figures
 
 
 def _settled(
     conn: Connection,
     actor: Actor,
-    account: AnyRow,
+    account_id: str,
+    figures: Figures,
     topup_id: str,
     amount: int,
     status: TopUpStatus,
@@ -284,14 +292,14 @@ def _settled(
 ) -> None:
     """The ``topup`` notice and the audit row of a top-up that reached its outcome."""
     notice = TopUpNotice(
-        topup_id=topup_id, amount=amount, status=status, reason=reason, available=available(account)
+        topup_id=topup_id, amount=amount, status=status, reason=reason, available=figures.available
     )
-    append_event(conn, account.account_id, EventType.NOTICE, notice.model_dump(mode="json"), now)
+    append_event(conn, account_id, EventType.NOTICE, notice.model_dump(mode="json"), now)
     record(
         conn,
         actor,
         f"topup.{status.value}",
-        account_id=account.account_id,
+        account_id=account_id,
         now=now,
         topup_id=topup_id,
         amount=amount,
@@ -300,13 +308,13 @@ def _settled(
 
 
 def _answer(
-    topup_id: str, amount: int, status: TopUpStatus, reason: str | None, account: AnyRow
+    topup_id: str, amount: int, status: TopUpStatus, reason: str | None, figures: Figures
 ) -> dict[str, Any]:
     return TopUp(
         topup_id=topup_id,
         amount=amount,
         status=status,
         reason=reason,
-        balance=int(account.balance),
-        available=available(account),
+        balance=figures.balance,
+        available=figures.available,
     ).model_dump(mode="json")

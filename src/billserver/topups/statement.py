@@ -19,8 +19,8 @@ from sqlalchemy import BigInteger, Connection, Select, literal, select
 from billclient.protocol import StatementLine
 
 from ..clock import from_us
+from ..db import AnyRow
 from ..ledger import customer_book
-from ..rows import AnyRow
 from ..tables import ledger_entries, ledger_transfers, services, sessions, topups
 
 __all__ = ["statement_lines"]

@@ -37,10 +37,10 @@ from billclient.protocol.invoices import (
 )
 from billclient.protocol.money import format_money as wire_money
 from billclient.protocol.money import parse_money
-from billserver.actor import Actor
 from billserver.clock import now_us
 from billserver.db import make_engine
 from billserver.invoices.service import run_period
+from billserver.ledger.actor import Actor
 from tests.support.api import Api
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess, run_billserver

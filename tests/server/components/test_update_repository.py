@@ -1,7 +1,7 @@
 """The server side of component updates: keys, publishing, serving, re-signing.
 
 The ``billserver component`` commands run in-process through the real CLI entry
-point (``billserver.cli.main``) to spare a Python start per command; the servers
+point (``billserver.commands.main``) to spare a Python start per command; the servers
 are real processes.
 """
 
@@ -19,13 +19,13 @@ import pytest
 from tuf.api.metadata import Metadata, Root, Timestamp
 
 from billclient.component import build_archive
-from billserver.cli import main
+from billserver.commands import main
 from billserver.components.keys import generate_keys, load_signer
 from billserver.components.repository import Repository
 from billserver.components.resign import resign_once
 from billserver.config import ServerSettings
 from billserver.db import make_engine
-from billserver.migrate import upgrade
+from billserver.migrations.upgrade import upgrade
 from tests.support.api import Api, problem
 from tests.support.catalogs import account, write_catalog
 from tests.support.fixtures import ServerFactory

@@ -21,11 +21,11 @@ import pytest
 
 from billclient.protocol.money import format_money, parse_money
 from billserver import db
-from billserver.actor import Actor
 from billserver.clock import now_us
 from billserver.db import make_engine
 from billserver.invoices.service import mark_overdue, run_period
-from billserver.verify import verify
+from billserver.ledger.actor import Actor
+from billserver.ledger.verify import verify
 from tests.support.api import Api, problem
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess, run_billserver

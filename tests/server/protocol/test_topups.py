@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy import Engine
 
 from billserver import db
-from billserver.actor import Actor
 from billserver.db import make_engine
+from billserver.ledger.actor import Actor
 from billserver.topups.provider import ProviderResult, ProviderStatus
 from billserver.topups.service import settle
 from tests.support.api import Api, problem

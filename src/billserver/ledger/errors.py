@@ -1,0 +1,42 @@
+"""The ledger's refusals.
+
+Exception tree::
+
+    LedgerError              a malformed or impossible move (a bug in the caller)
+    +-- Refused              a move the account's funds do not allow; carries its reason
+
+Both are raised before anything is written (the row builder is pure), except when
+the database no longer holds what the caller read under lock (a stale read), which
+the writer detects and reports as a ``LedgerError``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["LedgerError", "Refusal", "Refused"]
+
+
+class LedgerError(Exception):
+    """A money move the ledger refuses because it would break an invariant."""
+
+
+class Refusal(StrEnum):
+    """Why the ledger refused a move the caller may retry later (with more money)."""
+
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    """It would take ``available`` below zero."""
+
+
+class Refused(LedgerError):
+    """The account cannot afford the move: ``available`` before it, and what it needed."""
+
+    def __init__(self, reason: Refusal, *, account_id: str, available: int, needed: int) -> None:
+        super().__init__(
+            f"{reason.value}: account {account_id!r} has {available} available, "
+            f"the move needs {needed}"
+        )
+        self.reason = reason
+        self.account_id = account_id
+        self.available = available
+        self.needed = needed

@@ -1,0 +1,98 @@
+"""``apply``: the only way money moves.
+
+Callers lock the rows of the accounts involved first, in the lock order of every
+writer (a paying account before the accounts spending from it;
+:mod:`billserver.accounts.payer`), then ask the ledger to apply operations. States the
+caller already read under lock are passed in (the update path reads everything in
+one statement); the ledger reads the others itself, locked. It works inside the
+caller's transaction, so a money move commits together with the change it explains,
+its audit rows and (the caller's) live events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from ..tables import accounts, holds
+from .actor import Actor
+from .books import CUSTOMER_PREFIX
+from .errors import LedgerError
+from .operations import Close, Hold, Operation, Post, Resize, Transfer
+from .rows import build
+from .state import AccountState, Figures, HoldState
+from .writer import write
+
+__all__ = ["Outcome", "apply"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a batch did: the figures afterwards of every account it touched."""
+
+    figures: dict[str, Figures]
+
+    def of(self, account_id: str) -> Figures:
+        """The figures of ``account_id`` after the batch."""
+        return self.figures[account_id]
+
+
+def apply(
+    conn: Connection,
+    actor: Actor,
+    operations: Sequence[Operation],
+    *,
+    now: int,
+    accounts_read: Iterable[AccountState] = (),
+    holds_read: Iterable[HoldState] = (),
+) -> Outcome:
+    """Apply ``operations`` in order, all or nothing (see :mod:`~.rows` for the rules)."""
+    known_holds = {state.hold_id: state for state in holds_read}
+    created = {op.hold_id for op in operations if isinstance(op, Hold)}
+    wanted = {
+        op.hold_id
+        for op in operations
+        if isinstance(op, Resize | Post | Close)
+        and op.hold_id not in known_holds
+        and op.hold_id not in created
+    }
+    if wanted:
+        for row in conn.execute(
+            select(holds.c.hold_id, holds.c.account_id, holds.c.state, holds.c.remaining)
+            .where(holds.c.hold_id.in_(sorted(wanted)))
+            .with_for_update()
+        ):
+            known_holds[row.hold_id] = HoldState.of(row)
+    known = {state.account_id: state for state in accounts_read}
+    needed = {state.account_id for state in known_holds.values()}
+    for op in operations:
+        if isinstance(op, Hold):
+            needed.add(op.account_id)
+        elif isinstance(op, Transfer):
+            needed.update(
+                book.removeprefix(CUSTOMER_PREFIX)
+                for book in (op.debit, op.credit)
+                if book.startswith(CUSTOMER_PREFIX)
+            )
+    missing = sorted(needed - known.keys())
+    if missing:
+        for found in conn.execute(
+            select(
+                accounts.c.account_id,
+                accounts.c.kind,
+                accounts.c.balance,
+                accounts.c.reserved,
+                accounts.c.credit_limit,
+            )
+            .where(accounts.c.account_id.in_(missing))
+            .order_by(accounts.c.account_id)
+            .with_for_update()
+        ):
+            known[found.account_id] = AccountState.of(found)
+    if not needed <= known.keys():
+        raise LedgerError(f"no account {sorted(needed - known.keys())[0]!r}")
+    batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now)
+    write(conn, batch)
+    return Outcome(batch.figures)

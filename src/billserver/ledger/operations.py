@@ -1,0 +1,133 @@
+"""The ledger's operations: typed, immutable requests to move money.
+
+Modelled on TigerBeetle's two-phase transfers: a :class:`Hold` reserves part of an
+account's ``available`` (a pending transfer), :class:`Post` charges part of a hold
+(customer -> revenue), :class:`Resize` sets what a hold keeps reserved (a session's
+grant slides), :class:`Close` releases whatever remains and ends the hold for good,
+and :class:`Transfer` moves money between two books at once.
+
+Operations that create a row take an idempotency reference (``ref``): the row's id
+derives from it (:func:`ref_id`), so the same operation sent twice can never apply
+twice (the database refuses the second row). Resizing to a size and closing are
+idempotent in themselves and name their hold by id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeAlias
+
+__all__ = [
+    "Close",
+    "Hold",
+    "Operation",
+    "Post",
+    "Resize",
+    "Transfer",
+    "TransferKind",
+    "ref_id",
+]
+
+_NAMESPACE = uuid.UUID("6d9f1c52-0c4e-4c1b-9a0e-1b5e0f3d2a77")
+
+
+def ref_id(ref: str) -> str:
+    """The id of the row an operation with idempotency reference ``ref`` creates."""
+    return str(uuid.uuid5(_NAMESPACE, ref))
+
+
+class TransferKind(StrEnum):
+    """What a transfer is for (``ledger_transfers.kind``, audit action ``money.<kind>``)."""
+
+    CHARGE = "charge"
+    TOPUP = "topup"
+    ADJUSTMENT = "adjustment"
+    OPENING = "opening"
+    TAX = "tax"
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the debited account's floor applies: invoiced tax is owed whatever the
+        credit limit, every other debit must stay within ``available``."""
+        return self is not TransferKind.TAX
+
+
+@dataclass(frozen=True, slots=True)
+class _Referenced:
+    """An operation that creates a row, whose id derives from its reference."""
+
+    ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Moving(_Referenced):
+    """An operation that may make a transfer."""
+
+    @property
+    def transfer_id(self) -> str:
+        """The id of the transfer it makes."""
+        return ref_id(self.ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold(_Referenced):
+    """Reserve ``amount`` (may be 0) of ``account_id``'s available money.
+
+    ``owner`` is the session or charge the hold belongs to (``holds.session_id``).
+    """
+
+    account_id: str
+    amount: int
+    owner: str | None = None
+
+    @property
+    def hold_id(self) -> str:
+        """The id the new hold gets."""
+        return ref_id(self.ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Resize:
+    """Make the hold keep ``remaining`` reserved: growing reserves more, shrinking releases."""
+
+    hold_id: str
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True)
+class Post(_Moving):
+    """Charge ``amount`` out of the hold (customer -> revenue), at most what it has left
+    (a post of nothing makes no transfer)."""
+
+    hold_id: str
+    amount: int
+    memo: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Release whatever the hold has left and close it: it can be neither posted nor
+    resized afterwards."""
+
+    hold_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer(_Moving):
+    """Move ``amount`` (> 0) from book ``debit`` to book ``credit``.
+
+    ``owner`` is the session or charge a charge belongs to (``ledger_transfers.session_id``).
+    """
+
+    kind: TransferKind
+    debit: str
+    credit: str
+    amount: int
+    memo: str
+    owner: str | None = None
+
+
+Operation: TypeAlias = Hold | Resize | Post | Close | Transfer

@@ -1,0 +1,173 @@
+"""Group commit: many small write operations of one process share one transaction.
+
+A durable commit costs a disk flush (SQLite ``synchronous=FULL``, PostgreSQL WAL
+flush), which dominates a small write such as a usage update. The process's
+:class:`GroupCommitter` runs write operations on one writer thread: it takes every
+operation queued while the previous transaction committed, runs them in one write
+transaction (:func:`billserver.db.write`, so SQLite's ``BEGIN IMMEDIATE`` and the
+in-process write lock still order it against every other writer, in this process or
+another), each inside its own savepoint, and commits once. Each caller gets its own
+result or exception only after that commit has succeeded, so an acknowledged
+operation is durable; an operation that fails rolls back to its savepoint and does
+not affect the others. If the commit itself fails, every operation of the batch gets
+that error (none of them was applied).
+
+Lock order on PostgreSQL: a batch locks the rows of several accounts and holds them
+until its commit, so operations are run in the order of their ``lock_key`` (the
+account id): batches of different processes then take account locks in the same
+order and cannot deadlock each other. Operations of one account keep their arrival
+order (the sort is stable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+
+from .. import db
+
+__all__ = ["GroupCommitter"]
+
+T = TypeVar("T")
+
+log = logging.getLogger("billserver.group_commit")
+
+_MAX_BATCH = 256
+
+
+@dataclass(slots=True)
+class _Item:
+    operation: Callable[[Connection], Any]
+    lock_key: str
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+
+
+class GroupCommitter:
+    """Runs write operations in shared, durably committed transactions (see the module)."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = _MAX_BATCH) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self.batches = 0
+        """Transactions committed so far (for measurements)."""
+        self.operations = 0
+        """Operations run so far (for measurements)."""
+
+    async def run(self, operation: Callable[[Connection], T], *, lock_key: str = "") -> T:
+        """Run ``operation(conn)`` in a write transaction; returns once it is committed."""
+        if self._closed:
+            raise RuntimeError("the server is shutting down")
+        self._ensure_thread()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Item(operation, lock_key, future, loop))
+        return await future
+
+    def close(self) -> None:
+        """Finish the queued operations, then stop the writer thread."""
+        self._closed = True
+        thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join()
+            while True:  # queued after the writer stopped (a race with close): refused
+                try:
+                    late = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if late is not None:
+                    _settle(late, False, RuntimeError("the server is shutting down"))
+            if self.operations:
+                log.info(
+                    "group commit: %d operations in %d transactions",
+                    self.operations,
+                    self.batches,
+                )
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._work, name="group-commit", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _work(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, stop = [first], False
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[_Item]) -> None:
+        batch.sort(key=lambda item: item.lock_key)
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with db.write(self._engine) as conn:
+                if len(batch) == 1:
+                    outcomes.append((True, batch[0].operation(conn)))
+                else:
+                    for item in batch:
+                        outcomes.append(_in_savepoint(conn, item.operation))
+        except Exception as error:  # the transaction did not commit: nothing was applied
+            if len(batch) > 1:
+                log.warning("a batch of %d operations failed to commit", len(batch), exc_info=True)
+            outcomes = [(False, error)] * len(batch)
+        else:
+            self.batches += 1
+            self.operations += len(batch)
+        for item, (ok, value) in zip(batch, outcomes, strict=True):
+            _settle(item, ok, value)
+
+
+def _in_savepoint(conn: Connection, operation: Callable[[Connection], Any]) -> tuple[bool, Any]:
+    # Plain SQL rather than Connection.begin_nested(), which compiles its SAVEPOINT
+    # statements on every use; operations may still nest begin_nested() inside.
+    conn.exec_driver_sql("SAVEPOINT group_commit_item")
+    try:
+        result = operation(conn)
+    except Exception as error:
+        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT group_commit_item")
+        conn.exec_driver_sql("RELEASE SAVEPOINT group_commit_item")
+        return False, error
+    conn.exec_driver_sql("RELEASE SAVEPOINT group_commit_item")
+    return True, result
+
+
+def _settle(item: _Item, ok: bool, value: Any) -> None:
+    def deliver() -> None:
+        if item.future.done():  # the caller went away (cancelled)
+            return
+        if ok:
+            item.future.set_result(value)
+        else:
+            item.future.set_exception(value)
+
+    with contextlib.suppress(RuntimeError):  # the caller's loop has closed
+        item.loop.call_soon_threadsafe(deliver)

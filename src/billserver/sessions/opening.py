@@ -1,0 +1,115 @@
+"""Opening a credit-control session: checks, the first grant and its hold."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from billclient.protocol import (
+    AccountStatus,
+    ErrorCode,
+    EventType,
+    SessionCreated,
+    SessionEvent,
+    SessionState,
+)
+from billclient.rating import charge
+
+from ..accounts import lock_with_payer
+from ..clock import from_us
+from ..events import append_event, append_figures
+from ..ledger import AccountState, Actor, Hold, apply, available
+from ..plans import current_plan_version, rate_of
+from ..tables import services, sessions
+from ..web import ApiError
+from .grants import next_grant
+from .policy import SessionPolicy
+
+__all__ = ["open_session"]
+
+_US = 1_000_000
+
+
+def open_session(
+    conn: Connection, actor: Actor, service_id: str, *, now: int, policy: SessionPolicy
+) -> dict[str, Any]:
+    """Open a session with its first grant; the answer of ``POST /v1/sessions``."""
+    rows = lock_with_payer(conn, actor.account_id, policy.order) if actor.account_id else None
+    if rows is None:
+        raise ApiError(ErrorCode.NOT_FOUND, "this login has no account to open sessions on")
+    account, payer = rows
+    for row in {account.account_id: account, payer.account_id: payer}.values():
+        if row.retired or row.status != AccountStatus.ACTIVE.value:
+            whose = "account" if row is account else f"paying account {row.account_id!r}"
+            raise ApiError(
+                ErrorCode.ACCOUNT_INACTIVE, f"the {whose} is {row.status}; it cannot open sessions"
+            )
+    plan = current_plan_version(conn, account.plan_id)
+    service = conn.execute(
+        select(services).where(services.c.service_id == service_id, services.c.retired.is_(False))
+    ).one_or_none()
+    rate = rate_of(plan, service_id) if plan is not None and service is not None else None
+    if plan is None or service is None or rate is None:
+        raise ApiError(
+            ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {service_id!r}"
+        )
+    start = from_us(now)
+    funds = available(payer)
+    if charge(rate, start, 1) > funds:
+        raise ApiError(
+            ErrorCode.INSUFFICIENT_FUNDS,
+            f"one unit of {service_id!r} costs more than the available balance; top up first",
+        )
+    grant = next_grant(rate, start, 0, 0, funds, int(service.grant_units))
+    session_id = str(uuid.uuid4())
+    hold = Hold(f"session:{session_id}", payer.account_id, grant.hold, owner=session_id)
+    outcome = apply(conn, actor, [hold], now=now, accounts_read=[AccountState.of(payer)])
+    interval = int(service.update_interval)
+    conn.execute(
+        insert(sessions).values(
+            session_id=session_id,
+            account_id=account.account_id,
+            login=actor.login,
+            device_id=actor.device_id,
+            service_id=service_id,
+            plan_version_id=plan.id,
+            hold_id=hold.hold_id,
+            unit=rate.unit.value,
+            grant_units=int(service.grant_units),
+            update_interval=interval,
+            state=SessionState.ACTIVE.value,
+            started_at=now,
+            last_activity=now,
+            deadline=now + 3 * interval * _US,
+            last_seq=0,
+            used_units=0,
+            unbilled_units=0,
+            charged=0,
+            granted_units=grant.granted_units,
+            final=grant.final,
+            servers=[policy.server_id],
+        )
+    )
+    event = SessionEvent(
+        session_id=session_id, state=SessionState.ACTIVE, used_units=0, charged=0, cause=None
+    )
+    append_event(conn, account.account_id, EventType.SESSION, event.model_dump(mode="json"), now)
+    figures = outcome.of(payer.account_id)
+    append_figures(conn, payer.account_id, figures, now=now)
+    created = SessionCreated(
+        session_id=session_id,
+        service_id=service_id,
+        state=SessionState.ACTIVE,
+        started_at=start,
+        granted_units=grant.granted_units,
+        update_interval=interval,
+        used_units=0,
+        charged=0,
+        reserved=grant.hold,
+        available=figures.available,
+        final=grant.final,
+        gateway=None,
+    )
+    return created.model_dump(mode="json")
