@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     login.add_argument("--device-name", metavar="NAME", help="how this device is listed")
+    login.add_argument(
+        "--store-in-file",
+        action="store_true",
+        help=(
+            "keep the sign-in in a file of the profile (mode 0600) instead of a keychain: "
+            "for machines without one (over ssh, in a container); sets credential_store"
+        ),
+    )
 
     command("logout", "sign this device out (deletes it on the server and here)")
     command("status", "account, balance, servers; settles journaled sessions first")

@@ -36,6 +36,7 @@ from .errors import (
     BillingError,
     NotFound,
     ServerUnreachable,
+    ServiceNotOffered,
 )
 from .journal import Journal, JournalRun
 from .pool import ServerPool
@@ -313,4 +314,4 @@ class SessionRunner:
 
 
 def _not_offered(service_id: str, names: str) -> BillingError:
-    return BillingError(f"your plan does not offer {service_id!r} (services: {names})")
+    return ServiceNotOffered(f"your plan does not offer {service_id!r} (services: {names})")

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,7 +26,8 @@ __all__ = ["APP_NAME", "HOME_VARIABLE", "ClientSettings", "ProfilePaths", "check
 
 
 class ClientSettings(BaseModel):
-    """A profile's settings. Tokens are never here (they live in the keychain).
+    """A profile's settings. Tokens are never here (they live in the keychain, or in
+    the profile's token file when ``credential_store`` is ``"file"``).
 
     ``servers`` is the list the client uses: the servers the user gave
     (``user_servers``), in order, followed by the ones the server advertised.
@@ -42,6 +43,13 @@ class ClientSettings(BaseModel):
     login: str | None = None
     ca_file: Path | None = None
     keyring_backend: str | None = None
+    credential_store: Literal["keychain", "file"] = Field(
+        default="keychain",
+        description=(
+            "Where the tokens go: the keychain, or (where none exists, by the person's "
+            "choice) a 0600 file in the profile's data directory"
+        ),
+    )
     timeout: float = Field(default=10.0, gt=0, description="Seconds a call may take per server")
 
     @classmethod

@@ -77,6 +77,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("quick", "7.25"),
                 {**account("low", "2.04"), "low_balance_threshold": "2.00"},
                 account("tiny", "0.05"),
+                account("keep", "4"),
                 account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
             ],
             users=[{"login": "ops", "password": PASSWORD, "role": "operator"}],

@@ -13,10 +13,11 @@ from billclient.core.errors import NotFound
 from billclient.core.pool import tls_verification
 from billclient.core.runner import RunProgress
 from billclient.core.updater import pin_root
+from billclient.core.urls import check_server_url
 from billclient.protocol.money import format_money
 
 from ..context import Context
-from ..exits import OK, USAGE, CliError
+from ..exits import AUTH, OK, USAGE, CliError
 from ..output import money
 
 __all__ = [
@@ -41,10 +42,27 @@ def _secret(ctx: Context, prompt: str, *, from_stdin: bool) -> str:
 
 
 async def run_login(ctx: Context) -> int:
-    """Register this device with the servers and keep its tokens in the keychain."""
+    """Register this device with the servers and keep its tokens in the keychain (or,
+    by the person's choice, in the profile's token file)."""
     args = ctx.args
-    password = _secret(ctx, f"Password for {args.user}: ", from_stdin=args.password_stdin)
+    for url in args.server:
+        check_server_url(url)  # before a password is asked for
     client = await ctx.client(signed_in=False)
+    if args.store_in_file:
+        client.use_file_store()
+    if client.settings.credential_store == "file":
+        ctx.out.note(
+            f"the sign-in is kept in {client.paths.token_file} (readable only by you), "
+            "not in a keychain"
+        )
+    elif not client.tokens_persist:
+        raise CliError(
+            "no secure keychain is available here, so a sign-in would not last: sign in with "
+            "--store-in-file to keep it in a file only you can read, or choose a keychain "
+            "with PYTHON_KEYRING_BACKEND",
+            AUTH,
+        )
+    password = _secret(ctx, f"Password for {args.user}: ", from_stdin=args.password_stdin)
     device = args.device_name or f"{socket.gethostname()} (billclient)"
     await client.sign_in(args.server, args.user, password, device_name=device)
     await _pin_update_root(client)
@@ -58,6 +76,7 @@ async def run_login(ctx: Context) -> int:
                 "account_id": settings.account_id,
                 "device_id": settings.device_id,
                 "servers": settings.servers,
+                "credential_store": settings.credential_store,
             }
         )
     else:
