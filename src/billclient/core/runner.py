@@ -174,6 +174,7 @@ class SessionRunner:
             estimator=self.component.make_estimator(service, created.started_at),
             lock=lock,
             patience=self._patience,
+            started_at=created.started_at,
         )
         run.gateway = created.gateway  # gateway-served: billclient.core.gateway_run consumes it
         meter.start()

@@ -10,8 +10,10 @@ import sys
 from collections.abc import Sequence
 
 import qasync
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from billclient.core.words.translation import set_translator
 
 from .bridge import Bridge
 from .context import GuiContext, describe_error
@@ -32,6 +34,7 @@ def configure(app: QApplication) -> None:
     app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)  # the shell decides when the app ends
     app.setStyleSheet(style_sheet())
+    set_translator(QCoreApplication.translate)  # the core's shared words, translated too
     locale = QLocale.system()
     set_locale(None if locale.name() in ("C", "") else locale.name())
     translations = resource_root().joinpath("i18n")
