@@ -12,6 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from billclient.core.errors import BillingError
+from billclient.core.words.formats import set_locale
 
 from .context import Context
 from .exits import FAILURE, INTERRUPTED, OK, USAGE, CliError, status_for
@@ -29,9 +30,10 @@ COMMANDS: dict[str, str] = {
     "password": "account:run_password",
     "services": "services:run_services",
     "quote": "services:run_quote",
-    "use": "services:run_use",
+    "use": "use:run_use",
     "topup": "funding:run_topup",
-    "history": "funding:run_history",
+    "history": "history:run_history",
+    "invoices": "invoices:run_invoices",
     "watch": "watch:run_watch",
     "support": "support:run_support",
     "update": "update:run_update",
@@ -60,6 +62,7 @@ def main(argv: Sequence[str]) -> int:
     """
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING, format="billclient: %(message)s")
+    set_locale("en_US")  # the terminal speaks plain English, dot decimals, for scripts too
     try:
         status = asyncio.run(_run(args))
         sys.stdout.flush()

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import getpass
-import logging
 import platform
 import socket
 import sys
 
-from billclient.core.client import BillingClient
 from billclient.core.errors import NotFound
-from billclient.core.pool import tls_verification
 from billclient.core.runner import RunProgress
-from billclient.core.updater import pin_root
 from billclient.core.urls import check_server_url
 from billclient.protocol.money import format_money
 
 from ..context import Context
 from ..exits import AUTH, OK, USAGE, CliError
 from ..output import money
+from .running import lasting, running_now, running_rows
+from .update import pin_update_root
 
 __all__ = [
     "recovered_line",
@@ -65,7 +63,7 @@ async def run_login(ctx: Context) -> int:
     password = _secret(ctx, f"Password for {args.user}: ", from_stdin=args.password_stdin)
     device = args.device_name or f"{socket.gethostname()} (billclient)"
     await client.sign_in(args.server, args.user, password, device_name=device)
-    await _pin_update_root(client)
+    await pin_update_root(client)
     settings = client.settings
     if ctx.out.as_json:
         ctx.out.json(
@@ -86,19 +84,6 @@ async def run_login(ctx: Context) -> int:
             f"servers: {', '.join(settings.servers)}"
         )
     return OK
-
-
-async def _pin_update_root(client: BillingClient) -> None:
-    """Trust the servers' component update root on first sign-in (when none is pinned)."""
-    client.paths.ensure()
-    try:
-        await pin_root(
-            client.paths.data_dir,
-            client.pool.order,
-            verify=tls_verification(client.settings.ca_file),
-        )
-    except ValueError as error:  # a deployment without component updates
-        logging.getLogger(__name__).info("no update root pinned: %s", error)
 
 
 async def run_logout(ctx: Context) -> int:
@@ -141,6 +126,8 @@ async def run_status(ctx: Context) -> int:
     except NotFound:
         account = None  # support and operator logins have no account
     pool = client.pool.state
+    running = await running_now(client) if account is not None else []
+    lasts = lasting(account, running) if account is not None else None
     if ctx.out.as_json:
         ctx.out.json(
             {
@@ -151,6 +138,8 @@ async def run_status(ctx: Context) -> int:
                 "server": pool.server,
                 "account": account,
                 "recovered": [_progress_json(p) for p in recovered],
+                "running": [session for session, _service in running],
+                "seconds_to_empty": lasts,
             }
         )
         return OK
@@ -167,6 +156,7 @@ async def run_status(ctx: Context) -> int:
             ("Reserved", money(account.reserved, cur)),
             ("Available", money(account.available, cur)),
         ]
+        rows += running_rows(running, lasts, cur)
     ctx.out.fields(rows)
     return OK
 
