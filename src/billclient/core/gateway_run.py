@@ -22,7 +22,13 @@ from pathlib import Path
 from billclient.protocol.catalog import Service
 from billclient.protocol.gateway import GatewayKind
 
-from .gateway_client import GatewayProgress, GatewayUse, GatewayUseError, gateway_kind
+from .gateway_client import (
+    PATIENCE,
+    GatewayProgress,
+    GatewayUse,
+    GatewayUseError,
+    gateway_kind,
+)
 from .runner import RunningSession, RunState
 
 __all__ = ["SETTLED", "GatewayOrder", "consume"]
@@ -63,8 +69,12 @@ async def consume(
     *,
     on_change: Callable[[GatewayProgress], None] | None = None,
     verify: bool | str = True,
+    patience: float = PATIENCE,
 ) -> GatewayProgress | None:
-    """Consume ``run``'s service from its gateway; None when it has none."""
+    """Consume ``run``'s service from its gateway; None when it has none.
+
+    ``patience``: seconds the gateway may stay out of reach before the use fails.
+    """
     access, service = run.gateway, run.service
     kind = gateway_kind(service.media) if service is not None else None
     if access is None or kind is None:
@@ -76,6 +86,7 @@ async def consume(
         on_change=on_change,
         verify=verify,
         alive=lambda: run.progress.state not in SETTLED,
+        patience=patience,
     )
     problem = order.problem(service) if service is not None else None
     if problem is not None:
