@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.api import Page
-from billclient.protocol import Account, Cdr, Service, SessionEvent, SessionState
+from billclient.protocol import Account, Cdr, ListOrder, Service, SessionEvent, SessionState
 
 from ..context import GuiContext, describe_error
 from ..models.records import cdr_columns, statement_columns
@@ -49,11 +49,12 @@ class HistoryView(QWidget):
         self._loaded = False
         api = ctx.client.api
 
+        # newest first, as shown: the first page holds the latest records
         async def cdrs(cursor: str | None) -> Page[Any]:
-            return await api.cdrs(limit=PAGE_SIZE, cursor=cursor)
+            return await api.cdrs(limit=PAGE_SIZE, cursor=cursor, order=ListOrder.DESC)
 
         async def statement(cursor: str | None) -> Page[Any]:
-            return await api.statement(limit=PAGE_SIZE, cursor=cursor)
+            return await api.statement(limit=PAGE_SIZE, cursor=cursor, order=ListOrder.DESC)
 
         def currency() -> str:
             return self.currency
