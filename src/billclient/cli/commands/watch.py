@@ -119,6 +119,8 @@ class Narrator:
         name = service.name if service is not None else "A session"
         unit = service.unit.value if service is not None else ""
         label = f"{name} (session {event.session_id[:8]})"
+        if event.state.value == "active" and event.used_units == 0 and event.charged == 0:
+            return f"{label} started."
         if event.state.value == "active":
             used = format_units(event.used_units, unit) if unit else f"{event.used_units} units"
             return f"{label}: {used} used, {money(event.charged, self.currency)} charged so far."
