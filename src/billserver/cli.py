@@ -359,11 +359,11 @@ def _load(path: Path) -> Any:
         raise _Failure(f"{path}: {len(error.errors)} error(s)\n{error}") from None
 
 
-def _import_into(engine: Any, path: Path, server_id: str) -> str:
+def _import_into(engine: Any, path: Path, server_id: str, catalog: Any = None) -> str:
     from .catalog import CatalogError
     from .catalog.importer import import_catalog
 
-    catalog = _load(path)
+    catalog = catalog if catalog is not None else _load(path)
     try:
         changes = import_catalog(engine, catalog, server_id=server_id)
     except CatalogError as error:
@@ -377,11 +377,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .migrate import upgrade
 
     settings = _settings(args, "db_url")
+    catalog = _load(args.file)  # a file with errors creates no database
     _note_creation(settings.db_url)
     engine = _open(settings.db_url)
     try:
         upgrade(engine)
-        print(_import_into(engine, args.file, "import"))
+        print(_import_into(engine, args.file, "import", catalog))
     finally:
         engine.dispose()
     return 0

@@ -56,6 +56,15 @@ def test_a_directory_or_an_empty_file_is_no_database(tmp_path: Path) -> None:
     assert empty.stat().st_size == 0  # not migrated behind the operator's back
 
 
+def test_a_catalogue_with_errors_creates_no_database(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('currency = "EUR"\n[[plans]]\nid = "p"\nname = "P"\ncolour = "red"\n')
+    result = billserver(tmp_path, "import", str(bad), "--db", "sqlite:///books.db")
+    assert result.returncode == 1 and 'plans[0] (id "p"): colour: unknown key' in result.stderr
+    assert "creating" not in result.stderr
+    assert not (tmp_path / "books.db").exists()
+
+
 def test_import_says_it_creates_a_database_then_the_others_read_it(tmp_path: Path) -> None:
     catalog = write_catalog(tmp_path / "catalog.toml", [account("alice")])
     url = "sqlite:///data/books.db"  # relative, as typed
