@@ -52,14 +52,14 @@ Say = Callable[[str], None]
 
 
 async def sign_in(home: Path, servers: list[str], login: str) -> str:
-    """Sign the demo profile in as ``login``; the account's or role's name."""
+    """Sign the demo profile in as ``login``; ``"account ID"`` (or ``"role R"``)."""
     paths = ProfilePaths.for_profile(PROFILE, home)
     ClientSettings(keyring_backend=KEYRING_BACKEND).save(paths)
     async with BillingClient.open(PROFILE, home=home) as client:
         result = await client.sign_in(
             servers, login, DEMO_LOGINS[login], device_name="billclient demo"
         )
-        return result.account_id or str(result.role)
+        return f"account {result.account_id}" if result.account_id else f"role {result.role}"
 
 
 async def run_scripted(home: Path, stopping: Callable[[], bool], say: Say) -> RunProgress:
