@@ -8,10 +8,7 @@ The settings file is JSON, written atomically (a temporary file renamed over it)
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal, Self
 
@@ -19,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from billclient.protocol import Role
 
+from .atomic_file import replace_file
 from .errors import SettingsError
 from .paths import APP_NAME, HOME_VARIABLE, ProfilePaths, check_profile_name
 
@@ -75,20 +73,9 @@ class ClientSettings(BaseModel):
         target = paths.config_file
         data = json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
         try:
-            fd, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=target.parent)
+            replace_file(target, data.encode("utf-8"))
         except OSError as error:
             raise SettingsError(f"cannot write {target}: {error.strerror}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise SettingsError(f"cannot write {target}: {error.strerror}") from None
-        _fsync_dir(target.parent)
 
     def merge_servers(self, advertised: list[str]) -> bool:
         """Recompute ``servers`` from ``user_servers`` and ``advertised``; True if it changed."""
@@ -97,12 +84,3 @@ class ClientSettings(BaseModel):
             return False
         self.servers = merged
         return True
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -18,15 +18,14 @@ once never lose a rotation. A file that others may read is tightened back to 060
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from .atomic_file import replace_file
 from .errors import CredentialsUnavailable
 
 __all__ = ["TokenFile"]
@@ -92,30 +91,12 @@ class TokenFile:
             os.chmod(self.path, 0o600)
 
     def _write(self, entries: dict[str, Any]) -> None:
-        directory = self.path.parent
         data = json.dumps(entries, indent=2, sort_keys=True).encode() + b"\n"
         try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, temp = tempfile.mkstemp(prefix=".credentials-", suffix=".tmp", dir=directory)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            replace_file(self.path, data, mode=0o600)
         except OSError as error:
             raise _unusable(self.path, error) from None
-        try:
-            os.fchmod(fd, 0o600)  # mkstemp makes it 0600 already; say so regardless of umask
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise _unusable(self.path, error) from None
-        with contextlib.suppress(OSError):
-            fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
 
 
 def _unusable(path: Path, error: OSError) -> CredentialsUnavailable:

@@ -5,9 +5,7 @@ history; the gateway's address given as the server is named as such."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,30 +14,15 @@ import pytest
 from tests.support.catalogs import PASSWORD
 from tests.support.gateway_site import FILES, GatewaySite
 
+from .helpers import Cli
+
 DATA = FILES["data.bin"]
 
 
 @pytest.fixture
-def run(gateway_site: GatewaySite, tmp_path: Path) -> Any:
-    """``billclient`` under a home of its own (keyrings.alt chosen explicitly)."""
-    env = {
-        **os.environ,
-        "BILLCLIENT_HOME": str(tmp_path / "home"),
-        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
-        "XDG_DATA_HOME": str(tmp_path / "keyring"),
-    }
-
-    def billclient(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "billclient", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-
-    return billclient
+def run(gateway_site: GatewaySite, cli: Cli) -> Any:
+    """``billclient`` under a home of its own, the gateway site running."""
+    return cli.run
 
 
 def _login(run: Any, site: GatewaySite, user: str) -> None:
