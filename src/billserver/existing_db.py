@@ -99,7 +99,7 @@ def _has_schema(db_url: str, shown: str) -> bool:
             has_schema = inspect(conn).has_table(_SCHEMA_TABLE)
     except (SQLAlchemyError, ImportError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise MissingDatabase(f"cannot open the database {shown}: {first}") from None
+        raise MissingDatabase(f"cannot use database {shown!r}: {first}") from None
     finally:
         if engine is not None:
             engine.dispose()

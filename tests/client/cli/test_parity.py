@@ -209,6 +209,14 @@ def test_one_exit_status_table_and_one_line_per_error(site: Site, cli: Cli) -> N
     inactive = one_line(cli.run("use", "sms", "--units", "1", "--yes"), 7)
     assert "inactive" in inactive and "covers" not in inactive
     assert cli.run("quote", "sms", "--units", "1").returncode == 0  # advice is still given
+    # an inactive account may still top up
+    declined = cli.run("topup", "--amount", "5", "--card", "tok_chargeDeclined", "--yes")
+    assert "declined" in one_line(declined, 7) and declined.stdout == ""
+    pending = cli.run("topup", "--amount", "5", "--card", "tok_timeout", "--yes")
+    assert pending.returncode == 0, pending.stderr
+    assert "The bank has not answered yet" in pending.stdout
+    paid = cli.run("topup", "--amount", "1.50", "--card", "tok_visa", "--yes")
+    assert paid.returncode == 0 and paid.stdout.startswith("Added 1.50 EUR by card; available")
     cli.login("broke", [site.url])
     broke = one_line(cli.run("use", "sms", "--units", "3", "--yes"), 7)
     assert "does not cover 1 event of Message: top up first" in broke
