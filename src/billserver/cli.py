@@ -359,11 +359,11 @@ def _load(path: Path) -> Any:
         raise _Failure(f"{path}: {len(error.errors)} error(s)\n{error}") from None
 
 
-def _import_into(engine: Any, path: Path, server_id: str) -> str:
+def _import_into(engine: Any, path: Path, server_id: str, catalog: Any = None) -> str:
     from .catalog import CatalogError
     from .catalog.importer import import_catalog
 
-    catalog = _load(path)
+    catalog = catalog if catalog is not None else _load(path)
     try:
         changes = import_catalog(engine, catalog, server_id=server_id)
     except CatalogError as error:
@@ -377,13 +377,34 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .migrate import upgrade
 
     settings = _settings(args, "db_url")
+    catalog = _load(args.file)  # a file with errors creates no database
+    _note_creation(settings.db_url)
     engine = _open(settings.db_url)
     try:
         upgrade(engine)
-        print(_import_into(engine, args.file, "import"))
+        print(_import_into(engine, args.file, "import", catalog))
     finally:
         engine.dispose()
     return 0
+
+
+def _require_database(url: str) -> None:
+    """Refuse (one line) a database that does not exist: this command only reads one."""
+    from .existing_db import MissingDatabase, require_existing
+
+    try:
+        require_existing(url)
+    except MissingDatabase as error:
+        raise _Failure(str(error)) from None
+
+
+def _note_creation(url: str) -> None:
+    """Say so on stderr when this command is about to create a new SQLite database."""
+    from .existing_db import creation_note
+
+    note = creation_note(url)
+    if note is not None:
+        print(note, file=sys.stderr)
 
 
 def _open(url: str) -> Any:
@@ -402,6 +423,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from .verify import verify
 
     settings = _settings(args, "db_url")
+    _require_database(settings.db_url)
     engine = _open(settings.db_url)
     try:
         upgrade(engine)
@@ -415,12 +437,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 def _cmd_invoice(args: argparse.Namespace) -> int:
     from .actor import Actor
     from .clock import now_us
+    from .invoices.run_summary import run_summary
     from .invoices.service import run_period
     from .migrate import upgrade
 
     settings = _settings(args, "db_url")
     if args.due_days < 0:
         raise _Failure(f"--due-days must be >= 0, not {args.due_days}")
+    _require_database(settings.db_url)
     engine = _open(settings.db_url)
     try:
         upgrade(engine)
@@ -436,10 +460,7 @@ def _cmd_invoice(args: argparse.Namespace) -> int:
             raise _Failure(str(error)) from None
     finally:
         engine.dispose()
-    print(
-        f"period {args.period}: {len(report.issued)} issued, {len(report.drafted)} draft(s) "
-        f"(the month has not ended), {len(report.unchanged)} already issued"
-    )
+    print(run_summary(args.period, report))
     return 0
 
 
@@ -538,6 +559,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         *_BILLING,
     )
     configure_logging()
+    _note_creation(settings.db_url)
     engine = _open(settings.db_url)
     upgrade(engine)
     if settings.catalog is not None:

@@ -7,24 +7,40 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any, TextIO
 
+from babel.numbers import get_currency_precision
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from billclient.protocol.money import format_money
+from billclient.protocol.money import MICRO, format_money
 
-__all__ = ["Output", "money", "to_json"]
+__all__ = ["Output", "exact_money", "money", "to_json", "when"]
 
 
 def money(micro: int, currency: str | None = None) -> str:
-    """Micro-units as a decimal string with two places at least, and the currency."""
+    """Money for people: in the currency's minor units (``14.79 EUR`` for 14.7935),
+    rounded half up, and the currency. JSON output keeps the exact figure."""
+    places = get_currency_precision(currency) if currency else 2
+    rounded = (Decimal(micro) / MICRO).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    text = str(abs(rounded) if rounded == 0 else rounded)  # never "-0.00"
+    return f"{text} {currency}" if currency else text
+
+
+def exact_money(micro: int, currency: str | None = None) -> str:
+    """Money to the micro-unit (at least two places): a running session's live meter."""
     text = format_money(micro)
     whole, _, frac = text.partition(".")
     text = f"{whole}.{frac.ljust(2, '0')}"
     return f"{text} {currency}" if currency else text
+
+
+def when(moment: datetime) -> str:
+    """A time for people: local, to the second (``2026-11-20 14:05:09``)."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def to_json(value: Any) -> Any:
@@ -41,6 +57,8 @@ def to_json(value: Any) -> Any:
         return [to_json(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return value
 
 

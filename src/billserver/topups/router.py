@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from billclient.protocol import (
     PROBLEM_CONTENT_TYPE,
     ErrorCode,
+    ListOrder,
     Role,
     StatementLine,
     TopUp,
@@ -47,7 +48,7 @@ from .service import (
     redeem_voucher,
     topup_view,
 )
-from .statement import statement_lines
+from .statement import line_start, statement_lines
 
 __all__ = ["router"]
 
@@ -175,20 +176,40 @@ def get_statement(
     page: PageParams,
     start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    order: Annotated[ListOrder, Query(description="asc: oldest first; desc: newest")] = (
+        ListOrder.ASC
+    ),
+    before: Annotated[
+        int | None,
+        Query(ge=0, lt=2**63, description="only lines older than this line (its entry_id)"),
+    ] = None,
 ) -> JSONResponse:
-    """The account's money movements in ``[from, to)`` with the balance after each."""
+    """The account's money movements in ``[from, to)`` with the balance after each,
+    oldest first (``order=desc``: newest first); ``before`` keeps older lines."""
     account_id = _own_account(caller)
     key = page.key(int)
-    after = 0 if key is None else max(0, key[0])
+    after = None if key is None else max(0, key[0])
     with db.read(ctx.engine) as conn:
-        lines = statement_lines(
+        upto = None
+        if before is not None:
+            try:
+                upto = line_start(conn, account_id, before)
+            except LookupError:
+                raise ApiError(
+                    ErrorCode.VALIDATION_ERROR, f"before: no statement line {before}"
+                ) from None
+            if upto is None:  # nothing is older
+                return page_response(request, [], page, None)
+        found = statement_lines(
             conn,
             account_id,
             after=after,
             limit=page.limit,
             start=to_us(start) if start is not None else None,
             end=to_us(end) if end is not None else None,
+            order=order,
+            upto=upto,
         )
-    items = [line.model_dump(mode="json") for line in lines]
-    last = [int(lines[-1].entry_id)] if lines else None
+    items = [line.model_dump(mode="json") for line in found.lines]
+    last = None if found.next_key is None else [found.next_key]
     return page_response(request, items, page, last)

@@ -80,6 +80,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("tiny", "0.05"),
                 account("ivy", "100"),  # the insight tests' month of records
                 account("ada", "10"),  # driven through AT-SPI (test_atspi)
+                account("keep", "4"),
                 account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
             ],
             users=[{"login": "ops", "password": PASSWORD, "role": "operator"}],

@@ -79,6 +79,8 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         assert dashboard.balance_label.text() != "€10.00"
         await until(lambda: dashboard.seconds_left() is not None, message="time to empty")
         assert "lasts about" in dashboard.time_left.text()
+        # at 0.01 EUR a second (what the next second costs), not the average so far
+        assert 950 <= (dashboard.seconds_left() or 0) <= 1000
 
         # a second service at the same time, in a card of its own
         other = await _start(services, "voice")

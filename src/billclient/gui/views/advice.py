@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.errors import BillingError
+from billclient.core.words.prices import describe_rate
 from billclient.protocol.catalog import Quote, Service, ServiceUnit
 
 from ..context import GuiContext, describe_error
 from ..formatting import format_money, format_units
-from ..price_words import describe_rate
 
 __all__ = ["AdviceDialog", "sample_units"]
 

@@ -17,13 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from billclient.core.words.prices import billing_steps, per_text, window_text
+from billclient.core.words.rating import CdrExplanation, cause_text, explain_cdr
 from billclient.protocol import Cdr, Service
 
-from ..cdr_explain import CdrExplanation, explain_cdr
 from ..context import GuiContext
-from ..explain import cause_text
 from ..formatting import format_datetime, format_duration, format_money, format_price, format_units
-from ..price_words import billing_steps, per_text, window_text
 
 __all__ = ["CdrDetailDialog"]
 

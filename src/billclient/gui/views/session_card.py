@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.sessions import RunningSession, RunProgress, RunState
+from billclient.core.words.rating import cause_text, end_summary, final_grant_text
 from billclient.protocol.catalog import Service
 
 from ..context import GuiContext
-from ..explain import cause_text, end_summary, final_grant_text
 from ..formatting import format_money, format_units
 from ..resources import icon
 from ..widgets.badge import Badge
