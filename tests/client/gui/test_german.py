@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication
 
+import billclient.core.words
 import billclient.gui
 from billclient.__main__ import _option, _wants_cli
 from billclient.core.settings import ClientSettings, ProfilePaths
@@ -38,7 +39,11 @@ def _current_catalogue(tmp_path: Path) -> ET.Element:
     """The committed German catalogue, updated with every string of the sources now."""
     catalogue = tmp_path / SOURCE.name
     shutil.copy(SOURCE, catalogue)
-    sources = sorted(str(p) for p in Path(billclient.gui.__file__).parent.rglob("*.py"))
+    sources = sorted(
+        str(path)
+        for package in (billclient.gui, billclient.core.words)  # the shared words too
+        for path in Path(package.__file__ or "").parent.rglob("*.py")
+    )
     options = ["-no-obsolete", "-locations", "none", "-ts", str(catalogue)]
     result = subprocess.run(
         [str(TOOLS / "lupdate"), *sources, *options],
