@@ -7,26 +7,24 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TextIO
 
-from babel.numbers import get_currency_precision
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from billclient.protocol.money import MICRO, format_money
+from billclient.core.words.formats import minor_units
+from billclient.protocol.money import format_money
 
 __all__ = ["Output", "exact_money", "money", "to_json", "when"]
 
 
 def money(micro: int, currency: str | None = None) -> str:
     """Money for people: in the currency's minor units (``14.79 EUR`` for 14.7935),
-    rounded half up, and the currency. JSON output keeps the exact figure."""
-    places = get_currency_precision(currency) if currency else 2
-    rounded = (Decimal(micro) / MICRO).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    text = str(abs(rounded) if rounded == 0 else rounded)  # never "-0.00"
+    rounded half up as the GUI does, and the currency. JSON output keeps the exact figure."""
+    text = str(minor_units(micro, currency))
     return f"{text} {currency}" if currency else text
 
 

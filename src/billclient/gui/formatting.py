@@ -1,4 +1,5 @@
-"""Money, dates, units and durations for people, in the system locale (babel).
+"""Money, dates, units and durations for people, in the system locale (babel); money
+in the currency's minor units except a running session's live meter.
 
 The GUI's names for the client core's formatting (:mod:`billclient.core.words.formats`,
 shared with the terminal client); :func:`billclient.gui.app.configure` makes the
@@ -14,10 +15,11 @@ from billclient.core.words.formats import (
     format_datetime,
     format_duration,
     format_money,
-    format_money_rounded,
+    format_money_exact,
     format_price,
     format_time,
     format_units,
+    minor_units,
     set_locale,
 )
 
@@ -28,9 +30,10 @@ __all__ = [
     "format_datetime",
     "format_duration",
     "format_money",
-    "format_money_rounded",
+    "format_money_exact",
     "format_price",
     "format_time",
     "format_units",
+    "minor_units",
     "set_locale",
 ]

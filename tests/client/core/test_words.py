@@ -15,9 +15,11 @@ from billclient.core.words.formats import (
     format_bytes,
     format_duration,
     format_money,
+    format_money_exact,
     format_price,
     format_time,
     format_units,
+    minor_units,
     set_locale,
 )
 from billclient.core.words.prices import billing_steps, days_text, describe_rate
@@ -165,20 +167,43 @@ def test_billing_steps() -> None:
     assert billing_steps(ServiceUnit.BYTE, 1000, 1000) == "billed in 1 kB steps"
 
 
-def test_money_is_exact_and_localised() -> None:
+def test_money_in_minor_units_and_localised() -> None:
     assert format_money(1_500_000, "EUR") == "€1.50"
-    assert format_money(1_500, "EUR") == "€0.0015"
-    assert format_money(-123_456_789, "USD") == "-$123.456789"
+    assert format_money(14_901_000, "EUR") == "€14.90"
+    assert format_money(1_500, "EUR") == "€0.00"
+    assert format_money(5_000, "EUR") == "€0.01"  # half up, not half even
+    assert format_money(-4_000, "EUR") == "€0.00"  # never "-€0.00"
+    assert format_money(-123_456_789, "USD") == "-$123.46"
+    assert format_money(1_500_000, "JPY") == "¥2"  # no minor units
     set_locale("de_DE")
-    assert format_money(1_500_000, "EUR") == "1,50\xa0€"
+    assert format_money(14_901_000, "EUR") == "14,90\xa0€"
+    assert format_money_exact(1_500, "EUR") == "0,0015\xa0€"
     assert format_price("0.09", "EUR") == "0,09 EUR"
     assert format_time(datetime(2026, 1, 2, 13, 5, 9, tzinfo=UTC), UTC) == "13:05:09"
 
 
+def test_the_live_meter_is_exact() -> None:
+    assert format_money_exact(1_500_000, "EUR") == "€1.50"
+    assert format_money_exact(1_500, "EUR") == "€0.0015"
+    assert format_money_exact(-123_456_789, "USD") == "-$123.456789"
+
+
 @given(st.integers(-(10**15), 10**15))
-def test_money_never_rounds(micro: int) -> None:
-    text = format_money(micro, "EUR").replace("€", "").replace(",", "")
+def test_exact_money_never_rounds(micro: int) -> None:
+    text = format_money_exact(micro, "EUR").replace("€", "").replace(",", "")
     assert Decimal(text) == Decimal(micro) / 10**6
+
+
+@given(st.integers(-(10**15), 10**15))
+def test_minor_units_round_half_up(micro: int) -> None:
+    # cents by integer arithmetic: half a cent (5000 micro-units) and more rounds away
+    # from zero, as a person rounds
+    cents = (abs(micro) + 5_000) // 10_000
+    expected = Decimal(cents if micro >= 0 else -cents) / 100
+    assert minor_units(micro, "EUR") == expected
+    assert str(minor_units(micro, "EUR")).partition(".")[2] == f"{cents % 100:02d}"
+    text = format_money(micro, "EUR").replace("€", "").replace(",", "")
+    assert Decimal(text) == expected and not text.startswith("-0.00")
 
 
 def test_units() -> None:
@@ -199,7 +224,7 @@ def test_endings_in_plain_words() -> None:
     assert end_summary(voice, 5, 90_000, "EUR") == (
         "Used 5 s, billed as 1 min (billed per second after the first minute); charged €0.09."
     )
-    assert end_summary(voice, 125, 187_500, "EUR") == "Used 2 min 5 s; charged €0.1875."
+    assert end_summary(voice, 125, 187_500, "EUR") == "Used 2 min 5 s; charged €0.19."
     assert cause_text("credit_exhausted").startswith("The balance ran out")
     assert cause_text("support") == "Support ended it."
     assert "boom" in cause_text("client_error", "boom")

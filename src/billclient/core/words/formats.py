@@ -1,21 +1,23 @@
 """Money, dates, units and durations for people, in a locale (babel); pure, no Qt.
 
-Money stays exact here: micro-units become a :class:`~decimal.Decimal` shown with at
-least the currency's own digits and as many more as the amount needs, so a running
-charge of 0.0015 EUR is never shown as 0.00 (:func:`format_money_rounded` is for
-approximations such as chart axes). The locale is the system's unless
-:func:`set_locale` chose another; the terminal client chooses ``en_US``.
+Money is shown in the currency's minor units (:func:`format_money`: 14.901 EUR is
+``€14.90``), rounded half up as :func:`minor_units` does for both front ends; the one
+exception is a running session's live meter, which moves by fractions of a cent and is
+shown exactly (:func:`format_money_exact`: 0.0015 EUR is ``€0.0015``, never ``€0.00``),
+as are the catalogue's prices (:func:`format_price`) and a record's rating explained.
+The locale is the system's unless :func:`set_locale` chose another; the terminal client
+chooses ``en_US``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale, UnknownLocaleError, default_locale
 from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_time as _babel_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 from .translation import fill, translate
 
@@ -31,10 +33,11 @@ __all__ = [
     "format_datetime",
     "format_duration",
     "format_money",
-    "format_money_rounded",
+    "format_money_exact",
     "format_price",
     "format_time",
     "format_units",
+    "minor_units",
     "set_locale",
 ]
 
@@ -63,18 +66,38 @@ def _decimal(micro: int) -> Decimal:
     return Decimal(micro) / MICRO
 
 
+def minor_units(micro: int, currency: str | None) -> Decimal:
+    """``micro`` in the currency's minor units (two places for an unknown or no
+    currency), rounded half up: ``14_901_000, "EUR"`` -> ``Decimal("14.90")``,
+    ``5_000`` -> ``0.01``, ``-5_000`` -> ``-0.01``; never a negative zero."""
+    places = get_currency_precision(currency) if currency else 2
+    rounded = _decimal(micro).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return abs(rounded) if rounded == 0 else rounded
+
+
 def format_money(micro: int, currency: str) -> str:
-    """``1500000, "EUR"`` -> ``"€1.50"`` (en) / ``"1,50 €"`` (de); exact, never rounded."""
+    """Money in the currency's minor units: ``14_901_000, "EUR"`` -> ``"€14.90"`` (en) /
+    ``"14,90 €"`` (de). Balances, charges, invoices, top-ups: everything but a running
+    session's live meter (:func:`format_money_exact`)."""
+    return str(
+        format_currency(
+            minor_units(micro, currency),
+            currency,
+            locale=current_locale(),
+            decimal_quantization=False,
+        )
+    )
+
+
+def format_money_exact(micro: int, currency: str) -> str:
+    """Money to the micro-unit, with at least the currency's own digits:
+    ``1_500, "EUR"`` -> ``"€0.0015"``. For a running session's live meter, a catalogue
+    price and a record's rating explained; never rounded."""
     return str(
         format_currency(
             _decimal(micro), currency, locale=current_locale(), decimal_quantization=False
         )
     )
-
-
-def format_money_rounded(micro: int, currency: str) -> str:
-    """Money rounded to the currency's digits, for chart axes and other approximations."""
-    return str(format_currency(_decimal(micro), currency, locale=current_locale()))
 
 
 def format_price(price: str, currency: str) -> str:

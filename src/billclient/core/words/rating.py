@@ -167,7 +167,7 @@ def end_summary(
     money: Callable[[int, str], str] = format_money,
 ) -> str:
     """``"Used 2 min 5 s, billed 2 min 5 s (billed per second after the first minute);
-    charged €0.1875."`` (``money`` formats the charge)."""
+    charged €0.19."`` (``money`` formats the charge: the currency's minor units)."""
     unit_name = service.unit.value if service is not None else unit
     used = format_units(used_units, unit_name)
     amount = money(charged, currency)
