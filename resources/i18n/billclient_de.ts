@@ -628,6 +628,10 @@
         <translation>Kein Dienst läuft: Es wird nichts ausgegeben.</translation>
     </message>
     <message>
+        <source>At the current prices the balance lasts more than a month.</source>
+        <translation>Zu den aktuellen Preisen reicht das Guthaben länger als einen Monat.</translation>
+    </message>
+    <message>
         <source>Measuring the rate of spending…</source>
         <translation>Der Verbrauch wird gemessen…</translation>
     </message>
@@ -1774,11 +1778,19 @@
     </message>
     <message>
         <source>Sign &amp;in</source>
-        <translation>&amp;Anmelden</translation>
+        <translation>An&amp;melden</translation>
     </message>
     <message>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Keep me signed in: no keychain is available here, so keep the sign-in in a file only you can read (otherwise it lasts until the app closes)</source>
+        <translation>Angemeldet &amp;bleiben: Hier gibt es keinen Schlüsselbund, daher wird die Anmeldung in einer Datei gespeichert, die nur Sie lesen können (sonst gilt sie nur, bis die Anwendung geschlossen wird)</translation>
+    </message>
+    <message>
+        <source>Keep the sign-in in a private file</source>
+        <translation>Die Anmeldung in einer privaten Datei speichern</translation>
     </message>
     <message>
         <source>a server address</source>
@@ -2043,8 +2055,8 @@
         <translation>Das Guthaben war aufgebraucht: Die letzten bezahlbaren Einheiten wurden genutzt, daher endete sie.</translation>
     </message>
     <message>
-        <source>The service provider closed the connection.</source>
-        <translation>Der Dienstanbieter hat die Verbindung geschlossen.</translation>
+        <source>The metering gateway closed or refused the service.</source>
+        <translation>Das Mess-Gateway hat den Dienst beendet oder abgelehnt.</translation>
     </message>
     <message>
         <source>This app could not continue it and ended it.</source>
@@ -2063,12 +2075,20 @@
         <translation>Der Support hat sie beendet.</translation>
     </message>
     <message>
+        <source>The operation failed, so it was not charged.</source>
+        <translation>Der Vorgang ist fehlgeschlagen und wurde daher nicht berechnet.</translation>
+    </message>
+    <message>
         <source>It ended.</source>
         <translation>Sie ist beendet.</translation>
     </message>
     <message>
         <source>(%1)</source>
         <translation>(%1)</translation>
+    </message>
+    <message>
+        <source>Nothing was used, so nothing was charged. %1</source>
+        <translation>Es wurde nichts genutzt, daher wurde nichts berechnet. %1</translation>
     </message>
     <message>
         <source>Used %1; charged %2.</source>
@@ -2252,8 +2272,12 @@
         <translation>Guthaben aufgebraucht</translation>
     </message>
     <message>
-        <source>Provider closed</source>
-        <translation>Anbieter hat beendet</translation>
+        <source>Gateway closed or refused</source>
+        <translation>Vom Gateway beendet oder abgelehnt</translation>
+    </message>
+    <message>
+        <source>Failed, not charged</source>
+        <translation>Fehlgeschlagen, nicht berechnet</translation>
     </message>
     <message>
         <source>App error</source>

@@ -171,6 +171,7 @@ class Fuzz:
     ops: Login
     topup_id: str
     invoice_id: str
+    cdr_id: str
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
     statuses: dict[str, set[int]] = field(default_factory=dict)
 
@@ -245,6 +246,10 @@ def fuzz(module_servers: ServerFactory) -> Iterator[Fuzz]:
     )
     ops, org = Login(server.url, "fz-ops").sign_in(), Login(server.url, "fz-org").sign_in()
     invoice_id = _issued_invoice(module_servers, ops, org)
+    session_id = user.open_session()
+    ended = user.call(
+        "POST", f"/v1/sessions/{session_id}/end", json={"seq": 1, "used_units": 1, "cause": "user"}
+    )
     yield Fuzz(
         server=server,
         schema=schemathesis.openapi.from_url(server.url + "/openapi.json", config=CONFIG),
@@ -258,6 +263,7 @@ def fuzz(module_servers: ServerFactory) -> Iterator[Fuzz]:
         ops=ops,
         topup_id=str(topup["topup_id"]),
         invoice_id=invoice_id,
+        cdr_id=str(ended["cdr_id"]),
     )
     module_servers.verify()
 
@@ -275,6 +281,7 @@ class OwnIds:
             "topup_id": lambda: fuzz.topup_id,
             "account_id": (lambda: "fz-user") if read_only else (lambda: "fz-target"),
             "invoice_id": lambda: fuzz.invoice_id,
+            "cdr_id": lambda: fuzz.cdr_id,
             "charge_id": self._charge,
             "service_id": lambda: "sms",
         }

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from billserver.db import make_engine
+from billserver.migrations.upgrade import upgrade
 from tests.support.api import Api
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
@@ -83,7 +85,15 @@ def used(module_servers: ServerFactory) -> str:
 
 
 def test_a_fresh_database_passes(servers: ServerFactory) -> None:
-    result = run_verify(servers.db_url)  # no catalogue at all: an empty schema
+    missing = run_verify(servers.db_url)  # nothing there yet: refused, and nothing made
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1, missing.stderr
+    assert "billserver import or serve creates one" in missing.stderr
+    engine = make_engine(servers.db_url)
+    try:
+        upgrade(engine)  # what serve does first: the schema, no catalogue at all
+    finally:
+        engine.dispose()
+    result = run_verify(servers.db_url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the books balance (0 accounts" in result.stdout
     servers.import_catalog(ACCOUNTS)

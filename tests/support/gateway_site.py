@@ -29,7 +29,7 @@ FILES = {
 }
 """What the gateway serves (random bytes, so a wrong offset shows)."""
 
-ACCOUNTS = ("dl", "resume", "im", "tv", "cli", "gw")
+ACCOUNTS = ("dl", "resume", "im", "tv", "cli", "gw", "units", "gwdl", "gwmiss", "down")
 
 
 @dataclass(frozen=True)

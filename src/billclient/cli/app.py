@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
 from billclient.core.errors import BillingError
+from billclient.core.words.formats import set_locale
 
 from .context import Context
-from .exits import INTERRUPTED, USAGE, CliError, status_for
+from .exits import FAILURE, INTERRUPTED, OK, USAGE, CliError, status_for
 from .parser import build_parser
 
 __all__ = ["COMMANDS", "command", "main"]
@@ -37,17 +40,31 @@ def _account() -> dict[str, Command]:
 def _services() -> dict[str, Command]:
     from .commands import services
 
-    return {
-        "services": services.run_services,
-        "quote": services.run_quote,
-        "use": services.run_use,
-    }
+    return {"services": services.run_services, "quote": services.run_quote}
+
+
+def _use() -> dict[str, Command]:
+    from .commands import use
+
+    return {"use": use.run_use}
 
 
 def _funding() -> dict[str, Command]:
     from .commands import funding
 
-    return {"topup": funding.run_topup, "history": funding.run_history}
+    return {"topup": funding.run_topup}
+
+
+def _history() -> dict[str, Command]:
+    from .commands import history
+
+    return {"history": history.run_history}
+
+
+def _invoices() -> dict[str, Command]:
+    from .commands import invoices
+
+    return {"invoices": invoices.run_invoices}
 
 
 def _watch() -> dict[str, Command]:
@@ -82,9 +99,10 @@ COMMANDS: dict[str, Callable[[], dict[str, Command]]] = {
     "password": _account,
     "services": _services,
     "quote": _services,
-    "use": _services,
+    "use": _use,
     "topup": _funding,
-    "history": _funding,
+    "history": _history,
+    "invoices": _invoices,
     "watch": _watch,
     "support": _support,
     "update": _update,
@@ -104,14 +122,23 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str]) -> int:
-    """Run one command; returns the exit status. Errors are one line on stderr."""
+    """Run one command; returns the exit status. Errors are one line on stderr.
+
+    A reader that closes the pipe early (``billclient services | head -1``) ends the
+    command quietly with status 0, as other Unix tools do.
+    """
     args = parse(argv)
     logging.basicConfig(level=logging.WARNING, format="billclient: %(message)s")
+    set_locale("en_US")  # the terminal speaks plain English, dot decimals, for scripts too
     try:
-        return asyncio.run(_run(args))
+        status = asyncio.run(_run(args))
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         sys.stderr.write("billclient: interrupted\n")
         return INTERRUPTED
+    except BrokenPipeError:
+        return _pipe_closed()
 
 
 async def _run(args: argparse.Namespace) -> int:
@@ -121,10 +148,12 @@ async def _run(args: argparse.Namespace) -> int:
         return _fail(error, USAGE)
     try:
         return await command(args.command)(ctx)
-    except (BillingError, CliError) as error:
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
+    except (BillingError, CliError, OSError) as error:
         return _fail(error, status_for(error))
-    except OSError as error:
-        return _fail(error, status_for(error))
+    except Exception as error:  # a bug: still one line, never a traceback
+        return _fail(RuntimeError(f"unexpected error ({type(error).__name__}: {error})"), FAILURE)
     finally:
         try:
             await ctx.close()
@@ -132,10 +161,21 @@ async def _run(args: argparse.Namespace) -> int:
             logging.getLogger(__name__).debug("closing failed: %s", error)
 
 
+def _pipe_closed() -> int:
+    """stdout's reader is gone: point stdout at /dev/null (so the interpreter's final
+    flush does not fail again) and report success."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return OK
+
+
 def _fail(error: BaseException, status: int) -> int:
-    ctx_out = sys.stderr
     text = str(error).strip().splitlines()
     message = text[0] if text else type(error).__name__
-    ctx_out.write(f"billclient: {message}\n")
-    ctx_out.flush()
+    if isinstance(error, OSError) and error.strerror:
+        where = error.filename
+        message = f"{where}: {error.strerror}" if where else error.strerror
+    sys.stderr.write(f"billclient: {message}\n")
+    sys.stderr.flush()
     return status

@@ -36,6 +36,12 @@ class Context:
         """The profile's client (signed in, unless ``signed_in`` is False)."""
         if self._client is None:
             self._client = await BillingClient.open(self.profile)
+        if signed_in and not self._client.tokens_persist:
+            raise NotSignedIn(
+                f"profile {self.profile!r} is not signed in: no keychain is available here; "
+                "sign in with billclient login --store-in-file (or choose a keychain with "
+                "PYTHON_KEYRING_BACKEND)"
+            )
         if signed_in and not self._client.signed_in:
             raise NotSignedIn(
                 f"profile {self.profile!r} is not signed in: run billclient login --server URL "

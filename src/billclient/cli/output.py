@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, TextIO
 
@@ -14,17 +15,30 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from billclient.core.words.formats import minor_units
 from billclient.protocol.money import format_money
 
-__all__ = ["Output", "money", "to_json"]
+__all__ = ["Output", "exact_money", "money", "to_json", "when"]
 
 
 def money(micro: int, currency: str | None = None) -> str:
-    """Micro-units as a decimal string with two places at least, and the currency."""
+    """Money for people: in the currency's minor units (``14.79 EUR`` for 14.7935),
+    rounded half up as the GUI does, and the currency. JSON output keeps the exact figure."""
+    text = str(minor_units(micro, currency))
+    return f"{text} {currency}" if currency else text
+
+
+def exact_money(micro: int, currency: str | None = None) -> str:
+    """Money to the micro-unit (at least two places): a running session's live meter."""
     text = format_money(micro)
     whole, _, frac = text.partition(".")
     text = f"{whole}.{frac.ljust(2, '0')}"
     return f"{text} {currency}" if currency else text
+
+
+def when(moment: datetime) -> str:
+    """A time for people: local, to the second (``2026-11-20 14:05:09``)."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def to_json(value: Any) -> Any:
@@ -41,6 +55,8 @@ def to_json(value: Any) -> Any:
         return [to_json(item) for item in value]
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
     return value
 
 

@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     login.add_argument("--device-name", metavar="NAME", help="how this device is listed")
+    login.add_argument(
+        "--store-in-file",
+        action="store_true",
+        help=(
+            "keep the sign-in in a file of the profile (mode 0600) instead of a keychain: "
+            "for machines without one (over ssh, in a container); sets credential_store"
+        ),
+    )
 
     command("logout", "sign this device out (deletes it on the server and here)")
     command("status", "account, balance, servers; settles journaled sessions first")
@@ -106,10 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     amount = use.add_mutually_exclusive_group()
     amount.add_argument("--seconds", type=positive_int, metavar="N", help="run a time service N s")
     amount.add_argument("--units", type=positive_int, metavar="N", help="use N units")
-    use.add_argument("--file", metavar="NAME", help="download: the gateway's file to fetch")
+    use.add_argument(
+        "--file",
+        metavar="NAME",
+        help="download: the gateway's file to fetch (with --units N: N bytes of it)",
+    )
     use.add_argument("--output", metavar="PATH", help="download: where to save it (default NAME)")
     use.add_argument(
-        "--message", action="append", metavar="TEXT", help="messages: send TEXT (repeatable)"
+        "--message",
+        action="append",
+        metavar="TEXT",
+        help="messages: send TEXT (repeatable); --units N sends N numbered ones instead",
     )
 
     topup = command("topup", "add credit with a voucher or a card", yes=True)
@@ -118,11 +133,52 @@ def build_parser() -> argparse.ArgumentParser:
     way.add_argument("--amount", metavar="X", help="card payment of X (e.g. 20.00)")
     topup.add_argument("--card", metavar="TOKEN", help="card token (with --amount)")
 
-    history = command("history", "your charge records (newest first)")
-    history.add_argument("--limit", type=positive_int, default=20, metavar="N")
+    history = command(
+        "history",
+        "your charge records (or --statement: money movements), newest first; "
+        "history show RECORD explains how one was rated",
+    )
+    history.add_argument(
+        "--limit", type=positive_int, default=20, metavar="N", help="how many (default 20)"
+    )
+    history.add_argument(
+        "--before",
+        metavar="WHEN|ID",
+        help="only older ones: before a date or time (2026-11-20, 2026-11-20T14:00) or "
+        "before a record (the id the previous page ends with)",
+    )
+    history.add_argument("--oldest-first", action="store_true", help="oldest first instead")
     history.add_argument(
         "--statement", action="store_true", help="money movements with running balance instead"
     )
+    shows = history.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    show = shows.add_parser(
+        "show",
+        help="how one charge record was rated: price windows, increments, setup, minimum",
+        parents=[_common()],
+    )
+    show.add_argument("record", metavar="RECORD", help="the record's id (cdr_id)")
+
+    invoices = command(
+        "invoices",
+        "your invoices (postpaid) and statements (prepaid), newest month first",
+    )
+    invoices.add_argument("--limit", type=positive_int, default=24, metavar="N")
+    invoices.add_argument(
+        "--account", metavar="ID", help="support: one account's (default: every account's)"
+    )
+    actions = invoices.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions.add_parser("show", help="one invoice with its lines", parents=[_common()]).add_argument(
+        "invoice_id", metavar="ID"
+    )
+    pdf = actions.add_parser("pdf", help="save an invoice's PDF", parents=[_common()])
+    pdf.add_argument("invoice_id", metavar="ID")
+    pdf.add_argument("--output", required=True, metavar="FILE", help="where to write the PDF")
+    pay = actions.add_parser(
+        "pay", help="pay an issued or overdue invoice by card", parents=[_common(yes=True)]
+    )
+    pay.add_argument("invoice_id", metavar="ID")
+    pay.add_argument("--card", required=True, metavar="TOKEN", help="card token (e.g. tok_visa)")
 
     command("watch", "live balance and events until Ctrl+C")
 
@@ -175,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     tool("resume", "make an account active again", yes=True).add_argument(
         "account_id", metavar="ID"
     )
+    audit = tool("audit", "an account's audit trail: who changed what, when, from where")
+    audit.add_argument("account_id", metavar="ID")
+    audit.add_argument("--limit", type=positive_int, default=50, metavar="N")
     end = tool("end", "end a live session", yes=True)
     end.add_argument("session_id", metavar="SESSION")
     end.add_argument("--reason", required=True, metavar="R")

@@ -9,14 +9,21 @@ Modules:
   directories and the settings file; ``urls``: which server addresses are allowed;
 - ``bus``: the core's events for the front ends; ``linkstate``: the connection states;
 - ``failover`` (pure policy) and ``pool``: one request tried server after server;
-- ``credentials``: tokens in the keychain; ``api``: every protocol call, bodies built
-  from the protocol's request models; ``live``: the Server-Sent Events stream;
+- ``credentials``: tokens in the keychain, or (an explicit choice where none exists)
+  in the profile's 0600 ``token_file``; ``atomic_file``: replacing a small file
+  atomically (settings, token file); ``api``: every protocol call, bodies built from
+  the protocol's request models; ``server_check``: what an address that is no billing
+  server is (a gateway, another web server); ``live``: the Server-Sent Events stream;
 - ``sessions``: the session runner (one per profile), a run's loop, its pure state
   machine and progress; ``journal``: the offline journal of session calls;
 - ``gateway_client`` and ``gateway_run``: consuming gateway-served sessions;
 - ``invoice_files``: invoice PDFs in the profile; ``updater``: signed billing
   component updates (python-tuf, fetched from the billing servers);
-- ``insight``: spending per day, per service and the balance over time (pure).
+- ``insight``: spending per day, per service and the balance over time (pure);
+  ``time_to_empty``: how long the money lasts at what the running services cost from
+  now on (pure);
+- ``words``: words for people that both front ends share (money in minor units, units
+  and times; prices in words; how a session ended and a record was rated).
 """
 
 import sys

@@ -35,6 +35,7 @@ from billclient.protocol import (
     DeviceInfo,
     ErrorCode,
     Health,
+    ListOrder,
     LiveSession,
     Problem,
     Quote,
@@ -283,9 +284,19 @@ class ApiClient:
         to: datetime | None = None,
         limit: int = 100,
         cursor: str | None = None,
+        *,
+        order: ListOrder = ListOrder.ASC,
+        before: int | None = None,
     ) -> Page[StatementLine]:
-        """``GET /v1/account/statement``: money movements with the balance after each."""
-        params = _query(**{"from": _time(from_), "to": _time(to)}, limit=limit, cursor=cursor)
+        """``GET /v1/account/statement``: money movements with the balance after each,
+        oldest first (``order=desc``: newest first); ``before`` a line's ``entry_id``."""
+        params = _query(
+            **{"from": _time(from_), "to": _time(to)},
+            limit=limit,
+            cursor=cursor,
+            order=None if order is ListOrder.ASC else order.value,
+            before=before,
+        )
         answer = await self._send("GET", "/v1/account/statement", params=params)
         return self._page(StatementLine, answer)
 
@@ -381,10 +392,24 @@ class ApiClient:
         to: datetime | None = None,
         limit: int = 100,
         cursor: str | None = None,
+        *,
+        order: ListOrder = ListOrder.ASC,
+        before: str | None = None,
     ) -> Page[Cdr]:
-        """``GET /v1/cdrs``: charge records with ``ended_at`` in ``[from, to)``."""
-        params = _query(**{"from": _time(from_), "to": _time(to)}, limit=limit, cursor=cursor)
+        """``GET /v1/cdrs``: charge records with ``ended_at`` in ``[from, to)``, oldest
+        first (``order=desc``: newest first); ``before`` keeps those older than a record."""
+        params = _query(
+            **{"from": _time(from_), "to": _time(to)},
+            limit=limit,
+            cursor=cursor,
+            order=None if order is ListOrder.ASC else order.value,
+            before=before,
+        )
         return self._page(Cdr, await self._send("GET", "/v1/cdrs", params=params))
+
+    async def cdr(self, cdr_id: str) -> Cdr:
+        """``GET /v1/cdrs/{id}``: one charge record."""
+        return self._model(Cdr, await self._send("GET", f"/v1/cdrs/{_segment(cdr_id)}"))
 
     # -- funding ------------------------------------------------------------------------
 

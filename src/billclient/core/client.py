@@ -31,7 +31,7 @@ from billclient.protocol import Account, RegistrationResult, TokenResult
 
 from .api import ApiClient
 from .bus import EventBus, Topic
-from .credentials import Credentials, TokenSet, open_store
+from .credentials import Credentials, KeyringStore, TokenSet, open_store
 from .errors import (
     BillingError,
     InsecureServer,
@@ -42,8 +42,10 @@ from .errors import (
 )
 from .live import LiveEvents
 from .pool import ServerPool, tls_verification
+from .server_check import explain_not_found
 from .sessions import SessionRunner, runner_for
 from .settings import ClientSettings, ProfilePaths
+from .token_file import TokenFile
 from .urls import check_server_url
 
 __all__ = ["BillingClient"]
@@ -64,9 +66,10 @@ class BillingClient:
         self.paths = paths
         self._settings = settings
         self._bus = bus or EventBus()
-        store, warning = open_store(settings.keyring_backend)
+        token_file = paths.token_file if settings.credential_store == "file" else None
+        store, warning = open_store(settings.keyring_backend, token_file=token_file)
         self.keyring_warning: str | None = warning
-        """Why tokens are kept in memory only for this run (None when in the keychain)."""
+        """Why tokens are kept in memory only for this run (None when they persist)."""
         self._pool = ServerPool(
             settings.servers,
             verify=tls_verification(settings.ca_file),
@@ -148,6 +151,21 @@ class BillingClient:
             self._runner = None
 
     @property
+    def tokens_persist(self) -> bool:
+        """True when the tokens outlive this process (keychain or token file)."""
+        return self._credentials.persistent
+
+    def use_file_store(self) -> None:
+        """Keep this profile's tokens in its 0600 token file from now on.
+
+        The person's explicit choice where no keychain exists; the setting
+        (``credential_store = "file"``) is saved with the next sign-in.
+        """
+        self._settings.credential_store = "file"
+        self._credentials.store = KeyringStore(TokenFile(self.paths.token_file))
+        self.keyring_warning = None
+
+    @property
     def signed_in(self) -> bool:
         """True when this profile has a device (and, once read, its tokens)."""
         if self._settings.device_id is None:
@@ -165,8 +183,10 @@ class BillingClient:
     ) -> RegistrationResult:
         """Register this device with ``login`` on ``servers`` (primary first).
 
-        The tokens go to the keychain; servers, device and account to the settings.
-        A device this profile had before is signed out first (best effort).
+        The tokens go to the keychain (or the profile's token file); servers, device
+        and account to the settings. A device this profile had before is signed out
+        first (best effort). When the tokens or the settings cannot be stored, the new
+        device is deleted on the server again and the error raised.
         """
         checked = [check_server_url(url) for url in servers]
         if not checked:
@@ -176,20 +196,12 @@ class BillingClient:
             with contextlib.suppress(BillingError):
                 await self._api.sign_out()
         self._pool.set_servers(checked)
-        result = await self._api.register(
-            login, password, device_name or _device_name(), _platform()
-        )
         try:
-            await self._credentials.set(result.device_id, TokenSet.from_result(result))
-        except BillingError:
-            # the tokens cannot be kept: do not leave a device behind that nobody can use
-            with contextlib.suppress(BillingError, httpx.HTTPError):
-                await self._pool.request(
-                    "DELETE",
-                    f"/v1/devices/{quote(result.device_id, safe='')}",
-                    headers={"Authorization": f"Bearer {result.access_token}"},
-                )
-            raise
+            result = await self._api.register(
+                login, password, device_name or _device_name(), _platform()
+            )
+        except NotFound as error:
+            raise await explain_not_found(self._pool, error) from None
         settings = self._settings.model_copy(deep=True)
         settings.user_servers = list(dict.fromkeys(checked))
         settings.merge_servers(_acceptable(result.servers))
@@ -197,7 +209,21 @@ class BillingClient:
         settings.account_id = result.account_id
         settings.role = result.role
         settings.login = login
-        settings.save(self.paths)
+        try:
+            await self._credentials.set(result.device_id, TokenSet.from_result(result))
+            settings.save(self.paths)
+        except BillingError:
+            # the sign-in cannot be kept: do not leave a device behind that nobody can use
+            with contextlib.suppress(BillingError):
+                await self._credentials.clear()
+            self._credentials.device_id = self._settings.device_id
+            with contextlib.suppress(BillingError, httpx.HTTPError):
+                await self._pool.request(
+                    "DELETE",
+                    f"/v1/devices/{quote(result.device_id, safe='')}",
+                    headers={"Authorization": f"Bearer {result.access_token}"},
+                )
+            raise
         self._settings = settings
         self._pool.set_servers(settings.servers)
         return result

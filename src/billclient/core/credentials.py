@@ -4,12 +4,15 @@ The keychain holds only the token pair (one JSON secret per profile and device);
 server URLs and the device id are in the settings file. The backend is the one the
 user chose (``PYTHON_KEYRING_BACKEND``, the ``keyring_backend`` setting, or keyring's
 own config file); when nothing was chosen and only an insecure backend would be
-picked (a plain file of keyrings.alt, or none at all), the client says so once and
-keeps the tokens in memory for this run only.
+picked (a plain file of keyrings.alt, or none at all), the tokens are kept in memory
+for this run only, and the front end says so (``BillingClient.keyring_warning``).
+Where no keychain exists the person may choose a file of the profile instead
+(``credential_store = "file"``, set by ``billclient login --store-in-file``:
+:mod:`billclient.core.token_file`).
 
 Refresh tokens rotate, and a used one presented again later revokes the device. So
 every client process of a profile (the GUI and a CLI at once) refreshes under one
-file lock, and re-reads the keychain after taking it: when another process already
+file lock, and re-reads the store after taking it: when another process already
 rotated the pair, its result is used instead of refreshing again.
 """
 
@@ -17,11 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import filelock
@@ -34,6 +37,7 @@ from billclient.protocol import TokenResult
 
 from .errors import CredentialsUnavailable, DeviceRevoked, NotSignedIn
 from .settings import ProfilePaths
+from .token_file import TokenFile
 
 __all__ = [
     "KEYRING_SERVICE",
@@ -41,6 +45,7 @@ __all__ = [
     "Credentials",
     "KeyringStore",
     "MemoryStore",
+    "SecretBackend",
     "TokenSet",
     "TokenStore",
     "choose_backend",
@@ -48,14 +53,11 @@ __all__ = [
     "open_store",
 ]
 
-_log = logging.getLogger(__name__)
-
 KEYRING_SERVICE = "billclient"
 LOCK_TIMEOUT = 30.0
 """Seconds to wait for another process of the profile to finish refreshing."""
 
 _INSECURE_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
-_warned = False
 
 Refresher = Callable[[str], Awaitable[TokenResult]]
 """Exchanges a refresh token for a new pair (``POST /v1/token``)."""
@@ -121,7 +123,7 @@ class TokenSet:
 class TokenStore(Protocol):
     """Where a profile's token pair is kept (blocking calls)."""
 
-    secure: bool
+    persistent: bool
     """False when the tokens live only in this process's memory."""
 
     def load(self, account: str) -> TokenSet | None: ...
@@ -129,12 +131,20 @@ class TokenStore(Protocol):
     def delete(self, account: str) -> None: ...
 
 
+class SecretBackend(Protocol):
+    """What :class:`KeyringStore` needs of a keyring backend (or of a token file)."""
+
+    def get_password(self, service: str, username: str) -> str | None: ...
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+    def delete_password(self, service: str, username: str) -> None: ...
+
+
 class KeyringStore:
-    """Tokens in a keyring backend, service ``billclient``."""
+    """Tokens in a keyring backend (or the profile's token file), service ``billclient``."""
 
-    secure = True
+    persistent = True
 
-    def __init__(self, backend: KeyringBackend) -> None:
+    def __init__(self, backend: SecretBackend) -> None:
         self.backend = backend
 
     def load(self, account: str) -> TokenSet | None:
@@ -165,7 +175,7 @@ class KeyringStore:
 class MemoryStore:
     """Tokens in memory only: for a run where no secure keychain is available."""
 
-    secure = False
+    persistent = False
 
     def __init__(self) -> None:
         self._tokens: dict[str, TokenSet] = {}
@@ -225,23 +235,26 @@ def choose_backend(explicit: str | None) -> tuple[KeyringBackend | None, str | N
             "no keychain" if best is None else f"only an insecure keychain ({type(best).__name__})"
         )
         return None, (
-            f"{what} is available, so sign-in tokens are kept in memory for this run only; "
-            "set PYTHON_KEYRING_BACKEND or the keyring_backend setting to choose one"
+            f"{what} is available, so the sign-in is kept in memory for this run only; to "
+            "keep it, sign in with --store-in-file (a file only you can read), or choose a "
+            "keychain with PYTHON_KEYRING_BACKEND or the keyring_backend setting"
         )
     return best, None
 
 
-def open_store(explicit: str | None) -> tuple[TokenStore, str | None]:
-    """A token store for the chosen backend, and a warning when it is memory only.
+def open_store(
+    explicit: str | None, *, token_file: Path | None = None
+) -> tuple[TokenStore, str | None]:
+    """A token store, and a warning (for the front end to show) when it is memory only.
 
-    The warning is logged once per process.
+    ``token_file`` (the profile chose ``credential_store = "file"``) keeps the tokens
+    in that file; otherwise the keychain chosen by ``explicit`` (the
+    ``keyring_backend`` setting), the environment or keyring's own configuration.
     """
-    global _warned
+    if token_file is not None:
+        return KeyringStore(TokenFile(token_file)), None
     backend, warning = choose_backend(explicit)
     if backend is None:
-        if not _warned:
-            _log.warning("%s", warning)
-            _warned = True
         return MemoryStore(), warning
     return KeyringStore(backend), None
 
@@ -279,9 +292,9 @@ class Credentials:
         return self._tokens
 
     @property
-    def secure(self) -> bool:
+    def persistent(self) -> bool:
         """False when tokens live only in memory for this run."""
-        return self.store.secure
+        return self.store.persistent
 
     async def tokens(self) -> TokenSet | None:
         """The current pair (read from the keychain the first time), or None."""

@@ -6,7 +6,9 @@ is one line a person can read (what happened and, where it helps, what to do)::
     BillingError                      base; str(e) is a one-line message for a person
      +-- NotSignedIn                  no credentials for this profile
      +-- CredentialsUnavailable       keychain missing/locked/insecure-implicit problem
-     +-- InsecureServer               plain http to a non-loopback host refused
+     +-- InsecureServer               not a usable server URL (plain http elsewhere, /v1, ...)
+     +-- ServiceNotOffered            the plan has no such service
+     +-- NotABillingServer            the address is a gateway or not a billing server
      +-- SettingsError                the profile's configuration cannot be read or written
      +-- ServerUnreachable            no server answered within the budget (.attempts: list[str])
      |    +-- TlsFailure              certificate verification failed
@@ -47,6 +49,7 @@ __all__ = [
     "InsecureServer",
     "InsufficientFunds",
     "InvalidRequest",
+    "NotABillingServer",
     "NotFound",
     "NotSignedIn",
     "RateLimited",
@@ -54,6 +57,7 @@ __all__ = [
     "ServerError",
     "ServerUnreachable",
     "ServiceNotInPlan",
+    "ServiceNotOffered",
     "SessionEnded",
     "SettingsError",
     "StaleSeq",
@@ -77,7 +81,16 @@ class CredentialsUnavailable(BillingError):
 
 
 class InsecureServer(BillingError):
-    """A server URL with plain http to a host other than this machine was refused."""
+    """A server URL was refused: plain http to a host other than this machine, no
+    scheme, or a path that is not a server's base address (``.../v1``)."""
+
+
+class NotABillingServer(BillingError):
+    """The address given answers, but it is not a billing server (a gateway, say)."""
+
+
+class ServiceNotOffered(BillingError):
+    """The caller's plan does not offer the service asked for (known before any request)."""
 
 
 class SettingsError(BillingError):

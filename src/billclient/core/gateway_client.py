@@ -10,7 +10,11 @@ that the service is being delivered.
 The gateway serves up to the session's grant and pauses at it until the runner's next
 update brings a new one; it closes the connection on a final grant or an ended
 session. A download that is cut off is resumed with ``Range`` from the bytes already
-on disk, so no byte is fetched (or counted) twice.
+on disk, so no byte is fetched (or counted) twice; ``max_bytes`` fetches only that
+many (the rest stays for a later download to resume).
+
+Nothing waits forever: a gateway that cannot be reached for ``patience`` seconds in a
+row fails the use, and a paused connection gives up once the run has ended.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import asyncio
 import contextlib
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -44,10 +49,20 @@ _CHUNK = 64 * 1024
 _CONTENT_RANGE = re.compile(r"bytes (?:[0-9]+-[0-9]+|\*)/([0-9]+)")
 _QUIET = 1.5  # seconds without a byte before a stream or download counts as paused
 _RETRY_FIRST, _RETRY_MAX = 0.2, 2.0
+PATIENCE = 30.0
+"""Seconds a gateway may stay unreachable (connections refused, reset) before the use fails."""
 
 
 class GatewayUseError(Exception):
-    """The gateway refused or failed for good; ``str()`` is one line for a person."""
+    """The gateway refused or failed for good; ``str()`` is one line for a person.
+
+    ``status`` is the gateway's HTTP status when it refused (404: no such file), None
+    when it could not be reached or the session ended.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class GatewayState(StrEnum):
@@ -75,6 +90,8 @@ class GatewayProgress:
     """Why it paused, ended or failed; or the file's path when done."""
     sent: tuple[str, ...] = field(default_factory=tuple)
     """The messages the gateway accepted, as it echoed them."""
+    refusal: int | None = None
+    """The gateway's HTTP status when it refused the use (404: no such file)."""
 
 
 class _Run(Protocol):
@@ -105,10 +122,14 @@ class GatewayUse:
         verify: bool | str = True,
         timeout: float = 10.0,
         alive: Callable[[], bool] = lambda: True,
+        patience: float = PATIENCE,
     ) -> None:
-        """``alive()`` False (the run has ended) stops retrying after a lost connection."""
+        """``alive()`` False (the run has ended) stops retrying after a lost connection
+        and stops waiting on a paused one; ``patience`` bounds the retries."""
         self.url = check_server_url(access.url).rstrip("/")
         self._alive = alive
+        self._patience = patience
+        self._failing_since: float | None = None
         self.kind = kind
         self._token = access.token
         self._run = run
@@ -131,26 +152,34 @@ class GatewayUse:
                 return self._set(state=GatewayState.ENDED, detail=_describe(error))
         return self._set(state=GatewayState.ENDED, detail="the gateway closed the stream")
 
-    async def download(self, name: str, target: Path) -> GatewayProgress:
+    async def download(
+        self, name: str, target: Path, max_bytes: int | None = None
+    ) -> GatewayProgress:
         """Download file ``name`` to ``target``; resumes with ``Range`` when cut off.
 
         The bytes go to ``target`` + ``.part`` (renamed when complete); a ``.part`` left
-        by an earlier attempt is resumed too. Counts only bytes that arrive now.
+        by an earlier attempt is resumed too. Counts only bytes that arrive now; with
+        ``max_bytes``, fetches that many at most (the ``.part`` keeps them for later).
         """
         partial = target.with_name(target.name + ".part")
         partial.parent.mkdir(parents=True, exist_ok=True)
         retry = _RETRY_FIRST
+        start = partial.stat().st_size if partial.exists() else 0
         async with self._client() as client:
             while True:
                 have = partial.stat().st_size if partial.exists() else 0
                 total = self.progress.total
                 if total is not None and have > total:  # not a part of this file: start over
                     partial.unlink()
+                    start = 0
                     continue
                 if total is not None and have == total:
                     partial.replace(target)
                     return self._set(state=GatewayState.DONE, detail=str(target))
-                headers = {"Range": f"bytes={have}-"} if have else {}
+                if max_bytes is not None and have - start >= max_bytes:
+                    return self._set(state=GatewayState.DONE, detail=str(partial))
+                end = "" if max_bytes is None else str(start + max_bytes - 1)
+                headers = {"Range": f"bytes={have}-{end}"} if have or end else {}
                 try:
                     async with client.stream(
                         "GET", f"/v1/files/{name}", headers=headers
@@ -165,6 +194,7 @@ class GatewayUse:
                             have = 0
                             size = size if size is not None else _length(response)
                         self._set(state=GatewayState.FLOWING, total=size)
+                        self._failing_since = None
                         with partial.open("r+b" if have else "wb") as out:
                             out.seek(have)
                             out.truncate()
@@ -173,9 +203,7 @@ class GatewayUse:
                     if self.progress.total is None:  # no size given: what came is all
                         self._set(total=partial.stat().st_size)
                 except (httpx.TransportError, httpx.RemoteProtocolError) as error:
-                    self._give_up_if_ended(error)
-                    self._set(state=GatewayState.PAUSED, detail=_describe(error))
-                    await asyncio.sleep(retry)
+                    await self._lost(error, retry)
                     retry = min(retry * 2, _RETRY_MAX)
 
     async def send(self, texts: list[str]) -> GatewayProgress:
@@ -187,11 +215,10 @@ class GatewayUse:
                     try:
                         response = await client.post("/v1/messages", json={"text": text})
                     except httpx.TransportError as error:
-                        self._give_up_if_ended(error)
-                        self._set(state=GatewayState.PAUSED, detail=_describe(error))
-                        await asyncio.sleep(retry)
+                        await self._lost(error, retry)
                         retry = min(retry * 2, _RETRY_MAX)
                         continue
+                    self._failing_since = None
                     if response.status_code == 429:
                         self._set(state=GatewayState.PAUSED, detail="waiting for a grant")
                         await asyncio.sleep(_retry_after(response))
@@ -208,12 +235,26 @@ class GatewayUse:
                     break
         return self._set(state=GatewayState.DONE)
 
+    def failed(self, detail: str) -> GatewayProgress:
+        """Mark the use failed (``detail`` says why); the progress."""
+        return self._set(state=GatewayState.FAILED, detail=detail)
+
     # -- helpers ---------------------------------------------------------------------
 
-    def _give_up_if_ended(self, error: httpx.HTTPError) -> None:
+    async def _lost(self, error: httpx.HTTPError, retry: float) -> None:
+        """A connection failed: give up when the run has ended or the gateway stayed out
+        of reach for the patience; otherwise wait ``retry`` seconds."""
         if not self._alive():
             self._set(state=GatewayState.ENDED, detail=_describe(error))
             raise GatewayUseError(f"the session has ended; {_describe(error)}")
+        now = time.monotonic()
+        self._failing_since = self._failing_since if self._failing_since is not None else now
+        if now - self._failing_since >= self._patience:
+            detail = f"the metering gateway at {self.url} did not answer for {self._patience:g} s"
+            self._set(state=GatewayState.FAILED, detail=detail)
+            raise GatewayUseError(f"{detail}: {_describe(error)}")
+        self._set(state=GatewayState.PAUSED, detail=_describe(error))
+        await asyncio.sleep(retry)
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -230,9 +271,12 @@ class GatewayUse:
             next_chunk = asyncio.ensure_future(chunks.__anext__())
             try:
                 done, _ = await asyncio.wait({next_chunk}, timeout=_QUIET)
-                if not done:
+                while not done:  # paused: for a grant, or a gateway that went quiet
                     self._set(state=GatewayState.PAUSED, detail="waiting for a grant")
-                    await next_chunk
+                    if not self._alive():
+                        self._set(state=GatewayState.ENDED, detail="the session has ended")
+                        raise GatewayUseError("the session has ended while the gateway paused")
+                    done, _ = await asyncio.wait({next_chunk}, timeout=_QUIET)
                 chunk = next_chunk.result()
             except StopAsyncIteration:
                 return
@@ -259,8 +303,14 @@ class GatewayUse:
         except ValueError:
             detail = response.text.strip()[:200] or response.reason_phrase
         ended = response.status_code in (402, 409)
-        self._set(state=GatewayState.ENDED if ended else GatewayState.FAILED, detail=detail)
-        raise GatewayUseError(f"the gateway refused ({response.status_code}): {detail}")
+        self._set(
+            state=GatewayState.ENDED if ended else GatewayState.FAILED,
+            detail=detail,
+            refusal=response.status_code,
+        )
+        raise GatewayUseError(
+            f"the gateway refused ({response.status_code}): {detail}", response.status_code
+        )
 
     def _set(self, **changes: object) -> GatewayProgress:
         updated = replace(self.progress, **changes)  # type: ignore[arg-type]

@@ -3,15 +3,18 @@
 :func:`consume` uses the gateway for a :class:`~billclient.core.sessions.RunningSession`
 whose session answer carried ``gateway`` (``run.gateway``), feeding the run's meter
 with what arrives, and ends the run when the service is complete: a download when
-the file is whole, messages when all were sent (cause ``service_done``). A stream goes
-on until the run ends or the gateway closes it. A gateway that refuses for good ends
-the run with cause ``gateway_closed``.
+the file is whole (or ``max_bytes`` of it arrived), messages when all were sent (cause
+``service_done``). A stream goes on until the run ends or the gateway closes it. A
+gateway that refuses for good, or cannot be reached, ends the run with cause
+``gateway_closed``; anything else going wrong ends it with ``client_error``: a run is
+never left waiting for a consumer that is gone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +22,18 @@ from pathlib import Path
 from billclient.protocol.catalog import Service
 from billclient.protocol.gateway import GatewayKind
 
-from .gateway_client import GatewayProgress, GatewayUse, GatewayUseError, gateway_kind
+from .gateway_client import (
+    PATIENCE,
+    GatewayProgress,
+    GatewayUse,
+    GatewayUseError,
+    gateway_kind,
+)
 from .sessions import RunningSession, RunState
 
 __all__ = ["SETTLED", "GatewayOrder", "consume"]
+
+_log = logging.getLogger(__name__)
 
 SETTLED = (RunState.ENDED, RunState.UNSETTLED, RunState.FAILED, RunState.STOPPING)
 """Run states in which no more service is consumed."""
@@ -35,6 +46,8 @@ class GatewayOrder:
     file: str | None = None
     target: Path | None = None
     messages: list[str] = field(default_factory=list)
+    max_bytes: int | None = None
+    """A download: fetch at most this many bytes (the rest stays in ``.part``)."""
 
     def problem(self, service: Service) -> str | None:
         """Why this order does not fit ``service`` (None when it does)."""
@@ -56,8 +69,12 @@ async def consume(
     *,
     on_change: Callable[[GatewayProgress], None] | None = None,
     verify: bool | str = True,
+    patience: float = PATIENCE,
 ) -> GatewayProgress | None:
-    """Consume ``run``'s service from its gateway; None when it has none."""
+    """Consume ``run``'s service from its gateway; None when it has none.
+
+    ``patience``: seconds the gateway may stay out of reach before the use fails.
+    """
     access, service = run.gateway, run.service
     kind = gateway_kind(service.media) if service is not None else None
     if access is None or kind is None:
@@ -69,21 +86,37 @@ async def consume(
         on_change=on_change,
         verify=verify,
         alive=lambda: run.progress.state not in SETTLED,
+        patience=patience,
     )
+    problem = order.problem(service) if service is not None else None
+    if problem is not None:
+        await _stop(run, "client_error")
+        return use.failed(problem)
     try:
         if kind is GatewayKind.STREAM:
             return await use.stream()
         if kind is GatewayKind.DOWNLOAD:
-            assert order.file is not None
-            target = order.target or Path(Path(order.file).name)
-            outcome = await use.download(order.file, target)
+            file = order.file or ""
+            target = order.target or Path(Path(file).name)
+            outcome = await use.download(file, target, order.max_bytes)
         else:
             outcome = await use.send(order.messages)
     except GatewayUseError:
         await _stop(run, "gateway_closed")
         return use.progress
+    except Exception as error:  # the target cannot be written, a bad answer, a bug
+        _log.warning("the gateway use of session %s failed", run.session_id, exc_info=error)
+        await _stop(run, "client_error")
+        return use.failed(_one_line(error))
     await _stop(run, "service_done")
     return outcome
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 async def _stop(run: RunningSession, cause: str) -> None:

@@ -17,7 +17,7 @@ from billclient.protocol.invoices import Invoice
 from .api import ApiClient
 from .errors import BillingError
 
-__all__ = ["INVOICE_DIR", "invoice_pdf_path", "save_invoice_pdf"]
+__all__ = ["INVOICE_DIR", "download_invoice_pdf", "invoice_pdf_path", "save_invoice_pdf"]
 
 INVOICE_DIR = "invoices"
 """The folder under the profile's data directory that holds the PDFs."""
@@ -46,11 +46,20 @@ async def save_invoice_pdf(api: ApiClient, invoice: Invoice, data_dir: Path) -> 
 
     Raises the API's errors, or :class:`BillingError` when the file cannot be written.
     """
-    content = await api.invoice_pdf(invoice.invoice_id)
     path = invoice_pdf_path(data_dir, invoice)
+    await download_invoice_pdf(api, invoice.invoice_id, path)
+    return path
+
+
+async def download_invoice_pdf(api: ApiClient, invoice_id: str, path: Path) -> int:
+    """Download the PDF of invoice ``invoice_id`` to ``path`` (atomically); its size.
+
+    Raises the API's errors, or :class:`BillingError` when the file cannot be written.
+    """
+    content = await api.invoice_pdf(invoice_id)
     try:
         await asyncio.to_thread(_write, path, content)
     except OSError as error:
         reason = error.strerror or str(error)
         raise BillingError(f"cannot save the invoice PDF to {path}: {reason}") from None
-    return path
+    return len(content)

@@ -58,6 +58,11 @@ class ProfilePaths:
         return self.config_dir / "settings.json"
 
     @property
+    def token_file(self) -> Path:
+        """Where the tokens go when the profile keeps them in a file (no keychain)."""
+        return self.data_dir / "credentials.json"
+
+    @property
     def lock_file(self) -> Path:
         """The lock every client process of this profile takes to change its credentials."""
         return self.data_dir / "credentials.lock"

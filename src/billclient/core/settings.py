@@ -8,17 +8,15 @@ The settings file is JSON, written atomically (a temporary file renamed over it)
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from billclient.protocol import Role
 
+from .atomic_file import replace_file
 from .errors import SettingsError
 from .paths import APP_NAME, HOME_VARIABLE, ProfilePaths, check_profile_name
 
@@ -26,7 +24,8 @@ __all__ = ["APP_NAME", "HOME_VARIABLE", "ClientSettings", "ProfilePaths", "check
 
 
 class ClientSettings(BaseModel):
-    """A profile's settings. Tokens are never here (they live in the keychain).
+    """A profile's settings. Tokens are never here (they live in the keychain, or in
+    the profile's token file when ``credential_store`` is ``"file"``).
 
     ``servers`` is the list the client uses: the servers the user gave
     (``user_servers``), in order, followed by the ones the server advertised.
@@ -42,6 +41,13 @@ class ClientSettings(BaseModel):
     login: str | None = None
     ca_file: Path | None = None
     keyring_backend: str | None = None
+    credential_store: Literal["keychain", "file"] = Field(
+        default="keychain",
+        description=(
+            "Where the tokens go: the keychain, or (where none exists, by the person's "
+            "choice) a 0600 file in the profile's data directory"
+        ),
+    )
     timeout: float = Field(default=10.0, gt=0, description="Seconds a call may take per server")
     language: str | None = Field(
         default=None,
@@ -72,20 +78,9 @@ class ClientSettings(BaseModel):
         target = paths.config_file
         data = json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
         try:
-            fd, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=target.parent)
+            replace_file(target, data.encode("utf-8"))
         except OSError as error:
             raise SettingsError(f"cannot write {target}: {error.strerror}") from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise SettingsError(f"cannot write {target}: {error.strerror}") from None
-        _fsync_dir(target.parent)
 
     def merge_servers(self, advertised: list[str]) -> bool:
         """Recompute ``servers`` from ``user_servers`` and ``advertised``; True if it changed."""
@@ -94,12 +89,3 @@ class ClientSettings(BaseModel):
             return False
         self.servers = merged
         return True
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -277,8 +277,8 @@ class ComponentUpdater:
             bootstrap = self._root or shipped_root()
             if bootstrap is None:
                 raise _Refused(
-                    "refused: no trusted update root (sign in again to pin one, or "
-                    "install a client built with resources/component-root.json)"
+                    "refused: no trusted update root: the billing servers publish none yet "
+                    "(or install a client built with resources/component-root.json)"
                 )
             _check_root(bootstrap)
         return Updater(

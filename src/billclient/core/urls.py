@@ -30,6 +30,10 @@ def check_server_url(url: str) -> str:
     text = url.strip()
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
+    if "://" not in text and text:
+        raise InsecureServer(
+            f"{url!r} has no scheme: give https://{text} (or http:// for this machine)"
+        )
     if scheme not in ("http", "https") or not parts.hostname:
         raise InsecureServer(f"{url!r} is not a server URL; give one like https://billing.example")
     if parts.query or parts.fragment or parts.username or parts.password:
@@ -40,4 +44,10 @@ def check_server_url(url: str) -> str:
             "(plain http is allowed only to this machine)"
         )
     path = parts.path.rstrip("/")
+    if path == "/v1" or path.endswith("/v1") or "/v1/" in path:
+        base = f"{scheme}://{parts.netloc}{path[: path.find('/v1')]}"
+        raise InsecureServer(
+            f"{url!r} is an address inside the protocol (/v1): give the server's own "
+            f"address, {base}"
+        )
     return f"{scheme}://{parts.netloc}{path}"

@@ -123,11 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in problems:
             sys.stderr.write(f"billclient demo: {line}\n")
         if args.keep:
-            _say(f"kept {paths.root} (database, logs, the client's profile)")
+            _say(f"Kept {paths.root} (the database, the logs and the client's profile).")
         else:
             shutil.rmtree(paths.root, ignore_errors=True)
     if stop():
-        _say(f"stopped ({stop.signal_name}); every process it started has ended")
+        _say(f"Stopped by {stop.signal_name}: every process the demo started has ended.")
     return status
 
 
@@ -139,16 +139,16 @@ def _run(
     problem: str | None,
 ) -> int:
     files = make_demo_files(paths.files)
-    _say(f"starting two billing servers and a metering gateway in {paths.root}")
+    _say(f"Starting two billing servers and a metering gateway; their files go to {paths.root}")
     stack = start_stack(paths, supervisor, cancelled=stop)
     if stack is None:
         return OK
     _describe(stack, files)
     name = asyncio.run(sign_in(paths.client_home, stack.servers, args.user))
-    _say(f"signed in as {args.user} ({name}) under the demo's own profile {PROFILE!r}")
+    _say(f"Signed in as {args.user} ({name}) under the demo's own profile {PROFILE!r}.")
     client = [sys.executable, "-m", "billclient", "--profile", PROFILE]
     if problem is None:
-        _say("opening the graphical client; close it or press Ctrl+C here to stop the demo")
+        _say("Opening the graphical client; close it or press Ctrl+C here to stop the demo.")
         gui = supervisor.start("graphical client", client, log=None, extra_env={})
         while not stop() and gui.proc.poll() is None:
             time.sleep(0.2)
@@ -158,7 +158,7 @@ def _run(
             )
             return FAILURE
         return OK
-    _say(f"{problem}: running the terminal watch view and a scripted session instead")
+    _say(f"{problem[:1].upper()}{problem[1:]}: the terminal watch view and a scripted session run.")
     supervisor.start("watch view", [*client, "watch"], log=None, extra_env={})
     asyncio.run(run_scripted(paths.client_home, stop, _say))
     while not stop():  # the watch view goes on until Ctrl+C
@@ -167,9 +167,9 @@ def _run(
 
 
 def _describe(stack: DemoStack, files: dict[str, int]) -> None:
-    _say(f"billing servers {stack.primary} (primary) and {stack.secondary} (secondary)")
-    _say(f"metering gateway {stack.gateway}, serving {', '.join(files)}")
+    _say(f"The billing servers are {stack.primary} (primary) and {stack.secondary} (secondary).")
+    _say(f"The metering gateway is {stack.gateway}; it serves {', '.join(files)}.")
     _say(
-        "logins: alice / alice-demo-password (prepaid), carol / carol-demo-password "
-        "(postpaid), support / support-demo-password; vouchers DEMO-0005-EUR, DEMO-0020-EUR"
+        "Demo logins: alice / alice-demo-password (prepaid), carol / carol-demo-password "
+        "(postpaid), support / support-demo-password; vouchers DEMO-0005-EUR and DEMO-0020-EUR."
     )

@@ -10,7 +10,10 @@ import sys
 from collections.abc import Sequence
 
 import qasync
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from billclient.core.words.translation import set_translator
 
 from .bridge import Bridge
 from .context import GuiContext, describe_error
@@ -27,6 +30,7 @@ def configure(app: QApplication, language: str | None = None) -> None:
     """Names, icon, style sheet (system palette), translations and the babel locale
     (``language``: a code such as ``de``; None: the system's)."""
     app.setApplicationName("billclient")
+    set_translator(QCoreApplication.translate)  # the core's shared words, translated too
     install_language(app, language)
     app.setApplicationDisplayName(app.translate("app", "Billing"))
     app.setOrganizationName("billclient")

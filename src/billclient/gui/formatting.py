@@ -1,156 +1,39 @@
-"""Money, dates, units and durations for people, in the system locale (babel).
+"""Money, dates, units and durations for people, in the system locale (babel); money
+in the currency's minor units except a running session's live meter.
 
-Money stays exact: micro-units are turned into a :class:`~decimal.Decimal` and shown
-with at least the currency's own digits and as many more as the amount needs, so a
-running charge of 0.0015 EUR is never rounded to 0.00. Everything here is pure:
-no widgets, no I/O; the locale is read once from the environment and can be set.
+The GUI's names for the client core's formatting (:mod:`billclient.core.words.formats`,
+shared with the terminal client); :func:`billclient.gui.app.configure` makes the
+shared words speak Qt's translations. Everything here is pure: no widgets, no I/O.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
-from decimal import Decimal
-
-from babel import Locale, UnknownLocaleError, default_locale
-from babel.dates import format_datetime as _babel_datetime
-from babel.dates import format_time as _babel_time
-from babel.numbers import format_currency, format_decimal
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-
-MICRO = 1_000_000
-"""Micro-units per currency unit: :data:`billclient.protocol.money.MICRO`, not imported
-from there because the protocol package loads pydantic, which the first window (the
-cached balance) is painted without."""
-translate = QCoreApplication.translate
-"""Qt's translation, under the name pyside6-lupdate looks for."""
+from billclient.core.words.formats import (
+    MICRO,
+    current_locale,
+    format_bytes,
+    format_datetime,
+    format_duration,
+    format_money,
+    format_money_exact,
+    format_price,
+    format_time,
+    format_units,
+    minor_units,
+    set_locale,
+)
 
 __all__ = [
+    "MICRO",
     "current_locale",
     "format_bytes",
     "format_datetime",
     "format_duration",
     "format_money",
-    "format_money_rounded",
+    "format_money_exact",
     "format_price",
     "format_time",
     "format_units",
+    "minor_units",
     "set_locale",
 ]
-
-_locale: Locale | None = None
-
-
-def set_locale(name: str | None) -> Locale:
-    """Use ``name`` (``"de_DE"``, ``"en-US"``) for all formatting; ``None`` = the system's."""
-    global _locale
-    chosen = name or default_locale("LC_NUMERIC") or "en_US"
-    if chosen.endswith("_POSIX"):  # the C locale: plain English formats, not POSIX quirks
-        chosen = "en_US"
-    try:
-        _locale = Locale.parse(chosen.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        _locale = Locale.parse("en_US")
-    return _locale
-
-
-def current_locale() -> Locale:
-    """The locale in use (the system's unless :func:`set_locale` chose another)."""
-    return _locale if _locale is not None else set_locale(None)
-
-
-def _decimal(micro: int) -> Decimal:
-    return Decimal(micro) / MICRO
-
-
-def format_money(micro: int, currency: str) -> str:
-    """``1500000, "EUR"`` -> ``"€1.50"`` (en) / ``"1,50 €"`` (de); exact, never rounded."""
-    return str(
-        format_currency(
-            _decimal(micro), currency, locale=current_locale(), decimal_quantization=False
-        )
-    )
-
-
-def format_money_rounded(micro: int, currency: str) -> str:
-    """Money rounded to the currency's digits, for chart axes and other approximations."""
-    return str(format_currency(_decimal(micro), currency, locale=current_locale()))
-
-
-def format_price(price: str, currency: str) -> str:
-    """A catalogue price (a decimal string, up to 12 places) as ``"0.09 EUR"``, exactly."""
-    number = format_decimal(
-        Decimal(price), format="#,##0.00####", locale=current_locale(), decimal_quantization=False
-    )
-    return f"{number} {currency}"
-
-
-def _local(dt: datetime, tz: tzinfo | None) -> datetime:
-    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
-    return aware.astimezone(tz)  # tz None -> the system's local zone
-
-
-def format_datetime(dt: datetime, tz: tzinfo | None = None) -> str:
-    """A date and time in the local zone (or ``tz``), medium: ``Nov 26, 2026, 2:05:09 PM``."""
-    return str(_babel_datetime(_local(dt, tz), format="medium", locale=current_locale()))
-
-
-def format_time(dt: datetime, tz: tzinfo | None = None) -> str:
-    """A time of day in the local zone (or ``tz``): ``2:05:09 PM`` / ``14:05:09``."""
-    return str(_babel_time(_local(dt, tz), format="medium", locale=current_locale()))
-
-
-def format_duration(seconds: float | timedelta) -> str:
-    """A span for people: ``45 s``, ``2 min 5 s``, ``1 h 5 min``, ``3 d 4 h``."""
-    total = int(seconds.total_seconds() if isinstance(seconds, timedelta) else seconds)
-    total = max(total, 0)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    for big, small, both, alone in (
-        (days, hours, _DAYS_HOURS, _DAYS),
-        (hours, minutes, _HOURS_MINUTES, _HOURS),
-        (minutes, secs, _MINUTES_SECONDS, _MINUTES),
-    ):
-        if big:
-            text = translate("formatting", both if small else alone)
-            return text.replace("%1", str(big)).replace("%2", str(small))
-    return translate("formatting", "%1 s").replace("%1", str(secs))
-
-
-# marked for pyside6-lupdate; translated where used
-_DAYS_HOURS = str(QT_TRANSLATE_NOOP("formatting", "%1 d %2 h"))
-_DAYS = str(QT_TRANSLATE_NOOP("formatting", "%1 d"))
-_HOURS_MINUTES = str(QT_TRANSLATE_NOOP("formatting", "%1 h %2 min"))
-_HOURS = str(QT_TRANSLATE_NOOP("formatting", "%1 h"))
-_MINUTES_SECONDS = str(QT_TRANSLATE_NOOP("formatting", "%1 min %2 s"))
-_MINUTES = str(QT_TRANSLATE_NOOP("formatting", "%1 min"))
-
-
-_BYTE_STEPS = ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB"))
-
-
-def format_bytes(count: int) -> str:
-    """Bytes in decimal (SI) multiples: ``1500000`` -> ``"1.5 MB"``."""
-    for size, name in _BYTE_STEPS:
-        if abs(count) >= size:
-            value = Decimal(count) / size
-            text = format_decimal(value, format="#,##0.#", locale=current_locale())
-            return f"{text} {name}"
-    return (
-        translate("formatting", "1 byte")
-        if count == 1
-        else translate("formatting", "%1 bytes").replace("%1", str(count))
-    )
-
-
-def format_units(n: int, unit: str) -> str:
-    """A unit count of a service: seconds as a duration, bytes in SI multiples, events counted."""
-    if unit == "second":
-        return format_duration(n)
-    if unit == "byte":
-        return format_bytes(n)
-    if n == 1:
-        return translate("formatting", "1 event")
-    return translate("formatting", "%1 events").replace(
-        "%1", str(format_decimal(n, locale=current_locale()))
-    )

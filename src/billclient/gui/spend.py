@@ -1,4 +1,7 @@
-"""Balance and spend over time, the burn rate and the time to empty (pure, no Qt).
+"""Balance and spend over time, for the dashboard's chart (pure, no Qt).
+
+The time to empty is the core's (:mod:`billclient.core.time_to_empty`): from what the
+running services cost from now on, not from the spend seen lately.
 
 Times are seconds (any monotonic or epoch clock, as long as one is used throughout);
 money is integer micro-units. ``spent`` is a running total that only grows: the sum
@@ -11,7 +14,7 @@ from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
 
-__all__ = ["Sample", "SpendHistory", "SpendTotal", "time_to_empty"]
+__all__ = ["Sample", "SpendHistory", "SpendTotal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,27 +89,3 @@ class SpendHistory:
         times = [sample.at for sample in self._samples]
         index = max(bisect_left(times, start) - 1, 0)
         return self._samples[-1].spent - self._samples[index].spent
-
-    def burn_rate(self, now: float, window: float = 60.0) -> tuple[int, float] | None:
-        """Spend over the last ``window`` seconds: ``(micro-units, seconds)``, or None when
-        nothing was spent (or there is no history long enough to say)."""
-        if not self._samples:
-            return None
-        first = self._samples[0].at
-        start = max(now - window, first)
-        seconds = now - start
-        spent = self.spent_since(start)
-        if spent <= 0 or seconds <= 0:
-            return None
-        return spent, seconds
-
-
-def time_to_empty(left: int, rate: tuple[int, float] | None) -> float | None:
-    """Seconds until ``left`` micro-units are spent at ``rate`` (``(spent, seconds)``);
-    None without a rate; 0 when nothing is left."""
-    if rate is None:
-        return None
-    if left <= 0:
-        return 0.0
-    spent, seconds = rate
-    return left * seconds / spent

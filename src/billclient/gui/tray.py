@@ -8,11 +8,11 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from billclient.core.words.rating import cause_text
 from billclient.protocol.account import Account
 from billclient.protocol.events import BalanceEvent, NoticeEvent, NoticeKind
 
 from .context import GuiContext
-from .explain import cause_text
 from .formatting import format_duration, format_money
 from .resources import icon
 

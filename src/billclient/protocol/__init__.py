@@ -26,7 +26,7 @@ from .auth import (
     TokenResult,
 )
 from .catalog import Quote, QuoteRequest, RateInfo, Service, ServiceUnit, WindowInfo
-from .common import Request, Response, Timestamp
+from .common import ListOrder, Request, Response, Timestamp
 from .errors import PROBLEM_CONTENT_TYPE, ErrorCode, Problem
 from .events import BalanceEvent, EventType, NoticeEvent, NoticeKind, SessionEvent
 from .funding import StatementLine, TopUp, TopUpRequest, TopUpStatus
@@ -68,6 +68,7 @@ __all__ = [
     "EventType",
     "GatewayAccess",
     "Health",
+    "ListOrder",
     "LiveSession",
     "Money",
     "MoneyIn",

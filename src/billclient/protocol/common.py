@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 
-__all__ = ["Request", "Response", "Timestamp"]
+__all__ = ["ListOrder", "Request", "Response", "Timestamp"]
 
 Timestamp = AwareDatetime
 """An RFC 3339 instant with an offset; naive times are refused."""
@@ -34,3 +35,11 @@ class Response(BaseModel):
     """Base of answers: members added by a newer server are ignored by older clients."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ListOrder(StrEnum):
+    """``?order=`` of the record lists (charge records, statement): ``asc`` (oldest
+    first, the default) or ``desc`` (newest first)."""
+
+    ASC = "asc"
+    DESC = "desc"

@@ -4,10 +4,19 @@ database, the catalogue."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Failure", "import_into", "load", "open_db", "settings"]
+__all__ = [
+    "Failure",
+    "import_into",
+    "load",
+    "note_creation",
+    "open_db",
+    "require_database",
+    "settings",
+]
 
 
 class Failure(Exception):
@@ -39,12 +48,13 @@ def load(path: Path) -> Any:
         raise Failure(f"{path}: {len(error.errors)} error(s)\n{error}") from None
 
 
-def import_into(engine: Any, path: Path, server_id: str) -> str:
-    """Import the catalogue in ``path``; one line saying what changed."""
+def import_into(engine: Any, path: Path, server_id: str, catalog: Any = None) -> str:
+    """Import the catalogue in ``path`` (``catalog``: already loaded from it); one line
+    saying what changed."""
     from ..catalog import CatalogError
     from ..catalog.importer import import_catalog
 
-    catalog = load(path)
+    catalog = catalog if catalog is not None else load(path)
     try:
         changes = import_catalog(engine, catalog, server_id=server_id)
     except CatalogError as error:
@@ -64,3 +74,22 @@ def open_db(url: str) -> Any:
         return make_engine(url)
     except (ArgumentError, ImportError) as error:
         raise Failure(f"cannot use database {url!r}: {error}") from None
+
+
+def require_database(url: str) -> None:
+    """Refuse (one line) a database that does not exist: the command only reads one."""
+    from ..db.existing import MissingDatabase, require_existing
+
+    try:
+        require_existing(url)
+    except MissingDatabase as error:
+        raise Failure(str(error)) from None
+
+
+def note_creation(url: str) -> None:
+    """Say so on stderr when the command is about to create a new SQLite database."""
+    from ..db.existing import creation_note
+
+    note = creation_note(url)
+    if note is not None:
+        print(note, file=sys.stderr)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Failure, open_db, settings
+from .common import Failure, open_db, require_database, settings
 
 __all__ = ["cmd_invoice"]
 
 
 def cmd_invoice(args: argparse.Namespace) -> int:
     from ..clock import now_us
+    from ..invoices.run_summary import run_summary
     from ..invoices.service import run_period
     from ..ledger.actor import Actor
     from ..migrations.upgrade import upgrade
@@ -18,6 +19,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     config = settings(args, "db_url")
     if args.due_days < 0:
         raise Failure(f"--due-days must be >= 0, not {args.due_days}")
+    require_database(config.db_url)
     engine = open_db(config.db_url)
     try:
         upgrade(engine)
@@ -33,8 +35,5 @@ def cmd_invoice(args: argparse.Namespace) -> int:
             raise Failure(str(error)) from None
     finally:
         engine.dispose()
-    print(
-        f"period {args.period}: {len(report.issued)} issued, {len(report.drafted)} draft(s) "
-        f"(the month has not ended), {len(report.unchanged)} already issued"
-    )
+    print(run_summary(args.period, report))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import Failure, import_into, open_db, settings
+from .common import Failure, import_into, note_creation, open_db, settings
 from .parser import BILLING, GATEWAY, OPERATIONS, UPDATES
 
 __all__ = ["cmd_serve"]
@@ -40,6 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         *BILLING,
     )
     configure_logging()
+    note_creation(config.db_url)
     engine = open_db(config.db_url)
     upgrade(engine)
     if config.catalog is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import open_db, settings
+from .common import open_db, require_database, settings
 
 __all__ = ["cmd_verify"]
 
@@ -14,6 +14,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from ..migrations.upgrade import upgrade
 
     config = settings(args, "db_url")
+    require_database(config.db_url)
     engine = open_db(config.db_url)
     try:
         upgrade(engine)

@@ -18,6 +18,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from ..db.existing import MissingDatabase, require_existing
+
 __all__ = ["BackupError", "BackupResult", "backup"]
 
 _BUSY_TIMEOUT_S = 30.0
@@ -41,7 +43,7 @@ def backup(db_url: str, destination: Path, *, overwrite: bool = False) -> Backup
     source = _sqlite_path(db_url)
     if destination.is_dir():
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        destination = destination / f"{source.stem}-{stamp}{source.suffix or '.db'}"
+        destination = destination / f"billing-{stamp}.db"
     if destination.exists() and not overwrite:
         raise BackupError(f"{destination} exists; choose another name or pass --force")
     if destination.resolve() == source.resolve():
@@ -77,10 +79,11 @@ def _sqlite_path(db_url: str) -> Path:
         raise BackupError(f"cannot back up a {backend} database; use its own backup tool")
     if not url.database or url.database == ":memory:":
         raise BackupError("an in-memory database has nothing to back up")
-    path = Path(url.database).expanduser()
-    if not path.is_file():
-        raise BackupError(f"no database at {path}")
-    return path
+    try:
+        require_existing(db_url)
+    except MissingDatabase as error:
+        raise BackupError(str(error)) from None
+    return Path(url.database).expanduser()
 
 
 def _copy(source: Path, target: Path) -> None:

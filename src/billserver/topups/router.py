@@ -14,14 +14,15 @@ and the Idempotency-Key, so a retry after a lost answer names the same payment.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, select
 
 from billclient.protocol import (
     ErrorCode,
+    ListOrder,
     Role,
     StatementLine,
     TopUp,
@@ -38,6 +39,7 @@ from ..web import (
     Context,
     Ctx,
     IdempotencyKey,
+    OrderParam,
     PageParams,
     WindowParams,
     idempotent_response,
@@ -54,7 +56,7 @@ from .service import (
     redeem_voucher,
     topup_view,
 )
-from .statement import statement_lines
+from .statement import line_start, statement_lines
 
 __all__ = ["router"]
 
@@ -172,20 +174,38 @@ def get_statement(
     ctx: Ctx,
     page: PageParams,
     window: WindowParams,
+    order: OrderParam = ListOrder.ASC,
+    before: Annotated[
+        int | None,
+        Query(ge=0, lt=2**63, description="only lines older than this line (its entry_id)"),
+    ] = None,
 ) -> JSONResponse:
-    """The account's money movements in ``[from, to)`` with the balance after each."""
+    """The account's money movements in ``[from, to)`` with the balance after each,
+    oldest first (``order=desc``: newest first); ``before`` keeps older lines."""
     account_id = _own_account(caller)
     key = page.key(int)
-    after = 0 if key is None else max(0, key[0])
+    after = None if key is None else max(0, key[0])
     with db.read(ctx.engine) as conn:
-        lines = statement_lines(
+        upto = None
+        if before is not None:
+            try:
+                upto = line_start(conn, account_id, before)
+            except LookupError:
+                raise ApiError(
+                    ErrorCode.VALIDATION_ERROR, f"before: no statement line {before}"
+                ) from None
+            if upto is None:  # nothing is older
+                return page_response(request, [], page, None)
+        found = statement_lines(
             conn,
             account_id,
             after=after,
             limit=page.limit,
             start=window.start,
             end=window.end,
+            order=order,
+            upto=upto,
         )
-    items = [line.model_dump(mode="json") for line in lines]
-    last = [int(lines[-1].entry_id)] if lines else None
+    items = [line.model_dump(mode="json") for line in found.lines]
+    last = None if found.next_key is None else [found.next_key]
     return page_response(request, items, page, last)

@@ -6,6 +6,11 @@ One line per money movement with the running balance after it (the entry's
 one line per session unless another movement happened while it ran. Lines never
 merge across a movement, so every line's balance is the previous line's balance
 plus its amount. The line of a session that is still running grows as it is charged.
+
+Lines come oldest first, or newest first (the same lines, walked from the other
+end). A page ends only after a complete line; its cursor is the entry where the
+next page starts from (the newest entry of the last line oldest first, the oldest
+newest first). ``before`` names a line by its ``entry_id`` and keeps the older ones.
 """
 
 from __future__ import annotations
@@ -16,14 +21,14 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Select, literal, select
 
-from billclient.protocol import StatementLine
+from billclient.protocol import ListOrder, StatementLine
 
 from ..clock import from_us
 from ..db import AnyRow
 from ..ledger import customer_book
 from ..tables import ledger_entries, ledger_transfers, services, sessions, topups
 
-__all__ = ["statement_lines"]
+__all__ = ["StatementPage", "line_start", "statement_lines"]
 
 _CHUNK = 500
 
@@ -31,6 +36,9 @@ _CHUNK = 500
 @dataclass(slots=True)
 class _Line:
     entry_id: int
+    """The line's newest entry (its id on the wire)."""
+    oldest: int
+    """The line's oldest entry."""
     at: int
     kind: str
     description: str
@@ -45,10 +53,16 @@ class _Line:
         return bool(self.kind == "charge" == row.kind and row.session_id == self.session_id)
 
     def add(self, row: AnyRow) -> None:
+        """A newer entry of the line (walking oldest first)."""
         self.entry_id = int(row.entry_id)
         self.at = int(row.created_at)
         self.amount += int(row.amount)
         self.balance = int(row.balance_after)
+
+    def add_older(self, row: AnyRow) -> None:
+        """An older entry of the line (walking newest first)."""
+        self.oldest = int(row.entry_id)
+        self.amount += int(row.amount)
 
     def view(self) -> StatementLine:
         return StatementLine(
@@ -64,37 +78,95 @@ class _Line:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    """Up to a page of lines, and the entry the next page starts from."""
+
+    lines: list[StatementLine]
+    next_key: int | None
+
+
 def statement_lines(
     conn: Connection,
     account_id: str,
     *,
-    after: int,
+    after: int | None,
     limit: int,
     start: int | None,
     end: int | None,
-) -> list[StatementLine]:
-    """Up to ``limit`` lines after entry ``after``, for movements in ``[start, end)``."""
+    order: ListOrder = ListOrder.ASC,
+    upto: int | None = None,
+) -> StatementPage:
+    """Up to ``limit`` lines for movements in ``[start, end)``, in ``order``.
+
+    ``after`` is a cursor (the ``next_key`` of the page before); ``upto`` keeps
+    entries up to that one (inclusive), see :func:`line_start`.
+    """
+    newest_first = order is ListOrder.DESC
     lines: list[_Line] = []
     cursor = after
     while True:
-        rows = conn.execute(_entries(account_id, cursor, start, end)).all()
+        rows = conn.execute(
+            _entries(account_id, cursor, start, end, newest_first=newest_first, upto=upto)
+        ).all()
         found = _topups(conn, account_id, rows)
         for row in rows:
             if lines and lines[-1].takes(row):
-                lines[-1].add(row)
+                (lines[-1].add_older if newest_first else lines[-1].add)(row)
                 continue
             if len(lines) == limit:  # the last line is complete: the page is full
-                return [line.view() for line in lines]
+                return _page(lines, newest_first)
             lines.append(_new_line(row, found.get(row.transfer_id)))
         if len(rows) < _CHUNK:
-            return [line.view() for line in lines]
+            return _page(lines, newest_first)
         cursor = int(rows[-1].entry_id)
 
 
-def _entries(account_id: str, after: int, start: int | None, end: int | None) -> Select[Any]:
+def line_start(conn: Connection, account_id: str, entry_id: int) -> int | None:
+    """The newest entry older than the line whose newest entry is ``entry_id``.
+
+    ``?before=`` names a line by its ``entry_id``; the lines older than it are made of
+    the entries up to this one. None when no entry is older; raises LookupError when
+    ``entry_id`` is not one of the account's entries.
+    """
+    first = conn.execute(
+        _entries(account_id, None, None, None, newest_first=True, upto=entry_id).limit(1)
+    ).one_or_none()
+    if first is None or int(first.entry_id) != entry_id:
+        raise LookupError(entry_id)
+    line = _new_line(first, None)
+    cursor: int | None = entry_id
+    while True:
+        rows = conn.execute(
+            _entries(account_id, cursor, None, None, newest_first=True, upto=None)
+        ).all()
+        for row in rows:
+            if not line.takes(row):
+                return int(row.entry_id)
+        if len(rows) < _CHUNK:
+            return None
+        cursor = int(rows[-1].entry_id)
+
+
+def _page(lines: list[_Line], newest_first: bool) -> StatementPage:
+    last = lines[-1] if lines else None
+    key = None if last is None else (last.oldest if newest_first else last.entry_id)
+    return StatementPage([line.view() for line in lines], key)
+
+
+def _entries(
+    account_id: str,
+    after: int | None,
+    start: int | None,
+    end: int | None,
+    *,
+    newest_first: bool,
+    upto: int | None,
+) -> Select[Any]:
+    entry_id = ledger_entries.c.entry_id
     query = (
         select(
-            ledger_entries.c.entry_id,
+            entry_id,
             ledger_entries.c.amount,
             ledger_entries.c.balance_after,
             ledger_transfers.c.transfer_id,
@@ -113,14 +185,16 @@ def _entries(account_id: str, after: int, start: int | None, end: int | None) ->
             .outerjoin(sessions, sessions.c.session_id == ledger_transfers.c.session_id)
             .outerjoin(services, services.c.service_id == sessions.c.service_id)
         )
-        .where(
-            ledger_entries.c.ledger_id == customer_book(account_id),
-            # bound as BIGINT: a cursor past an INTEGER column's range finds nothing
-            ledger_entries.c.entry_id > literal(after, BigInteger),
-        )
-        .order_by(ledger_entries.c.entry_id)
+        .where(ledger_entries.c.ledger_id == customer_book(account_id))
+        .order_by(entry_id.desc() if newest_first else entry_id)
         .limit(_CHUNK)
     )
+    # bound as BIGINT: a cursor past an INTEGER column's range finds nothing
+    if after is not None:
+        bound = literal(after, BigInteger)
+        query = query.where(entry_id < bound if newest_first else entry_id > bound)
+    if upto is not None:
+        query = query.where(entry_id <= literal(upto, BigInteger))
     if start is not None:
         query = query.where(ledger_transfers.c.created_at >= start)
     if end is not None:
@@ -143,6 +217,7 @@ def _topups(conn: Connection, account_id: str, rows: Sequence[AnyRow]) -> dict[s
 def _new_line(row: AnyRow, topup: AnyRow | None) -> _Line:
     return _Line(
         entry_id=int(row.entry_id),
+        oldest=int(row.entry_id),
         at=int(row.created_at),
         kind=str(row.kind),
         description=_describe(row, topup),

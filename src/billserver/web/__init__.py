@@ -20,7 +20,7 @@ from .auth import (
 )
 from .context import Context, Ctx, context, refuse_nul
 from .idempotent import IdempotencyKey, idempotent_response, run_idempotent
-from .paging import Page, PageParams, Window, WindowParams, page_response
+from .paging import OrderParam, Page, PageParams, Window, WindowParams, page_response
 from .problems import AUTH_RESPONSES, ApiError, paged, problem_response, problems
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Context",
     "Ctx",
     "IdempotencyKey",
+    "OrderParam",
     "Page",
     "PageParams",
     "Support",

@@ -11,12 +11,12 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
-from billclient.protocol import ErrorCode
+from billclient.protocol import ErrorCode, ListOrder
 
 from ..clock import to_us
 from .problems import ApiError
 
-__all__ = ["Page", "PageParams", "Window", "WindowParams", "page_response"]
+__all__ = ["OrderParam", "Page", "PageParams", "Window", "WindowParams", "page_response"]
 
 _BIGINT = 2**63
 
@@ -102,3 +102,7 @@ async def _window(
 
 WindowParams = Annotated[Window, Depends(_window)]
 """A list route's ``from`` and ``to``."""
+
+
+OrderParam = Annotated[ListOrder, Query(description="asc: oldest first; desc: newest first")]
+"""A list route's ``order`` (give it the default ``ListOrder.ASC``)."""

@@ -27,8 +27,10 @@ from billclient.core.updater import (
 )
 from billclient.protocol import Service
 from billserver.components.repository import archive_target
+from tests.client.cli.helpers import Cli
+from tests.support.catalogs import account, write_catalog
 from tests.support.fixtures import ServerFactory
-from tests.support.servers import ServerProcess, free_port
+from tests.support.servers import ServerProcess, free_port, run_billserver
 from tests.support.updates import Deployment, broken_source, point
 
 SERVICE = Service.model_validate(
@@ -350,3 +352,27 @@ def test_the_root_is_pinned_on_first_use_only(
     assert asyncio.run(pin_root(data_dir, lambda: servers, root=b"{}")) is False  # kept
     result = asyncio.run(apply_update(data_dir, lambda: servers))
     assert (result.status, result.current) == (UpdateStatus.UPDATED, "2.0.0")
+
+
+def test_a_profile_signed_in_before_the_first_release_can_check_later(
+    server: tuple[ServerProcess, Path], tmp_path: Path
+) -> None:
+    """billclient update pins the root on first use when sign-in found none to pin."""
+    process, link = server
+    empty = tmp_path / "nothing-published"
+    empty.mkdir()
+    point(link, empty)
+    catalog = write_catalog(tmp_path / "catalog.toml", [account("early")])
+    assert run_billserver("import", str(catalog), "--db", process.db_url).returncode == 0
+    cli = Cli(tmp_path / "cli")
+    cli.login("early", [process.url])
+    profile_data = cli.home / "profiles" / "default" / "data"
+    assert not (profile_data / "component" / "tuf" / "metadata" / "root.json").exists()
+    deployed = Deployment(tmp_path / "deploy")
+    deployed.publish("2.0.0")
+    point(link, deployed.repo.path)
+    checked = cli.run("update", "--check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "2.0.0" in checked.stdout and "sign in again" not in checked.stdout
+    pinned = profile_data / "component" / "tuf" / "metadata" / "root.json"
+    assert pinned.read_bytes() == deployed.root

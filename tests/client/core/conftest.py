@@ -35,6 +35,7 @@ ACCOUNTS = [
     account("poor", "0.005"),
     account("asleep", status="inactive"),
     *(account(name) for name in ("fail", "stuck", "back", "listen", "resume")),
+    account("tokfile"),
 ]
 VOUCHERS = [{"code": "CORE-VOUCHER-1", "amount": "5"}]
 

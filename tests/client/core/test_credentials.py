@@ -172,16 +172,9 @@ asyncio.run(main(Path(sys.argv[1]), int(sys.argv[2])))
 """
 
 
-def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_other(
-    server: ServerProcess, client_home: ClientHome, tmp_path: Path
-) -> None:
-    async def sign_in() -> str:
-        async with BillingClient.open() as client:
-            await client.sign_in([server.url], "race", PASSWORD)
-            return _stored(client_home, client).refresh_token
-
-    first_refresh = asyncio.run(sign_in())
-    go = tmp_path / "go"
+def _refresh_in_two_processes_at_once(go: Path) -> None:
+    """Two client processes of the profile load the same pair, wait until it expired,
+    then refresh at once (when ``go`` appears); both must go on working."""
     children = [
         subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(go), "4"],
@@ -198,6 +191,18 @@ def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_othe
         assert child.returncode == 0, err
         assert out.strip() == "ok 4"
 
+
+def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_other(
+    server: ServerProcess, client_home: ClientHome, tmp_path: Path
+) -> None:
+    async def sign_in() -> str:
+        async with BillingClient.open() as client:
+            await client.sign_in([server.url], "race", PASSWORD)
+            return _stored(client_home, client).refresh_token
+
+    first_refresh = asyncio.run(sign_in())
+    _refresh_in_two_processes_at_once(tmp_path / "go")
+
     async def still_signed_in() -> None:
         async with BillingClient.open() as client:
             assert _stored(client_home, client).refresh_token != first_refresh
@@ -205,6 +210,40 @@ def test_two_processes_of_one_profile_refreshing_at_once_do_not_revoke_each_othe
             assert [device.current for device in devices] == [True]
 
     asyncio.run(still_signed_in())
+
+
+def test_the_token_file_is_refreshed_under_the_lock_by_two_processes_at_once(
+    server: ServerProcess, client_home: ClientHome, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No keychain, the person chose the file: the same rotation rules hold for it."""
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+
+    async def sign_in() -> tuple[str, Path]:
+        async with BillingClient.open() as client:
+            assert not client.tokens_persist and client.keyring_warning
+            client.use_file_store()
+            assert client.tokens_persist and client.keyring_warning is None
+            await client.sign_in([server.url], "tokfile", PASSWORD)
+            assert client.settings.credential_store == "file"
+            token_file = client.paths.token_file
+            tokens = await client.credentials.tokens()
+            assert tokens is not None
+            return tokens.refresh_token, token_file
+
+    first_refresh, token_file = asyncio.run(sign_in())
+    assert (token_file.stat().st_mode & 0o777) == 0o600
+    _refresh_in_two_processes_at_once(tmp_path / "go")
+
+    async def still_signed_in() -> None:
+        async with BillingClient.open() as client:
+            tokens = await client.credentials.tokens()
+            assert tokens is not None and tokens.refresh_token != first_refresh
+            assert [device.current for device in await client.api.devices()] == [True]
+            await client.sign_out()
+        assert not token_file.exists()
+
+    asyncio.run(still_signed_in())
+    assert not client_home.keyring_file.exists()
 
 
 def test_profiles_keep_separate_servers_tokens_and_data(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,33 @@ def test_a_stream_flows_until_the_run_is_stopped(
     asyncio.run(scenario())
 
 
+def test_a_gateway_out_of_reach_ends_the_run_instead_of_hanging(
+    site: dict[str, Any], client_home: ClientHome
+) -> None:
+    gateway: GatewayProcess = site["gateway"]
+
+    async def scenario() -> None:
+        client = await _signed_in(site["server"], "down")
+        try:
+            run = await client.runner.start("sms")
+            await asyncio.to_thread(gateway.stop)
+            started = time.monotonic()
+            outcome = await asyncio.wait_for(
+                consume(run, GatewayOrder(messages=["lost"]), patience=1.0), 30
+            )
+            final = await asyncio.wait_for(run.wait(), 30)
+            assert time.monotonic() - started < 20
+            assert outcome is not None and outcome.state is GatewayState.FAILED
+            assert "did not answer for 1 s" in (outcome.detail or "")
+            assert (final.cause, final.used_units, final.charged) == ("gateway_closed", 0, 0)
+        finally:
+            if gateway.proc is None or gateway.proc.poll() is not None:
+                await asyncio.to_thread(gateway.start)
+            await client.aclose()
+
+    asyncio.run(scenario())
+
+
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "billclient", *args],
@@ -173,8 +201,11 @@ def test_the_cli_downloads_a_file_and_sends_messages(
     download = _cli("use", "gdl", "--file", "data.bin", "--output", str(target), "--yes")
     assert download.returncode == 0, download.stderr
     assert target.read_bytes() == DATA
-    assert f"saved {target} ({SIZE} bytes this session)" in download.stderr
-    assert f"ended (service_done): {SIZE} units" in download.stdout
+    assert f"saved {target} (700.3 kB this session)" in download.stderr
+    assert "Gateway download ended. It finished: the requested amount was used." in (
+        download.stdout
+    )
+    assert "Used 700.3 kB" in download.stdout
     sent = _cli("use", "sms", "--message", "one", "--message", "two", "--yes", "--json")
     assert sent.returncode == 0, sent.stderr
     assert sent.stderr.count("sent: ") == 2

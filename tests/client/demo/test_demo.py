@@ -21,9 +21,15 @@ import pytest
 
 from billclient.demo.environment import display_problem
 
-CHARGED = re.compile(r"^demo: voice \S+: \d+ s used, charged (\d+\.\d+) EUR by the server")
-ENDED = re.compile(r"^demo: voice \S+ ended \(user\): \d+ s, charged (\d+\.\d+) EUR, charge record")
-DIRECTORY = re.compile(r"^demo: starting .* in (\S+)$")
+CHARGED = re.compile(
+    r"^demo: Internet call: (\d+) s so far, charged (\d+\.\d+) EUR by the billing server"
+)
+ENDED = re.compile(
+    r"^demo: The Internet call ended\. You stopped it\. Used [\w ]+; charged (\d+\.\d+) EUR\. "
+    r"Charge record \S+\.$"
+)
+DIRECTORY = re.compile(r"^demo: Starting .*; their files go to (\S+)$")
+DEBUG_LOOK = ("kind=", "=None", " units,", "1 units", "session_id=")
 
 
 def _proc_stat(pid: int) -> tuple[int, int, int] | None:
@@ -78,14 +84,18 @@ def test_headless_demo_charges_a_live_session_and_stops_cleanly() -> None:
         deadline = time.monotonic() + 120  # a loaded machine starts servers slowly
         while time.monotonic() < deadline and demo.poll() is None:
             started.update(_descendants(demo.pid))
-            if any(Decimal(m[1]) > 0 for line in lines if (m := CHARGED.match(line))):
+            moves = [Decimal(m[2]) for line in lines if (m := CHARGED.match(line))]
+            if len(set(moves)) >= 2:  # the charge moved, and moved again
                 break
             time.sleep(0.5)
         output = "".join(lines)
         assert demo.poll() is None, f"the demo ended early: {output}{demo.stderr.read()}"  # type: ignore[union-attr]
-        charged = [Decimal(m[1]) for line in lines if (m := CHARGED.match(line))]
-        assert charged and charged[-1] > 0, output
-        assert "no display (neither DISPLAY nor WAYLAND_DISPLAY is set)" in output
+        charged = [(int(m[1]), Decimal(m[2])) for line in lines if (m := CHARGED.match(line))]
+        assert charged and charged[-1][1] > 0, output
+        # billed per second: the charge moves within the first 10 seconds, then again
+        assert any(amount > 0 for seconds, amount in charged if seconds <= 10), output
+        assert len({amount for _seconds, amount in charged}) >= 2, output
+        assert "No display (neither DISPLAY nor WAYLAND_DISPLAY is set)" in output
         started.update(_descendants(demo.pid))
         # two billing servers, the gateway and the watch view, at least
         assert len(started) >= 4, started
@@ -100,13 +110,17 @@ def test_headless_demo_charges_a_live_session_and_stops_cleanly() -> None:
     stderr = demo.stderr.read() if demo.stderr else ""
     assert status == 0, output + stderr
     assert "Traceback" not in stderr, stderr
-    ended = [Decimal(m[1]) for line in lines if (m := ENDED.match(line))]
+    ended = [Decimal(m[1]) for line in lines if (m := ENDED.match(line.rstrip("\n")))]
     assert ended and ended[0] > 0, output  # the call was ended and billed on the way out
-    assert "balance" in output  # the watch view's lines
+    assert "reserved for running services" in output  # the watch view's lines
+    assert "Top-up of 5.00 EUR arrived" in output
     # a byte and an event service through the metering gateway, counted as they arrived
-    assert "demo: downloaded 1,000,000 bytes of demo-1MB.bin through the gateway" in output
-    assert "1,000,000 bytes metered" in output
-    assert "demo: sent a message through the gateway ('Hello from the billclient demo')" in output
+    assert "demo: Downloaded demo-1MB.bin through the metering gateway" in output
+    assert "1,000,000 bytes were metered" in output
+    assert "demo: Sent a message through the gateway ('Hello from the billclient demo')" in output
+    assert "File download (session " in output and "Used 1 MB; charged 0.02 EUR." in output
+    for look in DEBUG_LOOK:  # every line a sentence, none a debug log
+        assert look not in output, output
     left = [pid for pid, stat in started.items() if _proc_stat(pid) == stat]
     assert not left, f"processes left behind: {left}"
     groups = {stat[1] for stat in started.values()} - {os.getpgrp()}

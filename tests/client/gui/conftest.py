@@ -30,10 +30,13 @@ T = TypeVar("T")
 
 KEYRING = "keyrings.alt.file.PlaintextKeyring"
 ATSPI_VOUCHER = "ATSPI-FIVE-EUR"
+TEN_CENTS = "TEN-CENTS"
 
 
 def _catalog_changes() -> dict[str, Any]:
-    """BASE plus "meter": per second, updated every 5 s, so the local estimate runs ahead."""
+    """BASE plus "meter": per second, updated every 5 s, so the local estimate runs ahead;
+    and "trickle" (0.0015 EUR a second, its own plan "fine"), whose charges are fractions
+    of a cent, for the money-shown tests."""
     services = [
         *BASE["services"],
         {
@@ -44,9 +47,25 @@ def _catalog_changes() -> dict[str, Any]:
             "grant": 30,
             "update_interval": 5,
         },
+        {
+            "id": "trickle",
+            "name": "Trickle line",
+            "unit": "second",
+            "media": "voice",
+            "grant": 30,
+            "update_interval": 5,
+        },
     ]
     plans = copy.deepcopy(BASE["plans"])
     plans[0]["rates"].append({"service": "meter", "price": "0.6", "per": 60})
+    plans.append(
+        {
+            "id": "fine",
+            "name": "Fine-grained",
+            "timezone": "UTC",
+            "rates": [{"service": "trickle", "price": "0.0015", "per": 1}],
+        }
+    )
     plans.append(  # the invoice tests' postpaid plan, with tax
         {
             "id": "business",
@@ -80,10 +99,15 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
                 account("tiny", "0.05"),
                 account("ivy", "100"),  # the insight tests' month of records
                 account("ada", "10"),  # driven through AT-SPI (test_atspi)
+                account("keep", "4"),
+                account("cent", "14.901", plan="fine"),  # test_money_shown
                 account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
             ],
             users=[{"login": "ops", "password": PASSWORD, "role": "operator"}],
-            vouchers=[{"code": ATSPI_VOUCHER, "amount": "5.00"}],
+            vouchers=[
+                {"code": ATSPI_VOUCHER, "amount": "5.00"},
+                {"code": TEN_CENTS, "amount": "0.10"},
+            ],
             **_catalog_changes(),
         )
         # the shared primary, and a spare that the failover test makes its primary and

@@ -16,11 +16,12 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QApplication
 
+import billclient.core.words
 import billclient.gui
 from billclient.__main__ import _option, _wants_cli
 from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.app import configure
-from billclient.gui.formatting import format_datetime, format_money
+from billclient.gui.formatting import format_datetime, format_money, format_money_exact
 from billclient.gui.language import choose_locale, install_language, language_setting
 from billclient.gui.main_window import MainWindow
 from billclient.gui.resources import resource_root
@@ -38,7 +39,11 @@ def _current_catalogue(tmp_path: Path) -> ET.Element:
     """The committed German catalogue, updated with every string of the sources now."""
     catalogue = tmp_path / SOURCE.name
     shutil.copy(SOURCE, catalogue)
-    sources = sorted(str(p) for p in Path(billclient.gui.__file__).parent.rglob("*.py"))
+    sources = sorted(
+        str(path)
+        for package in (billclient.gui, billclient.core.words)  # the shared words too
+        for path in Path(package.__file__ or "").parent.rglob("*.py")
+    )
     options = ["-no-obsolete", "-locations", "none", "-ts", str(catalogue)]
     result = subprocess.run(
         [str(TOOLS / "lupdate"), *sources, *options],
@@ -96,7 +101,9 @@ def test_the_window_speaks_german(gui: Gui, home: Path, qapp: QApplication) -> N
         titles = [item.text() for item in window.nav.page_items()]
         assert titles[:3] == ["Übersicht", "Dienste", "Verlauf"]
         assert format_money(1_500_000, "EUR") == "1,50\xa0€"
-        assert format_money(12_345_678_900, "EUR") == "12.345,6789\xa0€"
+        assert format_money(14_901_000, "EUR") == "14,90\xa0€"  # the currency's minor units
+        assert format_money(12_345_678_900, "EUR") == "12.345,68\xa0€"
+        assert format_money_exact(12_345_678_900, "EUR") == "12.345,6789\xa0€"  # a live meter
         moment = datetime(2026, 3, 4, 14, 5, 9, tzinfo=UTC)
         assert "04.03.2026" in format_datetime(moment, UTC)
         window.close()

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from billclient.core.sessions import RunState
-from billclient.gui.formatting import format_money
+from billclient.gui.formatting import format_money, format_money_exact
 from billclient.gui.main_window import MainWindow
 from billclient.gui.views.advice import AdviceDialog
 from billclient.gui.views.dashboard import DashboardView
@@ -71,7 +71,7 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         await until(lambda: time.monotonic() - started >= 2.0)
         assert (card.ticks - ticks) / (time.monotonic() - started) >= 4
         await until(lambda: card.progress.estimate > card.progress.charged, message="estimate")
-        assert card.charge.text() == format_money(card.progress.estimate, "EUR")
+        assert card.charge.text() == format_money_exact(card.progress.estimate, "EUR")
 
         # the balance on the dashboard moves as the server charges (update every 5 s)
         await until(lambda: card.progress.charged > 0, 12, message="a server charge")
@@ -79,6 +79,8 @@ def test_session_ticks_and_stops(gui: Gui, home: Path, server: str) -> None:
         assert dashboard.balance_label.text() != "€10.00"
         await until(lambda: dashboard.seconds_left() is not None, message="time to empty")
         assert "lasts about" in dashboard.time_left.text()
+        # at 0.01 EUR a second (what the next second costs), not the average so far
+        assert 950 <= (dashboard.seconds_left() or 0) <= 1000
 
         # a second service at the same time, in a card of its own
         other = await _start(services, "voice")

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import billclient.gui
-from billclient.gui.cdr_explain import explain_cdr, rate_of
+from billclient.core.words.rating import explain_cdr, rate_of
 from billclient.gui.models.columns import Column, csv_text
 from billclient.gui.topup_intent import TopUpIntent, card_amount_error
 from billclient.protocol import Cdr, Service

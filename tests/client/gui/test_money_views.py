@@ -188,6 +188,8 @@ def test_history_detail_and_csv(
         assert not errors, errors
         assert model.pages == 2 and model.rowCount() == 3
         assert not model.canFetchMore()
+        # read newest first: the first page held the two latest records
+        assert [c.service_id for c in model.items] == ["dl", "sms", "voice"]
 
         # sorted by the charge column, both ways
         view.charges.sort_by(4)

@@ -11,6 +11,7 @@ import keyring
 from PySide6.QtWidgets import QWidget
 
 from billclient.core.credentials import KEYRING_SERVICE
+from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.main_window import MainWindow
 from billclient.gui.shell import AppShell
 from billclient.gui.views.dashboard import DashboardView
@@ -175,3 +176,36 @@ def test_a_device_revoked_elsewhere_returns_to_sign_in(gui: Gui, home: Path, ser
         shell.finish(0)
 
     gui.run(scenario())
+
+
+def test_without_a_keychain_the_dialog_offers_a_private_file(
+    gui: Gui, home: Path, server: str
+) -> None:
+    paths = ProfilePaths.for_profile("default", home)
+    ClientSettings().save(paths)  # no backend chosen, and keyring finds only an insecure one
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        dialog = SignInDialog(ctx)
+        box = dialog.store_in_file
+        assert box is not None and not box.isChecked()
+        assert box.accessibleName() == "Keep the sign-in in a private file"
+        assert "no keychain" in box.text()
+        box.setChecked(True)
+        _fill(dialog, server, "keep", PASSWORD)
+        dialog.sign_in_button.click()
+        await until(lambda: dialog.result() == SignInDialog.DialogCode.Accepted, message="in")
+
+    gui.run(scenario())
+    token_file = paths.token_file
+    assert token_file.is_file() and (token_file.stat().st_mode & 0o777) == 0o600
+    assert ClientSettings.load(paths).credential_store == "file"
+    later = gui.context(home)  # the next start finds the sign-in in the file
+
+    async def second_start() -> None:
+        assert later.client.tokens_persist
+        assert (await later.client.api.account()).account_id == "keep"
+        assert SignInDialog(later).store_in_file is not None  # ticked: the file is in use
+        assert SignInDialog(later).store_in_file.isChecked()  # type: ignore[union-attr]
+
+    gui.run(second_start())

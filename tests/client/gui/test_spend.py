@@ -1,4 +1,5 @@
-"""Spend history, burn rate and time to empty (pure)."""
+"""Spend history for the dashboard's chart (pure); the time to empty is the core's
+(tests/client/core/test_time_to_empty.py)."""
 
 from __future__ import annotations
 
@@ -7,25 +8,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billclient.gui.spend import SpendHistory, SpendTotal, time_to_empty
-
-
-def test_a_steady_spend_gives_the_time_to_empty() -> None:
-    history = SpendHistory()
-    for second in range(61):
-        history.record(1000.0 + second, 10_000_000 - second * 10_000, second * 10_000)
-    rate = history.burn_rate(1060.0)
-    assert rate == (600_000, 60.0)
-    assert time_to_empty(9_400_000, rate) == 940.0  # 9.40 at 0.01 a second
-    assert time_to_empty(0, rate) == 0.0
-    assert time_to_empty(5, None) is None
-
-
-def test_nothing_spent_has_no_rate() -> None:
-    history = SpendHistory()
-    history.record(0.0, 5, 0)
-    history.record(30.0, 5, 0)
-    assert history.burn_rate(30.0) is None
+from billclient.gui.spend import SpendHistory, SpendTotal
 
 
 def test_late_figures_never_unspend() -> None:
@@ -56,10 +39,6 @@ def test_history_is_ordered_trimmed_and_monotone(steps: list[tuple[float, int]])
     assert all(s.at >= now - 600 for s in samples[1:])
     assert samples[-1].spent == spent
     assert 0 <= history.spent_since(now - 60) <= spent
-    rate = history.burn_rate(now)
-    if rate is not None:
-        assert rate[0] > 0
-        assert 0 < rate[1] <= 60
 
 
 def test_samples_are_kept_at_most_once_a_second() -> None:

@@ -8,13 +8,19 @@ from pathlib import Path
 
 import PySide6
 
+import billclient.core.words
 import billclient.gui
 
 LUPDATE = Path(PySide6.__file__).parent / "lupdate"
 
 
 def test_lupdate_finds_the_strings_of_every_module(tmp_path: Path) -> None:
-    sources = sorted(str(path) for path in Path(billclient.gui.__file__).parent.rglob("*.py"))
+    # the GUI's own strings, and the words it shares with the terminal client
+    sources = sorted(
+        str(path)
+        for package in (billclient.gui, billclient.core.words)
+        for path in Path(package.__file__ or "").parent.rglob("*.py")
+    )
     catalogue = tmp_path / "billclient.ts"
     result = subprocess.run(
         [str(LUPDATE), *sources, "-ts", str(catalogue)],

@@ -353,3 +353,52 @@ def test_statement_shows_running_balances(deployment: Deployment) -> None:
     far = base64.urlsafe_b64encode(json.dumps([10**30]).encode()).decode()
     # a made-up cursor beyond any BIGINT id is refused, not a crash
     problem(api.get("/v1/account/statement", params={"cursor": far}), 422, "validation_error")
+    _newest_first(deployment, api, lines)
+
+
+def _pages(deployment: Deployment, api: Api, url: str) -> list[dict[str, Any]]:
+    """Every item of a list, following its ``Link: rel="next"`` pages."""
+    found: list[dict[str, Any]] = []
+    while url:
+        answer = api.get(url.removeprefix(deployment.primary.url))
+        assert answer.status_code == 200, answer.text
+        found += answer.json()
+        url = answer.links.get("next", {}).get("url", "")
+    return found
+
+
+def _newest_first(deployment: Deployment, api: Api, lines: list[dict[str, Any]]) -> None:
+    """``order=desc`` and ``before``: the same statement lines and records, newest first."""
+    statement = "/v1/account/statement"
+    newest = api.get(statement, params={"order": "desc"}).json()
+    assert newest == lines[::-1]
+    for limit in (1, 2, 4):
+        assert _pages(deployment, api, f"{statement}?order=desc&limit={limit}") == newest
+    merged = lines[1]["entry_id"]  # the first session: three charges, one line
+    older = api.get(statement, params={"before": lines[2]["entry_id"]}).json()
+    assert older == lines[:2]  # the merged line whole, never a part of it
+    assert api.get(statement, params={"before": merged, "order": "desc"}).json() == lines[:1]
+    assert api.get(statement, params={"before": lines[0]["entry_id"]}).json() == []
+    paged = _pages(
+        deployment, api, f"{statement}?before={lines[-1]['entry_id']}&order=desc&limit=1"
+    )
+    assert paged == lines[-2::-1]
+    problem(api.get(statement, params={"before": "999999999"}), 422, "validation_error")
+    problem(api.get(statement, params={"order": "sideways"}), 422, "validation_error")
+
+    records = api.get("/v1/cdrs").json()
+    assert len(records) == 2
+    assert api.get("/v1/cdrs", params={"order": "desc"}).json() == records[::-1]
+    assert _pages(deployment, api, "/v1/cdrs?order=desc&limit=1") == records[::-1]
+    newer = records[1]["cdr_id"]
+    assert api.get("/v1/cdrs", params={"before": newer}).json() == records[:1]
+    assert api.get("/v1/cdrs", params={"before": records[0]["cdr_id"]}).json() == []
+    problem(api.get("/v1/cdrs", params={"before": "no-such-record"}), 422, "validation_error")
+    assert api.get(f"/v1/cdrs/{newer}").json() == records[1]
+    problem(api.get("/v1/cdrs/no-such-record"), 404, "not_found")
+    other = Api(deployment.primary.url, "mine")
+    try:  # another account's record is not found, like any other
+        problem(other.get(f"/v1/cdrs/{newer}"), 404, "not_found")
+        problem(other.get("/v1/cdrs", params={"before": newer}), 422, "validation_error")
+    finally:
+        other.close()

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import getpass
-import logging
 import platform
 import socket
 import sys
 
-from billclient.core.client import BillingClient
 from billclient.core.errors import NotFound
-from billclient.core.pool import tls_verification
 from billclient.core.sessions import RunProgress
-from billclient.core.updater import pin_root
+from billclient.core.urls import check_server_url
 from billclient.protocol.money import format_money
 
 from ..context import Context
-from ..exits import OK, USAGE, CliError
+from ..exits import AUTH, OK, USAGE, CliError
 from ..output import money
+from .running import lasting, running_now, running_rows
+from .update import pin_update_root
 
 __all__ = [
     "recovered_line",
@@ -41,13 +40,30 @@ def _secret(ctx: Context, prompt: str, *, from_stdin: bool) -> str:
 
 
 async def run_login(ctx: Context) -> int:
-    """Register this device with the servers and keep its tokens in the keychain."""
+    """Register this device with the servers and keep its tokens in the keychain (or,
+    by the person's choice, in the profile's token file)."""
     args = ctx.args
-    password = _secret(ctx, f"Password for {args.user}: ", from_stdin=args.password_stdin)
+    for url in args.server:
+        check_server_url(url)  # before a password is asked for
     client = await ctx.client(signed_in=False)
+    if args.store_in_file:
+        client.use_file_store()
+    if client.settings.credential_store == "file":
+        ctx.out.note(
+            f"the sign-in is kept in {client.paths.token_file} (readable only by you), "
+            "not in a keychain"
+        )
+    elif not client.tokens_persist:
+        raise CliError(
+            "no secure keychain is available here, so a sign-in would not last: sign in with "
+            "--store-in-file to keep it in a file only you can read, or choose a keychain "
+            "with PYTHON_KEYRING_BACKEND",
+            AUTH,
+        )
+    password = _secret(ctx, f"Password for {args.user}: ", from_stdin=args.password_stdin)
     device = args.device_name or f"{socket.gethostname()} (billclient)"
     await client.sign_in(args.server, args.user, password, device_name=device)
-    await _pin_update_root(client)
+    await pin_update_root(client)
     settings = client.settings
     if ctx.out.as_json:
         ctx.out.json(
@@ -58,6 +74,7 @@ async def run_login(ctx: Context) -> int:
                 "account_id": settings.account_id,
                 "device_id": settings.device_id,
                 "servers": settings.servers,
+                "credential_store": settings.credential_store,
             }
         )
     else:
@@ -67,19 +84,6 @@ async def run_login(ctx: Context) -> int:
             f"servers: {', '.join(settings.servers)}"
         )
     return OK
-
-
-async def _pin_update_root(client: BillingClient) -> None:
-    """Trust the servers' component update root on first sign-in (when none is pinned)."""
-    client.paths.ensure()
-    try:
-        await pin_root(
-            client.paths.data_dir,
-            client.pool.order,
-            verify=tls_verification(client.settings.ca_file),
-        )
-    except ValueError as error:  # a deployment without component updates
-        logging.getLogger(__name__).info("no update root pinned: %s", error)
 
 
 async def run_logout(ctx: Context) -> int:
@@ -122,6 +126,8 @@ async def run_status(ctx: Context) -> int:
     except NotFound:
         account = None  # support and operator logins have no account
     pool = client.pool.state
+    running = await running_now(client) if account is not None else []
+    lasts = lasting(account, running) if account is not None else None
     if ctx.out.as_json:
         ctx.out.json(
             {
@@ -132,6 +138,8 @@ async def run_status(ctx: Context) -> int:
                 "server": pool.server,
                 "account": account,
                 "recovered": [_progress_json(p) for p in recovered],
+                "running": [session for session, _service in running],
+                "seconds_to_empty": lasts,
             }
         )
         return OK
@@ -148,6 +156,7 @@ async def run_status(ctx: Context) -> int:
             ("Reserved", money(account.reserved, cur)),
             ("Available", money(account.available, cur)),
         ]
+        rows += running_rows(running, lasts, cur)
     ctx.out.fields(rows)
     return OK
 

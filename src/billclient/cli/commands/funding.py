@@ -1,4 +1,4 @@
-"""Commands about money: topup and history."""
+"""``billclient topup``: a voucher, or a card payment."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from billclient.core.api import new_idempotency_key
 from billclient.protocol.money import parse_money
 
 from ..context import Context
-from ..exits import FAILURE, OK, USAGE, CliError
+from ..exits import OK, REFUSED, USAGE, CliError
 from ..output import money
 
-__all__ = ["parse_amount", "run_history", "run_topup"]
+__all__ = ["parse_amount", "run_topup"]
 
 
 def parse_amount(text: str, *, allow_negative: bool = False) -> int:
@@ -42,60 +42,24 @@ async def run_topup(ctx: Context) -> int:
         topup = await client.api.topup_card(
             amount, args.card, idempotency_key=new_idempotency_key()
         )
+    status = topup.status.value
     if ctx.out.as_json:
         ctx.out.json(topup)
-    else:
-        cur = account.currency
-        line = f"Top-up {topup.topup_id}: {topup.status.value}, {money(topup.amount, cur)}"
-        if topup.reason:
-            line += f" ({topup.reason})"
-        ctx.out.text(line + f"; available {money(topup.available, account.currency)}")
-        if topup.status.value == "pending":
-            ctx.out.note("the payment provider has not answered yet; `billclient watch` shows it")
-    return FAILURE if topup.status.value == "declined" else OK
-
-
-async def run_history(ctx: Context) -> int:
-    """Charge records, or the statement."""
-    client = await ctx.client()
-    limit = ctx.args.limit
-    if ctx.args.statement:
-        lines = (await client.api.statement(limit=limit)).items
-        if ctx.out.as_json:
-            for line in lines:
-                ctx.out.json(line)
-            return OK
-        ctx.out.table(
-            ["when", "kind", "description", "amount", "balance"],
-            [
-                [
-                    s.at.isoformat(timespec="seconds"),
-                    s.kind,
-                    s.description,
-                    money(s.amount),
-                    money(s.balance),
-                ]
-                for s in lines
-            ],
+        return REFUSED if status == "declined" else OK
+    cur = account.currency
+    added = money(topup.amount, cur)
+    if status == "declined":
+        why = f" ({topup.reason})" if topup.reason else ""
+        raise CliError(f"the card was declined{why}: nothing was charged or added", REFUSED)
+    if status == "pending":
+        ctx.out.text(
+            f"The bank has not answered yet: the top-up of {added} is pending (top-up "
+            f"{topup.topup_id}); billclient watch shows when it settles."
         )
         return OK
-    cdrs = (await client.api.cdrs(limit=limit)).items
-    if ctx.out.as_json:
-        for cdr in cdrs:
-            ctx.out.json(cdr)
-        return OK
-    ctx.out.table(
-        ["ended", "service", "used", "charged", "cause", "record"],
-        [
-            [
-                c.ended_at.isoformat(timespec="seconds"),
-                c.service_id,
-                str(c.used_units),
-                money(c.charged),
-                c.cause.value,
-                c.cdr_id + (f" (corrects {c.supersedes})" if c.supersedes else ""),
-            ]
-            for c in cdrs
-        ],
+    how = f"voucher {args.voucher.strip()}" if args.voucher is not None else "card"
+    ctx.out.text(
+        f"Added {added} by {how}; available now {money(topup.available, cur)} "
+        f"(top-up {topup.topup_id})."
     )
     return OK

@@ -22,10 +22,10 @@ async def run_screenshots(ctx: Context) -> int:
         raise CliError(
             "screenshots need the billing server, which is not installed: "
             "pip install 'billclient[server]'",
-            USAGE,
+            FAILURE,
         )
     if importlib.util.find_spec("PySide6") is None:
-        raise CliError("screenshots need the graphical client (PySide6), not installed", USAGE)
+        raise CliError("screenshots need the graphical client (PySide6), not installed", FAILURE)
     language = ["--lang", ctx.args.lang] if getattr(ctx.args, "lang", None) else []
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "billclient.gui.screenshots", "--out", str(ctx.args.out), *language

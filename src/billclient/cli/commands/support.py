@@ -6,7 +6,7 @@ from billclient.core.api import new_idempotency_key
 
 from ..context import Context
 from ..exits import OK
-from ..output import money
+from ..output import money, when
 from .funding import parse_amount
 
 __all__ = ["run_support"]
@@ -105,6 +105,8 @@ async def run_support(ctx: Context) -> int:
             out.json(account)
         else:
             out.text(f"Account {account.account_id} is now {account.status.value}.")
+    elif tool == "audit":
+        await _audit(ctx)
     elif tool == "end":
         ctx.confirm(f"End session {args.session_id}?")
         ended = await api.admin_end_session(args.session_id, args.reason)
@@ -116,3 +118,30 @@ async def run_support(ctx: Context) -> int:
                 f"charged {money(ended.charged)}"
             )
     return OK
+
+
+async def _audit(ctx: Context) -> None:
+    """The account's audit trail, newest first: who changed what, when, from where."""
+    api = (await ctx.client()).api
+    entries = (await api.admin_audit(ctx.args.account_id, limit=ctx.args.limit)).items
+    if ctx.out.as_json:
+        for entry in entries:
+            ctx.out.json(entry)
+        return
+    if not entries:
+        ctx.out.note(f"no audit entries for {ctx.args.account_id}")
+        return
+    ctx.out.table(
+        ["when", "who", "what", "details", "device", "server"],
+        [
+            [
+                when(entry.at),
+                entry.actor,
+                entry.action,
+                ", ".join(f"{key}: {value}" for key, value in sorted(entry.details.items())),
+                entry.device_id or "-",
+                entry.server_id or "-",
+            ]
+            for entry in entries
+        ],
+    )

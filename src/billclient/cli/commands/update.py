@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import logging
 
+from billclient.core.client import BillingClient
 from billclient.core.pool import tls_verification
-from billclient.core.updater import apply_update, check_for_update
+from billclient.core.updater import apply_update, check_for_update, pin_root
 
 from ..context import Context
 from ..exits import FAILURE, OK
 
-__all__ = ["run_update"]
+__all__ = ["pin_update_root", "run_update"]
+
+
+async def pin_update_root(client: BillingClient) -> None:
+    """Trust the servers' component update root when none is trusted yet (trust on first
+    use over the servers' TLS): at sign-in, and at the first update of a profile signed
+    in before its deployment published one."""
+    client.paths.ensure()
+    try:
+        await pin_root(
+            client.paths.data_dir,
+            client.pool.order,
+            verify=tls_verification(client.settings.ca_file),
+        )
+    except ValueError as error:  # a deployment without component updates
+        logging.getLogger(__name__).info("no update root pinned: %s", error)
 
 
 async def run_update(ctx: Context) -> int:
@@ -20,6 +36,7 @@ async def run_update(ctx: Context) -> int:
     runner = await ctx.runner()
     data_dir = client.paths.data_dir
     verify = tls_verification(client.settings.ca_file)
+    await pin_update_root(client)
     if ctx.args.check:
         result = await check_for_update(data_dir, client.pool.order, verify=verify)
     else:

@@ -51,6 +51,8 @@ class RunProgress:
     cdr_id: str | None = None
     offline_since: datetime | None = None
     recovered: bool = False
+    started_at: datetime | None = None
+    """The server's start of the session (None for a run recovered from the journal)."""
 
 
 def progress_from_resource(

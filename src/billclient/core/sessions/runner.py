@@ -41,6 +41,7 @@ from ..errors import (
     BillingError,
     NotFound,
     ServerUnreachable,
+    ServiceNotOffered,
 )
 from ..journal import Journal, JournalRun
 from ..pool import ServerPool
@@ -179,6 +180,7 @@ class SessionRunner:
             estimator=self.component.make_estimator(service, created.started_at),
             lock=lock,
             patience=self._patience,
+            started_at=created.started_at,
         )
         run.gateway = created.gateway  # gateway-served: billclient.core.gateway_run consumes it
         meter.start()
@@ -338,4 +340,4 @@ class SessionRunner:
 
 
 def _not_offered(service_id: str, names: str) -> BillingError:
-    return BillingError(f"your plan does not offer {service_id!r} (services: {names})")
+    return ServiceNotOffered(f"your plan does not offer {service_id!r} (services: {names})")

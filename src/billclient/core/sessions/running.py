@@ -63,8 +63,10 @@ class RunningSession:
         patience: float,
         recovered: bool = False,
         service_id: str | None = None,
+        started_at: datetime | None = None,
     ) -> None:
         self.session_id = session_id
+        self.started_at = started_at
         self.service = service
         self.meter = meter
         self.gateway: GatewayAccess | None = None
@@ -300,6 +302,7 @@ class RunningSession:
             cdr_id=machine.cdr_id,
             offline_since=_wall(machine.offline_since, self._env.clock),
             recovered=self._recovered,
+            started_at=self.started_at,
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from billclient.component import BUNDLED_COMPONENT_VERSION, ComponentStore
 from billclient.core.client import BillingClient
 from billclient.core.pool import tls_verification
-from billclient.protocol import Account, DeviceInfo, Service
+from billclient.protocol import Account, DeviceInfo, Service, SessionResource
 
 __all__ = [
     "ComponentCheck",
@@ -18,6 +18,7 @@ __all__ = [
     "devices",
     "read_account",
     "read_services",
+    "read_session",
     "revoke_device",
 ]
 
@@ -39,6 +40,11 @@ async def read_account(client: BillingClient) -> Account:
 async def read_services(client: BillingClient) -> list[Service]:
     """The services of the account's plan, with their rates."""
     return await client.api.services()
+
+
+async def read_session(client: BillingClient, *, session_id: str) -> SessionResource:
+    """A session of the account as the server has it (one another device runs, too)."""
+    return await client.api.session(session_id)
 
 
 async def devices(client: BillingClient) -> list[DeviceInfo]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from billclient.core.api import Page
 from billclient.core.client import BillingClient
-from billclient.protocol import Cdr, StatementLine
+from billclient.protocol import Cdr, ListOrder, StatementLine
 
 __all__ = ["cdr_page", "save_text", "statement_page"]
 
@@ -20,9 +20,11 @@ async def cdr_page(
     cursor: str | None,
     since: datetime | None = None,
     until: datetime | None = None,
+    order: ListOrder = ListOrder.ASC,
 ) -> Page[Cdr]:
-    """One page of charge records that ended in ``[since, until)``."""
-    return await client.api.cdrs(since, until, limit=limit, cursor=cursor)
+    """One page of charge records that ended in ``[since, until)``, oldest first
+    (``ListOrder.DESC``: newest first)."""
+    return await client.api.cdrs(since, until, limit=limit, cursor=cursor, order=order)
 
 
 async def statement_page(
@@ -32,9 +34,11 @@ async def statement_page(
     cursor: str | None,
     since: datetime | None = None,
     until: datetime | None = None,
+    order: ListOrder = ListOrder.ASC,
 ) -> Page[StatementLine]:
-    """One page of the statement (money movements with the balance after each)."""
-    return await client.api.statement(since, until, limit=limit, cursor=cursor)
+    """One page of the statement (money movements with the balance after each), oldest
+    first (``ListOrder.DESC``: newest first)."""
+    return await client.api.statement(since, until, limit=limit, cursor=cursor, order=order)
 
 
 async def save_text(*, path: str | Path, text: str) -> Path:

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.errors import BillingError
+from billclient.core.words.prices import describe_rate
 from billclient.protocol.catalog import Quote, Service, ServiceUnit
 
 from ..context import GuiContext, describe_error
-from ..formatting import format_money, format_units
-from ..price_words import describe_rate
+from ..formatting import format_money, format_money_exact, format_units
 
 __all__ = ["AdviceDialog", "sample_units"]
 
@@ -62,12 +62,14 @@ class AdviceDialog(QDialog):
 
         form = QFormLayout()
         rate = service.rate
-        fee = format_money(rate.setup_fee, currency) if rate.setup_fee else self.tr("none")
+        # catalogue prices, exact as in the price words above
+        fee = format_money_exact(rate.setup_fee, currency) if rate.setup_fee else self.tr("none")
         self.setup_fee = QLabel(fee, self)
         form.addRow(self.tr("Setup fee per session:"), self.setup_fee)
         if rate.min_charge:
             form.addRow(
-                self.tr("Minimum charge:"), QLabel(format_money(rate.min_charge, currency), self)
+                self.tr("Minimum charge:"),
+                QLabel(format_money_exact(rate.min_charge, currency), self),
             )
         self.sample = QLabel(self.tr("…"), self)
         self.sample.setWordWrap(True)

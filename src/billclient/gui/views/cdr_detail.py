@@ -17,13 +17,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from billclient.core.words.prices import billing_steps, per_text, window_text
+from billclient.core.words.rating import CdrExplanation, cause_text, explain_cdr
 from billclient.protocol import Cdr, Service
 
-from ..cdr_explain import CdrExplanation, explain_cdr
 from ..context import GuiContext
-from ..explain import cause_text
-from ..formatting import format_datetime, format_duration, format_money, format_price, format_units
-from ..price_words import billing_steps, per_text, window_text
+from ..formatting import (
+    format_datetime,
+    format_duration,
+    format_money,
+    format_money_exact,
+    format_price,
+    format_units,
+)
 
 __all__ = ["CdrDetailDialog"]
 
@@ -106,7 +112,12 @@ class CdrDetailDialog(QDialog):
         )
 
     def _money(self, micro: int) -> str:
+        """The record's charge: in the currency's minor units."""
         return format_money(micro, self.currency)
+
+    def _exact(self, micro: int) -> str:
+        """A figure of the rating explained: to the micro-unit, as it was computed."""
+        return format_money_exact(micro, self.currency)
 
     def _units(self, count: int) -> str:
         return format_units(count, self.service.unit.value) if self.service else str(count)
@@ -195,19 +206,19 @@ class CdrDetailDialog(QDialog):
             )
         ]
         if explanation.setup_fee:
-            parts.append(self.tr("setup fee %1").replace("%1", self._money(explanation.setup_fee)))
+            parts.append(self.tr("setup fee %1").replace("%1", self._exact(explanation.setup_fee)))
         text = " + ".join(parts)
         if explanation.minimum_applied:
             text = (
                 self.tr("%1 is less than the minimum charge, so %2 is charged")
                 .replace("%1", text)
-                .replace("%2", self._money(explanation.min_charge))
+                .replace("%2", self._exact(explanation.min_charge))
             )
         elif explanation.min_charge:
             text += self.tr(" (above the minimum charge of %1)").replace(
-                "%1", self._money(explanation.min_charge)
+                "%1", self._exact(explanation.min_charge)
             )
-        text += self.tr("; rounded: %1.").replace("%1", self._money(explanation.charge))
+        text += self.tr("; rounded: %1.").replace("%1", self._exact(explanation.charge))
         if not explanation.matches:
             text += " " + self.tr(
                 "The record says %1: the plan's prices have changed since it was rated."

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ..figure_cache import AccountFigures, BalanceFigures, Figures
 from ..formatting import format_datetime, format_duration, format_money, format_time
-from ..spend import SpendHistory, SpendTotal, time_to_empty
+from ..spend import SpendHistory, SpendTotal
 from ..widgets.badge import Badge
 from ..widgets.connection import ConnectionIndicator
 from ..widgets.range_chart import RangeChart
@@ -28,6 +28,7 @@ from ..widgets.scrolling import scrolled_body
 if TYPE_CHECKING:
     from billclient.core.insight import Spending
     from billclient.core.sessions import RunProgress
+    from billclient.core.time_to_empty import RunningSet
     from billclient.protocol.events import SessionEvent
 
     from ..context import GuiContext
@@ -74,6 +75,8 @@ class DashboardView(QWidget):
         self._unposted: dict[str, int] = {}  # local estimate beyond the server's charge
         self.spending: Spending | None = None
         self._reading = False
+        self._running: RunningSet | None = None  # made with the core (see _running_set)
+        self._learning: set[str] = set()
 
         _scroll, body = scrolled_body(self, fill=True)
         column = QVBoxLayout(body)
@@ -207,9 +210,12 @@ class DashboardView(QWidget):
 
         if event.state is SessionState.ACTIVE:
             self._active.add(event.session_id)
+            if self._running_set().seen(event.session_id, event.used_units, time.time()):
+                self._learn_soon(event.session_id)
         else:
             self._active.discard(event.session_id)
             self._unposted.pop(event.session_id, None)
+            self._running_set().ended(event.session_id)
         self.spent.observe(event.session_id, event.charged)
         self._record()
         self._adjust_timer()
@@ -221,9 +227,12 @@ class DashboardView(QWidget):
         if progress.state in (RunState.ENDED, RunState.FAILED, RunState.UNSETTLED):
             self._active.discard(session_id)
             self._unposted.pop(session_id, None)
+            self._running_set().ended(session_id)
         else:
             self._active.add(session_id)
             self._unposted[session_id] = max(progress.estimate - progress.charged, 0)
+            if self._running_set().seen(session_id, progress.used_units, time.time()):
+                self._learn_soon(session_id, progress.service_id, progress.started_at)
         self.spent.observe(session_id, max(progress.estimate, progress.charged))
         self._record()
         self._adjust_timer()
@@ -245,12 +254,54 @@ class DashboardView(QWidget):
         if self.ctx.attached and self._records_due():
             self.ctx.run_task(self.read_records())
 
+    def _running_set(self) -> RunningSet:
+        if self._running is None:
+            from billclient.core.time_to_empty import RunningSet  # loaded with the core
+
+            self._running = RunningSet()
+        return self._running
+
+    def _learn_soon(
+        self, session_id: str, service_id: str = "", started_at: datetime | None = None
+    ) -> None:
+        if session_id not in self._learning:
+            self._learning.add(session_id)
+            self.ctx.run_task(self._learn(session_id, service_id, started_at))
+
+    async def _learn(self, session_id: str, service_id: str, started_at: datetime | None) -> None:
+        """Look up a running session's rate and start (a session of another device:
+        its resource too); a failure leaves it for the next event to try again."""
+        from billclient.core.errors import BillingError
+        from billclient.core.words.rating import rate_of
+
+        from ..operations.account import read_session
+
+        try:
+            if not service_id or started_at is None:
+                resource = await read_session(self.ctx.client, session_id=session_id)
+                service_id, started_at = resource.service_id, resource.started_at
+            service = await self.ctx.runner.service(service_id)
+        except BillingError:
+            return
+        finally:
+            self._learning.discard(session_id)
+        if session_id in self._active:
+            self._running_set().describe(session_id, rate_of(service), started_at)
+            self._refresh_time_left()
+
     def seconds_left(self) -> float | None:
-        """Time to empty at the burn rate of the last minute (None: nothing running)."""
+        """Time to empty at what the running services cost from now on (the next units'
+        prices, :mod:`billclient.core.time_to_empty`); None while nothing runs (or
+        before the rates are known)."""
         if self.figures is None or not self._active:
             return None
+        from billclient.core.time_to_empty import seconds_to_empty
+
+        uses = self._running_set().uses()
+        if uses is None:
+            return None
         left = self.figures.available + self.figures.reserved - sum(self._unposted.values())
-        return time_to_empty(left, self.history.burn_rate(time.time()))
+        return seconds_to_empty(left, uses)
 
     def _currency(self) -> str:
         return self.account.currency if self.account is not None else ""
@@ -332,7 +383,11 @@ class DashboardView(QWidget):
             self.time_left.setText(self.tr("No service running: nothing is being spent."))
             return
         seconds = self.seconds_left()
-        if seconds is None:
+        if seconds is None and self._running is not None and self._running.uses() is not None:
+            self.time_left.setText(
+                self.tr("At the current prices the balance lasts more than a month.")
+            )
+        elif seconds is None:
             self.time_left.setText(self.tr("Measuring the rate of spending…"))
         else:
             self.time_left.setText(

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from billclient.protocol import Account, Cdr, Service, SessionEvent, SessionState
+from billclient.protocol import Account, Cdr, ListOrder, Service, SessionEvent, SessionState
 
 from ..context import GuiContext, describe_error
 from ..models.records import cdr_columns, statement_columns
@@ -50,11 +50,14 @@ class HistoryView(QWidget):
         self._loaded = False
         client = ctx.client
 
+        # newest first, as shown: the first page holds the latest records
         async def cdrs(cursor: str | None) -> Page[Any]:
-            return await cdr_page(client, limit=PAGE_SIZE, cursor=cursor)
+            return await cdr_page(client, limit=PAGE_SIZE, cursor=cursor, order=ListOrder.DESC)
 
         async def statement(cursor: str | None) -> Page[Any]:
-            return await statement_page(client, limit=PAGE_SIZE, cursor=cursor)
+            return await statement_page(
+                client, limit=PAGE_SIZE, cursor=cursor, order=ListOrder.DESC
+            )
 
         def currency() -> str:
             return self.currency

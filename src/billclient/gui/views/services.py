@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.errors import BillingError
+from billclient.core.words.prices import describe_rate
 from billclient.protocol.account import Account, AccountStatus
 from billclient.protocol.catalog import Service
 
 from ..context import GuiContext, describe_error
 from ..operations.account import read_services
-from ..price_words import describe_rate
 from ..resources import icon
 from ..widgets.scrolling import scrolled_body
 from .advice import AdviceDialog

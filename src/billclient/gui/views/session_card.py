@@ -14,11 +14,11 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.sessions import RunningSession, RunProgress, RunState
+from billclient.core.words.rating import cause_text, end_summary, final_grant_text
 from billclient.protocol.catalog import Service
 
 from ..context import GuiContext
-from ..explain import cause_text, end_summary, final_grant_text
-from ..formatting import format_money, format_units
+from ..formatting import format_money, format_money_exact, format_units
 from ..resources import icon
 from ..widgets.badge import Badge
 from ..widgets.gateway_panel import gateway_panel_for
@@ -138,12 +138,16 @@ class SessionCard(QFrame):
         progress = self.progress
         self.ticks += 1
         unit = self.service.unit.value
-        charge = format_money(progress.estimate, self.currency)
+        over = progress.state in (RunState.ENDED, RunState.FAILED, RunState.UNSETTLED)
+        # the live meter is exact (it moves by fractions of a cent); once the session is
+        # over, its charge is money like any other: in the currency's minor units
+        money = format_money if over else format_money_exact
+        charge = money(progress.charged if over else progress.estimate, self.currency)
         self.charge.setText(charge)
         self.charge.setAccessibleName(self.tr("Charge so far: %1").replace("%1", charge))
         self.charge.setToolTip(
             self.tr("Confirmed by the server: %1").replace(
-                "%1", format_money(progress.charged, self.currency)
+                "%1", money(progress.charged, self.currency)
             )
         )
         self.used.setText(
@@ -158,7 +162,7 @@ class SessionCard(QFrame):
             .replace("%2", format_units(progress.granted_units, unit))
         )
         self.badge.set_status(_STATE_LEVEL.get(progress.state, "info"), self._state_text(progress))
-        if progress.state in (RunState.ENDED, RunState.FAILED, RunState.UNSETTLED):
+        if over:
             self._show_end(progress)
         elif progress.state == RunState.OFFLINE:
             self.note.setText(

@@ -6,6 +6,7 @@ import re
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -67,7 +68,8 @@ def sign_in_error_text(error: BaseException) -> str:
 
 
 class SignInDialog(QDialog):
-    """Registers this device with a login; the tokens go to the keychain (core)."""
+    """Registers this device with a login; the tokens go to the keychain (core), or,
+    where none exists and the person ticks the box, to the profile's private file."""
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +103,9 @@ class SignInDialog(QDialog):
         form.addRow(self.tr("&Login:"), self.login)
         form.addRow(self.tr("&Password:"), self.password)
         layout.addLayout(form)
+        self.store_in_file = self._store_choice()
+        if self.store_in_file is not None:
+            layout.addWidget(self.store_in_file)
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)
@@ -131,6 +136,23 @@ class SignInDialog(QDialog):
         )
         first_empty.setFocus()
 
+    def _store_choice(self) -> QCheckBox | None:
+        """Where no keychain exists: keep the sign-in in a private file, or for this run."""
+        client = self.ctx.client
+        in_file = client.settings.credential_store == "file"
+        if client.tokens_persist and not in_file:
+            return None  # the keychain keeps it
+        box = QCheckBox(
+            self.tr(
+                "&Keep me signed in: no keychain is available here, so keep the sign-in in "
+                "a file only you can read (otherwise it lasts until the app closes)"
+            ),
+            self,
+        )
+        box.setAccessibleName(self.tr("Keep the sign-in in a private file"))
+        box.setChecked(in_file)
+        return box
+
     def submit(self) -> None:
         """Sign in with what was typed (or continue after the inactive-account warning)."""
         if self.inactive_warning:
@@ -154,6 +176,8 @@ class SignInDialog(QDialog):
     def _busy(self, busy: bool) -> None:
         for widget in (self.servers, self.login, self.password, self.sign_in_button):
             widget.setEnabled(not busy)
+        if self.store_in_file is not None:
+            self.store_in_file.setEnabled(not busy)
         self.progress.setVisible(busy)
 
     def show_error(self, text: str) -> None:
@@ -169,6 +193,8 @@ class SignInDialog(QDialog):
         """Register the device; True when signed in (the dialog is then accepted)."""
         self._busy(True)
         self.message.hide()
+        if self.store_in_file is not None and self.store_in_file.isChecked():
+            self.ctx.client.use_file_store()
         try:
             result = await self.ctx.client.sign_in(servers, login, password)
             self.password.clear()

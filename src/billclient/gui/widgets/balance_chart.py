@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..formatting import format_money_rounded
+from ..formatting import format_money
 from ..spend import Sample
 
 __all__ = ["BalanceChart"]
@@ -72,9 +72,9 @@ class BalanceChart(QWidget):
             spent = samples[-1].spent - start
             self.setAccessibleDescription(
                 self.tr("Balance now %1; spent in %2: %3")
-                .replace("%1", format_money_rounded(samples[-1].balance, currency))
+                .replace("%1", format_money(samples[-1].balance, currency))
                 .replace("%2", self.span_name())
-                .replace("%3", format_money_rounded(spent, currency))
+                .replace("%3", format_money(spent, currency))
             )
         self.update()
 
@@ -130,7 +130,7 @@ class BalanceChart(QWidget):
         self._draw_series(painter, plot, SPEND_COLOR, lambda s: s.spent - base, 0, spent_max)
         painter.setPen(text_color)
         for value, y in ((high, plot.top()), (low, plot.bottom())):
-            text = format_money_rounded(value, self._currency)
+            text = format_money(value, self._currency)
             painter.drawText(
                 QRectF(0, y - metrics.height() / 2, margin_x - 4, metrics.height()),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
@@ -138,7 +138,7 @@ class BalanceChart(QWidget):
             )
         painter.setPen(SPEND_COLOR)
         for value, y in ((spent_max, plot.top()), (0, plot.bottom())):
-            text = format_money_rounded(value, self._currency)
+            text = format_money(value, self._currency)
             painter.drawText(
                 QRectF(plot.right() + 4, y - metrics.height() / 2, margin_x - 4, metrics.height()),
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from ..formatting import format_money_rounded
+from ..formatting import format_money
 
 __all__ = ["Bar", "BarChart"]
 
@@ -127,7 +127,7 @@ class BarChart(QWidget):
                 )
                 painter.drawText(
                     QPointF(rect.right() + 6, rect.center().y() + metrics.ascent() / 2 - 1),
-                    format_money_rounded(bar.amount, self._currency),
+                    format_money(bar.amount, self._currency),
                 )
             elif (len(self.bars) - 1 - number) % every == 0:
                 width = metrics.horizontalAdvance(bar.label)
@@ -136,6 +136,4 @@ class BarChart(QWidget):
         if not self.horizontal:
             peak = max(bar.amount for bar in self.bars)
             painter.setPen(text_color)
-            painter.drawText(
-                QPointF(2, metrics.ascent()), format_money_rounded(peak, self._currency)
-            )
+            painter.drawText(QPointF(2, metrics.ascent()), format_money(peak, self._currency))

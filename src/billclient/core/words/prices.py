@@ -2,7 +2,8 @@
 
 ``describe_rate(service, "EUR")`` ->
 ``"0.09 EUR/min, billed per second after the first minute, 0.15 EUR/min weekdays 08-18"``.
-Every phrase goes through ``QCoreApplication.translate`` (context ``"price"``).
+Every phrase goes through :func:`~billclient.core.words.translation.translate`
+(context ``"price"``). Both front ends show prices with these words.
 """
 
 from __future__ import annotations
@@ -10,24 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from babel.dates import get_day_names
-from PySide6.QtCore import QCoreApplication
 
 from billclient.protocol.catalog import RateInfo, Service, ServiceUnit, WindowInfo
 
-from .formatting import current_locale, format_bytes, format_duration, format_price
-
-translate = QCoreApplication.translate
-"""Qt's translation, under the name pyside6-lupdate looks for."""
+from .formats import current_locale, format_bytes, format_duration, format_price
+from .translation import fill, translate
 
 __all__ = ["billing_steps", "days_text", "describe_rate", "per_text", "window_text"]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _fill(template: str, *values: str) -> str:
-    for index, value in enumerate(values, start=1):
-        template = template.replace(f"%{index}", value)
-    return template
 
 
 def per_text(unit: ServiceUnit, per: int) -> str:
@@ -39,7 +31,7 @@ def per_text(unit: ServiceUnit, per: int) -> str:
             3600: translate("price", "/h"),
             86400: translate("price", "/day"),
         }
-        return named.get(per) or _fill(translate("price", " per %1"), format_duration(per))
+        return named.get(per) or fill(translate("price", " per %1"), format_duration(per))
     if unit is ServiceUnit.BYTE:
         named = {
             1: translate("price", "/byte"),
@@ -48,11 +40,11 @@ def per_text(unit: ServiceUnit, per: int) -> str:
             10**9: "/GB",
             10**12: "/TB",
         }
-        return named.get(per) or _fill(translate("price", " per %1"), format_bytes(per))
+        return named.get(per) or fill(translate("price", " per %1"), format_bytes(per))
     return (
         translate("price", " each")
         if per == 1
-        else _fill(translate("price", " per %1 events"), str(per))
+        else fill(translate("price", " per %1 events"), str(per))
     )
 
 
@@ -61,7 +53,7 @@ def _span(unit: ServiceUnit, count: int) -> str:
         return format_duration(count)
     if unit is ServiceUnit.BYTE:
         return format_bytes(count)
-    return _fill(translate("price", "%1 events"), str(count))
+    return fill(translate("price", "%1 events"), str(count))
 
 
 def _first(unit: ServiceUnit, count: int) -> str:
@@ -71,7 +63,7 @@ def _first(unit: ServiceUnit, count: int) -> str:
             if count == 60
             else translate("price", "the first hour")
         )
-    return _fill(translate("price", "the first %1"), _span(unit, count))
+    return fill(translate("price", "the first %1"), _span(unit, count))
 
 
 def _steps(unit: ServiceUnit, step: int) -> str:
@@ -87,7 +79,7 @@ def _steps(unit: ServiceUnit, step: int) -> str:
             if unit is ServiceUnit.BYTE
             else translate("price", "per event")
         )
-    return _fill(translate("price", "in %1 steps"), _span(unit, step))
+    return fill(translate("price", "in %1 steps"), _span(unit, step))
 
 
 def billing_steps(unit: ServiceUnit, first_increment: int, increment: int) -> str:
@@ -97,10 +89,10 @@ def billing_steps(unit: ServiceUnit, first_increment: int, increment: int) -> st
     """
     if first_increment == increment == 1 and unit is not ServiceUnit.SECOND:
         return ""
-    steps = _fill(translate("price", "billed %1"), _steps(unit, increment))
+    steps = fill(translate("price", "billed %1"), _steps(unit, increment))
     if first_increment == increment:
         return steps
-    return _fill(translate("price", "%1 after %2"), steps, _first(unit, first_increment))
+    return fill(translate("price", "%1 after %2"), steps, _first(unit, first_increment))
 
 
 def _day_label(index: int) -> str:
@@ -155,19 +147,17 @@ def describe_rate(service: Service, currency: str, *, local_timezone: str | None
     parts.extend(window_text(window, unit, rate.per, currency) for window in rate.windows)
     if rate.setup_fee:
         parts.append(
-            _fill(
-                translate("price", "%1 setup fee"), format_price(_money(rate.setup_fee), currency)
-            )
+            fill(translate("price", "%1 setup fee"), format_price(_money(rate.setup_fee), currency))
         )
     if rate.min_charge:
         parts.append(
-            _fill(
+            fill(
                 translate("price", "minimum charge %1"),
                 format_price(_money(rate.min_charge), currency),
             )
         )
     if rate.windows and local_timezone is not None and local_timezone != rate.timezone:
-        parts.append(_fill(translate("price", "times in %1"), rate.timezone))
+        parts.append(fill(translate("price", "times in %1"), rate.timezone))
     return ", ".join(parts)
 
 
