@@ -30,10 +30,12 @@ from .db import make_engine
 from .errors import ApiError, problem_response
 from .events.router import router as events_router
 from .events.stream import EventHub
+from .failures import FailureAnswers
 from .group_commit import GroupCommitter
 from .hierarchy.router import router as hierarchy_router
 from .integration.router import router as integration_router
 from .invoices.router import router as invoices_router
+from .limits import BodyLimits
 from .logging_setup import RequestLog
 from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
@@ -42,6 +44,7 @@ from .retention import retention_loop
 from .sessions.gateway_router import router as gateway_router
 from .sessions.reaper import reap_once
 from .sessions.router import router as sessions_router
+from .storage import StorageMonitor, storage_fault
 from .topups.reconcile import reconcile_loop
 from .topups.router import router as topups_router
 from .web import Context, refuse_nul
@@ -68,6 +71,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     ctx = Context(settings=settings, engine=engine)
     hub = EventHub(engine)
     committer = GroupCommitter(engine)
+    storage = StorageMonitor(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -100,6 +104,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
             billing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await billing
+            storage.close()
             engine.dispose()
 
     app = FastAPI(
@@ -112,6 +117,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     app.state.context = ctx
     app.state.event_hub = hub
     app.state.group_commit = committer
+    app.state.storage = storage
     for router in (
         accounts_router,
         pricing_router,
@@ -130,6 +136,13 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         app.include_router(router)
     _install_error_handlers(app)
     _document_problem(app)
+    app.add_middleware(FailureAnswers)  # innermost: unhandled errors become 503 / 500
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout,
+        larger={"/v1/integration/events": settings.max_batch_body_bytes},
+    )
     if settings.log_requests:
         app.add_middleware(RequestLog, server_id=settings.effective_server_id)
     if settings.metrics_port is not None:  # the listener itself is started by `serve`
@@ -144,8 +157,12 @@ async def _reaper_loop(ctx: Context) -> None:
             ended = await anyio.to_thread.run_sync(reap_once, ctx.engine, ctx.policy)
             if ended:
                 log.info("reaper ended %d silent session(s)", ended)
-        except Exception:  # the reaper must outlive a passing database error
-            log.exception("reaper run failed")
+        except Exception as error:  # the reaper must outlive a passing database error
+            fault = storage_fault(error)
+            if fault is None:
+                log.exception("reaper run failed")
+            else:  # health says so too; one line a round, not a trace a second
+                log.warning("reaper run failed: %s", fault.reason)
         await asyncio.sleep(ctx.settings.reaper_interval)
 
 
@@ -163,11 +180,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL)
         detail = exc.detail if isinstance(exc.detail, str) else code.summary
         return problem_response(code, detail, dict(exc.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return problem_response(ErrorCode.INTERNAL, "the server failed; try again later")
 
 
 def _describe(errors: Any) -> str:

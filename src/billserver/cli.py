@@ -15,6 +15,8 @@ from typing import Any
 
 from billclient import __version__
 
+from .limit_flags import HTTP_LIMITS, SERVER_LIMITS, add_http_limit_flags, add_server_limit_flags
+
 __all__ = ["main"]
 
 
@@ -49,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds of silence before an event stream sends a heartbeat (default 15)",
     )
     _operations_flags(serve)
+    add_server_limit_flags(serve)
     updates = serve.add_argument_group("signed component updates")
     updates.add_argument(
         "--updates-repo",
@@ -259,6 +262,7 @@ def _gateway_parser(commands: Any) -> None:
         type=float,
         help="pause a session after this many update intervals without an update (2)",
     )
+    add_http_limit_flags(gateway)
 
 
 def _gateway_error(error: Any) -> str:
@@ -276,6 +280,7 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
 
     names = ["host", "port", "billing", "files", "secret", "gateway_id"]
     names += ["poll_interval", "report_interval", "request_timeout", "stall_factor"]
+    names += HTTP_LIMITS
     given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     try:
         settings = GatewaySettings(**given)
@@ -330,10 +335,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Failure as failure:
         print(f"billserver {args.command}: {failure}", file=sys.stderr)
         return 1
+    except Exception as error:  # a database or file that fails: one line, no traceback
+        from .command_errors import one_line
+
+        message = one_line(error, _db_url(args))
+        if message is None:
+            raise
+        print(f"billserver {args.command}: {message}", file=sys.stderr)
+        return 1
 
 
 class _Failure(Exception):
     """A failure reported as one line (or a few) on stderr."""
+
+
+def _db_url(args: argparse.Namespace) -> str | None:
+    """The database URL the command used (flag, environment or default), if it has one."""
+    if not hasattr(args, "db_url"):
+        return None
+    try:
+        return str(_settings(args, "db_url").db_url)
+    except _Failure:
+        return str(args.db_url) if args.db_url else None
 
 
 def _settings(args: argparse.Namespace, *names: str) -> Any:
@@ -514,8 +537,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .guarded_http import uvicorn_options
     from .logging_setup import configure_logging
     from .migrate import upgrade
+    from .storage import describe_database, probe_writable
 
     settings = _settings(
         args,
@@ -536,10 +561,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         "sandbox_settle_after",
         *_UPDATES,
         *_BILLING,
+        *SERVER_LIMITS,
     )
     configure_logging()
     engine = _open(settings.db_url)
     upgrade(engine)
+    fault = probe_writable(engine)
+    if fault is not None:  # refuse to start rather than answer 503 to everything
+        raise _Failure(fault.explain(describe_database(settings.db_url)))
     if settings.catalog is not None:
         print(_import_into(engine, settings.catalog, settings.effective_server_id), file=sys.stderr)
     app = create_app(settings, engine)
@@ -551,6 +580,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         timeout_graceful_shutdown=10,
         server_header=False,
+        **uvicorn_options(settings, forwarded_allow_ips=settings.forwarded_allow_ips),
     )
     server = _graceful_server_class()(config)
     if settings.metrics_port is not None:

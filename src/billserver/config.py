@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import BeforeValidator, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from billclient.protocol.money import format_money, parse_money
 from billclient.protocol.versions import BUNDLED_COMPONENT_VERSION
 
 from .db import default_db_url
+from .limits import MIB, HttpLimits
 
 __all__ = ["ServerSettings"]
 
@@ -24,8 +25,9 @@ def _money_setting(value: Any) -> Any:
 MoneySetting = Annotated[int, BeforeValidator(_money_setting)]
 
 
-class ServerSettings(BaseSettings):
-    """Everything a billing server process needs to know."""
+class ServerSettings(HttpLimits):
+    """Everything a billing server process needs to know (and :class:`HttpLimits`:
+    body size, header, body and keep-alive timeouts)."""
 
     model_config = SettingsConfigDict(env_prefix="BILLSERVER_", frozen=True)
 
@@ -47,6 +49,31 @@ class ServerSettings(BaseSettings):
     events_poll_interval: float = Field(
         default=0.25, gt=0, description="Seconds between an event stream's reads of the table"
     )
+    # hostile or broken clients (limits.py, events/guard.py): what one request may cost
+    max_batch_body_bytes: int = Field(
+        default=32 * MIB,
+        ge=1024,
+        description="Largest body of POST /v1/integration/events (100,000 events)",
+    )
+    events_recheck_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds between checks that an event stream's token is still valid",
+    )
+    events_max_per_login: int = Field(
+        default=8,
+        ge=1,
+        description="Event streams one login may hold open in this process (the oldest "
+        "is closed for a new one)",
+    )
+    events_max_streams: int = Field(
+        default=1000, ge=1, description="Event streams this process holds open at most (503)"
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated proxy addresses (or networks) whose X-Forwarded-For "
+        "names the client; empty (the default): the connection's address is the client's",
+    )
     late_usage_hours: float = Field(default=24.0, ge=0)
     component_version: str = BUNDLED_COMPONENT_VERSION
     # signed component updates (components/): the TUF repository every server serves
@@ -67,9 +94,18 @@ class ServerSettings(BaseSettings):
         default=60.0, gt=0, description="Seconds between checks whether to re-sign"
     )
     log_requests: bool = True
-    # sign-in throttling (accounts/throttle.py), per login and per client address
+    # sign-in throttling (accounts/throttle.py), per login and per client address, and
+    # wrong voucher codes per account
     signin_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins within the window before a key is blocked"
+        default=5, ge=1, description="Failed sign-ins of one login within the window before a block"
+    )
+    signin_address_max_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins from one client address (any login) before a block",
+    )
+    voucher_max_failures: int = Field(
+        default=10, ge=1, description="Wrong voucher codes of one account before a block"
     )
     signin_window: float = Field(default=300.0, gt=0, description="Failure window, seconds")
     signin_block: float = Field(default=60.0, gt=0, description="First block, seconds (doubles)")

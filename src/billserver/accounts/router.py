@@ -24,6 +24,7 @@ from .. import db
 from ..clock import from_us, now_us
 from ..components.offered import offered_version
 from ..errors import ApiError
+from ..storage import RETRY_AFTER
 from ..tables import devices
 from ..web import Caller, Context, context, problems
 from .figures import account_view, read_account
@@ -44,9 +45,22 @@ def _servers(request: Request, ctx: Context) -> list[str]:
     return [str(request.base_url).rstrip("/")]
 
 
-@router.get("/health", response_model=Health, tags=["operations"])
-def health(ctx: Ctx) -> Health:
-    """Liveness: what a client probes before taking a recovered server back."""
+@router.get(
+    "/health", response_model=Health, responses={503: problems(503)[503]}, tags=["operations"]
+)
+def health(request: Request, ctx: Ctx) -> Health:
+    """Liveness: what a client probes before taking a recovered server back.
+
+    503 ``unavailable`` (with the reason) while the database is failing: it cannot be
+    read, or writes to it failed and a write probe has not succeeded since.
+    """
+    fault = request.app.state.storage.health()
+    if fault is not None:
+        raise ApiError(
+            ErrorCode.UNAVAILABLE,
+            f"the database is failing: {fault.reason}",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
     with db.read(ctx.engine) as conn:
         conn.exec_driver_sql("SELECT 1")
     return Health(status="ok", server_id=ctx.settings.effective_server_id)

@@ -28,6 +28,7 @@ from billclient.protocol import ErrorCode
 from billclient.protocol.gateway import GatewayKind
 
 from ..errors import problem_response
+from ..limits import BodyLimits
 from .billing import BillingClient, BillingRefused, BillingUnavailable
 from .meter import Meter, Metered, Verdict
 from .ranges import Coverage, RangeNotSatisfiable, parse_range
@@ -146,6 +147,7 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.state.meter = meter
     return app
 
