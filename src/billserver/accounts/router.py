@@ -30,7 +30,7 @@ from ..web import Caller, Context, context, problems
 from .figures import account_view, read_account
 from .password_change import change_password
 from .registration import check_password, register_device, sign_out_device
-from .throttle import check_not_blocked, clear, keys_for, policy_of, record_failure
+from .throttle import counted_attempt, keys_for, throttle_of
 from .tokens import TokenRejected, rotate
 
 __all__ = ["router"]
@@ -80,26 +80,25 @@ def _address(request: Request) -> str | None:
 def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResult:
     """Sign a device in with login and password; returns its first token pair.
 
-    Failed sign-ins are throttled per login and per client address (429).
+    Failed sign-ins are throttled per login and per client address (429); each
+    attempt is counted before the password is checked, so concurrent guesses cannot
+    get past the limit.
     """
     keys = keys_for(body.login, _address(request))
-    check_not_blocked(ctx.engine, keys, now=now_us())
-    try:
+    throttle = throttle_of(ctx.settings)
+    with counted_attempt(ctx.engine, keys, throttle, failed=_wrong_password) as attempt:
         user = check_password(ctx.engine, body.login, body.password)
         with db.write(ctx.engine) as conn:
+            now = now_us()
             device_id, pair, role, account_id = register_device(
                 conn,
                 user,
                 body,
-                now=now_us(),
+                now=now,
                 access_ttl_s=ctx.settings.access_ttl,
                 server_id=ctx.settings.effective_server_id,
             )
-            clear(conn, keys[0])
-    except ApiError as error:
-        if error.code is ErrorCode.UNAUTHORIZED:
-            record_failure(ctx.engine, keys, policy_of(ctx.settings), now=now_us())
-        raise
+            attempt.settle(conn, now=now)
     return RegistrationResult(
         device_id=device_id,
         account_id=account_id,
@@ -110,6 +109,10 @@ def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResu
         servers=_servers(request, ctx),
         component=ComponentInfo(version=offered_version(ctx.settings)),
     )
+
+
+def _wrong_password(error: BaseException) -> bool:
+    return isinstance(error, ApiError) and error.code is ErrorCode.UNAUTHORIZED
 
 
 @router.post("/token", response_model=TokenResult, responses=problems(), tags=["devices"])
@@ -171,7 +174,7 @@ def password(body: PasswordChange, request: Request, caller: Caller, ctx: Ctx) -
     token stays valid) and counts as a failed sign-in for throttling (429).
     """
     change_password(
-        ctx.engine, caller, body, address=_address(request), policy=policy_of(ctx.settings)
+        ctx.engine, caller, body, address=_address(request), throttle=throttle_of(ctx.settings)
     )
     return Response(status_code=204)
 
