@@ -28,6 +28,7 @@ from .components.router import router as updates_router
 from .config import ServerSettings
 from .db import make_engine
 from .errors import ApiError, problem_response
+from .events.guard import StreamRegistry
 from .events.router import router as events_router
 from .events.stream import EventHub
 from .failures import FailureAnswers
@@ -116,6 +117,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     )
     app.state.context = ctx
     app.state.event_hub = hub
+    app.state.event_streams = StreamRegistry(
+        max_streams=settings.events_max_streams, max_per_login=settings.events_max_per_login
+    )
     app.state.group_commit = committer
     app.state.storage = storage
     for router in (
