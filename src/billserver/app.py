@@ -36,7 +36,7 @@ from .group_commit import GroupCommitter
 from .hierarchy.router import router as hierarchy_router
 from .integration.router import router as integration_router
 from .invoices.router import router as invoices_router
-from .limits import BodyLimits
+from .limits import BodyLimits, refuse_long_path_ids
 from .logging_setup import RequestLog
 from .metrics import MetricsMiddleware, Registry
 from .migrate import upgrade
@@ -113,7 +113,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         version=__version__,
         summary="Real-time metering and billing: PROTOCOL.md v1",
         lifespan=lifespan,
-        dependencies=[Depends(refuse_nul)],
+        dependencies=[Depends(refuse_nul), Depends(refuse_long_path_ids)],
     )
     app.state.context = ctx
     app.state.event_hub = hub

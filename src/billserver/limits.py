@@ -27,15 +27,19 @@ from collections.abc import Mapping
 import anyio
 from pydantic import Field
 from pydantic_settings import BaseSettings
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from billclient.protocol import ErrorCode
 
-from .errors import problem_response
+from .errors import ApiError, problem_response
 
-__all__ = ["BodyLimits", "HttpLimits"]
+__all__ = ["MAX_PATH_ID", "BodyLimits", "HttpLimits", "refuse_long_path_ids"]
 
 MIB = 1024 * 1024
+
+MAX_PATH_ID = 200
+"""Longest id a path may carry: longer than any id the server issues or stores."""
 
 
 class HttpLimits(BaseSettings):
@@ -150,6 +154,17 @@ class _Request:
 
 def _too_large(limit: int) -> _Refused:
     return _Refused(ErrorCode.CONTENT_TOO_LARGE, f"the request body is larger than {limit} bytes")
+
+
+async def refuse_long_path_ids(request: Request) -> None:
+    """Every route's dependency: 422 for an id in the path longer than
+    :data:`MAX_PATH_ID`, before any look-up (and before a "not found" could echo it)."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and len(value) > MAX_PATH_ID:
+            raise ApiError(
+                ErrorCode.VALIDATION_ERROR,
+                f"{name}: at most {MAX_PATH_ID} characters (no such id is that long)",
+            )
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -28,7 +28,7 @@ from billclient.protocol import ErrorCode
 from billclient.protocol.gateway import GatewayKind
 
 from ..errors import problem_response
-from ..limits import BodyLimits
+from ..limits import MAX_PATH_ID, BodyLimits
 from ..sessions.gateway_tokens import session_of
 from .billing import BillingClient, BillingRefused, BillingUnavailable
 from .meter import Meter, Metered, Verdict
@@ -87,7 +87,8 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
         name = request.path_params["name"]
         path = _file(files, name)
         if path is None:
-            return problem_response(ErrorCode.NOT_FOUND, f"no file {name!r}")
+            shown = repr(name) if len(name) <= MAX_PATH_ID else "of that name"
+            return problem_response(ErrorCode.NOT_FOUND, f"no file {shown}")
         try:
             metered = await _admit(meter, settings.secret, request, GatewayKind.DOWNLOAD)
         except _Refusal as refusal:

@@ -24,6 +24,8 @@ from ..web import Caller, Context, context, problems
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
+
+_LARGEST_AMOUNT = 2**63 - 1  # micro-units: a 64-bit integer, the ledger's columns
 Ctx = Annotated[Context, Depends(context)]
 
 
@@ -85,6 +87,11 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
         price = charge(rate, start, body.units)
     except ValueError as error:  # beyond what the rating rules can price (ten years of seconds)
         raise ApiError(ErrorCode.VALIDATION_ERROR, f"units: {error}") from None
+    if price > _LARGEST_AMOUNT:  # no ledger, database or client could hold the charge
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            f"units: {body.units} units would cost more than the largest amount there is",
+        )
     return Quote(
         service_id=body.service_id,
         units=body.units,
