@@ -45,7 +45,7 @@ from .retention import retention_loop
 from .sessions.gateway_router import router as gateway_router
 from .sessions.reaper import reap_once
 from .sessions.router import router as sessions_router
-from .storage import StorageMonitor, storage_fault
+from .storage import StorageMonitor, log_failure
 from .topups.reconcile import reconcile_loop
 from .topups.router import router as topups_router
 from .web import Context, refuse_nul
@@ -162,11 +162,7 @@ async def _reaper_loop(ctx: Context) -> None:
             if ended:
                 log.info("reaper ended %d silent session(s)", ended)
         except Exception as error:  # the reaper must outlive a passing database error
-            fault = storage_fault(error)
-            if fault is None:
-                log.exception("reaper run failed")
-            else:  # health says so too; one line a round, not a trace a second
-                log.warning("reaper run failed: %s", fault.reason)
+            log_failure(log, "reaper run failed", error)
         await asyncio.sleep(ctx.settings.reaper_interval)
 
 

@@ -21,6 +21,7 @@ and the gateway's settings):
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 
@@ -93,9 +94,12 @@ class BodyLimits:
             await self.app(scope, receive, send)
             return
         limit = self.larger.get(scope["path"], self.max_bytes)
-        declared = _content_length(scope)
+        declared, chunked = _framing(scope)
         if declared is not None and declared > limit:
             await _refuse(scope, send, _too_large(limit))
+            return
+        if not declared and not chunked:  # no body can follow (HTTP/1.1 framing)
+            await self.app(scope, receive, send)
             return
         state = _Request(limit, time.monotonic() + self.timeout)
 
@@ -167,14 +171,16 @@ async def refuse_long_path_ids(request: Request) -> None:
             )
 
 
-def _content_length(scope: Scope) -> int | None:
+def _framing(scope: Scope) -> tuple[int | None, bool]:
+    """The request's ``Content-Length`` (None without one) and whether it is chunked."""
+    length, chunked = None, False
     for name, value in scope["headers"]:
         if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None  # h11 refuses a malformed one before it gets here
-    return None
+            with contextlib.suppress(ValueError):  # h11 refuses a malformed one anyway
+                length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
 
 
 async def _refuse(scope: Scope, send: Send, refusal: _Refused) -> None:

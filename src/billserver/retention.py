@@ -26,6 +26,7 @@ from .accounts.throttle import ThrottlePolicy, policy_of, purge_stale
 from .clock import now_us
 from .config import ServerSettings
 from .leases import try_acquire
+from .storage import log_failure
 from .tables import audit_log, events, idempotency_keys
 
 __all__ = ["LEASE", "MIN_IDEMPOTENCY_HOURS", "RetentionPolicy", "purge_once", "retention_loop"]
@@ -79,8 +80,8 @@ async def retention_loop(settings: ServerSettings, engine: Engine) -> None:
                 )
                 if any(deleted.values()):
                     log.info("retention deleted %s", deleted)
-        except Exception:  # the job must outlive a passing database error
-            log.exception("retention run failed")
+        except Exception as error:  # the job must outlive a passing database error
+            log_failure(log, "retention run failed", error)
 
 
 def purge_once(engine: Engine, policy: RetentionPolicy, *, now: int) -> dict[str, int]:

@@ -47,6 +47,7 @@ __all__ = [
     "StorageFault",
     "StorageMonitor",
     "describe_database",
+    "log_failure",
     "probe_writable",
     "storage_fault",
 ]
@@ -146,6 +147,17 @@ def _first_line(error: BaseException) -> str:
     text_ = str(error).strip().splitlines()
     line = text_[0] if text_ else type(error).__name__
     return line if len(line) <= 200 else line[:197] + "..."
+
+
+def log_failure(logger: logging.Logger, what: str, error: BaseException) -> None:
+    """Log a failed round of a background job: a storage fault in one line (health
+    reports it already, and a trace every round would bury the log), anything else
+    with its trace."""
+    fault = storage_fault(error)
+    if fault is None:
+        logger.error("%s", what, exc_info=error)
+    else:
+        logger.warning("%s: %s", what, fault.explain("the database"))
 
 
 def describe_database(url: str) -> str:

@@ -14,53 +14,30 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from tests.support.api import Api, problem
-from tests.support.catalogs import account
-from tests.support.fixtures import ServerFactory
-from tests.support.gateways import GATEWAY_SECRET, GatewayProcess, gateway_flags
-from tests.support.servers import ServerProcess, free_port
-
-from .helpers import CATALOG
+from tests.support.gateway_site import GatewaySite, running_site
+from tests.support.gateways import GATEWAY_SECRET
+from tests.support.servers import ServerProcess
 
 MAX_BODY = 64 * 1024
 HEADER_TIMEOUT = 1.0
 SLACK = 20.0
 
 
-@dataclass(frozen=True)
-class Site:
-    billing: ServerProcess
-    gateway: GatewayProcess
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    factory = ServerFactory(tmp_path_factory.mktemp("gateway-guard"))
-    files = factory.directory / "files"
-    files.mkdir()
-    (files / "small.bin").write_bytes(b"0123456789" * 100)
-    try:
-        factory.import_catalog([account("hostile", "10")], base=CATALOG)
-        port = free_port()
-        billing = factory.start("primary", *gateway_flags(f"http://127.0.0.1:{port}"))
-        gateway = GatewayProcess(
-            [billing.url],
-            log_dir=factory.directory,
-            files=files,
-            port=port,
-            extra=["--max-body-bytes", str(MAX_BODY), "--header-timeout", str(HEADER_TIMEOUT)],
-        ).start()
-        try:
-            yield Site(billing, gateway)
-        finally:
-            gateway.stop()
-    finally:
-        factory.close()
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewaySite]:
+    limits = ["--max-body-bytes", str(MAX_BODY), "--header-timeout", str(HEADER_TIMEOUT)]
+    with running_site(
+        tmp_path_factory.mktemp("gateway-guard"),
+        ["hostile"],
+        {"small.bin": b"0123456789" * 100},
+        gateway_flags_=limits,
+    ) as running:
+        yield running
 
 
 def _admissions(billing: ServerProcess) -> int:
@@ -72,13 +49,13 @@ def _admissions(billing: ServerProcess) -> int:
     )
 
 
-def test_tokens_that_are_not_genuine_are_refused_by_the_gateway(site: Site) -> None:
-    api = Api(site.billing.url, "hostile")
+def test_tokens_that_are_not_genuine_are_refused_by_the_gateway(site: GatewaySite) -> None:
+    api = Api(site.server.url, "hostile")
     opened = api.open("tv")
     assert opened.status_code == 201, opened.text
     token = opened.json()["gateway"]["token"]
     stream = site.gateway.url + "/v1/stream"
-    asked_before = _admissions(site.billing)
+    asked_before = _admissions(site.server)
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     for bad in ("bcg_é.abc", token + "é", forged, "bcg_" + "x" * 150 + ".y"):
         answer = httpx.get(stream, params={"token": bad}, timeout=10)
@@ -86,11 +63,11 @@ def test_tokens_that_are_not_genuine_are_refused_by_the_gateway(site: Site) -> N
     # a header is read as latin-1: non-ASCII bytes there too
     raw = f"Bearer {token[:-1]}\u00e9".encode("latin-1")
     problem(httpx.get(stream, headers={"Authorization": raw}, timeout=10), 401, "unauthorized")
-    assert _admissions(site.billing) == asked_before  # the billing server was not asked
+    assert _admissions(site.server) == asked_before  # the billing server was not asked
     # the billing server itself refuses such a token with 403, never 500
     for bad in ("bcg_é.abc", "bcg_\u2603." + "a" * 43):
         refused = httpx.post(
-            site.billing.url + "/v1/gateway/admissions",
+            site.server.url + "/v1/gateway/admissions",
             json={"token": bad},
             headers={"Authorization": f"Bearer {GATEWAY_SECRET}"},
             timeout=10,
@@ -99,8 +76,8 @@ def test_tokens_that_are_not_genuine_are_refused_by_the_gateway(site: Site) -> N
     api.close()
 
 
-def test_a_range_beyond_the_file_is_a_problem_document(site: Site) -> None:
-    api = Api(site.billing.url, "hostile")
+def test_a_range_beyond_the_file_is_a_problem_document(site: GatewaySite) -> None:
+    api = Api(site.server.url, "hostile")
     session = api.open("gdl").json()
     url = site.gateway.url + "/v1/files/small.bin"
     answer = httpx.get(
@@ -115,7 +92,7 @@ def test_a_range_beyond_the_file_is_a_problem_document(site: Site) -> None:
     api.close()
 
 
-def test_the_gateway_refuses_huge_bodies_and_slow_clients(site: Site) -> None:
+def test_the_gateway_refuses_huge_bodies_and_slow_clients(site: GatewaySite) -> None:
     huge = httpx.post(
         site.gateway.url + "/v1/messages", content=b"{" + b" " * (2 * MAX_BODY), timeout=30
     )
