@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import anyio
@@ -32,9 +32,14 @@ class EventStreamResponse(StreamingResponse):
     media_type = "text/event-stream"
 
     def __init__(
-        self, content: Any, *, on_close: Callable[[], None] | None = None, **kwargs: Any
+        self,
+        content: Any,
+        status_code: int = 200,  # FastAPI reads the default status from the signature
+        headers: Mapping[str, str] | None = None,
+        *,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__(content, **kwargs)
+        super().__init__(content, status_code, headers)
         self._on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
