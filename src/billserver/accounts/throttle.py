@@ -18,7 +18,8 @@ arrive at once, at most ``max_failures`` of them are ever checked. An attempt th
 turns out not to be a failure gives its slot back (:meth:`Attempt.settle`): a
 successful sign-in clears the login's key and takes one failure off the address's
 (never clears it: one account of one's own must not unlock guessing at the others
-from the same address); a redeemed voucher takes one off the account's.
+from the same address); a redeemed voucher takes one off the account's. A block that
+an attempt earned runs from the moment that attempt failed.
 """
 
 from __future__ import annotations
@@ -168,8 +169,11 @@ def counted_attempt(
     try:
         yield attempt
     except BaseException as error:
-        if not attempt.settled and not failed(error):
-            _settle_now(engine, attempt)
+        if not attempt.settled:
+            if failed(error):
+                _blocks_from_now(engine, attempt)
+            else:
+                _settle_now(engine, attempt)
         raise
     if not attempt.settled:
         _settle_now(engine, attempt)
@@ -204,6 +208,24 @@ def _count_all(engine: Engine, keys: Sequence[str], throttle: Throttle) -> int:
 def _settle_now(engine: Engine, attempt: Attempt) -> None:
     with db.write(engine) as conn:
         attempt.settle(conn, now=now_us())
+
+
+def _blocks_from_now(engine: Engine, attempt: Attempt) -> None:
+    """A counted attempt failed: a block it earned runs from now, the moment of the
+    failure (the slow check may have taken a good part of it), not from its start."""
+    with db.write(engine) as conn:
+        now = now_us()
+        for key in sorted(attempt.keys):
+            row = _locked_row(conn, key)
+            if row is None or row.blocked_until is None:
+                continue
+            until = _blocked_until(attempt.throttle.policy(key), int(row.failures), now)
+            if until is not None and until > row.blocked_until:
+                conn.execute(
+                    update(signin_failures)
+                    .where(signin_failures.c.key == key)
+                    .values(blocked_until=until)
+                )
 
 
 def _locked_row(conn: Connection, key: str) -> AnyRow | None:
