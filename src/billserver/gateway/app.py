@@ -28,6 +28,7 @@ from billclient.protocol import ErrorCode
 from billclient.protocol.gateway import GatewayKind
 
 from ..errors import problem_response
+from ..failures import FailureAnswers
 from ..limits import MAX_PATH_ID, BodyLimits
 from ..sessions.gateway_tokens import session_of
 from .billing import BillingClient, BillingRefused, BillingUnavailable
@@ -149,6 +150,7 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
+    app.add_middleware(FailureAnswers)  # a bug answers 500 once, logged once
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.state.meter = meter
     return app
