@@ -19,7 +19,7 @@ _HTTP: tuple[_Flag, ...] = (
     ("max_body_bytes", int, "BYTES", "largest request body; 413 above it (default 1048576)"),
     ("header_timeout", float, "SECONDS", "time a request's headers may take (default 10.0)"),
     ("body_timeout", float, "SECONDS", "time a body may take after its headers (default 30.0)"),
-    ("keep_alive_timeout", int, "SECONDS", "idle keep-alive connections close (default 5)"),
+    ("keep_alive_timeout", int, "SECONDS", "idle keep-alive connections close (default 20)"),
 )
 _SERVER: tuple[_Flag, ...] = (
     *_HTTP,

@@ -56,7 +56,11 @@ class HttpLimits(BaseSettings):
         default=30.0, gt=0, description="Seconds a request's body may take after its headers"
     )
     keep_alive_timeout: int = Field(
-        default=5, ge=1, description="Seconds an idle keep-alive connection stays open"
+        default=20,
+        ge=1,
+        description="Seconds an idle keep-alive connection stays open: longer than the "
+        "clients' own idle expiry (httpx: 5 s), so that a client never sends a request on a "
+        "connection the server is closing",
     )
 
 

@@ -317,7 +317,7 @@ def test_a_server_stops_gracefully_while_a_stream_is_open(
     server = deployment.servers.start("stopping", "--heartbeat", "30")
     stream = open_stream(Api(server.url, "stopping"))
     assert stream.next() is not None
-    began = time.monotonic()
     assert server.stop() == 0
-    assert time.monotonic() - began < 5
+    # the open stream did not hold the shutdown up until uvicorn's graceful timeout
+    assert "graceful shutdown exceeded" not in server.log()
     assert stream.next(timeout=5) is None  # the server ended the response cleanly
