@@ -21,6 +21,8 @@ from .components.resign import resign_loop
 from .components.router import router as updates_router
 from .config import ServerSettings
 from .db import make_engine
+from .db.storage import StorageMonitor
+from .events.guard import StreamRegistry
 from .events.router import router as events_router
 from .events.stream import EventHub
 from .gateway.billing_side import Tolerance
@@ -40,7 +42,9 @@ from .sessions.router import router as sessions_router
 from .topups.reconcile import reconcile_loop
 from .topups.router import router as topups_router
 from .web import Context, refuse_nul
+from .web.failures import FailureAnswers
 from .web.handlers import document_problems, install_error_handlers
+from .web.limits import BodyLimits, refuse_long_path_ids
 from .web.logs import RequestLog
 
 __all__ = ["create_app"]
@@ -55,6 +59,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     policy = SessionPolicy.of(settings)
     hub = EventHub(engine)
     committer = GroupCommitter(engine)
+    storage = StorageMonitor(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +94,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
             billing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await billing
+            storage.close()
             engine.dispose()
 
     app = FastAPI(
@@ -96,7 +102,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         version=__version__,
         summary="Real-time metering and billing: PROTOCOL.md v1",
         lifespan=lifespan,
-        dependencies=[Depends(refuse_nul)],
+        dependencies=[Depends(refuse_nul), Depends(refuse_long_path_ids)],
     )
     app.state.context = ctx
     app.state.session_policy = policy
@@ -104,7 +110,11 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         settings.gateway_tolerance, settings.gateway_tolerance_units
     )
     app.state.event_hub = hub
+    app.state.event_streams = StreamRegistry(
+        max_streams=settings.events_max_streams, max_per_login=settings.events_max_per_login
+    )
     app.state.group_commit = committer
+    app.state.storage = storage
     for router in (
         accounts_router,
         pricing_router,
@@ -123,6 +133,13 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         app.include_router(router)
     install_error_handlers(app)
     document_problems(app)
+    app.add_middleware(FailureAnswers)  # innermost: unhandled errors become 503 / 500
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout,
+        larger={"/v1/integration/events": settings.max_batch_body_bytes},
+    )
     if settings.log_requests:
         app.add_middleware(RequestLog, server_id=settings.effective_server_id)
     if settings.metrics_port is not None:  # the listener itself is started by `serve`

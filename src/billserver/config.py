@@ -13,7 +13,9 @@ from billclient.protocol.versions import BUNDLED_COMPONENT_VERSION
 
 from .db import default_db_url
 
-__all__ = ["ServerSettings"]
+__all__ = ["MIB", "HttpLimits", "ServerSettings"]
+
+MIB = 1024 * 1024
 
 
 def _money_setting(value: Any) -> Any:
@@ -24,8 +26,30 @@ def _money_setting(value: Any) -> Any:
 MoneySetting = Annotated[int, BeforeValidator(_money_setting)]
 
 
-class ServerSettings(BaseSettings):
-    """Everything a billing server process needs to know."""
+class HttpLimits(BaseSettings):
+    """Per-request limits of an HTTP server (part of its settings)."""
+
+    max_body_bytes: int = Field(
+        default=MIB, ge=1024, description="Largest request body, bytes (413 above it)"
+    )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a request's headers may take to arrive"
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request's body may take after its headers"
+    )
+    keep_alive_timeout: int = Field(
+        default=20,
+        ge=1,
+        description="Seconds an idle keep-alive connection stays open: longer than the "
+        "clients' own idle expiry (httpx: 5 s), so that a client never sends a request on a "
+        "connection the server is closing",
+    )
+
+
+class ServerSettings(HttpLimits):
+    """Everything a billing server process needs to know (and :class:`HttpLimits`:
+    body size, header, body and keep-alive timeouts)."""
 
     model_config = SettingsConfigDict(env_prefix="BILLSERVER_", frozen=True)
 
@@ -47,6 +71,31 @@ class ServerSettings(BaseSettings):
     events_poll_interval: float = Field(
         default=0.25, gt=0, description="Seconds between an event stream's reads of the table"
     )
+    # hostile or broken clients (web/limits.py, events/guard.py): what one request may cost
+    max_batch_body_bytes: int = Field(
+        default=32 * MIB,
+        ge=1024,
+        description="Largest body of POST /v1/integration/events (100,000 events)",
+    )
+    events_recheck_interval: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds between checks that an event stream's token is still valid",
+    )
+    events_max_per_login: int = Field(
+        default=8,
+        ge=1,
+        description="Event streams one login may hold open in this process (the oldest "
+        "is closed for a new one)",
+    )
+    events_max_streams: int = Field(
+        default=1000, ge=1, description="Event streams this process holds open at most (503)"
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated proxy addresses (or networks) whose X-Forwarded-For "
+        "names the client; empty (the default): the connection's address is the client's",
+    )
     late_usage_hours: float = Field(default=24.0, ge=0)
     component_version: str = BUNDLED_COMPONENT_VERSION
     # signed component updates (components/): the TUF repository every server serves
@@ -67,9 +116,18 @@ class ServerSettings(BaseSettings):
         default=60.0, gt=0, description="Seconds between checks whether to re-sign"
     )
     log_requests: bool = True
-    # sign-in throttling (accounts/throttle.py), per login and per client address
+    # sign-in throttling (accounts/throttle.py), per login and per client address, and
+    # wrong voucher codes per account
     signin_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins within the window before a key is blocked"
+        default=5, ge=1, description="Failed sign-ins of one login within the window before a block"
+    )
+    signin_address_max_failures: int = Field(
+        default=50,
+        ge=1,
+        description="Failed sign-ins from one client address (any login) before a block",
+    )
+    voucher_max_failures: int = Field(
+        default=10, ge=1, description="Wrong voucher codes of one account before a block"
     )
     signin_window: float = Field(default=300.0, gt=0, description="Failure window, seconds")
     signin_block: float = Field(default=60.0, gt=0, description="First block, seconds (doubles)")

@@ -74,10 +74,15 @@ USERS = [
 ]
 VOUCHERS = [{"code": "FZ-0001", "amount": "5"}]
 GATEWAY_SECRET = "fz-gateway-secret-0123456789"
-# bad passwords are what a fuzzer sends: never block its sign-ins; the gateway routes
-# answer the deployment's gateway secret (no gateway listens at the advertised URL)
+# bad passwords and voucher codes are what a fuzzer sends: never block its sign-ins or
+# top-ups; the gateway routes answer the deployment's gateway secret (no gateway
+# listens at the advertised URL)
 SERVE = (
     "--signin-max-failures",
+    "1000000000",
+    "--signin-address-max-failures",
+    "1000000000",
+    "--voucher-max-failures",
     "1000000000",
     "--gateway-url",
     "http://127.0.0.1:9",

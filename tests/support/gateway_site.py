@@ -7,8 +7,9 @@ Session-scoped, so the client core's and the GUI's gateway tests share one deplo
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .fixtures import ServerFactory
 from .gateways import GatewayProcess, gateway_flags
 from .servers import ServerProcess, free_port
 
-__all__ = ["FILES", "GatewaySite", "gateway_site"]
+__all__ = ["FILES", "GatewaySite", "gateway_site", "running_site"]
 
 FILES = {
     "data.bin": random.Random(7).randbytes(700_321),
@@ -41,24 +42,41 @@ class GatewaySite:
     files: Path
 
 
-@pytest.fixture(scope="session")
-def gateway_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewaySite]:
-    """A billing server that hands out a gateway, and the gateway (stopped at the end)."""
-    factory = ServerFactory(tmp_path_factory.mktemp("gateway-site"))
-    files = factory.directory / "files"
-    files.mkdir()
-    for name, data in FILES.items():
-        (files / name).write_bytes(data)
+@contextlib.contextmanager
+def running_site(
+    directory: Path,
+    accounts: Sequence[str],
+    files: Mapping[str, bytes],
+    *,
+    gateway_flags_: Sequence[str] = (),
+) -> Iterator[GatewaySite]:
+    """A billing server on a fresh SQLite database in ``directory`` that hands out a
+    gateway, and the gateway serving ``files`` (``gateway_flags_`` are the gateway's
+    own extra flags); both stopped and the books verified at the end."""
+    factory = ServerFactory(directory)
+    served = factory.directory / "files"
+    served.mkdir()
+    for name, data in files.items():
+        (served / name).write_bytes(data)
     try:
-        factory.import_catalog([account(name) for name in ACCOUNTS], base=CATALOG)
+        factory.import_catalog([account(name) for name in accounts], base=CATALOG)
         port = free_port()
         server = factory.start("primary", *gateway_flags(f"http://127.0.0.1:{port}"))
-        gateway = GatewayProcess([server.url], log_dir=factory.directory, files=files, port=port)
+        gateway = GatewayProcess(
+            [server.url], log_dir=factory.directory, files=served, port=port, extra=gateway_flags_
+        )
         gateway.start()
         try:
-            yield GatewaySite(server, gateway, files)
+            yield GatewaySite(server, gateway, served)
         finally:
             gateway.stop()
         factory.verify()
     finally:
         factory.close()
+
+
+@pytest.fixture(scope="session")
+def gateway_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewaySite]:
+    """A billing server that hands out a gateway, and the gateway (stopped at the end)."""
+    with running_site(tmp_path_factory.mktemp("gateway-site"), ACCOUNTS, FILES) as site:
+        yield site

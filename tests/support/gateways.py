@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
-
-from .servers import free_port, stop_process
+from .servers import START_TIMEOUT, free_port, stop_process, wait_until_ready
 
 __all__ = ["GATEWAY_SECRET", "GatewayProcess", "gateway_flags"]
 
@@ -44,8 +40,8 @@ class GatewayProcess:
         self.extra = list(extra)
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> GatewayProcess:
-        """Start the process and wait until ``/v1/health`` answers."""
+    def start(self, timeout: float = START_TIMEOUT) -> GatewayProcess:
+        """Start the process and wait until ``/v1/health`` answers 200."""
         command = [sys.executable, "-m", "billserver", "gateway", "--port", str(self.port)]
         for url in self.billing:
             command += ["--billing", url]
@@ -63,16 +59,8 @@ class GatewayProcess:
             },
         )
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gateway exited: {self.log()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
-                    return self
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"gateway did not start: {self.log()[-2000:]}")
+        wait_until_ready(self.proc, self.url, self.log, "gateway", timeout)
+        return self
 
     def stop(self) -> int | None:
         """Graceful stop (SIGTERM); returns the exit status."""

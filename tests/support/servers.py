@@ -9,13 +9,26 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-__all__ = ["ServerProcess", "free_port", "run_billserver", "stop_process"]
+__all__ = [
+    "START_TIMEOUT",
+    "ServerProcess",
+    "free_port",
+    "run_billserver",
+    "stop_process",
+    "wait_until_ready",
+]
+
+START_TIMEOUT = float(os.environ.get("BILLING_TEST_START_TIMEOUT", "180"))
+"""Seconds a server or gateway process may take to answer ``/v1/health``: generous,
+because a busy machine (other test workers, a CPU hog) can make an interpreter's
+imports and a database migration take many times their usual second or two; a
+process that exits is reported at once, whatever the timeout."""
 
 
 def free_port() -> int:
@@ -59,8 +72,8 @@ class ServerProcess:
         self.extra = list(extra)
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
-        """Start the process and wait until ``/v1/health`` answers."""
+    def start(self, timeout: float = START_TIMEOUT) -> ServerProcess:
+        """Start the process and wait until ``/v1/health`` answers 200."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         self.proc = subprocess.Popen(
             [
@@ -81,16 +94,8 @@ class ServerProcess:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
-                    return self
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-2000:]}")
+        wait_until_ready(self.proc, self.url, self.log, "server", timeout)
+        return self
 
     def kill(self) -> None:
         """kill -9: no chance to finish anything."""
@@ -105,6 +110,28 @@ class ServerProcess:
     def log(self) -> str:
         """What the server wrote."""
         return self.log_path.read_text(errors="replace")
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[Any],
+    url: str,
+    log: Callable[[], str],
+    what: str,
+    timeout: float = START_TIMEOUT,
+) -> None:
+    """Wait until ``url``'s ``/v1/health`` answers 200 (the readiness signal of both
+    the billing server and the gateway); raise with the end of the log if the process
+    exits or ``timeout`` passes first (the process is stopped then)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited ({proc.returncode}): {log()[-2000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/v1/health", timeout=5).status_code == 200:
+                return
+        time.sleep(0.05)
+    stop_process(proc)
+    raise RuntimeError(f"{what} did not answer within {timeout:g} s: {log()[-2000:]}")
 
 
 def stop_process(proc: subprocess.Popen[Any] | None) -> int | None:

@@ -19,7 +19,7 @@ is one line a person can read (what happened and, where it helps, what to do)::
           +-- InsufficientFunds (402)
           +-- Conflict (409)      +-- SeqConflict, StaleSeq, IdempotencyConflict,
           |                           SessionEnded (.session: SessionResource | None)
-          +-- InvalidRequest (422)
+          +-- InvalidRequest (422; 413, 416)
           +-- RateLimited (429, .retry_after: float | None)
           +-- ServerError (5xx)
 
@@ -209,6 +209,8 @@ _BY_CODE: dict[ErrorCode, type[ApiError]] = {
     ErrorCode.IDEMPOTENCY_CONFLICT: IdempotencyConflict,
     ErrorCode.SESSION_ENDED: SessionEnded,
     ErrorCode.VALIDATION_ERROR: InvalidRequest,
+    ErrorCode.CONTENT_TOO_LARGE: InvalidRequest,
+    ErrorCode.RANGE_NOT_SATISFIABLE: InvalidRequest,
     ErrorCode.RATE_LIMITED: RateLimited,
     ErrorCode.UNAVAILABLE: ServerError,
     ErrorCode.INTERNAL: ServerError,

@@ -40,13 +40,13 @@ class ChargeRequest(Request):
 
     account_id: str = Field(min_length=1, max_length=64)
     service_id: str = Field(min_length=1, max_length=64)
-    units: int = Field(ge=1, le=10**12)
+    units: int = Field(ge=1, le=10**12, strict=True)
 
 
 class ChargeCommit(Request):
     """``POST /v1/charges/{id}/commit``: the units actually used and the outcome."""
 
-    units: int = Field(ge=0, le=10**12)
+    units: int = Field(ge=0, le=10**12, strict=True)
     outcome: ChargeOutcome = ChargeOutcome.SUCCEEDED
     error: str | None = Field(default=None, max_length=500)
 

@@ -34,7 +34,7 @@ def version_key(version: str) -> tuple[int, ...]:
 
     ValueError (one line) unless ``version`` is 1 to 4 dot-separated integers.
     """
-    if not isinstance(version, str) or not _VERSION.match(version):
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
         raise ValueError(f"not a version (dotted integers such as 2.0.0): {version!r}")
     parts = [int(part) for part in version.split(".")]
     while len(parts) > 1 and parts[-1] == 0:

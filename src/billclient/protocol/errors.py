@@ -4,7 +4,11 @@ Every failed call answers ``application/problem+json``::
 
     {"type": "/problems/<code>", "title", "status", "detail", "code"}
 
-``ErrorCode`` lists every code PROTOCOL.md allows, each with its HTTP status.
+``ErrorCode`` lists every code PROTOCOL.md allows, each with its HTTP status, and
+three PROTOCOL.md leaves to HTTP that are answered in the same form: a request that
+did not arrive in time (408 ``request_timeout``), a body above the server's limit
+(413 ``content_too_large``) and a gateway download ``Range`` beyond the file (416
+``range_not_satisfiable``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ class ErrorCode(StrEnum):
     STALE_SEQ = "stale_seq"
     SESSION_ENDED = "session_ended"
     RATE_LIMITED = "rate_limited"
+    REQUEST_TIMEOUT = "request_timeout"
+    CONTENT_TOO_LARGE = "content_too_large"
+    RANGE_NOT_SATISFIABLE = "range_not_satisfiable"
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
 
@@ -63,6 +70,9 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.STALE_SEQ: 409,
     ErrorCode.SESSION_ENDED: 409,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.REQUEST_TIMEOUT: 408,
+    ErrorCode.CONTENT_TOO_LARGE: 413,
+    ErrorCode.RANGE_NOT_SATISFIABLE: 416,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
@@ -81,6 +91,9 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.STALE_SEQ: "Stale sequence number",
     ErrorCode.SESSION_ENDED: "Session ended",
     ErrorCode.RATE_LIMITED: "Too many requests",
+    ErrorCode.REQUEST_TIMEOUT: "The request did not arrive in time",
+    ErrorCode.CONTENT_TOO_LARGE: "The request body is too large",
+    ErrorCode.RANGE_NOT_SATISFIABLE: "Range not satisfiable",
     ErrorCode.UNAVAILABLE: "Service unavailable",
     ErrorCode.INTERNAL: "Internal error",
 }

@@ -82,7 +82,7 @@ class ServedCount(Request):
     """A gateway's cumulative served units of one session (an item of a request body)."""
 
     session_id: str
-    served_units: int = Field(ge=0, le=2**62)
+    served_units: int = Field(ge=0, le=2**62, strict=True)
 
 
 class ServedCounts(Request):

@@ -76,8 +76,8 @@ class ServiceRegistration(Request):
     name: str = Field(min_length=1, max_length=200)
     unit: ServiceUnit
     media: str = Field(default="other", pattern=r"^(voice|video|im|web|download|other)$")
-    grant: int | None = Field(default=None, ge=1, le=2**62)
-    update_interval: int = Field(default=10, ge=1, le=86_400)
+    grant: int | None = Field(default=None, ge=1, le=2**62, strict=True)
+    update_interval: int = Field(default=10, ge=1, le=86_400, strict=True)
 
 
 class RegisteredService(Response):
@@ -116,7 +116,7 @@ class InvoiceLineRequest(Request):
 
     account_id: str = Field(min_length=1, max_length=64)
     service_id: str = Field(min_length=1, max_length=64)
-    units: int = Field(ge=0, le=10**12)
+    units: int = Field(ge=0, le=10**12, strict=True)
     at: Timestamp
 
 
@@ -138,7 +138,7 @@ class BillingEvent(Request):
     event_id: str = Field(min_length=1, max_length=128)
     account_id: str = Field(min_length=1, max_length=64)
     service_id: str = Field(min_length=1, max_length=64)
-    units: int = Field(ge=0, le=10**12)
+    units: int = Field(ge=0, le=10**12, strict=True)
     at: Timestamp
 
 

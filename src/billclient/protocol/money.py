@@ -28,7 +28,7 @@ MICRO = 1_000_000
 """Micro-units per currency unit."""
 
 MONEY_PATTERN = r"^-?[0-9]+(\.[0-9]{1,6})?$"
-_DECIMAL = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
+_DECIMAL = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")  # matched whole (fullmatch)
 
 
 def parse_decimal(text: str, places: int) -> int:
@@ -38,7 +38,7 @@ def parse_decimal(text: str, places: int) -> int:
     fraction). Raises ValueError for anything else, including more than
     ``places`` fractional digits, exponents, spaces, NaN and infinities.
     """
-    match = _DECIMAL.match(text)
+    match = _DECIMAL.fullmatch(text)  # not match(): "$" would let a final newline through
     if match is None:
         raise ValueError(f"{text!r} is not a decimal number")
     sign, whole, frac = match.group(1), match.group(2), match.group(3) or ""

@@ -2,7 +2,8 @@
 
 The caller is authenticated, so a wrong old password is 403 ``forbidden`` (not
 401: the access token is fine and must not be refreshed or dropped). Wrong old
-passwords count as failed sign-ins for the login and the client address, and a
+passwords count as failed sign-ins for the login and the client address (counted
+before the check, :func:`~billserver.accounts.throttle.counted_attempt`), and a
 blocked key answers 429 before any password is checked. A change revokes every
 other device of the login; the calling device stays signed in.
 """
@@ -20,7 +21,7 @@ from ..ledger.audit import record
 from ..tables import devices, users
 from ..web.problems import ApiError
 from .passwords import hash_password, verify_password
-from .throttle import ThrottlePolicy, check_not_blocked, clear, keys_for, record_failure
+from .throttle import Attempt, Throttle, counted_attempt, keys_for
 from .tokens import revoke_device
 
 __all__ = ["change_password"]
@@ -34,7 +35,7 @@ def change_password(
     body: PasswordChange,
     *,
     address: str | None,
-    policy: ThrottlePolicy,
+    throttle: Throttle,
 ) -> int:
     """Check the old password, store the new one, revoke the other devices.
 
@@ -44,19 +45,18 @@ def change_password(
     if body.new_password == body.old_password:
         raise ApiError(ErrorCode.VALIDATION_ERROR, "new_password: must differ from old_password")
     keys = keys_for(actor.login, address)
-    check_not_blocked(engine, keys, now=now_us())
-    new_hash = hash_password(body.new_password)
-    for _ in range(_ATTEMPTS):
-        with db.read(engine) as conn:
-            stored = conn.execute(
-                select(users.c.password_hash).where(users.c.login == actor.login)
-            ).scalar_one_or_none()
-        if stored is None or not verify_password(stored, body.old_password):
-            record_failure(engine, keys, policy, now=now_us())
-            raise ApiError(ErrorCode.FORBIDDEN, "old_password is not this login's password")
-        revoked = _store(engine, actor, stored, new_hash)
-        if revoked is not None:
-            return revoked
+    with counted_attempt(engine, keys, throttle, failed=_wrong_old_password) as attempt:
+        new_hash = hash_password(body.new_password)
+        for _ in range(_ATTEMPTS):
+            with db.read(engine) as conn:
+                stored = conn.execute(
+                    select(users.c.password_hash).where(users.c.login == actor.login)
+                ).scalar_one_or_none()
+            if stored is None or not verify_password(stored, body.old_password):
+                raise ApiError(ErrorCode.FORBIDDEN, "old_password is not this login's password")
+            revoked = _store(engine, actor, stored, new_hash, attempt)
+            if revoked is not None:
+                return revoked
     raise ApiError(
         ErrorCode.UNAVAILABLE,
         "the password was changed by another request at the same time; try again",
@@ -64,7 +64,13 @@ def change_password(
     )
 
 
-def _store(engine: Engine, actor: Actor, expected_hash: str, new_hash: str) -> int | None:
+def _wrong_old_password(error: BaseException) -> bool:
+    return isinstance(error, ApiError) and error.code is ErrorCode.FORBIDDEN
+
+
+def _store(
+    engine: Engine, actor: Actor, expected_hash: str, new_hash: str, attempt: Attempt
+) -> int | None:
     """Swap the hash if it is still ``expected_hash``; None if it changed meanwhile."""
     with db.write(engine) as conn:
         now = now_us()
@@ -86,7 +92,7 @@ def _store(engine: Engine, actor: Actor, expected_hash: str, new_hash: str) -> i
         )
         for device_id in others:
             revoke_device(conn, device_id, now=now)
-        clear(conn, keys_for(actor.login, None)[0])
+        attempt.settle(conn, now=now)
         record(
             conn,
             actor,

@@ -23,13 +23,14 @@ from billclient.protocol import (
 from .. import db
 from ..clock import from_us, now_us
 from ..components import offered_version
+from ..db.storage import RETRY_AFTER
 from ..tables import devices
 from ..web import Caller, Context, Ctx, TokenRejected, problems
 from ..web.problems import ApiError
 from .figures import account_view, read_account
 from .password_change import change_password
 from .registration import check_password, register_device, sign_out_device
-from .throttle import check_not_blocked, clear, keys_for, policy_of, record_failure
+from .throttle import counted_attempt, keys_for, throttle_of
 from .tokens import rotate
 
 __all__ = ["router"]
@@ -43,9 +44,22 @@ def _servers(request: Request, ctx: Context) -> list[str]:
     return [str(request.base_url).rstrip("/")]
 
 
-@router.get("/health", response_model=Health, tags=["operations"])
-def health(ctx: Ctx) -> Health:
-    """Liveness: what a client probes before taking a recovered server back."""
+@router.get(
+    "/health", response_model=Health, responses={503: problems(503)[503]}, tags=["operations"]
+)
+def health(request: Request, ctx: Ctx) -> Health:
+    """Liveness: what a client probes before taking a recovered server back.
+
+    503 ``unavailable`` (with the reason) while the database is failing: it cannot be
+    read, or writes to it failed and a write probe has not succeeded since.
+    """
+    fault = request.app.state.storage.health()
+    if fault is not None:
+        raise ApiError(
+            ErrorCode.UNAVAILABLE,
+            f"the database is failing: {fault.reason}",
+            headers={"Retry-After": str(RETRY_AFTER)},
+        )
     with db.read(ctx.engine) as conn:
         conn.exec_driver_sql("SELECT 1")
     return Health(status="ok", server_id=ctx.settings.effective_server_id)
@@ -65,26 +79,25 @@ def _address(request: Request) -> str | None:
 def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResult:
     """Sign a device in with login and password; returns its first token pair.
 
-    Failed sign-ins are throttled per login and per client address (429).
+    Failed sign-ins are throttled per login and per client address (429); each
+    attempt is counted before the password is checked, so concurrent guesses cannot
+    get past the limit.
     """
     keys = keys_for(body.login, _address(request))
-    check_not_blocked(ctx.engine, keys, now=now_us())
-    try:
+    throttle = throttle_of(ctx.settings)
+    with counted_attempt(ctx.engine, keys, throttle, failed=_wrong_password) as attempt:
         user = check_password(ctx.engine, body.login, body.password)
         with db.write(ctx.engine) as conn:
+            now = now_us()
             device_id, pair, role, account_id = register_device(
                 conn,
                 user,
                 body,
-                now=now_us(),
+                now=now,
                 access_ttl_s=ctx.settings.access_ttl,
                 server_id=ctx.settings.effective_server_id,
             )
-            clear(conn, keys[0])
-    except ApiError as error:
-        if error.code is ErrorCode.UNAUTHORIZED:
-            record_failure(ctx.engine, keys, policy_of(ctx.settings), now=now_us())
-        raise
+            attempt.settle(conn, now=now)
     return RegistrationResult(
         device_id=device_id,
         account_id=account_id,
@@ -95,6 +108,10 @@ def register(body: Registration, request: Request, ctx: Ctx) -> RegistrationResu
         servers=_servers(request, ctx),
         component=ComponentInfo(version=offered_version(ctx.settings)),
     )
+
+
+def _wrong_password(error: BaseException) -> bool:
+    return isinstance(error, ApiError) and error.code is ErrorCode.UNAUTHORIZED
 
 
 @router.post("/token", response_model=TokenResult, responses=problems(), tags=["devices"])
@@ -156,7 +173,7 @@ def password(body: PasswordChange, request: Request, caller: Caller, ctx: Ctx) -
     token stays valid) and counts as a failed sign-in for throttling (429).
     """
     change_password(
-        ctx.engine, caller, body, address=_address(request), policy=policy_of(ctx.settings)
+        ctx.engine, caller, body, address=_address(request), throttle=throttle_of(ctx.settings)
     )
     return Response(status_code=204)
 

@@ -1,5 +1,5 @@
-"""What every ``billserver`` command shares: one-line failures, settings, the
-database, the catalogue."""
+"""What every ``billserver`` command shares: settings, the database, the catalogue
+(their failures are one line, :mod:`.failures`)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = [
-    "Failure",
-    "import_into",
-    "load",
-    "note_creation",
-    "open_db",
-    "require_database",
-    "settings",
-]
+from .failures import Failure
 
-
-class Failure(Exception):
-    """A failure reported as one line (or a few) on stderr, exit status 1."""
+__all__ = ["import_into", "load", "note_creation", "open_db", "settings"]
 
 
 def settings(args: argparse.Namespace, *names: str) -> Any:
@@ -74,16 +64,6 @@ def open_db(url: str) -> Any:
         return make_engine(url)
     except (ArgumentError, ImportError) as error:
         raise Failure(f"cannot use database {url!r}: {error}") from None
-
-
-def require_database(url: str) -> None:
-    """Refuse (one line) a database that does not exist: the command only reads one."""
-    from ..db.existing import MissingDatabase, require_existing
-
-    try:
-        require_existing(url)
-    except MissingDatabase as error:
-        raise Failure(str(error)) from None
 
 
 def note_creation(url: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Failure, settings
+from .common import settings
+from .failures import Failure
 
 __all__ = ["cmd_component"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import Failure
+from .failures import Failure
+from .limit_flags import HTTP_LIMITS
 
 __all__ = ["cmd_gateway"]
 
@@ -25,6 +26,7 @@ def cmd_gateway(args: argparse.Namespace) -> int:
 
     names = ["host", "port", "billing", "files", "secret", "gateway_id"]
     names += ["poll_interval", "report_interval", "request_timeout", "stall_factor"]
+    names += HTTP_LIMITS
     given = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     try:
         settings = GatewaySettings(**given)

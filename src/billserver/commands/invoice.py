@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from .common import Failure, open_db, require_database, settings
+from .common import open_db, settings
+from .failures import Failure
 
 __all__ = ["cmd_invoice"]
 
 
 def cmd_invoice(args: argparse.Namespace) -> int:
     from ..clock import now_us
+    from ..db.existing import require_existing
     from ..invoices.run_summary import run_summary
     from ..invoices.service import run_period
     from ..ledger.actor import Actor
@@ -19,7 +21,7 @@ def cmd_invoice(args: argparse.Namespace) -> int:
     config = settings(args, "db_url")
     if args.due_days < 0:
         raise Failure(f"--due-days must be >= 0, not {args.due_days}")
-    require_database(config.db_url)
+    require_existing(config.db_url)  # only reads one: never creates it
     engine = open_db(config.db_url)
     try:
         upgrade(engine)

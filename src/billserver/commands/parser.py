@@ -8,6 +8,8 @@ from typing import Any
 
 from billclient import __version__
 
+from .limit_flags import add_http_limit_flags, add_server_limit_flags
+
 __all__ = ["BILLING", "GATEWAY", "OPERATIONS", "UPDATES", "build_parser"]
 
 
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds of silence before an event stream sends a heartbeat (default 15)",
     )
     _operations_flags(serve)
+    add_server_limit_flags(serve)
     updates = serve.add_argument_group("signed component updates")
     updates.add_argument(
         "--updates-repo",
@@ -252,6 +255,7 @@ def _gateway_parser(commands: Any) -> None:
         type=float,
         help="pause a session after this many update intervals without an update (2)",
     )
+    add_http_limit_flags(gateway)
 
 
 BILLING = (

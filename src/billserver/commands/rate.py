@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, TextIO
 from billclient.protocol.money import format_decimal
 from billclient.rating import charge
 
-from .common import Failure, load
+from .common import load
+from .failures import Failure
 
 if TYPE_CHECKING:
     from billserver.catalog import Catalog

@@ -6,7 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from .common import Failure, import_into, note_creation, open_db, settings
+from .common import import_into, note_creation, open_db, settings
+from .failures import Failure
+from .limit_flags import SERVER_LIMITS
 from .parser import BILLING, GATEWAY, OPERATIONS, UPDATES
 
 __all__ = ["cmd_serve"]
@@ -16,7 +18,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..app import create_app
+    from ..db.storage import describe_database, probe_writable
     from ..migrations.upgrade import upgrade
+    from ..web.guarded_http import uvicorn_options
     from ..web.logs import configure_logging
 
     config = settings(
@@ -38,11 +42,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "sandbox_settle_after",
         *UPDATES,
         *BILLING,
+        *SERVER_LIMITS,
     )
     configure_logging()
     note_creation(config.db_url)
     engine = open_db(config.db_url)
     upgrade(engine)
+    fault = probe_writable(engine)
+    if fault is not None:  # refuse to start rather than answer 503 to everything
+        raise Failure(fault.explain(describe_database(config.db_url)))
     if config.catalog is not None:
         print(import_into(engine, config.catalog, config.effective_server_id), file=sys.stderr)
     app = create_app(config, engine)
@@ -54,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         timeout_graceful_shutdown=10,
         server_header=False,
+        **uvicorn_options(config, forwarded_allow_ips=config.forwarded_allow_ips),
     )
     server = _graceful_server_class()(server_config)
     if config.metrics_port is not None:

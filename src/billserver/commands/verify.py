@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from .common import open_db, require_database, settings
+from .common import open_db, settings
 
 __all__ = ["cmd_verify"]
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from ..db.existing import require_existing
     from ..ledger.verify import verify
     from ..migrations.upgrade import upgrade
 
     config = settings(args, "db_url")
-    require_database(config.db_url)
+    require_existing(config.db_url)  # only reads one: never creates it
     engine = open_db(config.db_url)
     try:
         upgrade(engine)

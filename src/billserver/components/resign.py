@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from .. import leases
 from ..config import ServerSettings
+from ..db.storage import log_failure
 from .keys import KeyFileError, load_signer
 from .repository import Repository, RepositoryError
 
@@ -50,6 +51,6 @@ async def resign_loop(settings: ServerSettings, engine: Engine) -> None:
             await anyio.to_thread.run_sync(resign_once, settings, engine)
         except (KeyFileError, RepositoryError) as exc:
             log.error("cannot re-sign the component timestamp: %s", exc)
-        except Exception:  # the loop must outlive a passing database or disk error
-            log.exception("re-signing the component timestamp failed")
+        except Exception as error:  # the loop must outlive a passing database or disk error
+            log_failure(log, "re-signing the component timestamp failed", error)
         await asyncio.sleep(settings.updates_resign_interval)

@@ -19,6 +19,8 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from .storage import describe_database, storage_fault
+
 __all__ = ["MissingDatabase", "creation_note", "require_existing"]
 
 _SCHEMA_TABLE = "alembic_version"
@@ -49,13 +51,13 @@ def require_existing(db_url: str) -> None:
     """Raise :class:`MissingDatabase` unless ``db_url`` names an existing billing database.
 
     Nothing is created: a SQLite file is looked for before it is opened, and any
-    database must hold the billing schema.
+    database must hold the billing schema. Messages name the database as every
+    command's one-line errors do (:func:`~billserver.db.storage.describe_database`).
     """
     try:
         url = make_url(db_url)
     except ArgumentError:
         raise MissingDatabase(f"{db_url!r} is not a database URL") from None
-    shown = url.render_as_string(hide_password=True)
     path = _sqlite_file(url)
     if path is not None:
         where = path.resolve()
@@ -65,16 +67,27 @@ def require_existing(db_url: str) -> None:
             raise MissingDatabase(
                 f"no database at {where}{_hint(url, path)}; billserver import or serve creates one"
             )
-        has_schema = _sqlite_has_schema(where)
+        name = f"database {where}"
+        has_schema = _sqlite_has_schema(where, name)
     else:
-        has_schema = _has_schema(db_url, shown)
+        name = describe_database(db_url)
+        has_schema = _has_schema(db_url, name)
     if not has_schema:
         raise MissingDatabase(
-            f"{shown} holds no billing database (no tables); billserver import or serve creates one"
+            f"{name} holds no billing database (no tables); billserver import or serve creates one"
         )
 
 
-def _sqlite_has_schema(path: Path) -> bool:
+def _unusable(name: str, error: BaseException) -> MissingDatabase:
+    """The database ``name`` could not be looked into: why, in one line."""
+    fault = storage_fault(error)
+    if fault is not None:
+        return MissingDatabase(fault.explain(name))
+    lines = str(error).strip().splitlines()
+    return MissingDatabase(f"{name}: {lines[0] if lines else type(error).__name__}")
+
+
+def _sqlite_has_schema(path: Path, name: str) -> bool:
     """Looked up read-only: opening the file must not change it."""
     try:
         conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=30)
@@ -85,11 +98,11 @@ def _sqlite_has_schema(path: Path) -> bool:
         finally:
             conn.close()
     except sqlite3.Error as error:
-        raise MissingDatabase(f"cannot read the database {path}: {error}") from None
+        raise _unusable(name, error) from None
     return found is not None
 
 
-def _has_schema(db_url: str, shown: str) -> bool:
+def _has_schema(db_url: str, name: str) -> bool:
     from . import make_engine
 
     engine: Engine | None = None
@@ -98,8 +111,7 @@ def _has_schema(db_url: str, shown: str) -> bool:
         with engine.connect() as conn:
             has_schema = inspect(conn).has_table(_SCHEMA_TABLE)
     except (SQLAlchemyError, ImportError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise MissingDatabase(f"cannot use database {shown!r}: {first}") from None
+        raise _unusable(name, error) from None
     finally:
         if engine is not None:
             engine.dispose()

@@ -23,7 +23,11 @@ same statement as the figures, so a reconnect resumes right after it. An id the
 deployment never issued (larger than every stored id) starts afresh the same way.
 
 Between events an SSE comment (``: heartbeat``) keeps idle connections open. A
-stream ends when the client goes away or when :meth:`EventHub.stop` is called:
+stream ends when the client goes away; when its :class:`~billserver.events.guard.
+StreamGuard` finds the access token no longer valid (checked before every delivery
+and every few seconds) or its place was given to a newer stream of the login (with
+an SSE comment saying why); when the database cannot be read; or when
+:meth:`EventHub.stop` is called:
 ``billserver serve`` calls it as soon as a stop signal arrives, because uvicorn's
 graceful shutdown waits for open responses before it runs the lifespan shutdown.
 """
@@ -45,8 +49,10 @@ from sqlalchemy import Engine, event, func, select
 from billclient.protocol import BalanceEvent, EventType
 
 from .. import db
+from ..db.storage import storage_fault
 from ..ledger import available
 from ..tables import accounts, events
+from .guard import StreamGuard
 from .store import WAKE_KEY
 
 __all__ = ["EventHub", "FeedStart", "StreamTiming", "event_stream", "format_event", "open_feed"]
@@ -172,7 +178,11 @@ def open_feed(engine: Engine, account_id: str, resume_after: int | None) -> Feed
     return FeedStart(cursor, first)
 
 
-def _read_after(engine: Engine, account_id: str, cursor: int) -> list[tuple[int, str, Any]]:
+def _read_after(
+    engine: Engine, account_id: str, cursor: int, guard: StreamGuard
+) -> list[tuple[int, str, Any]] | None:
+    """The account's events after ``cursor``; None when the stream's token is no longer
+    valid (checked in the same snapshot whenever there are events, and when due)."""
     with db.read(engine) as conn:
         rows = conn.execute(
             select(events.c.event_id, events.c.type, events.c.data)
@@ -180,7 +190,14 @@ def _read_after(engine: Engine, account_id: str, cursor: int) -> list[tuple[int,
             .order_by(events.c.event_id)
             .limit(_BATCH)
         ).all()
+        if (rows or guard.due()) and not guard.check(conn):
+            return None
     return [(int(r.event_id), str(r.type), r.data) for r in rows]
+
+
+def _closing(reason: str) -> str:
+    """The SSE comment a stream ends with."""
+    return f": closed: {reason}\n\n"
 
 
 async def event_stream(
@@ -190,16 +207,33 @@ async def event_stream(
     start: FeedStart,
     timing: StreamTiming,
     is_disconnected: Callable[[], Awaitable[bool]],
+    guard: StreamGuard,
 ) -> AsyncIterator[str]:
-    """The SSE text of the account's stream, until the client leaves or the hub stops."""
+    """The SSE text of the account's stream, until the client leaves, the guard closes
+    it or the hub stops."""
     with hub.subscribe(account_id) as woken:
         cursor = start.cursor
         if start.first:
             yield start.first
         last_sent = time.monotonic()
         while not hub.stopping:
+            if guard.closing:
+                yield _closing(guard.closing)
+                return
             woken.clear()  # a commit from here on wakes the wait below
-            rows = await anyio.to_thread.run_sync(_read_after, engine, account_id, cursor)
+            try:
+                rows = await anyio.to_thread.run_sync(
+                    _read_after, engine, account_id, cursor, guard
+                )
+            except Exception as error:
+                fault = storage_fault(error)
+                if fault is None:
+                    raise
+                yield _closing(f"the database is not available ({fault.reason})")
+                return
+            if rows is None:
+                yield _closing(guard.closing or "the access token is no longer valid")
+                return
             if rows:
                 cursor = rows[-1][0]
                 yield "".join(format_event(*row) for row in rows)

@@ -27,11 +27,14 @@ from starlette.routing import Route
 from billclient.protocol import ErrorCode
 from billclient.protocol.gateway import GatewayKind
 
+from ..web.failures import FailureAnswers
+from ..web.limits import MAX_PATH_ID, BodyLimits
 from ..web.problems import problem_response
 from .billing import BillingClient, BillingRefused, BillingUnavailable
 from .meter import Meter, Metered, Verdict
 from .ranges import Coverage, RangeNotSatisfiable, parse_range
 from .settings import GatewaySettings
+from .tokens import session_of
 
 __all__ = ["create_gateway_app"]
 
@@ -72,7 +75,7 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
 
     async def stream(request: Request) -> Response:
         try:
-            metered = await _admit(meter, request, GatewayKind.STREAM)
+            metered = await _admit(meter, settings.secret, request, GatewayKind.STREAM)
         except _Refusal as refusal:
             return refusal.response
         if metered.status.unit not in ("second", "byte"):
@@ -85,9 +88,10 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
         name = request.path_params["name"]
         path = _file(files, name)
         if path is None:
-            return problem_response(ErrorCode.NOT_FOUND, f"no file {name!r}")
+            shown = repr(name) if len(name) <= MAX_PATH_ID else "of that name"
+            return problem_response(ErrorCode.NOT_FOUND, f"no file {shown}")
         try:
-            metered = await _admit(meter, request, GatewayKind.DOWNLOAD)
+            metered = await _admit(meter, settings.secret, request, GatewayKind.DOWNLOAD)
         except _Refusal as refusal:
             return refusal.response
         if metered.status.unit != "byte":
@@ -96,8 +100,8 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
         try:
             wanted = parse_range(request.headers.get("range"), size)
         except RangeNotSatisfiable as error:
-            return Response(
-                str(error), status_code=416, headers={"Content-Range": f"bytes */{size}"}
+            return problem_response(
+                ErrorCode.RANGE_NOT_SATISFIABLE, str(error), {"Content-Range": f"bytes */{size}"}
             )
         start, end = wanted or (0, size)
         headers = {"Accept-Ranges": "bytes", "Content-Length": str(end - start)}
@@ -115,7 +119,7 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
 
     async def message(request: Request) -> Response:
         try:
-            metered = await _admit(meter, request, GatewayKind.MESSAGE)
+            metered = await _admit(meter, settings.secret, request, GatewayKind.MESSAGE)
             text = _message_text(await request.body())
         except _Refusal as refusal:
             return refusal.response
@@ -146,6 +150,8 @@ def create_gateway_app(settings: GatewaySettings) -> Starlette:
         lifespan=lifespan,
         exception_handlers={404: _not_found, 405: _not_allowed},
     )
+    app.add_middleware(FailureAnswers)  # a bug answers 500 once, logged once
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.state.meter = meter
     return app
 
@@ -158,7 +164,12 @@ async def _not_allowed(_request: Request, _exc: Exception) -> Response:
     return problem_response(ErrorCode.METHOD_NOT_ALLOWED, "this route does not take that method")
 
 
-async def _admit(meter: Meter, request: Request, kind: GatewayKind) -> Metered:
+async def _admit(meter: Meter, secret: str, request: Request, kind: GatewayKind) -> Metered:
+    """The session of the request's gateway token, admitted; else a refusal.
+
+    The token's signature is checked here first: a made-up or damaged token is
+    refused (401) without a call to the billing servers.
+    """
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""
     token = token or request.query_params.get("token", "")
@@ -170,6 +181,8 @@ async def _admit(meter: Meter, request: Request, kind: GatewayKind) -> Metered:
                 {"WWW-Authenticate": "Bearer"},
             )
         )
+    if session_of(secret, token) is None:
+        raise _Refusal(_invalid_token())
     try:
         metered = await meter.admit(token)
     except BillingUnavailable:
@@ -202,12 +215,14 @@ def _refused(refused: BillingRefused) -> Response:
             return problem_response(
                 ErrorCode.UNAVAILABLE, "the gateway is not accepted by the billing server"
             )
-        return problem_response(
-            ErrorCode.UNAUTHORIZED,
-            "the gateway token is not valid",
-            {"WWW-Authenticate": "Bearer"},
-        )
+        return _invalid_token()
     return problem_response(ErrorCode.UNAVAILABLE, "the billing server refused the admission")
+
+
+def _invalid_token() -> Response:
+    return problem_response(
+        ErrorCode.UNAUTHORIZED, "the gateway token is not valid", {"WWW-Authenticate": "Bearer"}
+    )
 
 
 def _stopped(metered: Metered) -> Response:

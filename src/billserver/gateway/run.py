@@ -8,6 +8,7 @@ from typing import Any
 
 import uvicorn
 
+from ..web.guarded_http import uvicorn_options
 from .app import create_gateway_app
 from .settings import GatewaySettings
 
@@ -40,6 +41,7 @@ def gateway_server(settings: GatewaySettings, **config: Any) -> uvicorn.Server:
         "access_log": False,
         "timeout_graceful_shutdown": 5,
         "server_header": False,
+        **uvicorn_options(settings),
     }
     options.update(config)
     return _Server(uvicorn.Config(create_gateway_app(settings), **options))

@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from ..config import HttpLimits
 
 __all__ = ["GatewaySettings"]
 
 
-class GatewaySettings(BaseSettings):
-    """Everything a gateway process needs to know.
+class GatewaySettings(HttpLimits):
+    """Everything a gateway process needs to know (and :class:`HttpLimits`).
 
     ``secret`` is the billing servers' ``gateway_secret``: both read
     ``BILLSERVER_GATEWAY_SECRET``, so one variable configures a whole deployment.

@@ -21,6 +21,7 @@ from .. import db, leases
 from ..charges.service import expire
 from ..clock import now_us
 from ..config import ServerSettings
+from ..db.storage import log_failure
 from ..invoices import mark_overdue, run_period, settle_payments
 from ..ledger import Actor
 from ..tables import accounts, app_charges
@@ -93,6 +94,6 @@ async def billing_jobs_loop(engine: Engine, settings: ServerSettings) -> None:
             if settings.invoice_schedule and loop.time() >= next_invoice:
                 next_invoice = loop.time() + settings.invoice_interval
                 await anyio.to_thread.run_sync(invoice_round, engine, settings)
-        except Exception:  # the jobs must outlive a passing database error
-            log.exception("billing jobs round failed")
+        except Exception as error:  # the jobs must outlive a passing database error
+            log_failure(log, "billing jobs round failed", error)
         await asyncio.sleep(settings.autotopup_interval)

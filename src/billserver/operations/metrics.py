@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from billclient.protocol import ErrorCode, format_money
 
 from .. import db
+from ..db.storage import log_failure
 from ..tables import ledger_transfers, sessions
 from ..web.problems import problem_response
 
@@ -228,8 +229,8 @@ def metrics_app(registry: Registry, engine: Engine) -> ASGIApp:
 async def _scrape(registry: Registry, engine: Engine) -> Response:
     try:
         figures = await anyio.to_thread.run_sync(read_figures, engine)
-    except Exception:  # a passing database error must not take the listener down
-        log.exception("metrics scrape could not read the database")
+    except Exception as error:  # a passing database error must not take the listener down
+        log_failure(log, "metrics scrape could not read the database", error)
         return problem_response(
             ErrorCode.UNAVAILABLE,
             "the database did not answer; scrape again later",

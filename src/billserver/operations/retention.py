@@ -25,6 +25,7 @@ from .. import db
 from ..accounts.throttle import ThrottlePolicy, policy_of, purge_stale
 from ..clock import now_us
 from ..config import ServerSettings
+from ..db.storage import log_failure
 from ..leases import try_acquire
 from ..tables import audit_log, events, idempotency_keys
 
@@ -79,8 +80,8 @@ async def retention_loop(settings: ServerSettings, engine: Engine) -> None:
                 )
                 if any(deleted.values()):
                     log.info("retention deleted %s", deleted)
-        except Exception:  # the job must outlive a passing database error
-            log.exception("retention run failed")
+        except Exception as error:  # the job must outlive a passing database error
+            log_failure(log, "retention run failed", error)
 
 
 def purge_once(engine: Engine, policy: RetentionPolicy, *, now: int) -> dict[str, int]:

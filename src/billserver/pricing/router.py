@@ -23,6 +23,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 
+_LARGEST_AMOUNT = 2**63 - 1  # micro-units: a 64-bit integer, the ledger's columns
+
 
 def _account_and_plan(conn: Connection, caller: Actor) -> tuple[AnyRow, AnyRow | None]:
     account = read_account(conn, caller.account_id) if caller.account_id else None
@@ -82,6 +84,11 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
         price = charge(rate, start, body.units)
     except ValueError as error:  # beyond what the rating rules can price (ten years of seconds)
         raise ApiError(ErrorCode.VALIDATION_ERROR, f"units: {error}") from None
+    if price > _LARGEST_AMOUNT:  # no ledger, database or client could hold the charge
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            f"units: {body.units} units would cost more than the largest amount there is",
+        )
     return Quote(
         service_id=body.service_id,
         units=body.units,

@@ -18,6 +18,7 @@ from billclient.protocol import EndCause, SessionState
 
 from .. import db
 from ..clock import now_us
+from ..db.storage import log_failure
 from ..ledger import Actor
 from ..tables import sessions
 from .ending import end_by_server
@@ -61,6 +62,6 @@ async def reaper_loop(engine: Engine, policy: SessionPolicy, interval: float) ->
             ended = await anyio.to_thread.run_sync(reap_once, engine, policy)
             if ended:
                 log.info("reaper ended %d silent session(s)", ended)
-        except Exception:  # the reaper must outlive a passing database error
-            log.exception("reaper run failed")
+        except Exception as error:  # the reaper must outlive a passing database error
+            log_failure(log, "reaper run failed", error)
         await asyncio.sleep(interval)

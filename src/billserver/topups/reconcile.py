@@ -20,6 +20,7 @@ from billclient.protocol import TopUpStatus
 from .. import db, leases
 from ..clock import now_us
 from ..config import ServerSettings
+from ..db.storage import log_failure
 from ..ledger import Actor
 from ..tables import topups
 from .provider import PaymentProvider, ProviderStatus, make_provider
@@ -76,6 +77,6 @@ async def reconcile_loop(engine: Engine, settings: ServerSettings) -> None:
             await anyio.to_thread.run_sync(
                 lambda: reconcile_once(engine, provider, holder=holder, lease_ttl_s=ttl)
             )
-        except Exception:  # the loop must outlive a passing database error
-            log.exception("reconciling top-ups failed")
+        except Exception as error:  # the loop must outlive a passing database error
+            log_failure(log, "reconciling top-ups failed", error)
         await asyncio.sleep(settings.reconcile_interval)

@@ -30,7 +30,7 @@ from billclient.protocol import (
 )
 
 from .. import db
-from ..accounts import read_account
+from ..accounts import Attempt, counted_attempt, read_account, throttle_of, voucher_key
 from ..ledger import Actor
 from ..tables import idempotency_keys, topups
 from ..web import (
@@ -77,33 +77,54 @@ def _own_account(caller: Actor) -> str:
     "/topups",
     status_code=201,
     response_model=TopUp,
-    responses=problems(404, 409),
+    responses=problems(404, 409, 429),
     tags=["funding"],
 )
 def create_topup(body: TopUpRequest, key: IdempotencyKey, caller: Caller, ctx: Ctx) -> JSONResponse:
     """Top the account up with a voucher or a card payment.
 
-    A used, unknown or retired voucher is 422; a card amount must be whole minor
-    units within the operator's bounds (422 otherwise). A declined card answers
-    201 with status ``declined`` and credits nothing; a card the network did not
-    answer for is ``pending`` and settles later with a ``topup`` notice event.
+    A used, unknown or retired voucher is 422 (one answer for all three, so that
+    codes cannot be probed); wrong codes are throttled per account (429). A card
+    amount must be whole minor units within the operator's bounds (422 otherwise).
+    A declined card answers 201 with status ``declined`` and credits nothing; a card
+    the network did not answer for is ``pending`` and settles later with a ``topup``
+    notice event.
     """
     account_id = _own_account(caller)
     for name, text in (("voucher_code", body.voucher_code), ("card_token", body.card_token)):
         if text is not None and "\x00" in text:  # no database stores one in text
             raise ApiError(ErrorCode.VALIDATION_ERROR, f"{name} must not contain NUL characters")
-    if body.voucher_code is not None:
-        operation = _voucher_operation(caller, account_id, body.voucher_code)
-    else:
-        operation = _card_operation(ctx, caller, account_id, key, body)
+    if body.voucher_code is None:
+        return _answer(ctx, caller, key, body, _card_operation(ctx, caller, account_id, key, body))
+    guard = counted_attempt(
+        ctx.engine,
+        [voucher_key(account_id)],
+        throttle_of(ctx.settings),
+        failed=_wrong_code,
+        what="wrong voucher codes",
+    )
+    with guard as attempt:
+        operation = _voucher_operation(caller, account_id, body.voucher_code, attempt)
+        return _answer(ctx, caller, key, body, operation)
+
+
+def _answer(
+    ctx: Context, caller: Actor, key: str, body: TopUpRequest, operation: Operation
+) -> JSONResponse:
     return idempotent_response(
         ctx.engine, caller, _ENDPOINT, key, body.model_dump(mode="json"), operation
     )
 
 
-def _voucher_operation(caller: Actor, account_id: str, code: str) -> Operation:
+def _wrong_code(error: BaseException) -> bool:
+    return isinstance(error, ApiError) and error.code is ErrorCode.VALIDATION_ERROR
+
+
+def _voucher_operation(caller: Actor, account_id: str, code: str, attempt: Attempt) -> Operation:
     def operation(conn: Connection, now: int) -> tuple[int, dict[str, Any]]:
-        return 201, redeem_voucher(conn, caller, account_id, code, now=now)
+        answer = redeem_voucher(conn, caller, account_id, code, now=now)
+        attempt.settle(conn, now=now)  # a good code: the attempt was no guess
+        return 201, answer
 
     return operation
 

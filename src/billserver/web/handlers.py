@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,8 +14,6 @@ from billclient.protocol import BalanceEvent, ErrorCode, NoticeEvent, Problem, S
 from .problems import ApiError, problem_response
 
 __all__ = ["document_problems", "install_error_handlers"]
-
-log = logging.getLogger("billserver")
 
 _STATUS_CODES = {
     400: ErrorCode.VALIDATION_ERROR,  # Starlette's "error parsing the body" (not UTF-8 JSON)
@@ -31,8 +28,11 @@ _STATUS_CODES = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Turn ApiError, FastAPI's validation and routing errors, and any crash into
-    problem documents (a crash: a bare 500 ``internal`` problem, the trace in the log)."""
+    """Turn ApiError and FastAPI's validation and routing errors into problem documents.
+
+    Any other exception is answered by :class:`~billserver.web.failures.FailureAnswers`
+    (503 for a storage fault, else a bare 500 ``internal``), which create_app installs
+    just outside the routes."""
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -47,11 +47,6 @@ def install_error_handlers(app: FastAPI) -> None:
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.INTERNAL)
         detail = exc.detail if isinstance(exc.detail, str) else code.summary
         return problem_response(code, detail, dict(exc.headers or {}))
-
-    @app.exception_handler(Exception)
-    async def _crash(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return problem_response(ErrorCode.INTERNAL, "the server failed; try again later")
 
 
 def _describe(errors: Any) -> str:

@@ -38,6 +38,9 @@ EXPECTED = {
     ErrorCode.STALE_SEQ: errors.StaleSeq,
     ErrorCode.SESSION_ENDED: errors.SessionEnded,
     ErrorCode.RATE_LIMITED: errors.RateLimited,
+    ErrorCode.REQUEST_TIMEOUT: errors.ApiError,
+    ErrorCode.CONTENT_TOO_LARGE: errors.InvalidRequest,
+    ErrorCode.RANGE_NOT_SATISFIABLE: errors.InvalidRequest,
     ErrorCode.UNAVAILABLE: errors.ServerError,
     ErrorCode.INTERNAL: errors.ServerError,
 }

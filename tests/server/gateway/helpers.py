@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,7 +15,7 @@ import httpx
 from tests.support.api import Api
 from tests.support.catalogs import BASE
 
-__all__ = ["BPS", "CATALOG", "Downloader", "wait_for"]
+__all__ = ["BPS", "CATALOG", "Downloader", "KeptAlive", "kept_alive", "wait_for"]
 
 BPS = 10_000
 """Bytes per second of the ``tv`` stream (80 kbit/s)."""
@@ -59,6 +62,48 @@ def _catalog() -> dict[str, Any]:
 
 
 CATALOG = _catalog()
+
+
+class KeptAlive:
+    """The seq numbers a :func:`kept_alive` thread used; ``next_seq`` is the next free one."""
+
+    def __init__(self) -> None:
+        self.next_seq = 1
+
+
+@contextlib.contextmanager
+def kept_alive(api: Api, session: dict[str, Any]) -> Iterator[KeptAlive]:
+    """Report the session's usage (unchanged) three times per update interval while
+    inside, as a client would, so that neither the reaper (3 intervals) nor the
+    gateway's stall check (2) ends or pauses it however slowly the test runs."""
+    interval = session["update_interval"] / 3
+    kept, stop = KeptAlive(), threading.Event()
+    headers = {"Authorization": f"Bearer {api.access}"}
+    url = f"{api.url}/v1/sessions/{session['session_id']}/updates"
+    refused: list[str] = []
+
+    def report() -> None:
+        with httpx.Client(timeout=30, headers=headers) as http:
+            while not stop.wait(interval):
+                body = {"seq": kept.next_seq, "used_units": 0, "measured_at": _now()}
+                answer = http.post(url, json=body)
+                if answer.status_code != 200:
+                    refused.append(answer.text)
+                    return
+                kept.next_seq += 1
+
+    thread = threading.Thread(target=report, name="kept-alive", daemon=True)
+    thread.start()
+    try:
+        yield kept
+    finally:
+        stop.set()
+        thread.join()
+    assert not refused, f"an update keeping the session alive was refused: {refused}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:

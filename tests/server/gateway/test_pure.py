@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from billclient.protocol.gateway import SessionStatus
 from billserver.catalog import CatalogError, parse_catalog
 from billserver.gateway.billing_side.access import Tolerance, mismatch
-from billserver.gateway.billing_side.tokens import session_of, session_token
 from billserver.gateway.meter import Metered, Verdict
 from billserver.gateway.ranges import Coverage, RangeNotSatisfiable, parse_range
+from billserver.gateway.tokens import session_of, session_token
 
 spans = st.lists(st.tuples(st.integers(0, 300), st.integers(0, 60)), max_size=30)
 

@@ -177,9 +177,16 @@ def test_quote_units_must_be_a_non_negative_integer(server: ServerProcess, units
 
 
 def test_the_largest_unit_count_is_priced_exactly(server: ServerProcess) -> None:
-    answer = quoted(Api(server.url, "bodies"), "voice", 2**62)
-    # 0.01 setup + 4,611,686,018,427,387,904 s at 0.001 per s
-    assert answer["charge"] == "4611686018427387.914"
+    api = Api(server.url, "bodies")
+    answer = quoted(api, "voice", 9 * 10**15)
+    # 0.01 setup + 9,000,000,000,000,000 s at 0.001 per s: 9.00000000000001e18 micro-units
+    assert answer["charge"] == "9000000000000.01"
+    # the largest count the schema allows would cost 4,611,686,018,427,387.914: more
+    # micro-units than a 64-bit integer holds, so the quote is refused
+    body = problem(
+        api.post("/v1/quotes", {"service_id": "voice", "units": 2**62}), 422, "validation_error"
+    )
+    assert "largest amount" in body["detail"]
 
 
 @pytest.mark.parametrize("path", ["/nope", "/v1/nope", "/v1/devices/x/y", "/v2/health", "/"])

@@ -55,7 +55,16 @@ VOUCHERS = [
     {"code": "WAKE-0001", "amount": "4"},
     *({"code": code, "amount": "2"} for code in RACE_VOUCHERS),
 ]
-SERVE = ("--reconcile-interval", "0.2", "--sandbox-settle-after", "1")
+# the voucher races below lose many redemptions on purpose: room for them beyond the
+# throttle of wrong codes (tests/server/test_guessing.py tests that)
+SERVE = (
+    "--reconcile-interval",
+    "0.2",
+    "--sandbox-settle-after",
+    "1",
+    "--voucher-max-failures",
+    "100",
+)
 
 
 @dataclass
@@ -97,21 +106,18 @@ def test_a_voucher_credits_once(deployment: Deployment) -> None:
     assert (body["amount"], body["status"], body["reason"]) == ("5", "succeeded", None)
     assert (body["balance"], body["available"]) == ("15", "15")
     assert api.account()["balance"] == "15"
-    again = problem(topup(api, {"voucher_code": "GIFT-0001"}), 422, "validation_error")
-    assert "already used" in again["detail"]
+    # used (here or by another account), unknown or withdrawn: one answer, so that a
+    # guesser cannot tell which codes exist
     other = Api(deployment.secondary.url, "mine")
-    assert (
-        "already used"
-        in problem(topup(other, {"voucher_code": "GIFT-0001"}), 422, "validation_error")["detail"]
-    )
-    assert (
-        "no voucher"
-        in problem(topup(api, {"voucher_code": "NOPE-0000"}), 422, "validation_error")["detail"]
-    )
-    assert (
-        "no longer valid"
-        in problem(topup(api, {"voucher_code": "OLD-0001"}), 422, "validation_error")["detail"]
-    )
+    tries = [(api, "GIFT-0001"), (other, "GIFT-0001"), (api, "NOPE-0000"), (api, "OLD-0001")]
+    refusals = [
+        problem(topup(who, {"voucher_code": code}), 422, "validation_error")["detail"].replace(
+            code, "CODE"
+        )
+        for who, code in tries
+    ]
+    assert len(set(refusals)) == 1, refusals
+    assert "already used" in refusals[0]  # the one answer names every possibility
     assert api.account()["balance"] == "15"
     got = api.get(f"/v1/topups/{body['topup_id']}")
     assert got.status_code == 200

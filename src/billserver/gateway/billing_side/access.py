@@ -18,7 +18,7 @@ from billclient.protocol.gateway import GATEWAY_KINDS, ServedCount, SessionStatu
 
 from ...clock import from_us
 from ...tables import gateway_counts, services, sessions
-from .tokens import session_token
+from ..tokens import session_token
 
 __all__ = [
     "DEFAULT_BITRATES",

@@ -25,8 +25,8 @@ from billclient.protocol.gateway import (
 from ... import db
 from ...clock import now_us
 from ...web import ApiError, Context, Ctx, context, problems
+from ..tokens import session_of
 from .access import record_counts, session_statuses
-from .tokens import session_of
 
 __all__ = ["router"]
 

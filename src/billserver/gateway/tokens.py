@@ -33,10 +33,14 @@ def session_token(secret: str, session_id: str) -> str:
 
 
 def session_of(secret: str, token: str) -> str | None:
-    """The session a token names, or None when it is malformed or its signature is wrong."""
-    if not token.startswith(_PREFIX) or "." not in token:
+    """The session a token names, or None when it is malformed or its signature is wrong.
+
+    Any text is safe to pass: a token with characters outside ASCII (which no issued
+    token has) is refused before any comparison, and the MACs are compared as bytes.
+    """
+    if not token.isascii() or not token.startswith(_PREFIX) or "." not in token:
         return None
     session_id, _, mac = token[len(_PREFIX) :].rpartition(".")
-    if not session_id or not hmac.compare_digest(mac, _mac(secret, session_id)):
+    if not session_id or not hmac.compare_digest(mac.encode(), _mac(secret, session_id).encode()):
         return None
     return session_id
