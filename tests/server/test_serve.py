@@ -7,6 +7,8 @@ import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from tests.support.api import Api
 from tests.support.catalogs import account, write_catalog
 from tests.support.fixtures import ServerFactory
@@ -60,8 +62,10 @@ def test_serve_refuses_a_busy_port_in_one_line(servers: ServerFactory) -> None:
     assert f"could not serve on 127.0.0.1:{port}" in result.stderr
 
 
-def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
-    result = run_billserver("verify", "--db", "nosuchdb://x")
+@pytest.mark.parametrize("url", ["nosuchdb://x", "sqlite://"])  # sqlite://: in memory
+def test_bad_database_url_is_one_line(tmp_path: Path, url: str) -> None:
+    result = run_billserver("verify", "--db", url)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "cannot use database" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -22,6 +22,7 @@ import orjson
 import platformdirs
 from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 __all__ = ["AnyRow", "default_db_url", "make_engine", "read", "write"]
 
@@ -66,8 +67,13 @@ def make_engine(url: str) -> Engine:
             max_overflow=30,
             json_serializer=_json_serializer,
         )
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if not parsed.database or parsed.database == ":memory:":
+        # each pooled connection would get an empty database of its own
+        raise ArgumentError(
+            "an in-memory SQLite database is not shared between connections; "
+            "name a file, e.g. sqlite:////srv/billing.db"
+        )
+    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"timeout": _BUSY_TIMEOUT_S, "check_same_thread": False},

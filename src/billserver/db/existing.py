@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -83,8 +83,12 @@ def _unusable(name: str, error: BaseException) -> MissingDatabase:
     fault = storage_fault(error)
     if fault is not None:
         return MissingDatabase(fault.explain(name))
+    return MissingDatabase(f"{name}: {_first_line(error)}")
+
+
+def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
-    return MissingDatabase(f"{name}: {lines[0] if lines else type(error).__name__}")
+    return lines[0] if lines else type(error).__name__
 
 
 def _sqlite_has_schema(path: Path, name: str) -> bool:
@@ -105,17 +109,18 @@ def _sqlite_has_schema(path: Path, name: str) -> bool:
 def _has_schema(db_url: str, name: str) -> bool:
     from . import make_engine
 
-    engine: Engine | None = None
     try:
         engine = make_engine(db_url)
+    except (SQLAlchemyError, ImportError) as error:  # no such driver: the URL itself is unusable
+        shown = make_url(db_url).render_as_string(hide_password=True)
+        raise MissingDatabase(f"cannot use database {shown!r}: {_first_line(error)}") from None
+    try:
         with engine.connect() as conn:
-            has_schema = inspect(conn).has_table(_SCHEMA_TABLE)
-    except (SQLAlchemyError, ImportError) as error:
+            return inspect(conn).has_table(_SCHEMA_TABLE)
+    except SQLAlchemyError as error:
         raise _unusable(name, error) from None
     finally:
-        if engine is not None:
-            engine.dispose()
-    return has_schema
+        engine.dispose()
 
 
 def creation_note(db_url: str) -> str | None:
