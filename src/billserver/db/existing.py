@@ -4,8 +4,9 @@
 (``sqlite:////srv/billing.db`` is the absolute path): one slash too few, and a
 command that opened whatever the URL names would create an empty database and its
 folders, and report on that. So ``verify``, ``invoice run`` and ``backup`` call
-:func:`require_existing` first; only ``import`` and ``serve`` may create a database,
-and they say so (:func:`creation_note`).
+:func:`require_existing` first (its :class:`MissingDatabase` ends a command in one
+line, :mod:`billserver.commands.failures`); only ``import`` and ``serve`` may create a
+database, and they say so (:func:`creation_note`).
 """
 
 from __future__ import annotations

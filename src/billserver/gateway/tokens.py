@@ -1,5 +1,9 @@
 """Session gateway tokens: signed, so no server stores them and every server checks them.
 
+Both sides of the gateway use them: the billing server issues them with a session
+(``gateway_access``) and checks them on ``/v1/gateway`` calls; the gateway checks the
+signature before it asks a billing server (a made-up token is refused at once).
+
 A token is ``bcg_<session id>.<HMAC-SHA256 of the session id>`` keyed by a key derived
 from the deployment's gateway secret. It only names a session: whether the session
 may still be served (it is active) is checked at each admission, so a token of an

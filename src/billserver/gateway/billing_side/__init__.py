@@ -1,5 +1,6 @@
-"""The billing server's side of the metering gateway: session gateway tokens, the
-``/v1/gateway`` routes a gateway calls, its counts and the mismatch flags support sees.
+"""The billing server's side of the metering gateway: the ``/v1/gateway`` routes a
+gateway calls, its counts and the mismatch flags support sees (the session gateway
+tokens it issues are ``gateway/tokens.py``, which the gateway checks too).
 
 The public API other domains use: the ``gateway`` member of ``POST /v1/sessions``
 (:func:`gateway_access`), the support views' flags (:func:`flag_cdrs`,
