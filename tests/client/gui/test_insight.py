@@ -119,7 +119,7 @@ def test_the_page_shows_a_month_from_the_records(
         window.resize(1100, 760)
         window.show()
         window.show_page(window.page_index("insight"))
-        view = window.pages["insight"]
+        view = window.page("insight")
         assert isinstance(view, InsightView)
         await until(lambda: view.spending is not None, 30, message="the records")
         spending = view.spending
@@ -182,7 +182,7 @@ def test_the_dashboard_ranges_read_the_same_records(
         await signed_in(ctx, [server], "ivy")
         window = MainWindow(ctx)
         window.show()
-        dashboard = window.pages["dashboard"]
+        dashboard = window.page("dashboard")
         assert isinstance(dashboard, DashboardView)
         await until(lambda: dashboard.spending is not None, 30, message="the records")
         ranges = dashboard.range_chart
