@@ -3,7 +3,7 @@ balance went, from the server's records; as charts with tooltips, or as tables."
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from babel.dates import format_date, format_skeleton
 from PySide6.QtCore import Qt
@@ -306,11 +306,13 @@ class InsightView(QWidget):
         self.services_model.set_items(services)
 
     def _show_balance(self, points: list[BalancePoint], spending: Spending) -> None:
+        # the same 30 days as the bars above, so that its spend is "Last 30 days"
+        start = spending.days_start
         now = spending.now.timestamp()
-        start = datetime.fromtimestamp(now - self.balance_chart.span).astimezone()
         samples = [
             Sample(f.at.timestamp(), f.balance, f.spent) for f in spending.figures_since(start)
         ]
+        self.balance_chart.set_span(now - start.timestamp())
         self.balance_chart.set_data(samples, now, self.currency)
         self.balance_model.set_items(list(reversed(points)))
 
