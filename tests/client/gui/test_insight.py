@@ -264,8 +264,12 @@ def test_the_charts_draw_the_statements_balance(
             dashboard.range_chart.choose(span)
             assert _drawn_against_statement(dashboard.chart, ledger) == [], span
             assert dashboard.chart.balance_at(dashboard.chart.now) == ledger[-1].balance
-        # a range that began before the opening draws no balance at its left edge
+        # a range that began before the opening draws no balance at its left edge, and
+        # says where the account opened (on the chart, and to a screen reader)
         assert dashboard.chart.balance_at(dashboard.chart.now - 29 * DAY) is None
+        opened = dashboard.chart.opened_at()
+        assert opened is not None and abs(opened - ledger[0].at.timestamp()) < 0.001
+        assert "account opened" in dashboard.chart.accessibleDescription()
 
         window.show_page(window.page_index("insight"))
         view = window.page("insight")

@@ -103,7 +103,7 @@ class InsightView(QWidget):
         self.per_service = BarChart(body, horizontal=True)
         self.per_service.setAccessibleName(self.tr("Spend per service, this month"))
         self.balance_chart = BalanceChart(body, span=30 * DAY)
-        column.addWidget(self._section(body, self.tr("Per day, last 30 days"), self.per_day))
+        column.addWidget(self._section(body, self.tr("Per day, last 30 days"), self.per_day), 1)
         self._pair = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self._pair.addWidget(
             self._section(body, self.tr("Per service, this month"), self.per_service), 2
@@ -111,8 +111,7 @@ class InsightView(QWidget):
         self._pair.addWidget(
             self._section(body, self.tr("Balance, last 30 days"), self.balance_chart), 3
         )
-        column.addLayout(self._pair)
-        column.addStretch(1)
+        column.addLayout(self._pair, 1)  # the charts share the page's height
         return scroll
 
     def _section(self, parent: QWidget, title: str, chart: QWidget) -> QFrame:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..formatting import format_money
+from ..formatting import format_datetime, format_money
 from ..spend import Sample
 
 __all__ = ["BalanceChart", "Run", "step_line", "value_at"]
@@ -115,13 +116,30 @@ class BalanceChart(QWidget):
             start = self._spent_at_start()
             spent = samples[-1].spent - start
             balance = samples[-1].balance
-            self.setAccessibleDescription(
+            description = (
                 self.tr("Balance now %1; spent in %2: %3")
                 .replace("%1", "—" if balance is None else format_money(balance, currency))
                 .replace("%2", self.span_name())
                 .replace("%3", format_money(spent, currency))
             )
+            opened = self.opened_at()
+            if opened is not None:
+                when = datetime.fromtimestamp(opened).astimezone()
+                description += "; " + self.tr("account opened %1").replace(
+                    "%1", format_datetime(when)
+                )
+            self.setAccessibleDescription(description)
         self.update()
+
+    def opened_at(self) -> float | None:
+        """When the balance line begins inside the range (the account opened then; there
+        was no balance before), else None."""
+        runs = step_line(self._samples, _balance)
+        if not runs or not self._samples:
+            return None
+        begins = runs[0].corners[0][0]
+        shown_from = max(self._samples[0].at, self._now - self.visible_span())
+        return begins if begins > shown_from else None
 
     def samples(self) -> list[Sample]:
         """The figures shown, oldest first."""
@@ -192,6 +210,9 @@ class BalanceChart(QWidget):
             if high == low:
                 low, high = low - max(abs(low) // 10, 10_000), high + max(abs(high) // 10, 10_000)
             self._draw_series(painter, plot, line_color, _balance, low, high)
+            opened = self.opened_at()
+            if opened is not None:
+                self._draw_opening(painter, plot, metrics, muted, self._x(plot, opened))
             painter.setPen(text_color)
             for value, y in ((high, plot.top()), (low, plot.bottom())):
                 text = format_money(value, self._currency)
@@ -209,6 +230,19 @@ class BalanceChart(QWidget):
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 text,
             )
+
+    def _draw_opening(
+        self, painter: QPainter, plot: QRectF, metrics: QFontMetrics, color: QColor, x: float
+    ) -> None:
+        """A dashed line where the balance begins, named: nothing before it is a balance
+        of 0, there was no account."""
+        painter.setPen(QPen(color, 1, Qt.PenStyle.DashLine))
+        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+        label = self.tr("Account opened")
+        width = metrics.horizontalAdvance(label)
+        left = x - width - 4 if x - width - 4 >= plot.left() else x + 4
+        painter.setPen(color)
+        painter.drawText(QPointF(left, plot.top() + metrics.ascent() + 2), label)
 
     def _x(self, plot: QRectF, at: float) -> float:
         span = self.visible_span()
