@@ -210,9 +210,6 @@ class BalanceChart(QWidget):
             if high == low:
                 low, high = low - max(abs(low) // 10, 10_000), high + max(abs(high) // 10, 10_000)
             self._draw_series(painter, plot, line_color, _balance, low, high)
-            opened = self.opened_at()
-            if opened is not None:
-                self._draw_opening(painter, plot, metrics, muted, self._x(plot, opened))
             painter.setPen(text_color)
             for value, y in ((high, plot.top()), (low, plot.bottom())):
                 text = format_money(value, self._currency)
@@ -221,7 +218,14 @@ class BalanceChart(QWidget):
                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                     text,
                 )
+        spend = step_line(self._samples, lambda s: s.spent - base)
         self._draw_series(painter, plot, SPEND_COLOR, lambda s: s.spent - base, 0, spent_max)
+        opened = self.opened_at()
+        if opened is not None:  # its name where the spend line is not (before the opening)
+            spent_then = value_at(spend, opened - 1e-6) or 0
+            self._draw_opening(
+                painter, plot, metrics, self._x(plot, opened), spent_then * 2 > spent_max
+            )
         painter.setPen(SPEND_COLOR)
         for value, y in ((spent_max, plot.top()), (0, plot.bottom())):
             text = format_money(value, self._currency)
@@ -232,17 +236,23 @@ class BalanceChart(QWidget):
             )
 
     def _draw_opening(
-        self, painter: QPainter, plot: QRectF, metrics: QFontMetrics, color: QColor, x: float
+        self, painter: QPainter, plot: QRectF, metrics: QFontMetrics, x: float, low: bool
     ) -> None:
-        """A dashed line where the balance begins, named: nothing before it is a balance
-        of 0, there was no account."""
-        painter.setPen(QPen(color, 1, Qt.PenStyle.DashLine))
+        """A dashed line where the balance begins, named (at the foot of the plot when
+        ``low``, else at its top): nothing before it is a balance of 0, there was no
+        account."""
+        palette = self.palette()
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        painter.setPen(QPen(muted, 1, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
         label = self.tr("Account opened")
-        width = metrics.horizontalAdvance(label)
-        left = x - width - 4 if x - width - 4 >= plot.left() else x + 4
-        painter.setPen(color)
-        painter.drawText(QPointF(left, plot.top() + metrics.ascent() + 2), label)
+        width = metrics.horizontalAdvance(label) + 4
+        left = x - width - 2 if x - width - 2 >= plot.left() else x + 2
+        top = plot.bottom() - metrics.height() - 3 if low else plot.top() + 3
+        box = QRectF(left, top, width, metrics.height())
+        painter.fillRect(box, palette.color(QPalette.ColorRole.Base))  # legible over a line
+        painter.setPen(muted)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
 
     def _x(self, plot: QRectF, at: float) -> float:
         span = self.visible_span()
