@@ -75,11 +75,12 @@ class RecordTable(QWidget):
         self.view.sortByColumn(column, order)
 
     def fit_columns(self) -> None:
-        """Size the columns to their contents (after the first page), each but the last
-        at most :data:`MAX_COLUMN_WIDTH` wide; the last takes the room left."""
-        self.view.resizeColumnsToContents()
+        """Size the columns but the last to their contents (after the first page), each
+        at most :data:`MAX_COLUMN_WIDTH` wide; the last takes the room left (its text cut
+        with "…" when that is too little, never a sideways scroll for it alone)."""
         header = self.view.horizontalHeader()
         for column in range(header.count() - 1):
+            self.view.resizeColumnToContents(column)
             if header.sectionSize(column) > MAX_COLUMN_WIDTH:
                 header.resizeSection(column, MAX_COLUMN_WIDTH)
         header.setStretchLastSection(True)
