@@ -3,6 +3,8 @@ takes the room left; one long text never makes the whole table scroll sideways."
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import pytest
 from PySide6.QtWidgets import QApplication
 
@@ -15,10 +17,7 @@ NOTE = "a note far longer than any window is wide " * 8
 
 def _table(qapp: QApplication, row: tuple[str, ...]) -> RecordTable:
     """A shown table of one row (one column per value), its columns fitted."""
-    columns = [
-        Column.plain(f"Column {number}", lambda item, n=number: item[n])
-        for number in range(len(row))
-    ]
+    columns = [Column.plain(f"Column {n}", itemgetter(n)) for n in range(len(row))]
     model = ListTableModel(columns)
     model.set_items([row])
     table = RecordTable(model, "Records")
