@@ -344,6 +344,10 @@
         <translation>Guthaben jetzt %1; ausgegeben in %2: %3</translation>
     </message>
     <message>
+        <source>account opened %1</source>
+        <translation>Konto eröffnet am %1</translation>
+    </message>
+    <message>
         <source>Balance</source>
         <translation>Guthaben</translation>
     </message>
@@ -354,6 +358,10 @@
     <message>
         <source>No figures yet</source>
         <translation>Noch keine Zahlen</translation>
+    </message>
+    <message>
+        <source>Account opened</source>
+        <translation>Konto eröffnet</translation>
     </message>
     <message>
         <source>now</source>
@@ -637,7 +645,7 @@
     </message>
     <message>
         <source>At the current rate the balance lasts about %1.</source>
-        <translation>Beim aktuellen Verbrauch reicht das Guthaben etwa %1.</translation>
+        <translation>Beim aktuellen Verbrauch reicht das Guthaben noch etwa %1 lang.</translation>
     </message>
 </context>
 <context>
@@ -2186,15 +2194,19 @@
     </message>
     <message>
         <source>the first minute</source>
-        <translation>die erste Minute</translation>
+        <translation>der ersten Minute</translation>
     </message>
     <message>
         <source>the first hour</source>
-        <translation>die erste Stunde</translation>
+        <translation>der ersten Stunde</translation>
+    </message>
+    <message>
+        <source>the first %1 events</source>
+        <translation>den ersten %1 Ereignissen</translation>
     </message>
     <message>
         <source>the first %1</source>
-        <translation>die erste(n) %1</translation>
+        <translation>den ersten %1</translation>
     </message>
     <message>
         <source>per second</source>

@@ -120,7 +120,7 @@ P = TypeVar("P", bound=QWidget)
 
 
 def _page(window: MainWindow, key: str, kind: type[P]) -> P:
-    page = window.pages.get(key)
+    page = window.page(key)
     if not isinstance(page, kind):
         raise RuntimeError(f"the window has no {key} page")
     return page

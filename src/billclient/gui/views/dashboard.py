@@ -87,6 +87,7 @@ class DashboardView(QWidget):
         self.name = QLabel(body)
         self.name.setObjectName("Heading")
         self.name.setAccessibleDescription(self.tr("Account name"))
+        self.name.setWordWrap(True)  # a long name takes two lines rather than the width
         self.status = Badge(body)
         self.kind = QLabel(body)
         self.kind.setObjectName("Muted")
@@ -116,6 +117,8 @@ class DashboardView(QWidget):
         self.credit_bar = QProgressBar(balance_card)
         self.credit_bar.setTextVisible(False)
         self.credit_bar.setAccessibleName(self.tr("Credit used"))
+        for label in (self.caption, self.reserved_label, self.credit_label):
+            label.setWordWrap(True)  # long in German; a phone is 360 px wide
         for widget in (self.caption, self.balance_label, self.reserved_label):
             balance.addWidget(widget)
         balance.addWidget(self.credit_label)
@@ -401,3 +404,4 @@ class DashboardView(QWidget):
         self._row.setDirection(
             QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
         )
+        self.connection.set_compact(compact)
