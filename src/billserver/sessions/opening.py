@@ -60,7 +60,8 @@ def open_session(
     limits = states[account.account_id].limits
     room = headroom(states[payer.account_id], limits, now=now)
     first = charge(rate, start, 1)
-    if first > room.amount:
+    # a limit with nothing left refuses even a unit that costs less than a micro-unit
+    if first > room.amount or (room.period is not None and room.amount == 0):
         raise refusal_error(
             room.refused(account.account_id, first),
             f"one unit of {service_id!r} costs more than the available balance; top up first",
