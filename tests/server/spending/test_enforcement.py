@@ -76,10 +76,9 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(module_servers: ServerFactory) -> Iterator[Deployment]:
+def deployment(module_servers: ServerFactory) -> Deployment:
     module_servers.import_catalog(ACCOUNTS, users=USERS, plans=PLANS)
-    server = module_servers.start("primary")
-    yield Deployment(server, module_servers)
+    return Deployment(module_servers.start("primary"), module_servers)
 
 
 @pytest.fixture(autouse=True)
