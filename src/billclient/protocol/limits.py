@@ -56,10 +56,10 @@ class AccountLimits(Response):
 
 class LimitsUpdate(Request):
     """``PUT /v1/account/limits``: the limits wanted, a decimal string or null (no
-    limit). Both members are required: a PUT replaces the account's limits."""
+    limit). A PUT replaces both: a member left out is null."""
 
-    daily: MoneyIn | None
-    monthly: MoneyIn | None
+    daily: MoneyIn | None = None
+    monthly: MoneyIn | None = None
 
 
 class LimitEvent(Response):

@@ -26,8 +26,11 @@ def lock_account(conn: Connection, account_id: str) -> AnyRow | None:
 
 
 def read_account(conn: Connection, account_id: str) -> AnyRow | None:
-    """Read the account row without locking it."""
-    return conn.execute(select(accounts).where(accounts.c.account_id == account_id)).one_or_none()
+    """Read the account row without locking it (with its plan's time zone, as
+    :func:`lock_account`)."""
+    return conn.execute(
+        select(accounts, *LIMIT_COLUMNS[-1:]).where(accounts.c.account_id == account_id)
+    ).one_or_none()
 
 
 def account_view(row: AnyRow) -> Account:

@@ -121,5 +121,6 @@ def open_session(
         available=figures.available,
         final=grant.final,
         gateway=None,
+        limit=room.period.value if grant.final and room.period is not None else None,
     )
     return created.model_dump(mode="json")

@@ -129,14 +129,21 @@ def _update(
         final=final,
         action=action,
         reason=_reason(record, now) if action is Action.TERMINATE else None,
+        limit=_limit(record, now) if final else None,
     ).model_dump(mode="json")
     store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
 
 
+def _limit(record: AnyRow, now: int) -> str | None:
+    """The spending limit of the session's account that bounds it now (None: its funds)."""
+    period = room(record, now).period
+    return None if period is None else period.value
+
+
 def _reason(record: AnyRow, now: int) -> str:
     """Why a session must stop: a spending limit of its account, or its funds."""
-    return "spending_limit" if room(record, now).period is not None else "credit_exhausted"
+    return "spending_limit" if _limit(record, now) is not None else "credit_exhausted"
 
 
 def _check_body(session: AnyRow, report: Report, now: int) -> None:

@@ -233,7 +233,10 @@ def test_the_limits_api_refuses_bad_input_and_support_clears(deployment: Deploym
     problem(put_limits(api, path, "-1", None), 422, "validation_error")
     problem(put_limits(api, path, "0", None), 422, "validation_error")
     problem(put_limits(api, path, "0.001", None), 422, "validation_error")  # EUR has cents
-    problem(api.request("PUT", path, json={"daily": "1"}), 422, "validation_error")
+    problem(api.request("PUT", path, json={"weekly": "1"}), 422, "validation_error")
+    ok(put_limits(api, path, "2.50", "40"))
+    replaced = ok(api.request("PUT", path, json={"daily": "1"}))  # a PUT replaces both
+    assert (replaced["daily"]["amount"], replaced["monthly"]) == ("1", None)
     ok(put_limits(api, path, "2.50", "40"))
     admin = "/v1/admin/accounts/rules/limits"
     seen = ok(support.get(admin))
@@ -246,7 +249,7 @@ def test_the_limits_api_refuses_bad_input_and_support_clears(deployment: Deploym
         "SELECT actor FROM audit_log WHERE action = 'limits.set' AND account_id = 'rules' "
         "ORDER BY audit_id"
     )
-    assert [actor for (actor,) in audit] == ["rules", "support"]
+    assert [actor for (actor,) in audit] == ["rules", "rules", "rules", "support"]
     problem(support.get("/v1/admin/accounts/nobody/limits"), 404, "not_found")
 
 
