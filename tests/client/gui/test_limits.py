@@ -174,7 +174,9 @@ def test_support_reads_and_clears_an_accounts_limits(
         panel.show_account("boss")
         await until(lambda: panel.account_limits is not None, message="the limits")
         text = panel.limits.text()
-        assert "Daily limit: 0.00 EUR of 4.00 today" in text and "(set by self)" in text
+        assert (
+            "Daily limit: 0.00 EUR of 4.00 today" in text and "(set by the account's user)" in text
+        )
         assert "Monthly limit: 0.00 EUR of 40.00 this month" in text
         assert panel.clear_limits()
         assert asked == ["Clear the spending limits"]

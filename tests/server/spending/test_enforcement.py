@@ -266,3 +266,20 @@ def test_the_catalogue_gives_new_accounts_a_default_monthly_limit(
     assert (local.day, local.hour, local.minute) == (1, 0, 0)
     changed = ok(put_limits(api, "/v1/account/limits", None, "80"))
     assert (changed["monthly"]["amount"], changed["set_by"]) == ("80", "self")
+
+
+def test_openapi_documents_the_limits(deployment: Deployment) -> None:
+    document = httpx.get(deployment.server.url + "/openapi.json", timeout=30).json()
+    paths = document["paths"]
+    for path in (
+        "/v1/account/limits",
+        "/v1/account/children/{account_id}/limits",
+        "/v1/admin/accounts/{account_id}/limits",
+    ):
+        assert {"get", "put"} <= set(paths[path]), path
+    schemas = document["components"]["schemas"]
+    assert set(schemas["AccountLimits"]["required"]) == {"daily", "monthly", "set_by"}
+    assert set(schemas["LimitEvent"]["required"]) >= {"limit", "amount", "spent", "resets_at"}
+    put = paths["/v1/account/limits"]["put"]["responses"]
+    assert {"200", "403", "422"} <= set(put)
+    assert "spending_limit" in paths["/v1/sessions"]["post"]["responses"]["402"]["description"]

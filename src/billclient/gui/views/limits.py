@@ -97,8 +97,8 @@ class LimitsPanel(QGroupBox):
         form = QFormLayout()
         self.fields: dict[str, QLineEdit] = {}
         for period, title in (
-            ("daily", self.tr("&Daily limit")),
-            ("monthly", self.tr("&Monthly limit")),
+            ("daily", self.tr("Da&ily limit")),
+            ("monthly", self.tr("Mon&thly limit")),
         ):
             field = QLineEdit(self)
             field.setPlaceholderText(self.tr("No limit"))
@@ -111,10 +111,10 @@ class LimitsPanel(QGroupBox):
             self.fields[period] = field
         layout.addLayout(form)
         buttons = QHBoxLayout()
-        self.save_button = QPushButton(self.tr("&Save limits"), self)
+        self.save_button = QPushButton(self.tr("Sa&ve limits"), self)
         self.save_button.setAccessibleName(self.tr("Save the spending limits"))
         self.save_button.clicked.connect(self.save)
-        self.clear_button = QPushButton(self.tr("&Remove limits"), self)
+        self.clear_button = QPushButton(self.tr("Re&move limits"), self)
         self.clear_button.setAccessibleName(self.tr("Remove both spending limits"))
         self.clear_button.clicked.connect(self.clear)
         buttons.addWidget(self.save_button)

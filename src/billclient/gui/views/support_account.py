@@ -216,7 +216,12 @@ class AccountPanel(QWidget):
                 parts.append(self.tr("%1: none").replace("%1", name))
                 continue
             words = limit_text(line_of(period, figure), currency, now)
-            who = self.tr(" (set by %1)").replace("%1", figure.set_by.value)
+            setters = {
+                "self": self.tr("the account's user"),
+                "parent": self.tr("its parent account"),
+                "operator": self.tr("the operator"),
+            }
+            who = self.tr(" (set by %1)").replace("%1", setters[figure.set_by.value])
             parts.append(f"{name}: {words}{who}")
         self.limits.setText(" · ".join(parts))
 
