@@ -39,6 +39,7 @@ from .sessions import SessionPolicy
 from .sessions.group_commit import GroupCommitter
 from .sessions.reaper import reaper_loop
 from .sessions.router import router as sessions_router
+from .spending.router import router as spending_router
 from .topups.reconcile import reconcile_loop
 from .topups.router import router as topups_router
 from .web import Context, refuse_nul
@@ -129,6 +130,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         charges_router,
         integration_router,
         hierarchy_router,
+        spending_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

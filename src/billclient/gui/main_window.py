@@ -28,6 +28,8 @@ from .views.dashboard import DashboardView
 from .widgets.connection import ConnectionIndicator
 
 if TYPE_CHECKING:
+    from billclient.protocol import LimitEvent
+
     from .context import GuiContext
 
 translate = QCoreApplication.translate
@@ -215,6 +217,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection)
         self._build_menu()
         ctx.errors.reported.connect(self.show_error)
+        ctx.bridge.limit.connect(self._on_limit)
         self._banner_timer = QTimer(self)
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self.banner.hide)
@@ -293,6 +296,15 @@ class MainWindow(QMainWindow):
         self.banner.setText(message)
         self.banner.show()
         self._banner_timer.start(int(seconds * 1000))
+
+    def _on_limit(self, event: LimitEvent) -> None:
+        """A spending limit 80 % or fully spent: said in the banner (the tray, where there
+        is one, tells it too)."""
+        from billclient.core.spending import limit_event_text  # loaded with the core
+
+        account = self.ctx.bridge.account.last
+        currency = account.currency if account is not None else ""
+        self.show_banner(limit_event_text(event, currency), seconds=20)
 
     def is_compact(self) -> bool:
         """Whether the handheld layout is in use."""

@@ -27,13 +27,23 @@ of what is delivered.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, ScalarSelect, insert, select
 
-from billclient.protocol import BalanceEvent, EventType, NoticeEvent, SessionEvent, parse_money
+from billclient.protocol import (
+    BalanceEvent,
+    EventType,
+    LimitEvent,
+    LimitPeriod,
+    NoticeEvent,
+    SessionEvent,
+    parse_money,
+)
 
-from ..ledger import Figures
+from ..clock import from_us
+from ..ledger import Figures, LimitNotice
 from ..tables import accounts, events
 from .notices import low_balance_notice, notice_payload
 
@@ -42,6 +52,7 @@ __all__ = [
     "append_balance",
     "append_event",
     "append_figures",
+    "append_limit_notices",
     "append_notice",
     "append_session_change",
     "latest_balance_data",
@@ -62,6 +73,20 @@ def append_event(
 def append_notice(conn: Connection, account_id: str, notice: NoticeEvent, now: int) -> None:
     """Append a ``notice`` event with the members ``notice`` was built with."""
     append_event(conn, account_id, EventType.NOTICE, notice_payload(notice), now)
+
+
+def append_limit_notices(conn: Connection, notices: Iterable[LimitNotice], now: int) -> None:
+    """Append a ``limit`` event for each spending-limit notice a ledger batch made due
+    (:attr:`billserver.ledger.Outcome.notices`), to the account whose limit it is."""
+    for notice in notices:
+        event = LimitEvent(
+            limit=LimitPeriod(notice.period.value),
+            level=notice.level,
+            amount=notice.amount,
+            spent=notice.spent,
+            resets_at=from_us(notice.resets_at),
+        )
+        append_event(conn, notice.account_id, EventType.LIMIT, event.model_dump(mode="json"), now)
 
 
 def append_balance(

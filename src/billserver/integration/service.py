@@ -31,8 +31,10 @@ def create_account(conn: Connection, actor: Actor, body: AccountCreate, *, now: 
         raise ApiError(
             ErrorCode.VALIDATION_ERROR, f"account_id: account {body.account_id!r} exists"
         )
-    if current_plan_version(conn, body.plan_id) is None:
+    plan = current_plan_version(conn, body.plan_id)
+    if plan is None:
         raise ApiError(ErrorCode.VALIDATION_ERROR, f"plan_id: unknown plan {body.plan_id!r}")
+    default_limit = plan.default_monthly_limit  # the operator's, for every new account
     if not 0 <= body.credit_limit <= MAX_INT64:  # the catalogue's bounds: a BIGINT, not below 0
         raise ApiError(
             ErrorCode.VALIDATION_ERROR,
@@ -64,6 +66,8 @@ def create_account(conn: Connection, actor: Actor, body: AccountCreate, *, now: 
             balance=0,
             reserved=0,
             created_at=now,
+            limit_monthly=default_limit,
+            limits_set_by="self" if default_limit is None else "operator",
         )
     )
     record(

@@ -12,7 +12,7 @@ its audit rows and (the caller's) live events.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
@@ -20,6 +20,8 @@ from ..tables import accounts, holds
 from .actor import Actor
 from .books import CUSTOMER_PREFIX
 from .errors import LedgerError
+from .funds import LIMIT_COLUMNS
+from .limits import LimitNotice
 from .operations import Close, Hold, Operation, Post, Resize, Transfer
 from .rows import build
 from .state import AccountState, Figures, HoldState
@@ -33,6 +35,9 @@ class Outcome:
     """What a batch did: the figures afterwards of every account it touched."""
 
     figures: dict[str, Figures]
+    notices: list[LimitNotice] = field(default_factory=list)
+    """Spending-limit notices the batch made due: the caller sends them (a ``limit``
+    event each) in the same transaction."""
 
     def of(self, account_id: str) -> Figures:
         """The figures of ``account_id`` after the batch."""
@@ -60,13 +65,21 @@ def apply(
     }
     if wanted:
         for row in conn.execute(
-            select(holds.c.hold_id, holds.c.account_id, holds.c.state, holds.c.remaining)
+            select(
+                holds.c.hold_id,
+                holds.c.account_id,
+                holds.c.state,
+                holds.c.remaining,
+                holds.c.spender_id,
+            )
             .where(holds.c.hold_id.in_(sorted(wanted)))
             .with_for_update()
         ):
             known_holds[row.hold_id] = HoldState.of(row)
     known = {state.account_id: state for state in accounts_read}
     needed = {state.account_id for state in known_holds.values()}
+    # the accounts whose spending limits the batch counts against: their limits too
+    spenders = {state.spender for state in known_holds.values() if state.spender is not None}
     for op in operations:
         if isinstance(op, Hold):
             needed.add(op.account_id)
@@ -76,7 +89,14 @@ def apply(
                 for book in (op.debit, op.credit)
                 if book.startswith(CUSTOMER_PREFIX)
             )
-    missing = sorted(needed - known.keys())
+        if isinstance(op, Hold | Transfer) and op.spender is not None:
+            spenders.add(op.spender)
+    needed |= spenders
+    missing = sorted(
+        account_id
+        for account_id in needed
+        if account_id not in known or (account_id in spenders and known[account_id].limits is None)
+    )
     if missing:
         for found in conn.execute(
             select(
@@ -85,6 +105,7 @@ def apply(
                 accounts.c.balance,
                 accounts.c.reserved,
                 accounts.c.credit_limit,
+                *LIMIT_COLUMNS,
             )
             .where(accounts.c.account_id.in_(missing))
             .order_by(accounts.c.account_id)
@@ -95,4 +116,4 @@ def apply(
         raise LedgerError(f"no account {sorted(needed - known.keys())[0]!r}")
     batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now)
     write(conn, batch)
-    return Outcome(batch.figures)
+    return Outcome(batch.figures, batch.notices)

@@ -13,7 +13,9 @@ Checks, each as one aggregate query so it scales with the database:
 - application charges: a reserved charge has a pending hold and a closed one
   none; each charge's ``charged`` equals what the ledger posted and its CDR;
 - billing events: each batch transfer equals the sum of its events' charges;
-- invoices: ``total = subtotal + tax``; an issued invoice's tax was debited.
+- invoices: ``total = subtotal + tax``; an issued invoice's tax was debited;
+- spending limits: their counters agree with the ledger and no account spent past
+  a limit (:mod:`~.verify_limits`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .books import CUSTOMER_PREFIX
 from .funds import FLOOR
 from .operations import TransferKind
 from .state import PENDING
+from .verify_limits import LIMIT_CHECKS
 
 __all__ = ["VerifyReport", "verify"]
 
@@ -388,4 +391,5 @@ _CHECKS = (
     ("application charges equal the ledger and their CDRs", _charges_match_ledger),
     ("billing event batches equal their ledger transfers", _events_match_ledger),
     ("invoices add up and their tax was debited", _invoices_add_up),
+    *LIMIT_CHECKS,
 )

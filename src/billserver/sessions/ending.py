@@ -28,7 +28,7 @@ def end(
 ) -> dict[str, Any]:
     """The client's call that ends an active session: final charge, hold released, CDR."""
     assert report.cause is not None
-    settled = settle_usage(conn, record, report.used_units, policy)
+    settled = settle_usage(conn, record, report.used_units, policy, now=now)
     close = Close(record.hold_id)
     figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=close, now=now)
     session = _finish(
@@ -59,7 +59,7 @@ def late_usage(
     """Usage reported after an ``update_timeout`` end: charged up to the old grant,
     from the paying account's balance (the hold was released at the end)."""
     cap = int(record.granted_units)
-    settled = settle_usage(conn, record, report.used_units, policy, cap=cap)
+    settled = settle_usage(conn, record, report.used_units, policy, now=now, cap=cap)
     figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=None, now=now)
     changes: dict[str, Any] = {
         "last_seq": report.seq,

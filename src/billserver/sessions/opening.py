@@ -20,10 +20,10 @@ from billclient.rating import charge
 from ..accounts import lock_with_payer
 from ..clock import from_us
 from ..events import append_event, append_figures
-from ..ledger import AccountState, Actor, Hold, apply, available
+from ..ledger import AccountState, Actor, Hold, apply, headroom
 from ..plans import current_plan_version, rate_of
 from ..tables import services, sessions
-from ..web import ApiError
+from ..web import ApiError, refusal_error
 from .grants import next_grant
 from .policy import SessionPolicy
 
@@ -56,16 +56,26 @@ def open_session(
             ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {service_id!r}"
         )
     start = from_us(now)
-    funds = available(payer)
-    if charge(rate, start, 1) > funds:
-        raise ApiError(
-            ErrorCode.INSUFFICIENT_FUNDS,
+    states = {row.account_id: AccountState.of(row) for row in (payer, account)}
+    limits = states[account.account_id].limits
+    room = headroom(states[payer.account_id], limits, now=now)
+    first = charge(rate, start, 1)
+    # a limit with nothing left refuses even a unit that costs less than a micro-unit
+    if first > room.amount or (room.period is not None and room.amount == 0):
+        raise refusal_error(
+            room.refused(account.account_id, first),
             f"one unit of {service_id!r} costs more than the available balance; top up first",
         )
-    grant = next_grant(rate, start, 0, 0, funds, int(service.grant_units))
+    grant = next_grant(rate, start, 0, 0, room.amount, int(service.grant_units))
     session_id = str(uuid.uuid4())
-    hold = Hold(f"session:{session_id}", payer.account_id, grant.hold, owner=session_id)
-    outcome = apply(conn, actor, [hold], now=now, accounts_read=[AccountState.of(payer)])
+    hold = Hold(
+        f"session:{session_id}",
+        payer.account_id,
+        grant.hold,
+        owner=session_id,
+        spender=account.account_id,
+    )
+    outcome = apply(conn, actor, [hold], now=now, accounts_read=states.values())
     interval = int(service.update_interval)
     conn.execute(
         insert(sessions).values(
@@ -111,5 +121,6 @@ def open_session(
         available=figures.available,
         final=grant.final,
         gateway=None,
+        limit=room.period.value if grant.final and room.period is not None else None,
     )
     return created.model_dump(mode="json")

@@ -24,7 +24,7 @@ from .grants import next_grant, settle
 from .policy import SessionPolicy
 from .records import announce, lock_session, resource, save, with_server
 from .reports import Report, replay, store_report
-from .settlement import budget, charge, rate_of_session
+from .settlement import budget, charge, rate_of_session, room
 
 __all__ = ["report_usage"]
 
@@ -90,7 +90,7 @@ def _update(
     """The next update of an active session: charge, slide the grant, answer."""
     rate = rate_of_session(conn, record, policy)
     start = from_us(record.started_at)
-    most = budget(record)
+    most = budget(record, now)
     settled = settle(rate, start, report.used_units, most)
     if settled.unbilled_units:
         granted, final, hold, action = int(record.granted_units), True, 0, Action.TERMINATE
@@ -128,10 +128,22 @@ def _update(
         balance=figures.balance,
         final=final,
         action=action,
-        reason="credit_exhausted" if action is Action.TERMINATE else None,
+        reason=_reason(record, now) if action is Action.TERMINATE else None,
+        limit=_limit(record, now) if final else None,
     ).model_dump(mode="json")
     store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
+
+
+def _limit(record: AnyRow, now: int) -> str | None:
+    """The spending limit of the session's account that bounds it now (None: its funds)."""
+    period = room(record, now).period
+    return None if period is None else period.value
+
+
+def _reason(record: AnyRow, now: int) -> str:
+    """Why a session must stop: a spending limit of its account, or its funds."""
+    return "spending_limit" if _limit(record, now) is not None else "credit_exhausted"
 
 
 def _check_body(session: AnyRow, report: Report, now: int) -> None:

@@ -22,6 +22,7 @@ from .context import Context, Ctx, context, refuse_nul
 from .idempotent import IdempotencyKey, idempotent_response, run_idempotent
 from .paging import OrderParam, Page, PageParams, Window, WindowParams, page_response
 from .problems import AUTH_RESPONSES, ApiError, paged, problem_response, problems
+from .refusals import refusal_error
 
 __all__ = [
     "AUTH_RESPONSES",
@@ -48,6 +49,7 @@ __all__ = [
     "paged",
     "problem_response",
     "problems",
+    "refusal_error",
     "refuse_nul",
     "require_role",
     "run_idempotent",

@@ -9,7 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from billclient.protocol import BalanceEvent, ErrorCode, NoticeEvent, Problem, SessionEvent
+from billclient.protocol import (
+    BalanceEvent,
+    ErrorCode,
+    LimitEvent,
+    NoticeEvent,
+    Problem,
+    SessionEvent,
+)
 
 from .problems import ApiError, problem_response
 
@@ -72,7 +79,7 @@ def document_problems(app: FastAPI) -> None:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (Problem, BalanceEvent, SessionEvent, NoticeEvent):
+            for model in (Problem, BalanceEvent, SessionEvent, NoticeEvent, LimitEvent):
                 definition = model.model_json_schema(
                     ref_template="#/components/schemas/{model}", mode="serialization"
                 )

@@ -68,7 +68,7 @@ _RETRY_AFTER: dict[str, Any] = {
 
 _DESCRIPTIONS = {
     401: "Missing, expired or revoked access token",
-    402: "Insufficient funds",
+    402: "Insufficient funds, or a spending limit reached (`spending_limit`)",
     403: "Forbidden (role not allowed), account inactive or service not in plan",
     404: "Not found",
     409: "Conflict (idempotency, sequence or session ended)",

@@ -1,0 +1,33 @@
+"""The problem a refusal of the money kernel answers: 402 ``insufficient_funds`` or
+402 ``spending_limit`` (whose detail names the limit and when it resets)."""
+
+from __future__ import annotations
+
+from billclient.protocol import ErrorCode, format_money
+
+from ..clock import from_us
+from ..ledger import Refusal, Refused
+from .problems import ApiError
+
+__all__ = ["refusal_error"]
+
+
+def refusal_error(refused: Refused, insufficient: str) -> ApiError:
+    """The ``ApiError`` of ``refused``; ``insufficient`` is the detail of a refusal
+    for want of funds (what could not be afforded, in the caller's words)."""
+    if refused.reason is not Refusal.SPENDING_LIMIT:
+        return ApiError(ErrorCode.INSUFFICIENT_FUNDS, insufficient)
+    period = refused.period or "spending"
+    resets = "" if refused.resets_at is None else from_us(refused.resets_at).isoformat()
+    detail = (
+        f"the {period} spending limit of {format_money(refused.limit or 0)} is reached "
+        f"({format_money(refused.available)} left, {format_money(refused.needed)} needed); "
+        f"it resets at {resets}"
+    )
+    return ApiError(
+        ErrorCode.SPENDING_LIMIT,
+        detail,
+        limit=period,
+        amount=format_money(refused.limit or 0),
+        resets_at=resets,
+    )
