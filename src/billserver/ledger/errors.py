@@ -26,16 +26,25 @@ class Refusal(StrEnum):
 
     INSUFFICIENT_FUNDS = "insufficient_funds"
     """It would take ``available`` below zero."""
+    ACCOUNT_RETIRED = "account_retired"
+    """The account is retired (deleted by the operator): like a closed account in
+    TigerBeetle it takes no transfer and no new reservation; only releasing what it
+    still holds is allowed."""
 
 
 class Refused(LedgerError):
-    """The account cannot afford the move: ``available`` before it, and what it needed."""
+    """The account does not allow the move: why, ``available`` before it, and what the
+    move needed."""
 
     def __init__(self, reason: Refusal, *, account_id: str, available: int, needed: int) -> None:
-        super().__init__(
-            f"{reason.value}: account {account_id!r} has {available} available, "
-            f"the move needs {needed}"
-        )
+        if reason is Refusal.ACCOUNT_RETIRED:
+            message = f"{reason.value}: account {account_id!r} is retired; it moves no money"
+        else:
+            message = (
+                f"{reason.value}: account {account_id!r} has {available} available, "
+                f"the move needs {needed}"
+            )
+        super().__init__(message)
         self.reason = reason
         self.account_id = account_id
         self.available = available

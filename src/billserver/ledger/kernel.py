@@ -85,6 +85,7 @@ def apply(
                 accounts.c.balance,
                 accounts.c.reserved,
                 accounts.c.credit_limit,
+                accounts.c.retired,
             )
             .where(accounts.c.account_id.in_(missing))
             .order_by(accounts.c.account_id)

@@ -13,6 +13,9 @@ no I/O and refuses a batch before anything is written:
   (``reserved_total = posted + released + remaining`` holds by construction);
 - an operation that lowers an account's ``available`` must leave it at or above
   zero (:mod:`~billserver.ledger.funds`), else :class:`~.errors.Refused`;
+- a retired account (deleted by the operator) is closed: any operation that would
+  change its balance or reserve more of it is :class:`~.errors.Refused`
+  (``account_retired``); releasing a hold it still has is allowed;
 - ``accounts.reserved`` moves with the remaining amounts of its pending holds and
   ``accounts.balance`` with the entries of its book.
 """
@@ -60,9 +63,17 @@ class _Account:
         return available_of(self.start.kind, self.balance, self.reserved, self.start.credit_limit)
 
     def move(self, *, balance: int = 0, reserved: int = 0, bounded: bool = True) -> None:
-        """Change the figures; a change lowering ``available`` must leave it >= 0."""
+        """Change the figures; a change lowering ``available`` must leave it >= 0, and a
+        retired account only releases what it holds."""
         before = self.available
         change = balance - reserved
+        if self.start.retired and (balance or reserved > 0):
+            raise Refused(
+                Refusal.ACCOUNT_RETIRED,
+                account_id=self.start.account_id,
+                available=before,
+                needed=max(0, -change),
+            )
         if bounded and change < 0 and before + change < 0:
             raise Refused(
                 Refusal.INSUFFICIENT_FUNDS,

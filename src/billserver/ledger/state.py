@@ -17,13 +17,14 @@ RELEASED = "released"
 
 @dataclass(frozen=True, slots=True)
 class AccountState:
-    """An account's money columns as read under its row lock."""
+    """An account's money columns (and whether it is retired) as read under its row lock."""
 
     account_id: str
     kind: str
     balance: int
     reserved: int
     credit_limit: int
+    retired: bool
 
     @classmethod
     def of(cls, row: AnyRow) -> AccountState:
@@ -34,6 +35,7 @@ class AccountState:
             int(row.balance),
             int(row.reserved),
             int(row.credit_limit),
+            bool(row.retired),
         )
 
 

@@ -45,6 +45,7 @@ def _record_query() -> Select[Any]:
             accounts.c.balance,
             accounts.c.reserved,
             accounts.c.credit_limit,
+            accounts.c.retired,
             accounts.c.low_balance_threshold,
             case(
                 (
@@ -113,6 +114,7 @@ def payer_of(record: AnyRow) -> AccountState:
         int(record.balance),
         int(record.reserved),
         int(record.credit_limit),
+        bool(record.retired),
     )
 
 

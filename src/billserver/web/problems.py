@@ -15,9 +15,18 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Problem
+from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Problem, format_money
 
-__all__ = ["AUTH_RESPONSES", "ApiError", "paged", "problem_response", "problems"]
+from ..ledger import Refusal, Refused
+
+__all__ = [
+    "AUTH_RESPONSES",
+    "ApiError",
+    "paged",
+    "problem_response",
+    "problems",
+    "refusal_error",
+]
 
 
 class ApiError(Exception):
@@ -40,6 +49,22 @@ class ApiError(Exception):
     def problem(self) -> Problem:
         """The problem document of this error."""
         return Problem.of(self.code, self.detail, **self.extra)
+
+
+def refusal_error(refused: Refused) -> ApiError:
+    """The problem of a move the ledger refused that no domain worded first: 403
+    ``account_inactive`` for a retired account, 402 ``insufficient_funds`` otherwise."""
+    if refused.reason is Refusal.ACCOUNT_RETIRED:
+        return ApiError(
+            ErrorCode.ACCOUNT_INACTIVE,
+            f"account {refused.account_id!r} is retired (deleted by the operator); "
+            "it moves no money",
+        )
+    return ApiError(
+        ErrorCode.INSUFFICIENT_FUNDS,
+        f"the account has {format_money(max(refused.available, 0))} available; the move "
+        f"needs {format_money(refused.needed)}",
+    )
 
 
 def problem_response(
