@@ -30,6 +30,7 @@ from billserver.topups.service import settle
 from tests.support.api import Api, problem
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
+from tests.support.payments import card_charges
 from tests.support.servers import ServerProcess
 
 ACCOUNTS = [
@@ -45,6 +46,8 @@ ACCOUNTS = [
     account("theirs", "10"),
     account("dormant", "1", status="inactive"),
     account("stmt", "10"),
+    account("one-key", "10"),
+    account("same-body", "10"),
 ]
 RACE_VOUCHERS = [f"RACE-{i:04d}" for i in range(6)]
 VOUCHERS = [
@@ -170,6 +173,66 @@ def test_concurrent_uses_of_one_voucher_credit_exactly_once(deployment: Deployme
         "SELECT COUNT(*) FROM topups WHERE voucher_code LIKE 'RACE-%' AND status = 'succeeded'"
     )
     assert credits == [(len(RACE_VOUCHERS),)]
+
+
+def test_concurrent_calls_with_one_key_and_other_amounts_charge_once(
+    deployment: Deployment,
+) -> None:
+    """The key is settled before the card is charged: of concurrent calls with one key
+    and different amounts (on two servers), one charges the card, the others are 409."""
+    urls = [deployment.primary.url, deployment.secondary.url]
+    apis = [Api(urls[i % 2], "one-key") for i in range(8)]
+    key = str(uuid.uuid4())
+    barrier = threading.Barrier(len(apis))
+
+    def pay(index: int) -> httpx.Response:
+        barrier.wait()
+        return card(apis[index], str(index + 1), key=key)
+
+    with ThreadPoolExecutor(len(apis)) as pool:
+        answers = list(pool.map(pay, range(len(apis))))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] + [409] * (len(apis) - 1), [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code == 409:
+            problem(answer, 409, "idempotency_conflict")
+    [paid] = [answer.json() for answer in answers if answer.status_code == 201]
+    logs = [deployment.primary.log_path, deployment.secondary.log_path]
+    assert card_charges(logs, "one-key", key) == 1
+    assert deployment.query("SELECT amount FROM topups WHERE account_id = 'one-key'") == [
+        (int(float(paid["amount"]) * 1_000_000),)
+    ]
+    assert apis[0].account()["balance"] == str(10 + int(paid["amount"]))
+
+
+def test_concurrent_calls_with_one_key_and_one_body_get_one_answer(
+    deployment: Deployment,
+) -> None:
+    """The same call sent at once to two servers: one card charge, one top-up; a call
+    that arrives while the charge runs is told to retry (503, Retry-After) and then
+    replays the answer."""
+    urls = [deployment.primary.url, deployment.secondary.url]
+    apis = [Api(urls[i % 2], "same-body") for i in range(6)]
+    key = str(uuid.uuid4())
+    barrier = threading.Barrier(len(apis))
+
+    def pay(api: Api) -> httpx.Response:
+        barrier.wait()
+        answer = card(api, "4", key=key)
+        deadline = time.monotonic() + 60
+        while answer.status_code == 503 and time.monotonic() < deadline:
+            problem(answer, 503, "unavailable")
+            time.sleep(float(answer.headers["Retry-After"]) / 10)
+            answer = card(api, "4", key=key)
+        return answer
+
+    with ThreadPoolExecutor(len(apis)) as pool:
+        answers = list(pool.map(pay, apis))
+    assert [answer.status_code for answer in answers] == [201] * len(apis)
+    assert len({answer.json()["topup_id"] for answer in answers}) == 1
+    logs = [deployment.primary.log_path, deployment.secondary.log_path]
+    assert card_charges(logs, "same-body", key) == 1
+    assert apis[0].account()["balance"] == "14"
 
 
 def test_cards_succeed_decline_and_refuse_unknown_tokens(deployment: Deployment) -> None:
