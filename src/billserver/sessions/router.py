@@ -112,8 +112,9 @@ async def _report(request: Request, token: str, session_id: str, report: Report)
     with a bad token never queues for the one writer nor takes the write lock (the body
     was validated before this runs). A token authenticated here before (and not refused
     since) skips that read: it is checked again, as ever, inside the writer's
-    transaction, and forgotten when refused there, so a token revoked meanwhile reaches
-    the writer at most once per process.
+    transaction, and forgotten when refused there: a token revoked meanwhile reaches the
+    writer only with the calls already queued when it is first refused there (usually
+    one), never afterwards.
 
     The batch takes account locks in the order of the token's account as last
     authenticated here (:class:`~billserver.accounts.LockOrder`), never trusting it for
