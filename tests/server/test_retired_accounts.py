@@ -13,8 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,9 +22,10 @@ import pytest
 from billclient.protocol.money import parse_money
 from tests.support.api import Api, problem
 from tests.support.catalogs import PASSWORD, account
+from tests.support.deployment import Deployment, months
 from tests.support.fixtures import ServerFactory
 from tests.support.payments import card_charges
-from tests.support.servers import ServerProcess, run_billserver
+from tests.support.servers import run_billserver
 
 AUTOTOPUP_INTERVAL = 0.3
 
@@ -71,15 +71,6 @@ USERS = [
 ]
 
 
-@dataclass
-class Deployment:
-    server: ServerProcess
-    factory: ServerFactory
-
-    def api(self, login: str) -> Api:
-        return Api(self.server.url, login)
-
-
 @pytest.fixture(scope="module")
 def deployment(module_servers: ServerFactory) -> Iterator[Deployment]:
     module_servers.import_catalog(ACCOUNTS, vouchers=VOUCHERS, users=USERS)
@@ -107,14 +98,6 @@ def deployment(module_servers: ServerFactory) -> Iterator[Deployment]:
         assert answer.status_code == 204, answer.text
     yield found
     module_servers.verify()
-
-
-def months() -> tuple[str, str, datetime]:
-    """This month, the previous one (UTC) and an instant in the latter."""
-    now = datetime.now(UTC)
-    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    before = first - timedelta(days=1)
-    return now.strftime("%Y-%m"), before.strftime("%Y-%m"), before.replace(hour=12)
 
 
 def billing_events(ops: Api, *rows: tuple[str, str, int, datetime]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from ..tables import (
     sessions,
     topups,
 )
-from ..web import IN_PROGRESS, ApiError
+from ..web import IN_PROGRESS, RESERVATION_S, ApiError
 
 __all__ = ["create_account", "register_service", "retire_account", "set_plan"]
 
@@ -120,7 +120,7 @@ def retire_account(conn: Connection, actor: Actor, account_id: str, *, now: int)
             "the account has live sessions or charges (or money reserved by them); set its "
             "status to inactive first",
         )
-    if _paying(conn, account_id):
+    if _paying(conn, account_id, now=now):
         raise ApiError(
             ErrorCode.VALIDATION_ERROR,
             "the account has card payments in progress or pending; delete it once they "
@@ -207,14 +207,16 @@ def _live(conn: Connection, account_id: str) -> bool:
     return any(conn.execute(query.limit(1)).first() is not None for query in checks)
 
 
-def _paying(conn: Connection, account_id: str) -> bool:
+def _paying(conn: Connection, account_id: str, *, now: int) -> bool:
     """Whether a card top-up of the account is pending, or being charged now (its
-    Idempotency-Key reserved, :func:`billserver.web.run_reserved`)."""
+    Idempotency-Key reserved, :func:`billserver.web.run_reserved`, and the reservation
+    not yet given up: a retry that takes an older one over checks the account again)."""
     pending = select(topups.c.topup_id).where(
         topups.c.account_id == account_id, topups.c.status == TopUpStatus.PENDING.value
     )
     charging = select(idempotency_keys.c.key).where(
         idempotency_keys.c.scope == Actor.account_scope(account_id),
         idempotency_keys.c.status == IN_PROGRESS,
+        idempotency_keys.c.created_at > now - RESERVATION_S * 1_000_000,
     )
     return any(conn.execute(query.limit(1)).first() is not None for query in (pending, charging))

@@ -21,6 +21,7 @@ from .auth import (
 from .context import Context, Ctx, context, refuse_nul
 from .idempotent import (
     IN_PROGRESS,
+    RESERVATION_S,
     IdempotencyKey,
     idempotent_response,
     outcome_response,
@@ -33,6 +34,7 @@ from .problems import AUTH_RESPONSES, ApiError, paged, problem_response, problem
 __all__ = [
     "AUTH_RESPONSES",
     "IN_PROGRESS",
+    "RESERVATION_S",
     "ApiError",
     "BearerToken",
     "Caller",

@@ -101,6 +101,22 @@ def _stored(conn: Connection, scope: str, endpoint: str, key: str) -> AnyRow | N
     ).one_or_none()
 
 
+def _store(
+    conn: Connection, scope: str, endpoint: str, key: str, digest: str, outcome: Outcome, now: int
+) -> None:
+    conn.execute(
+        insert(idempotency_keys).values(
+            scope=scope,
+            endpoint=endpoint,
+            key=key,
+            request_digest=digest,
+            status=outcome.status,
+            body=outcome.body,
+            created_at=now,
+        )
+    )
+
+
 def _replay(stored: AnyRow, digest: str, *, take_over_after: int | None = None) -> Outcome:
     """The stored answer of a key: 409 when it was used with another body, 503 while the
     call that reserved it is still running (:func:`run_reserved`). A reservation older
@@ -156,17 +172,7 @@ def run_idempotent(
         if stored is not None:
             return _replay(stored, digest)
         outcome = _run(conn, lambda: operation(conn, now))
-        conn.execute(
-            insert(idempotency_keys).values(
-                scope=actor.scope,
-                endpoint=endpoint,
-                key=key,
-                request_digest=digest,
-                status=outcome.status,
-                body=outcome.body,
-                created_at=now,
-            )
-        )
+        _store(conn, actor.scope, endpoint, key, digest, outcome, now)
         return outcome
 
 
@@ -186,7 +192,8 @@ def run_reserved(
 
     1. In a write transaction of its own, ``check(conn)`` runs (a storable refusal is
        stored as the key's answer at once) and the key is reserved: stored with the
-       status :data:`IN_PROGRESS`, committed.
+       status :data:`IN_PROGRESS`, committed. (A reservation older than
+       :data:`RESERVATION_S` is taken over the same way, ``check`` again included.)
     2. ``outside()`` runs with no transaction open. Meanwhile the same key answers 503
        ``unavailable`` with Retry-After (whatever the body; another body is 409), so
        concurrent calls with one key make one outside call between them.
@@ -210,28 +217,19 @@ def run_reserved(
             replay = _replay(stored, digest, take_over_after=lease)
             if replay.status != IN_PROGRESS:
                 return replay
-            # the call that reserved the key died: take its reservation over
-            conn.execute(update(idempotency_keys).where(*row).values(created_at=reserved_at))
-        else:
 
-            def checked() -> tuple[int, dict[str, Any]]:
-                check(conn)
-                return IN_PROGRESS, {}
+        def checked() -> tuple[int, dict[str, Any]]:
+            check(conn)
+            return IN_PROGRESS, {}
 
-            outcome = _run(conn, checked)
-            conn.execute(
-                insert(idempotency_keys).values(
-                    scope=actor.scope,
-                    endpoint=endpoint,
-                    key=key,
-                    request_digest=digest,
-                    status=outcome.status,
-                    body=outcome.body,
-                    created_at=reserved_at,
-                )
-            )
-            if outcome.status != IN_PROGRESS:
-                return outcome
+        outcome = _run(conn, checked)
+        if stored is None:
+            _store(conn, actor.scope, endpoint, key, digest, outcome, reserved_at)
+        else:  # the call that reserved the key died: take its reservation over
+            values = {"status": outcome.status, "body": outcome.body, "created_at": reserved_at}
+            conn.execute(update(idempotency_keys).where(*row).values(**values))
+        if outcome.status != IN_PROGRESS:
+            return outcome
     ours = (
         *row,
         idempotency_keys.c.status == IN_PROGRESS,
