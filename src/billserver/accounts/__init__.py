@@ -12,17 +12,14 @@ from .figures import account_view, lock_account, read_account
 from .passwords import hash_password, verify_password
 from .payer import LockOrder, lock_with_payer, payer_id, payer_in, ranked, read_payer
 from .standing import (
-    RETIRED,
     inactive_detail,
     refuse_if_retired,
     refuse_unless_active,
     retired_detail,
-    standing,
 )
 from .throttle import Attempt, counted_attempt, throttle_of, voucher_key
 
 __all__ = [
-    "RETIRED",
     "Attempt",
     "LockOrder",
     "account_view",
@@ -39,7 +36,6 @@ __all__ = [
     "refuse_if_retired",
     "refuse_unless_active",
     "retired_detail",
-    "standing",
     "throttle_of",
     "verify_password",
     "voucher_key",

@@ -29,16 +29,10 @@ __all__ = [
     "refuse_if_retired",
     "refuse_unless_active",
     "retired_detail",
-    "standing",
 ]
 
 RETIRED = "retired (deleted by the operator)"
 """How a refusal names a retired account's standing."""
-
-
-def standing(row: AnyRow) -> str:
-    """The account's standing in words: ``retired (...)`` or its status."""
-    return RETIRED if row.retired else str(row.status)
 
 
 def _whose(row: AnyRow, payer_of: AnyRow | None) -> str:
