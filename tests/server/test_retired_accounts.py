@@ -299,9 +299,11 @@ def test_only_the_catalogue_brings_a_retired_account_back(
     problem(status, 404, "not_found")
     later = deployment.api("later")
     retired_refusal(later.open("voice"))
+    before = money_rows(deployment, "later")
     # the operator lists it in the catalogue again: reinstated, money moves again
     path = deployment.factory.directory / "catalog.toml"
     result = run_billserver("import", str(path), "--db", deployment.factory.db_url)
     assert result.returncode == 0, result.stderr
     assert "accounts reinstated" in result.stdout, result.stdout
+    assert money_rows(deployment, "later") == before  # an import moves no money on it
     assert later.open("voice").status_code == 201
