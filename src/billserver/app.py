@@ -145,6 +145,6 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     if settings.log_requests:
         app.add_middleware(RequestLog, server_id=settings.effective_server_id)
     if settings.metrics_port is not None:  # the listener itself is started by `serve`
-        app.state.metrics = Registry()
+        app.state.metrics = Registry(writer=committer)
         app.add_middleware(MetricsMiddleware, registry=app.state.metrics)
     return app

@@ -217,7 +217,8 @@ def _accounts(
             errors.append(f'accounts[{index}] (id "{acct.id}"): {problem}')
         elif any(getattr(row, k) != v for k, v in values.items()):
             conn.execute(update(accounts).where(accounts.c.account_id == acct.id).values(**values))
-            changes["accounts updated"] += 1
+            # listing a retired account again is how the operator reinstates it
+            changes["accounts reinstated" if row.retired else "accounts updated"] += 1
     for account_id, row in existing.items():
         if not row.retired:
             conn.execute(

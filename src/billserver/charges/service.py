@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from billclient.protocol import AccountStatus, EndCause, ErrorCode
+from billclient.protocol import EndCause, ErrorCode
 from billclient.protocol.charges import (
     Charge,
     ChargeCommit,
@@ -29,7 +29,7 @@ from billclient.protocol.charges import (
 )
 from billclient.rating import billed_units, charge
 
-from ..accounts import lock_account, lock_with_payer
+from ..accounts import lock_account, lock_with_payer, refuse_unless_active
 from ..cdrs import ChargeRecord, write_records
 from ..clock import from_us
 from ..db import AnyRow
@@ -83,10 +83,8 @@ def reserve(
     if rows is None or not may_charge(conn, actor, body.account_id):
         raise ApiError(ErrorCode.NOT_FOUND, f"no account {body.account_id!r} this login may charge")
     account, payer = rows
-    if account.retired or account.status != AccountStatus.ACTIVE.value:
-        raise ApiError(
-            ErrorCode.ACCOUNT_INACTIVE, f"the account is {account.status}; it cannot be charged"
-        )
+    refuse_unless_active(account, "cannot be charged")
+    refuse_unless_active(payer, "cannot pay for charges", payer_of=account)
     plan = current_plan_version(conn, account.plan_id)
     service = conn.execute(
         select(services.c.service_id).where(

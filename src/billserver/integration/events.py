@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, insert, select
 
-from billclient.protocol import AccountStatus, EndCause, format_money
+from billclient.protocol import EndCause, format_money
 from billclient.protocol.integration import BillingEvent, EventOutcome, EventResult
 from billclient.rating import Rate, billed_units, charge
 
-from ..accounts import lock_account, payer_in, ranked
+from ..accounts import inactive_detail, lock_account, payer_in, ranked
 from ..cdrs import ChargeRecord, write_records
 from ..clock import from_us, to_us
 from ..db import AnyRow
@@ -147,8 +147,9 @@ def process_batch(
         if account is None or hierarchy is None:
             reject(event, f"no account {event.account_id!r}")
             continue
-        if account.retired or account.status != AccountStatus.ACTIVE.value:
-            reject(event, f"the account is {account.status}; it cannot be charged")
+        refusal = inactive_detail(account, "cannot be charged")
+        if refusal is not None:
+            reject(event, refusal)
             continue
         at = to_us(event.at)
         if at > now + _FUTURE_SLACK_US:
@@ -174,6 +175,10 @@ def process_batch(
             reject(event, "units: the charge is too large to book")
             continue
         payer = _payer(conn, payers, rows, paying, account)
+        refusal = inactive_detail(payer.row, "cannot pay for charges", payer_of=account)
+        if refusal is not None:
+            reject(event, refusal)
+            continue
         if amount > payer.spendable:
             reject(event, "insufficient funds: the account cannot afford the charge")
             continue

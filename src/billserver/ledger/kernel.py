@@ -106,6 +106,7 @@ def apply(
                 accounts.c.reserved,
                 accounts.c.credit_limit,
                 *LIMIT_COLUMNS,
+                accounts.c.retired,
             )
             .where(accounts.c.account_id.in_(missing))
             .order_by(accounts.c.account_id)

@@ -17,6 +17,9 @@ no I/O and refuses a batch before anything is written:
   under that account's spending limits (:mod:`~.limits`), else ``Refused`` with
   :attr:`~.errors.Refusal.SPENDING_LIMIT`; what is posted counts as spent, and the
   notices due at 80 % and 100 % of a limit are part of the batch;
+- a retired account (deleted by the operator) is closed: any operation that would
+  change its balance or reserve more of it is :class:`~.errors.Refused`
+  (``account_retired``); releasing a hold it still has is allowed;
 - ``accounts.reserved`` moves with the remaining amounts of its pending holds and
   ``accounts.balance`` with the entries of its book.
 """
@@ -68,9 +71,17 @@ class _Account:
         return available_of(self.start.kind, self.balance, self.reserved, self.start.credit_limit)
 
     def move(self, *, balance: int = 0, reserved: int = 0, bounded: bool = True) -> None:
-        """Change the figures; a change lowering ``available`` must leave it >= 0."""
+        """Change the figures; a change lowering ``available`` must leave it >= 0, and a
+        retired account only releases what it holds."""
         before = self.available
         change = balance - reserved
+        if self.start.retired and (balance or reserved > 0):
+            raise Refused(
+                Refusal.ACCOUNT_RETIRED,
+                account_id=self.start.account_id,
+                available=before,
+                needed=max(0, -change),
+            )
         if bounded and change < 0 and before + change < 0:
             raise Refused(
                 Refusal.INSUFFICIENT_FUNDS,

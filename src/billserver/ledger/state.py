@@ -18,13 +18,15 @@ RELEASED = "released"
 
 @dataclass(frozen=True, slots=True)
 class AccountState:
-    """An account's money columns as read under its row lock."""
+    """An account's money columns (and whether it is retired) as read under its row lock."""
 
     account_id: str
     kind: str
     balance: int
     reserved: int
     credit_limit: int
+    retired: bool = False
+    """Deleted by the operator: the ledger moves no money into or out of it."""
     limits: LimitState | None = None
     """Its spending limits and their counters, when read (:data:`~.funds.LIMIT_COLUMNS`);
     the ledger reads them itself for an account a batch spends against."""
@@ -39,6 +41,7 @@ class AccountState:
             int(row.balance),
             int(row.reserved),
             int(row.credit_limit),
+            bool(row.retired),
             LimitState.of(row) if "limits_tz" in row._fields else None,
         )
 

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from billclient.protocol import (
-    AccountStatus,
     ErrorCode,
     EventType,
     SessionCreated,
@@ -17,7 +16,7 @@ from billclient.protocol import (
 )
 from billclient.rating import charge
 
-from ..accounts import lock_with_payer
+from ..accounts import lock_with_payer, refuse_unless_active
 from ..clock import from_us
 from ..events import append_event, append_figures
 from ..ledger import AccountState, Actor, Hold, apply, headroom
@@ -40,12 +39,8 @@ def open_session(
     if rows is None:
         raise ApiError(ErrorCode.NOT_FOUND, "this login has no account to open sessions on")
     account, payer = rows
-    for row in {account.account_id: account, payer.account_id: payer}.values():
-        if row.retired or row.status != AccountStatus.ACTIVE.value:
-            whose = "account" if row is account else f"paying account {row.account_id!r}"
-            raise ApiError(
-                ErrorCode.ACCOUNT_INACTIVE, f"the {whose} is {row.status}; it cannot open sessions"
-            )
+    refuse_unless_active(account, "cannot open sessions")
+    refuse_unless_active(payer, "cannot pay for sessions", payer_of=account)
     plan = current_plan_version(conn, account.plan_id)
     service = conn.execute(
         select(services).where(services.c.service_id == service_id, services.c.retired.is_(False))

@@ -58,6 +58,7 @@ def _record_query() -> Select[Any]:
             accounts.c.balance,
             accounts.c.reserved,
             accounts.c.credit_limit,
+            accounts.c.retired,
             accounts.c.low_balance_threshold,
             case(
                 (
@@ -130,6 +131,7 @@ def payer_of(record: AnyRow) -> AccountState:
         int(record.balance),
         int(record.reserved),
         int(record.credit_limit),
+        bool(record.retired),
         limits_of(record) if record.payer_id == record.account_id else None,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -106,6 +107,15 @@ async def _report(request: Request, token: str, session_id: str, report: Report)
     commit for all the reports that arrive while the previous one is being written); the
     caller is authenticated in that same transaction.
 
+    Authentication before the writer: a token this process has not authenticated yet is
+    checked first in a read transaction of its own (on a worker thread), so a request
+    with a bad token never queues for the one writer nor takes the write lock (the body
+    was validated before this runs). A token authenticated here before (and not refused
+    since) skips that read: it is checked again, as ever, inside the writer's
+    transaction, and forgotten when refused there: a token revoked meanwhile reaches the
+    writer only with the calls already queued when it is first refused there (usually
+    one), never afterwards.
+
     The batch takes account locks in the order of the token's account as last
     authenticated here (:class:`~billserver.accounts.LockOrder`), never trusting it for
     who the caller is: a missing or stale entry can at worst make two processes'
@@ -114,15 +124,32 @@ async def _report(request: Request, token: str, session_id: str, report: Report)
     committer: GroupCommitter = request.app.state.group_commit
     policy: SessionPolicy = request.app.state.session_policy  # the hot path: no dependency
     digest = token_hash(token)
+    if not policy.order.knows_token(digest):
+        await anyio.to_thread.run_sync(_authenticate, request, token, digest)
 
     def operation(conn: Connection) -> dict[str, Any]:
-        caller = actor_for_token(conn, token, policy.server_id)
+        try:
+            caller = actor_for_token(conn, token, policy.server_id)
+        except ApiError:
+            policy.order.forget_token(digest)
+            raise
         if caller.account_id is not None:
             policy.order.remember_token(digest, caller.account_id)
         return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
 
     answer = await committer.run(operation, lock_key=policy.order.token_key(digest))
     return Response(orjson.dumps(answer), media_type="application/json")
+
+
+def _authenticate(request: Request, token: str, digest: str) -> None:
+    """Check ``token`` in a read transaction (401 :class:`ApiError` if it is not valid)
+    and remember it for the lock order."""
+    ctx: Context = request.app.state.context
+    policy: SessionPolicy = request.app.state.session_policy
+    with db.read(ctx.engine) as conn:
+        caller = actor_for_token(conn, token, policy.server_id)
+    if caller.account_id is not None:
+        policy.order.remember_token(digest, caller.account_id)
 
 
 def with_gateway(ctx: Context, body: Any) -> Any:

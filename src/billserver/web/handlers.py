@@ -18,7 +18,9 @@ from billclient.protocol import (
     SessionEvent,
 )
 
+from ..ledger import Refused
 from .problems import ApiError, problem_response
+from .refusals import refusal_error
 
 __all__ = ["document_problems", "install_error_handlers"]
 
@@ -35,7 +37,8 @@ _STATUS_CODES = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Turn ApiError and FastAPI's validation and routing errors into problem documents.
+    """Turn ApiError, a ledger refusal and FastAPI's validation and routing errors into
+    problem documents.
 
     Any other exception is answered by :class:`~billserver.web.failures.FailureAnswers`
     (503 for a storage fault, else a bare 500 ``internal``), which create_app installs
@@ -44,6 +47,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return problem_response(exc.code, exc.detail, exc.headers, **exc.extra)
+
+    @app.exception_handler(Refused)
+    async def _refused(_request: Request, exc: Refused) -> JSONResponse:
+        error = refusal_error(exc)
+        return problem_response(error.code, error.detail)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -17,7 +17,13 @@ from fastapi.responses import JSONResponse
 
 from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Problem
 
-__all__ = ["AUTH_RESPONSES", "ApiError", "paged", "problem_response", "problems"]
+__all__ = [
+    "AUTH_RESPONSES",
+    "ApiError",
+    "paged",
+    "problem_response",
+    "problems",
+]
 
 
 class ApiError(Exception):

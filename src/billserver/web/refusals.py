@@ -1,5 +1,6 @@
-"""The problem a refusal of the money kernel answers: 402 ``insufficient_funds`` or
-402 ``spending_limit`` (whose detail names the limit and when it resets)."""
+"""The problem a refusal of the money kernel answers: 402 ``insufficient_funds``, 402
+``spending_limit`` (whose detail names the limit and when it resets) or 403
+``account_inactive`` for a retired account."""
 
 from __future__ import annotations
 
@@ -12,11 +13,24 @@ from .problems import ApiError
 __all__ = ["refusal_error"]
 
 
-def refusal_error(refused: Refused, insufficient: str) -> ApiError:
+def refusal_error(refused: Refused, insufficient: str | None = None) -> ApiError:
     """The ``ApiError`` of ``refused``; ``insufficient`` is the detail of a refusal
-    for want of funds (what could not be afforded, in the caller's words)."""
-    if refused.reason is not Refusal.SPENDING_LIMIT:
-        return ApiError(ErrorCode.INSUFFICIENT_FUNDS, insufficient)
+    for want of funds (what could not be afforded, in the caller's words; by default
+    the figures). Domains word a retired account's refusal first; this is the
+    backstop for one none worded."""
+    if refused.reason is Refusal.ACCOUNT_RETIRED:
+        return ApiError(
+            ErrorCode.ACCOUNT_INACTIVE,
+            f"account {refused.account_id!r} is retired (deleted by the operator); "
+            "it moves no money",
+        )
+    if refused.reason is Refusal.INSUFFICIENT_FUNDS:
+        return ApiError(
+            ErrorCode.INSUFFICIENT_FUNDS,
+            insufficient
+            or f"the account has {format_money(max(refused.available, 0))} available; "
+            f"the move needs {format_money(refused.needed)}",
+        )
     period = refused.period or "spending"
     resets = "" if refused.resets_at is None else from_us(refused.resets_at).isoformat()
     detail = (

@@ -129,7 +129,7 @@ def limited(draw: st.DrawFn) -> tuple[dict[str, AccountState], dict[str, HoldSta
     held = draw(st.integers(0, limit - spent))
     limits = fresh(limit, None, NOW).moved(held=held, spent=spent)
     payer = AccountState("p", "prepaid", 1_000 + held, held, 0)
-    member = AccountState("m", "prepaid", 0, 0, 0, limits)
+    member = AccountState("m", "prepaid", 0, 0, 0, limits=limits)
     hold = HoldState("h", "p", "pending", held, "m")
     return {"p": payer, "m": member}, {"h": hold}
 
