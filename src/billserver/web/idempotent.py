@@ -2,7 +2,9 @@
 
 Answers that completed an operation (2xx) or refused it for a business reason
 (402, 403, 409 other than ``idempotency_conflict``) are stored with the key, in
-the same transaction as the operation; 401, 422, 429 and 5xx answers are not, so
+the same transaction as the operation (a refusal's changes roll back to a savepoint
+first; what it records anyway, its :attr:`~.problems.ApiError.aftermath`, commits with
+the stored answer); 401, 422, 429 and 5xx answers are not, so
 the same key may be retried after them.
 """
 
@@ -113,6 +115,8 @@ def run_idempotent(
             savepoint.rollback()
             if not _storable(error):
                 raise
+            if error.aftermath is not None:
+                error.aftermath(conn)
             status, answer = error.code.status, error.problem().model_dump(mode="json")
         conn.execute(
             insert(idempotency_keys).values(

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
 from billclient.protocol import ErrorCode, format_money
 
 from ..clock import from_us
@@ -12,9 +16,16 @@ from .problems import ApiError
 __all__ = ["refusal_error"]
 
 
-def refusal_error(refused: Refused, insufficient: str) -> ApiError:
+def refusal_error(
+    refused: Refused,
+    insufficient: str,
+    *,
+    aftermath: Callable[[Connection], None] | None = None,
+) -> ApiError:
     """The ``ApiError`` of ``refused``; ``insufficient`` is the detail of a refusal
-    for want of funds (what could not be afforded, in the caller's words)."""
+    for want of funds (what could not be afforded, in the caller's words).
+    ``aftermath``: what a spending-limit refusal records anyway (its notice,
+    :attr:`ApiError.aftermath`)."""
     if refused.reason is not Refusal.SPENDING_LIMIT:
         return ApiError(ErrorCode.INSUFFICIENT_FUNDS, insufficient)
     period = refused.period or "spending"
@@ -27,6 +38,7 @@ def refusal_error(refused: Refused, insufficient: str) -> ApiError:
     return ApiError(
         ErrorCode.SPENDING_LIMIT,
         detail,
+        aftermath=aftermath,
         limit=period,
         amount=format_money(refused.limit or 0),
         resets_at=resets,
