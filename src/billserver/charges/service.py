@@ -33,7 +33,7 @@ from ..accounts import lock_account, lock_with_payer, refuse_unless_active
 from ..cdrs import ChargeRecord, write_records
 from ..clock import from_us
 from ..db import AnyRow
-from ..events import append_figures, append_limit_notices
+from ..events import append_figures, append_limit_notices, limit_stop
 from ..ledger import (
     AccountState,
     Actor,
@@ -115,6 +115,7 @@ def reserve(
         raise refusal_error(
             refused,
             f"{body.units} unit(s) of {body.service_id!r} cost more than the account has available",
+            aftermath=limit_stop(actor, refused, now),
         ) from None
     conn.execute(
         insert(app_charges).values(

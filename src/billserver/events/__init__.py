@@ -7,6 +7,7 @@ from .store import (
     append_figures,
     append_limit_notices,
     append_notice,
+    limit_stop,
 )
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "append_figures",
     "append_limit_notices",
     "append_notice",
+    "limit_stop",
     "session_terminated_notice",
 ]

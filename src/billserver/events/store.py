@@ -27,7 +27,7 @@ of what is delivered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, ScalarSelect, insert, select
@@ -43,7 +43,7 @@ from billclient.protocol import (
 )
 
 from ..clock import from_us
-from ..ledger import Figures, LimitNotice
+from ..ledger import Actor, Figures, LimitNotice, Period, Refusal, Refused, apply
 from ..tables import accounts, events
 from .notices import low_balance_notice, notice_payload
 
@@ -56,6 +56,7 @@ __all__ = [
     "append_notice",
     "append_session_change",
     "latest_balance_data",
+    "limit_stop",
 ]
 
 WAKE_KEY = "billserver.events.accounts"
@@ -87,6 +88,22 @@ def append_limit_notices(conn: Connection, notices: Iterable[LimitNotice], now: 
             resets_at=from_us(notice.resets_at),
         )
         append_event(conn, notice.account_id, EventType.LIMIT, event.model_dump(mode="json"), now)
+
+
+def limit_stop(actor: Actor, refused: Refused, now: int) -> Callable[[Connection], None]:
+    """What a refusal at a spending limit records once the refused move rolled back:
+    that limit's 100 % notice, due through the kernel (:meth:`~billserver.ledger.
+    LimitState.stopped`: once per period, with what was really spent), and its
+    ``limit`` event. Nothing for a refusal for want of funds."""
+
+    def record(conn: Connection) -> None:
+        if refused.reason is not Refusal.SPENDING_LIMIT or refused.period is None:
+            return
+        stops = {refused.account_id: Period(refused.period)}
+        outcome = apply(conn, actor, [], now=now, stops=stops)
+        append_limit_notices(conn, outcome.notices, now)
+
+    return record
 
 
 def append_balance(

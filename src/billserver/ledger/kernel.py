@@ -11,7 +11,7 @@ its audit rows and (the caller's) live events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -21,7 +21,7 @@ from .actor import Actor
 from .books import CUSTOMER_PREFIX
 from .errors import LedgerError
 from .funds import LIMIT_COLUMNS
-from .limits import LimitNotice
+from .limits import LimitNotice, Period
 from .operations import Close, Hold, Operation, Post, Resize, Transfer
 from .rows import build
 from .state import AccountState, Figures, HoldState
@@ -52,8 +52,14 @@ def apply(
     now: int,
     accounts_read: Iterable[AccountState] = (),
     holds_read: Iterable[HoldState] = (),
+    stops: Mapping[str, Period] | None = None,
 ) -> Outcome:
-    """Apply ``operations`` in order, all or nothing (see :mod:`~.rows` for the rules)."""
+    """Apply ``operations`` in order, all or nothing (see :mod:`~.rows` for the rules).
+
+    ``stops`` maps an account to the limit of its that stops its spending now (a
+    session cut or a charge refused at it): that limit's 100 % notice is due if it was
+    not sent this period. With no operations, that notice is all the batch records
+    (the caller of a refusal that rolled back records it in its own small write)."""
     known_holds = {state.hold_id: state for state in holds_read}
     created = {op.hold_id for op in operations if isinstance(op, Hold)}
     wanted = {
@@ -91,6 +97,7 @@ def apply(
             )
         if isinstance(op, Hold | Transfer) and op.spender is not None:
             spenders.add(op.spender)
+    spenders.update(stops or ())
     needed |= spenders
     missing = sorted(
         account_id
@@ -115,6 +122,6 @@ def apply(
             known[found.account_id] = AccountState.of(found)
     if not needed <= known.keys():
         raise LedgerError(f"no account {sorted(needed - known.keys())[0]!r}")
-    batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now)
+    batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now, stops=stops)
     write(conn, batch)
     return Outcome(batch.figures, batch.notices)

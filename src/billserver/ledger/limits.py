@@ -15,7 +15,9 @@ ended counts as zero (:meth:`LimitState.at`). Money posted from a hold counts in
 period it is posted in.
 
 Notices: at 80 % and at 100 % of each set limit, once per period
-(:meth:`LimitState.crossings`).
+(:meth:`LimitState.crossings`). A limit that stops spending short of its amount (the
+next increment would pass it) counts as reached: its 100 % notice is due then
+(:meth:`LimitState.stopped`), with what was really spent.
 """
 
 from __future__ import annotations
@@ -191,26 +193,43 @@ class LimitState:
             spent_monthly=self.spent_monthly + spent,
         )
 
+    def noticed(self, period: Period) -> int:
+        """The highest notice level already sent for the current ``period`` (0: none)."""
+        return self.daily_noticed if period is Period.DAILY else self.monthly_noticed
+
+    def _notify(
+        self, account_id: str, period: Period, level: int
+    ) -> tuple[LimitState, list[LimitNotice]]:
+        """The notice of ``period`` at ``level`` if a lower one was sent so far, and the
+        state that remembers it (no notice, and this state, otherwise)."""
+        amount = self.limit(period)
+        if not amount or level <= self.noticed(period):
+            return self, []
+        notice = LimitNotice(
+            account_id, period, level, amount, self.spent(period), self.resets_at(period)
+        )
+        if period is Period.DAILY:
+            return dataclasses.replace(self, daily_noticed=level), [notice]
+        return dataclasses.replace(self, monthly_noticed=level), [notice]
+
     def crossings(self, account_id: str) -> tuple[LimitState, list[LimitNotice]]:
         """The notices due (a limit reached 80 % or 100 % for the first time this
         period) and the state that remembers them."""
         state, notices = self, []
         for period in Period:
-            amount = state.limit(period)
-            if not amount:
-                continue
+            amount = state.limit(period) or 0
             spent = state.spent(period)
-            noticed = state.daily_noticed if period is Period.DAILY else state.monthly_noticed
             reached = max((lvl for lvl in NOTICE_LEVELS if spent * 100 >= amount * lvl), default=0)
-            if reached > noticed:
-                notices.append(
-                    LimitNotice(account_id, period, reached, amount, spent, state.resets_at(period))
-                )
-                if period is Period.DAILY:
-                    state = dataclasses.replace(state, daily_noticed=reached)
-                else:
-                    state = dataclasses.replace(state, monthly_noticed=reached)
+            state, due = state._notify(account_id, period, reached)
+            notices += due
         return state, notices
+
+    def stopped(self, account_id: str, period: Period) -> tuple[LimitState, list[LimitNotice]]:
+        """The limit of ``period`` stopped spending (a session cut, a charge refused) a
+        little short of its amount, since the next increment would have passed it:
+        its 100 % notice is due now unless it was sent this period. Its ``spent`` is
+        what was really spent."""
+        return self._notify(account_id, period, NOTICE_LEVELS[-1])
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "spent_daily",

@@ -16,7 +16,8 @@ no I/O and refuses a batch before anything is written:
 - a hold that grows, or a charge, with a spending account takes no more than is left
   under that account's spending limits (:mod:`~.limits`), else ``Refused`` with
   :attr:`~.errors.Refusal.SPENDING_LIMIT`; what is posted counts as spent, and the
-  notices due at 80 % and 100 % of a limit are part of the batch;
+  notices due at 80 % and 100 % of a limit are part of the batch (the 100 % one
+  also when the caller says a limit stopped the account's spending short of it);
 - a retired account (deleted by the operator) is closed: any operation that would
   change its balance or reserve more of it is :class:`~.errors.Refused`
   (``account_retired``); releasing a hold it still has is allowed;
@@ -35,7 +36,7 @@ from .audit import audit_row
 from .books import CUSTOMER_PREFIX, SYS_REVENUE, customer_book
 from .errors import LedgerError, Refusal, Refused
 from .funds import available_of
-from .limits import LimitNotice, LimitState
+from .limits import LimitNotice, LimitState, Period
 from .operations import Close, Hold, Operation, Post, Resize, Transfer, TransferKind
 from .state import PENDING, RELEASED, AccountState, Figures, HoldState
 
@@ -142,8 +143,11 @@ def build(
     holds: Mapping[str, HoldState],
     actor: Actor,
     now: int,
+    stops: Mapping[str, Period] | None = None,
 ) -> Batch:
-    """The rows of ``operations`` applied in order (see the module); raises
+    """The rows of ``operations`` applied in order (see the module); ``stops`` names
+    the accounts whose spending a limit stops (:meth:`~.limits.LimitState.stopped`,
+    its 100 % notice is due). Raises
     :class:`~.errors.LedgerError` (or :class:`~.errors.Refused`) for a batch the ledger
     refuses, before anything is written."""
     books = {
@@ -239,6 +243,9 @@ def build(
         if limits is not None:
             limits, notices = limits.crossings(account_id)
             batch.notices += notices
+            if stops and account_id in stops:
+                limits, notices = limits.stopped(account_id, stops[account_id])
+                batch.notices += notices
         money = (figures.balance, figures.reserved) != (
             figures.start.balance,
             figures.start.reserved,

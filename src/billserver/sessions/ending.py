@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from billclient.protocol import Action, EndCause, SessionState, UpdateResult
+from billclient.protocol import Action, ClientEndCause, EndCause, SessionState, UpdateResult
 from billclient.rating import billed_units
 
 from ..cdrs import ChargeRecord, write_records
@@ -18,7 +18,7 @@ from ..ledger import record as audit
 from .policy import SessionPolicy
 from .records import announce, resource, save, with_server
 from .reports import Report, store_report
-from .settlement import charge, rate_of_session, settle_usage
+from .settlement import charge, rate_of_session, room, settle_usage
 
 __all__ = ["end", "end_by_server", "late_usage"]
 
@@ -30,7 +30,12 @@ def end(
     assert report.cause is not None
     settled = settle_usage(conn, record, report.used_units, policy, now=now)
     close = Close(record.hold_id)
-    figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=close, now=now)
+    # a client ends a session whose final grant a limit bounded with ``spending_limit``
+    limited = report.cause is ClientEndCause.SPENDING_LIMIT and record.final
+    stop = room(record, now).period if limited else None
+    figures = charge(
+        conn, actor, record, settled.charged, seq=report.seq, then=close, now=now, stop=stop
+    )
     session = _finish(
         conn,
         record,

@@ -18,7 +18,7 @@ from billclient.rating import charge
 
 from ..accounts import lock_with_payer, refuse_unless_active
 from ..clock import from_us
-from ..events import append_event, append_figures
+from ..events import append_event, append_figures, limit_stop
 from ..ledger import AccountState, Actor, Hold, apply, headroom
 from ..plans import current_plan_version, rate_of
 from ..tables import services, sessions
@@ -57,9 +57,11 @@ def open_session(
     first = charge(rate, start, 1)
     # a limit with nothing left refuses even a unit that costs less than a micro-unit
     if first > room.amount or (room.period is not None and room.amount == 0):
+        refused = room.refused(account.account_id, first)
         raise refusal_error(
-            room.refused(account.account_id, first),
+            refused,
             f"one unit of {service_id!r} costs more than the available balance; top up first",
+            aftermath=limit_stop(actor, refused, now),
         )
     grant = next_grant(rate, start, 0, 0, room.amount, int(service.grant_units))
     session_id = str(uuid.uuid4())

@@ -23,6 +23,7 @@ from ..ledger import (
     Figures,
     Headroom,
     Operation,
+    Period,
     Post,
     Resize,
     Transfer,
@@ -81,10 +82,12 @@ def charge(
     seq: int,
     then: Resize | Close | None,
     now: int,
+    stop: Period | None = None,
 ) -> Figures:
     """Bring the session's charge to ``charged`` (the increase out of the hold first),
     then ``then``; the paying account's figures afterwards. The transfers' idempotency
-    references name the session and the report's ``seq``."""
+    references name the session and the report's ``seq``. ``stop``: the limit of the
+    session's account that stops it now (its 100 % notice is due)."""
     amount = charged - int(record.charged)
     ref = f"{record.session_id}:{seq}"
     memo = f"{record.service_id} session {record.session_id}"
@@ -117,6 +120,7 @@ def charge(
         now=now,
         accounts_read=[payer_of(record)],
         holds_read=[hold_of(record)],
+        stops=None if stop is None else {record.account_id: stop},
     )
     append_limit_notices(conn, outcome.notices, now)
     return outcome.of(record.payer_id)

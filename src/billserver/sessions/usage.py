@@ -17,7 +17,7 @@ from billclient.rating import Unit
 
 from ..clock import from_us
 from ..db import AnyRow
-from ..ledger import Actor, Resize
+from ..ledger import Actor, Period, Resize
 from ..web import ApiError
 from .ending import end, late_usage
 from .grants import next_grant, settle
@@ -101,8 +101,12 @@ def _update(
         granted, final, hold = grant.granted_units, grant.final, grant.hold
         exhausted = final and report.used_units >= granted
         action = Action.TERMINATE if exhausted else Action.CONTINUE
+    bound = room(record, now).period if final else None
+    stop = bound if action is Action.TERMINATE else None
     resize = Resize(record.hold_id, hold)
-    figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now)
+    figures = charge(
+        conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now, stop=stop
+    )
     session = save(
         conn,
         record,
@@ -128,22 +132,16 @@ def _update(
         balance=figures.balance,
         final=final,
         action=action,
-        reason=_reason(record, now) if action is Action.TERMINATE else None,
-        limit=_limit(record, now) if final else None,
+        reason=_reason(bound) if action is Action.TERMINATE else None,
+        limit=None if bound is None else bound.value,
     ).model_dump(mode="json")
     store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
 
 
-def _limit(record: AnyRow, now: int) -> str | None:
-    """The spending limit of the session's account that bounds it now (None: its funds)."""
-    period = room(record, now).period
-    return None if period is None else period.value
-
-
-def _reason(record: AnyRow, now: int) -> str:
-    """Why a session must stop: a spending limit of its account, or its funds."""
-    return "spending_limit" if _limit(record, now) is not None else "credit_exhausted"
+def _reason(bound: Period | None) -> str:
+    """Why a session must stop: a spending limit of its account (``bound``), or its funds."""
+    return "spending_limit" if bound is not None else "credit_exhausted"
 
 
 def _check_body(session: AnyRow, report: Report, now: int) -> None:

@@ -2,10 +2,12 @@
 
 Answers that completed an operation (2xx) or refused it for a business reason
 (402, 403, 409 other than ``idempotency_conflict``) are stored with the key, in
-the same transaction as the operation; 401, 422, 429 and 5xx answers are not, so
-the same key may be retried after them. An operation with a step outside the database
-(a card charge) reserves its key first (:func:`run_reserved`), so that step runs once
-per key however many calls with that key arrive at once.
+the same transaction as the operation (a refusal's changes roll back to a savepoint
+first; what it records anyway, its :attr:`~.problems.ApiError.aftermath`, commits with
+the stored answer); 401, 422, 429 and 5xx answers are not, so the same key may be
+retried after them. An operation with a step outside the database (a card charge)
+reserves its key first (:func:`run_reserved`), so that step runs once per key however
+many calls with that key arrive at once.
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ def _run(conn: Connection, operation: Callable[[], tuple[int, dict[str, Any]]]) 
         error = refusal if isinstance(refusal, ApiError) else refusal_error(refusal)
         if not _storable(error):
             raise error from None
+        if error.aftermath is not None:
+            error.aftermath(conn)
         status, answer = error.code.status, error.problem().model_dump(mode="json")
     return Outcome(status, answer)
 

@@ -11,9 +11,11 @@ else becomes a bare 500 ``internal`` problem with no trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
 
 from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Problem
 
@@ -27,7 +29,12 @@ __all__ = [
 
 
 class ApiError(Exception):
-    """A refusal the caller should see as a problem document."""
+    """A refusal the caller should see as a problem document.
+
+    ``aftermath`` is what the refusal still records although the refused operation's
+    changes roll back (a spending limit's notice): an idempotent route
+    (:func:`~.idempotent.run_idempotent`) runs it after the rollback, in the
+    transaction that stores the refusal with its key."""
 
     def __init__(
         self,
@@ -35,12 +42,14 @@ class ApiError(Exception):
         detail: str,
         *,
         headers: dict[str, str] | None = None,
+        aftermath: Callable[[Connection], None] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.headers = headers or {}
+        self.aftermath = aftermath
         self.extra = extra
 
     def problem(self) -> Problem:

@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
 from billclient.protocol import ErrorCode, format_money
 
 from ..clock import from_us
@@ -13,11 +17,17 @@ from .problems import ApiError
 __all__ = ["refusal_error"]
 
 
-def refusal_error(refused: Refused, insufficient: str | None = None) -> ApiError:
+def refusal_error(
+    refused: Refused,
+    insufficient: str | None = None,
+    *,
+    aftermath: Callable[[Connection], None] | None = None,
+) -> ApiError:
     """The ``ApiError`` of ``refused``; ``insufficient`` is the detail of a refusal
     for want of funds (what could not be afforded, in the caller's words; by default
-    the figures). Domains word a retired account's refusal first; this is the
-    backstop for one none worded."""
+    the figures). ``aftermath``: what a spending-limit refusal records anyway (its
+    notice, :attr:`ApiError.aftermath`). Domains word a retired account's refusal
+    first; this is the backstop for one none worded."""
     if refused.reason is Refusal.ACCOUNT_RETIRED:
         return ApiError(
             ErrorCode.ACCOUNT_INACTIVE,
@@ -41,6 +51,7 @@ def refusal_error(refused: Refused, insufficient: str | None = None) -> ApiError
     return ApiError(
         ErrorCode.SPENDING_LIMIT,
         detail,
+        aftermath=aftermath,
         limit=period,
         amount=format_money(refused.limit or 0),
         resets_at=resets,

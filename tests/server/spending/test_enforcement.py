@@ -3,8 +3,10 @@ account's daily limit with the exact charge, a second device refused at once wit
 402 ``spending_limit``, a member held to the limit its parent set, application charges
 and billing events counted and refused, notices once per period at 80 % and 100 %,
 20 sessions racing at one limit, the API's rules (422, 403, support clears, audited)
-and the catalogue's default monthly limit. ``billserver verify`` proves the counters
-and that no account spent past a limit, after every test."""
+and the catalogue's default monthly limit; a limit that stops spending short of its
+amount (the next increment would pass it) still sends its 100 % notice, once.
+``billserver verify`` proves the counters and that no account spent past a limit,
+after every test."""
 
 from __future__ import annotations
 
@@ -33,8 +35,17 @@ def member(account_id: str, parent: str, balance: str = "5") -> dict[str, Any]:
     return account(account_id, balance) | {"parent": parent, "shared_balance": True}
 
 
+# messages sold in packs: a grant of three, so a final grant may stop short of a limit
+SERVICES = [*BASE["services"], {"id": "pack", "name": "Pack", "unit": "event", "media": "im",
+                                "grant": 3}]  # fmt: skip
 PLANS = [
     *BASE["plans"],
+    {
+        "id": "packs",
+        "name": "Packs",
+        "timezone": "UTC",
+        "rates": [{"service": "pack", "price": "0.05"}],
+    },
     {
         "id": "capped",
         "name": "Capped",
@@ -52,9 +63,13 @@ ACCOUNTS = [
     account("race", "10"),
     account("rules", "10"),
     account("fresh", "10", plan="capped"),
+    account("short", "10"),
+    account("selfend", "10", plan="packs"),
+    account("cutoff", "10"),
+    account("opener", "10"),
 ]
 USERS = [
-    {"login": "relay", "password": PASSWORD, "role": "service", "may_charge": ["apps"]},
+    {"login": "relay", "password": PASSWORD, "role": "service", "may_charge": ["apps", "cutoff"]},
     {"login": "ops", "password": PASSWORD, "role": "operator"},
 ]
 
@@ -77,7 +92,7 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(module_servers: ServerFactory) -> Deployment:
-    module_servers.import_catalog(ACCOUNTS, users=USERS, plans=PLANS)
+    module_servers.import_catalog(ACCOUNTS, users=USERS, plans=PLANS, services=SERVICES)
     return Deployment(module_servers.start("primary"), module_servers)
 
 
@@ -96,11 +111,12 @@ def put_limits(api: Api, path: str, daily: str | None, monthly: str | None) -> h
     return api.request("PUT", path, json={"daily": daily, "monthly": monthly})
 
 
-def run_until_stopped(api: Api, session_id: str) -> dict[str, Any]:
-    """Report 1 MB more per update until the server says terminate; then end."""
+def run_until_stopped(api: Api, session_id: str, step: int = MB) -> dict[str, Any]:
+    """Report ``step`` units (1 MB) more per update until the server says terminate;
+    then end."""
     seq, used, last = 0, 0, None
     while True:
-        seq, used = seq + 1, used + MB
+        seq, used = seq + 1, used + step
         last = ok(api.update(session_id, seq, used))
         if last["action"] == "terminate":
             break
@@ -190,6 +206,73 @@ def test_application_charges_and_billing_events_respect_limits(deployment: Deplo
     assert ok(user.get("/v1/account/limits"))["daily"]["spent"] == "0.15"
     levels = [e["level"] for e in deployment.limit_events("apps")]
     assert levels == [80, 100]
+
+
+def daily_notices(deployment: Deployment, account_id: str) -> list[tuple[int, str]]:
+    """The account's daily ``limit`` events so far: (level, spent)."""
+    events = deployment.limit_events(account_id)
+    return [(e["level"], e["spent"]) for e in events if e["limit"] == "daily"]
+
+
+def test_a_session_stopped_short_of_the_limit_gets_the_100_notice_once(
+    deployment: Deployment,
+) -> None:
+    api = deployment.api("short")
+    ok(put_limits(api, "/v1/account/limits", "0.12", None))
+    # a message costs 0.05: after two (0.10, 83 %) the third would pass 0.12
+    stopped = run_until_stopped(api, ok(api.open("sms"), 201)["session_id"], step=1)
+    assert (stopped["update"]["reason"], stopped["update"]["limit"]) == ("spending_limit", "daily")
+    assert stopped["end"]["charged"] == "0.1"
+    assert daily_notices(deployment, "short") == [(80, "0.1"), (100, "0.1")]
+    # another session (a second device) is refused at once, with no second notice
+    problem(api.open("sms"), 402, "spending_limit")
+    problem(deployment.api("short").open("sms"), 402, "spending_limit")
+    assert daily_notices(deployment, "short") == [(80, "0.1"), (100, "0.1")]
+
+
+def test_a_client_ending_its_final_grant_at_the_limit_gets_the_100_notice(
+    deployment: Deployment,
+) -> None:
+    """The client's own path: it ends the session with ``spending_limit`` once its
+    final grant (bounded by the limit) is used up, without waiting for a terminate."""
+    api = deployment.api("selfend")
+    ok(put_limits(api, "/v1/account/limits", "0.12", None))
+    opened = ok(api.open("pack"), 201)  # a pack of three would cost 0.15: two are granted
+    assert (opened["granted_units"], opened["final"], opened["limit"]) == (2, True, "daily")
+    ended = ok(api.end(opened["session_id"], 1, 2, cause="spending_limit"))
+    assert ended["charged"] == "0.1"
+    assert daily_notices(deployment, "selfend") == [(80, "0.1"), (100, "0.1")]
+    problem(api.open("pack"), 402, "spending_limit")
+    assert daily_notices(deployment, "selfend") == [(80, "0.1"), (100, "0.1")]
+
+
+def test_a_charge_refused_at_the_limit_sends_the_100_notice_once(deployment: Deployment) -> None:
+    user, relay = deployment.api("cutoff"), deployment.api("relay")
+    ok(put_limits(user, "/v1/account/limits", "0.12", None))
+    reserve = {"account_id": "cutoff", "service_id": "sms", "units": 2}
+    charge = ok(relay.post("/v1/charges", reserve, headers={"Idempotency-Key": "c1"}), 201)
+    ok(relay.post(f"/v1/charges/{charge['charge_id']}/commit", {"units": 2}))  # 0.10 spent
+    assert daily_notices(deployment, "cutoff") == [(80, "0.1")]
+    one = reserve | {"units": 1}
+    for key in ("c2", "c3", "c2"):  # refused, refused again, and a replay of the first
+        refused = relay.post("/v1/charges", one, headers={"Idempotency-Key": key})
+        problem(refused, 402, "spending_limit")
+    assert daily_notices(deployment, "cutoff") == [(80, "0.1"), (100, "0.1")]
+
+
+def test_a_session_refused_at_the_limit_sends_the_100_notice_once(
+    deployment: Deployment,
+) -> None:
+    api = deployment.api("opener")
+    ok(put_limits(api, "/v1/account/limits", "0.12", None))
+    session_id = ok(api.open("dl"), 201)["session_id"]
+    for seq in range(1, 11):
+        ok(api.update(session_id, seq, seq * MB))
+    ok(api.end(session_id, 11, 10 * MB))  # 0.10 spent, ended by the user
+    assert daily_notices(deployment, "opener") == [(80, "0.1")]
+    for key in ("o1", "o2", "o1"):  # refused, refused again, and a replay of the first
+        problem(api.open("sms", key), 402, "spending_limit")  # a message costs 0.05
+    assert daily_notices(deployment, "opener") == [(80, "0.1"), (100, "0.1")]
 
 
 def test_twenty_sessions_racing_at_one_limit_never_spend_past_it(deployment: Deployment) -> None:

@@ -115,6 +115,38 @@ def test_notices_come_once_per_level_and_period(limit: int, charges: list[int], 
     )
 
 
+@given(
+    st.integers(1, 10**6),
+    st.lists(st.tuples(st.integers(0, 10**5), st.booleans()), max_size=30),
+    instants,
+)
+def test_a_limit_that_stops_spending_sends_its_100_notice_once(
+    limit: int, steps: list[tuple[int, bool]], now: int
+) -> None:
+    """Spending interleaved with stops (a session cut or a charge refused short of the
+    limit): the 100 % notice comes once, at the first stop or when spending reaches
+    the limit, whichever is first, and carries what was really spent."""
+    state = fresh(limit, None, now)
+    hundreds: list[int] = []
+    expected = None  # what was spent when the limit was first reached or stopped spending
+    for amount, stop in steps:
+        state, notices = state.moved(spent=amount).crossings("a")
+        if stop:
+            state, stopped = state.stopped("a", Period.DAILY)
+            notices += stopped
+        if expected is None and (stop or state.spent_daily >= limit):
+            expected = state.spent_daily
+        hundreds += [n.spent for n in notices if n.level == 100]
+        assert all(n.period is Period.DAILY and n.amount == limit for n in notices)
+    assert hundreds == ([] if expected is None else [expected])
+    assert (state.daily_noticed == 100) == (expected is not None)
+    # an unset limit is never noticed; the next day's stop is noticed afresh
+    assert state.stopped("a", Period.MONTHLY) == (state, [])
+    tomorrow, again = state.at(state.daily_until).stopped("a", Period.DAILY)
+    assert [(n.level, n.spent) for n in again] == [(100, 0)]
+    assert tomorrow.stopped("a", Period.DAILY)[1] == []
+
+
 # -- the row builder: no batch spends or holds past a limit ---------------------------
 
 ACTOR = Actor.system("test", "test")
