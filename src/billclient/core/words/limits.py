@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta, tzinfo
 
 from babel.dates import format_date
 from babel.dates import format_time as _babel_time
+from babel.numbers import format_decimal
 
 from .formats import current_locale, minor_units
 from .translation import fill, translate
@@ -58,8 +59,17 @@ def resets_text(resets_at: datetime, now: datetime, tz: tzinfo | None = None) ->
     return fill(translate("limits", "on %1 at %2"), day, _clock(local))
 
 
+def _figure(micro: int, currency: str) -> str:
+    """An amount in the currency's minor units, written as the locale writes numbers
+    (``6.19`` in English, ``6,19`` in German), beside the currency's code."""
+    value = minor_units(micro, currency)
+    places = -int(value.as_tuple().exponent)
+    pattern = "#,##0." + "0" * places if places > 0 else "#,##0"
+    return str(format_decimal(value, format=pattern, locale=current_locale()))
+
+
 def _amounts(line: LimitLine, currency: str) -> tuple[str, str]:
-    return str(minor_units(line.spent, currency)), str(minor_units(line.amount, currency))
+    return _figure(line.spent, currency), _figure(line.amount, currency)
 
 
 def limit_text(line: LimitLine, currency: str, now: datetime, tz: tzinfo | None = None) -> str:
