@@ -262,8 +262,24 @@ class BillingClient:
         self._settings = settings
 
     async def refresh_account(self) -> Account:
-        """Read the account and publish it on ``Topic.ACCOUNT``."""
+        """Read the account and publish it on ``Topic.ACCOUNT``.
+
+        A ``balance`` event that arrives while the read is on its way may be the newer
+        of the two (the read can have left the server before the change committed);
+        then the account keeps the event's figures. Either way the figures converge: the
+        stream delivers every change after the last event it sent.
+        """
+        overtaken = self._live.balances_received
         account = await self._api.account()
+        pushed = self._live.last_balance
+        if pushed is not None and self._live.balances_received != overtaken:
+            account = account.model_copy(
+                update={
+                    "balance": pushed.balance,
+                    "reserved": pushed.reserved,
+                    "available": pushed.available,
+                }
+            )
         self._bus.publish(Topic.ACCOUNT, account)
         return account
 

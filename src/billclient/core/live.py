@@ -81,6 +81,10 @@ class LiveEvents:
         """The id of the last event received (sent as ``Last-Event-ID`` on reconnect)."""
         self.state = ConnectionState(LinkStatus.OFFLINE, datetime.now(UTC))
         """The connection's state now."""
+        self.balances_received = 0
+        """How many ``balance`` events arrived (tells a read whether one overtook it)."""
+        self.last_balance: BalanceEvent | None = None
+        """The figures of the latest ``balance`` event."""
 
     @property
     def running(self) -> bool:
@@ -187,6 +191,9 @@ class LiveEvents:
         except (ValueError, ValidationError) as error:
             _log.warning("ignored a malformed %s event: %s", event.event, error)
             return
+        if isinstance(payload, BalanceEvent):
+            self.balances_received += 1
+            self.last_balance = payload
         self._bus.publish(topic, payload)
         if isinstance(payload, NoticeEvent) and payload.kind is NoticeKind.TOPUP:
             with contextlib.suppress(ValidationError):

@@ -34,7 +34,7 @@ ACCOUNTS = [
     *(account(name) for name in ("calls", "problems", "ended", "pages", "fund")),
     account("poor", "0.005"),
     account("asleep", status="inactive"),
-    *(account(name) for name in ("fail", "stuck", "back", "listen", "resume")),
+    *(account(name) for name in ("fail", "stuck", "back", "listen", "resume", "overtaken")),
     account("tokfile"),
 ]
 VOUCHERS = [{"code": "CORE-VOUCHER-1", "amount": "5"}]

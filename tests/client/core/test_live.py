@@ -10,6 +10,8 @@ import asyncio
 import uuid
 from typing import Any
 
+import httpx
+
 from billclient.core.api import new_idempotency_key
 from billclient.core.bus import Topic
 from billclient.core.client import BillingClient
@@ -92,6 +94,36 @@ def test_events_arrive_and_resume_after_a_server_restart(
             assert states[-1].server == live_server.url
         assert client.live.state.status is LinkStatus.OFFLINE
         assert not client.live.running
+
+    asyncio.run(scenario())
+
+
+def test_a_balance_event_overtaking_an_account_read_wins(
+    server: ServerProcess, client_home: ClientHome
+) -> None:
+    """An account read that left the server before a change arrives after the change's
+    event: the figures shown stay the event's, not the older read's."""
+
+    async def scenario() -> None:
+        async with BillingClient.open() as client:
+            await client.sign_in([server.url], "overtaken", PASSWORD)
+            published: list[Any] = []
+            client.bus.subscribe(Topic.ACCOUNT, published.append)
+            client.live.start()
+            await eventually(lambda: client.live.last_balance is not None)
+
+            async def change_before_the_body_is_read(response: httpx.Response) -> None:
+                # the read's answer (10.00) is on its way; the change and its event overtake it
+                if response.request.url.path == "/v1/account":
+                    seen = client.live.balances_received
+                    await asyncio.to_thread(_adjust, server.url, "overtaken", "2.5")
+                    await eventually(lambda: client.live.balances_received > seen)
+
+            client.pool.http.event_hooks["response"].append(change_before_the_body_is_read)
+            account = await client.refresh_account()
+            assert (account.balance, account.available) == (12_500_000, 12_500_000)
+            assert published[-1].balance == 12_500_000
+            assert account.name and account.status.value == "active"  # the rest is the read's
 
     asyncio.run(scenario())
 

@@ -47,6 +47,8 @@ def test_amounts_in_cents_the_live_meter_exact(
         # 14.901 EUR available, shown in cents (the account's currency may come second)
         await until(lambda: dashboard.balance_label.text() == "€14.90", message="the balance")
         assert dashboard.figures is not None and dashboard.figures.available == 14_901_000
+        # read as current once the live events are connected (before: "Last known balance")
+        await until(lambda: dashboard.connection.live, message="live events")
         assert dashboard.balance_label.accessibleName() == "Available balance: €14.90"
         assert dashboard.reserved_label.text() == "Reserved for running services: €0.00"
 
