@@ -15,7 +15,8 @@ ended counts as zero (:meth:`LimitState.at`). Money posted from a hold counts in
 period it is posted in.
 
 Notices: at 80 % and at 100 % of each set limit, once per period
-(:meth:`LimitState.crossings`). A limit that stops spending short of its amount (the
+(:meth:`LimitState.crossings`); a change of the limit in force starts its count again
+(``billserver.spending.service``). A limit that stops spending short of its amount (the
 next increment would pass it) counts as reached: its 100 % notice is due then
 (:meth:`LimitState.stopped`), with what was really spent.
 """

@@ -33,7 +33,7 @@ from billclient.protocol import (
 from ..accounts import lock_account
 from ..clock import from_us
 from ..db import AnyRow
-from ..ledger import LIMIT_COLUMNS, Actor, LimitState, Period, record
+from ..ledger import LIMIT_COLUMNS, Actor, LimitState, Period, effective, record
 from ..tables import accounts
 from ..web import ApiError
 from .amounts import check_limit
@@ -63,6 +63,22 @@ def _setter(row: AnyRow, period: Period) -> LimitSetter | None:
     if ceiling is not None and (own is None or ceiling <= own):
         return LimitSetter.PARENT
     return LimitSetter(row.limits_set_by)
+
+
+def _notices_restarted(row: AnyRow, changes: dict[str, Any]) -> dict[str, int]:
+    """A period whose limit in force changes counts its 80 % and 100 % notices again,
+    from the new amount (a raised limit warns again as it nears; a lowered one tells
+    what was already spent of it at the next spend)."""
+    restarted = {}
+    for period in Period:
+        own, ceiling = _OWN[period], _CEILING[period]
+        was = effective(row._mapping[own], row._mapping[ceiling])
+        now = effective(
+            changes.get(own, row._mapping[own]), changes.get(ceiling, row._mapping[ceiling])
+        )
+        if now != was:
+            restarted[f"{period.value}_noticed"] = 0
+    return restarted
 
 
 def limits_view(row: AnyRow, now: int) -> AccountLimits:
@@ -144,7 +160,9 @@ def set_limits(
         changes["limits_set_by"] = LimitSetter.SELF.value
     before = {column: row._mapping[column] for column in changes}
     if changes != before:
+        audited = {key: value for key, value in changes.items() if key in before}
         changes["limits_changed_at"] = now
+        changes.update(_notices_restarted(row, changes))
         conn.execute(update(accounts).where(accounts.c.account_id == account_id).values(**changes))
         record(
             conn,
@@ -154,6 +172,6 @@ def set_limits(
             now=now,
             editor=editor.value,
             before=before,
-            after={key: value for key, value in changes.items() if key in before},
+            after=audited,
         )
     return read_limits(conn, account_id, now=now)

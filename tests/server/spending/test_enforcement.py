@@ -67,6 +67,7 @@ ACCOUNTS = [
     account("selfend", "10", plan="packs"),
     account("cutoff", "10"),
     account("opener", "10"),
+    account("raised", "10"),
 ]
 USERS = [
     {"login": "relay", "password": PASSWORD, "role": "service", "may_charge": ["apps", "cutoff"]},
@@ -204,8 +205,8 @@ def test_application_charges_and_billing_events_respect_limits(deployment: Deplo
     result = ok(ops.post("/v1/integration/events", batch | {"events": batch["events"][:1]}))
     assert result["charged"] == 1
     assert ok(user.get("/v1/account/limits"))["daily"]["spent"] == "0.15"
-    levels = [e["level"] for e in deployment.limit_events("apps")]
-    assert levels == [80, 100]
+    # the raised limit counts its notices again: reached, it says so once more
+    assert daily_notices(deployment, "apps") == [(80, "0.1"), (100, "0.1"), (100, "0.15")]
 
 
 def daily_notices(deployment: Deployment, account_id: str) -> list[tuple[int, str]]:
@@ -244,6 +245,29 @@ def test_a_client_ending_its_final_grant_at_the_limit_gets_the_100_notice(
     assert daily_notices(deployment, "selfend") == [(80, "0.1"), (100, "0.1")]
     problem(api.open("pack"), 402, "spending_limit")
     assert daily_notices(deployment, "selfend") == [(80, "0.1"), (100, "0.1")]
+
+
+def test_notices_count_again_from_a_changed_limit(deployment: Deployment) -> None:
+    api = deployment.api("raised")
+
+    def spend(megabytes: int) -> None:
+        session_id = ok(api.open("dl"), 201)["session_id"]
+        for seq in range(1, megabytes + 1):
+            ok(api.update(session_id, seq, seq * MB))
+        ok(api.end(session_id, megabytes + 1, megabytes * MB))
+
+    ok(put_limits(api, "/v1/account/limits", "0.12", None))
+    spend(10)  # 0.10 of 0.12
+    assert daily_notices(deployment, "raised") == [(80, "0.1")]
+    ok(put_limits(api, "/v1/account/limits", "0.12", "40"))  # the daily one unchanged
+    ok(put_limits(api, "/v1/account/limits", "0.20", "40"))  # raised: 80 % is 0.16 now
+    assert daily_notices(deployment, "raised") == [(80, "0.1")]
+    spend(5)  # 0.15 of 0.20: below 80 %
+    assert daily_notices(deployment, "raised") == [(80, "0.1")]
+    spend(1)  # 0.16
+    assert daily_notices(deployment, "raised") == [(80, "0.1"), (80, "0.16")]
+    spend(1)
+    assert daily_notices(deployment, "raised") == [(80, "0.1"), (80, "0.16")]
 
 
 def test_a_charge_refused_at_the_limit_sends_the_100_notice_once(deployment: Deployment) -> None:
