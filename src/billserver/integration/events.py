@@ -37,6 +37,7 @@ from ..ledger import (
     AccountState,
     Actor,
     LimitState,
+    Period,
     Transfer,
     TransferKind,
     apply,
@@ -85,9 +86,14 @@ class _Spender:
         if self.left is not None:
             self.left -= amount
 
-    def reached(self) -> str:
+    def binding(self) -> Period:
+        """The limit that leaves the least (the one an event was refused at)."""
         period = self.limits.binding()
         assert period is not None
+        return period
+
+    def reached(self) -> str:
+        period = self.binding()
         amount = format_money(self.limits.limit(period) or 0)
         resets = from_us(self.limits.resets_at(period)).isoformat()
         return (
@@ -126,6 +132,7 @@ def process_batch(
             rows[account_id] = row
     payers: dict[str, _Payer] = {}
     spenders: dict[str, _Spender] = {}
+    stops: dict[str, Period] = {}  # the accounts an event was refused for at a limit
     invoiced_until: dict[str, int] = {}
     rates: dict[tuple[str, str], tuple[AnyRow, Rate] | None] = {}
     live_services = set(
@@ -185,6 +192,7 @@ def process_batch(
         spender = spenders.setdefault(account.account_id, _Spender(account, now))
         if spender.left is not None and amount > spender.left:
             reject(event, f"spending limit: {spender.reached()}")
+            stops[account.account_id] = spender.binding()
             continue
         seen.add(event.event_id)
         payer.spendable -= amount
@@ -235,12 +243,16 @@ def process_batch(
         moves.append(move)
         for event_row in spender.transfer_rows:
             event_row["transfer_id"] = move.transfer_id
-    if moves:
+    if moves or stops:
         states = [AccountState.of(row) for row in rows.values()]
-        after = apply(conn, actor, moves, now=now, accounts_read=states)
-        for payer_id in sorted(payers):
-            if payer_id in after.figures:
-                append_figures(conn, payer_id, after.of(payer_id), now=now)
+        after = apply(conn, actor, moves, now=now, accounts_read=states, stops=stops)
+        charged = {
+            paying.get(account_id, account_id)
+            for account_id in spenders
+            if spenders[account_id].total
+        }
+        for payer_id in sorted(charged):
+            append_figures(conn, payer_id, after.of(payer_id), now=now)
         append_limit_notices(conn, after.notices, now)
     if records:
         write_records(conn, records)

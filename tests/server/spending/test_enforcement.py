@@ -68,6 +68,7 @@ ACCOUNTS = [
     account("cutoff", "10"),
     account("opener", "10"),
     account("raised", "10"),
+    account("booked", "10"),
 ]
 USERS = [
     {"login": "relay", "password": PASSWORD, "role": "service", "may_charge": ["apps", "cutoff"]},
@@ -245,6 +246,35 @@ def test_a_client_ending_its_final_grant_at_the_limit_gets_the_100_notice(
     assert daily_notices(deployment, "selfend") == [(80, "0.1"), (100, "0.1")]
     problem(api.open("pack"), 402, "spending_limit")
     assert daily_notices(deployment, "selfend") == [(80, "0.1"), (100, "0.1")]
+
+
+def test_billing_events_refused_at_the_limit_send_the_100_notice_once(
+    deployment: Deployment,
+) -> None:
+    user, ops = deployment.api("booked"), deployment.api("ops")
+    ok(put_limits(user, "/v1/account/limits", "0.12", None))
+    now = datetime.now(UTC).isoformat()
+
+    def book(count: int) -> dict[str, Any]:
+        events = [
+            {"event_id": f"e-{uuid.uuid4()}", "account_id": "booked", "service_id": "sms",
+             "units": 1, "at": now}
+            for _ in range(count)
+        ]  # fmt: skip
+        return ok(ops.post("/v1/integration/events", {"events": events}))
+
+    balances_before = len(deployment.factory.sql(
+        "SELECT 1 FROM events WHERE account_id = 'booked' AND type = 'balance'"
+    ))  # fmt: skip
+    result = book(3)  # 0.05 each: two booked (0.10), the third would pass 0.12
+    assert (result["charged"], result["rejected"]) == (2, 1)
+    assert daily_notices(deployment, "booked") == [(80, "0.1"), (100, "0.1")]
+    assert book(1)["rejected"] == 1  # refused again: told once
+    assert daily_notices(deployment, "booked") == [(80, "0.1"), (100, "0.1")]
+    balances = deployment.factory.sql(
+        "SELECT 1 FROM events WHERE account_id = 'booked' AND type = 'balance'"
+    )
+    assert len(balances) == balances_before + 1  # a refusal moves no money: no figures
 
 
 def test_notices_count_again_from_a_changed_limit(deployment: Deployment) -> None:
