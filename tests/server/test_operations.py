@@ -1,8 +1,7 @@
-"""Operations: the metrics listener, ``billserver backup`` and retention.
+"""Operations: the metrics listener and retention, on every engine (``billserver
+backup`` is tests/server/test_backup.py).
 
-Real server processes on loopback. The metrics and retention tests run on every
-engine; the online backup is SQLite's (PostgreSQL answers with a pointer to
-pg_dump).
+Real server processes on loopback.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import json
 import os
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +28,7 @@ from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess, free_port, run_billserver
 
-ACCOUNTS = [account("metered", "10"), account("busy", "100"), account("copied", "7")]
+ACCOUNTS = [account("metered", "10")]
 
 HOUR_US = 3600 * 1_000_000
 DAY_US = 24 * HOUR_US
@@ -160,7 +158,7 @@ def test_metrics_count_requests_sessions_updates_and_money(
     assert during["billserver_live_sessions"] == before["billserver_live_sessions"] + 1
     charges = 'billserver_ledger_transfers_total{kind="charge"}'
     assert during[charges] > before.get(charges, 0)
-    assert during['billserver_ledger_amount_total{kind="opening"}'] == 117  # 10 + 100 + 7
+    assert during['billserver_ledger_amount_total{kind="opening"}'] == 10  # the opening balance
 
     assert api.end(opened["session_id"], 2, 1).status_code == 200
     _answer, after = scrape(metrics_port)
@@ -206,96 +204,6 @@ def socket_listening(port: int) -> Iterator[None]:
         sock.bind(("127.0.0.1", port))
         sock.listen()
         yield
-
-
-# -- backup -------------------------------------------------------------------------------
-
-
-def test_backup_while_a_server_writes(
-    module_db: ServerFactory, plain: ServerProcess, tmp_path: Path
-) -> None:
-    if module_db.engine_name != "sqlite":
-        pytest.skip("the online copy is SQLite's; PostgreSQL is backed up with pg_dump")
-    before = Api(plain.url, "copied").registration["device_id"]  # committed before the copy
-    stop = threading.Event()
-    written: list[int] = []
-
-    def write_load() -> None:
-        api = Api(plain.url, "busy")
-        while not stop.is_set():
-            session = api.open("sms").json()
-            assert api.end(session["session_id"], 1, 1).status_code == 200
-            written.append(1)
-
-    load = threading.Thread(target=write_load)
-    load.start()
-    try:
-        while not written:
-            time.sleep(0.05)
-        copies = []
-        for n in range(2):
-            copy = tmp_path / f"copy-{n}.db"
-            result = run_billserver("backup", str(copy), "--db", module_db.db_url)
-            assert result.returncode == 0, result.stderr
-            assert str(copy) in result.stdout
-            copies.append(copy)
-    finally:
-        stop.set()
-        load.join(60)
-    assert len(written) >= 2
-    source_accounts = module_db.sql("SELECT account_id, name FROM accounts ORDER BY account_id")
-    for copy in copies:
-        assert not Path(f"{copy}-wal").exists()
-        checked = run_billserver("verify", "--db", f"sqlite:///{copy}")
-        assert checked.returncode == 0, checked.stdout + checked.stderr
-        copied = ServerFactory(tmp_path)
-        copied.db_url = f"sqlite:///{copy}"
-        assert copied.sql("SELECT account_id, name FROM accounts ORDER BY account_id") == (
-            source_accounts
-        )
-        devices = copied.sql("SELECT device_id FROM devices WHERE device_id = :d", d=before)
-        assert devices == [(before,)]
-
-
-def test_backup_refuses_to_overwrite_and_writes_into_a_directory(
-    module_db: ServerFactory, tmp_path: Path
-) -> None:
-    if module_db.engine_name != "sqlite":
-        pytest.skip("the online copy is SQLite's")
-    target = tmp_path / "taken.db"
-    target.write_text("precious")
-    refused = run_billserver("backup", str(target), "--db", module_db.db_url)
-    assert refused.returncode == 1
-    assert "exists" in refused.stderr and "--force" in refused.stderr
-    assert target.read_text() == "precious"
-    forced = run_billserver("backup", str(target), "--db", module_db.db_url, "--force")
-    assert forced.returncode == 0, forced.stderr
-    assert target.read_bytes().startswith(b"SQLite format 3\x00")
-    folder = tmp_path / "backups"
-    folder.mkdir()
-    into = run_billserver("backup", str(folder), "--db", module_db.db_url)
-    assert into.returncode == 0, into.stderr
-    (made,) = folder.iterdir()
-    assert made.suffix == ".db" and made.name.startswith("billing-")
-    assert not [p for p in folder.iterdir() if p.name.endswith(".partial")]
-
-
-def test_backup_of_postgresql_points_to_pg_dump() -> None:
-    result = run_billserver("backup", "out.dump", "--db", "postgresql://billing@db.invalid/x")
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert "pg_dump" in result.stderr
-
-
-def test_backup_of_a_missing_database_is_one_line(tmp_path: Path) -> None:
-    result = run_billserver(
-        "backup", str(tmp_path / "copy.db"), "--db", f"sqlite:///{tmp_path / 'none.db'}"
-    )
-    assert result.returncode == 1
-    assert "no database at" in result.stderr
-    assert not (tmp_path / "none.db").exists()
-    assert not (tmp_path / "copy.db").exists()
 
 
 # -- retention ----------------------------------------------------------------------------
