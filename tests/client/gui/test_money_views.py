@@ -310,6 +310,10 @@ def test_support_console(
         live = panel.sessions_model.item(0)
         assert live.session_id == running.session_id and live.user == "help"
         assert "Balance €10.00" in panel.figures.text()
+        # every column in view: the rate's long text is last and cut, never a sideways scroll
+        headers = panel.sessions_model.columnCount()
+        assert panel.sessions_model.headerData(headers - 1, Qt.Orientation.Horizontal) == "Rate"
+        await until(lambda: panel.sessions.view.horizontalScrollBar().maximum() == 0)
 
         # adjust: the form, then a confirmation (declined first: nothing happens)
         dialog = panel.open_adjust()

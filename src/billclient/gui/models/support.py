@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from billclient.protocol import AccountSummary, AuditEntry, LiveSession
 from billclient.protocol.money import format_money as wire_money
 
-from ..formatting import format_datetime, format_duration, format_money
+from ..formatting import format_datetime, format_duration, format_money, format_time
 from .columns import Column
 
 __all__ = [
@@ -67,8 +67,16 @@ def _seconds(session: LiveSession, now: Callable[[], datetime]) -> float:
     return max((end - session.started_at).total_seconds(), 0.0)
 
 
+def _started(session: LiveSession, now: Callable[[], datetime]) -> str:
+    """When a session started: the time alone when that was today (the usual case)."""
+    started, today = session.started_at.astimezone(), now().astimezone()
+    if started.date() == today.date():
+        return format_time(started)
+    return format_datetime(started)
+
+
 def live_session_columns(currency: Callable[[], str], now: Callable[[], datetime]) -> list[Column]:
-    """User, service, duration (ticking), used, charge, rate, endpoint, started."""
+    """User, service, duration (ticking), used, charge, endpoint, started, rate."""
     return [
         Column.plain(translate("support", "User"), lambda s: s.user or "—"),
         Column.plain(translate("support", "Service"), lambda s: s.service_id),
@@ -93,16 +101,17 @@ def live_session_columns(currency: Callable[[], str], now: Callable[[], datetime
             lambda s: wire_money(s.charged),
             RIGHT,
         ),
-        Column.plain(translate("support", "Rate"), lambda s: s.rate),
         Column.plain(
             translate("support", "Endpoint"), lambda s: s.endpoint or translate("support", "direct")
         ),
         Column(
             translate("support", "Started"),
-            lambda s: format_datetime(s.started_at),
+            lambda s: _started(s, now),
             lambda s: s.started_at.timestamp(),
             lambda s: s.started_at.isoformat(),
         ),
+        # last: the longest text takes the room left, cut with "…" (whole in its tooltip)
+        Column.plain(translate("support", "Rate"), lambda s: s.rate),
     ]
 
 

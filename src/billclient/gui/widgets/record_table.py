@@ -23,6 +23,10 @@ MAX_COLUMN_WIDTH = 240
 """Pixels a column other than the last may take when sized to its contents (the last
 column takes the room left)."""
 
+MIN_LAST_COLUMN_WIDTH = 48
+"""Pixels the last column keeps when the others take nearly all the room (its text is
+cut with "…" then, and whole in its tooltip)."""
+
 
 class RecordTable(QWidget):
     """A filter field over a table: click a header to sort, type to filter every column,
@@ -83,6 +87,10 @@ class RecordTable(QWidget):
             self.view.resizeColumnToContents(column)
             if header.sectionSize(column) > MAX_COLUMN_WIDTH:
                 header.resizeSection(column, MAX_COLUMN_WIDTH)
+        # a stretched last section never gets narrower than it was when the stretch
+        # began (100 px by default): make that small, so that it gives way to the others
+        header.setStretchLastSection(False)
+        header.resizeSection(header.count() - 1, MIN_LAST_COLUMN_WIDTH)
         header.setStretchLastSection(True)
 
     def _activated(self, index: QModelIndex) -> None:
