@@ -10,7 +10,11 @@ from PySide6.QtWidgets import QApplication
 
 from billclient.gui.models.columns import Column
 from billclient.gui.models.table import ListTableModel
-from billclient.gui.widgets.record_table import MAX_COLUMN_WIDTH, RecordTable
+from billclient.gui.widgets.record_table import (
+    MAX_COLUMN_WIDTH,
+    MIN_LAST_COLUMN_WIDTH,
+    RecordTable,
+)
 
 NOTE = "a note far longer than any window is wide " * 8
 
@@ -48,6 +52,18 @@ def test_the_last_column_takes_the_room_left_without_a_sideways_scroll(
     assert all(size <= MAX_COLUMN_WIDTH for size in sizes[:-1])  # a long one capped
     # the last text is cut with "…" in the room left rather than widening the table
     assert sum(sizes) == table.view.viewport().width()
+    assert table.view.horizontalScrollBar().maximum() == 0
+    table.close()
+
+
+def test_the_last_column_gives_way_when_the_others_take_nearly_all_the_room(
+    qapp: QApplication,
+) -> None:
+    table = _table(qapp, ("m" * 17, "m" * 18, NOTE))
+    sizes = _sizes(table)
+    room = table.view.viewport().width()
+    assert room - 100 < sum(sizes[:-1]) < room - MIN_LAST_COLUMN_WIDTH  # once: a scroll
+    assert sum(sizes) == room
     assert table.view.horizontalScrollBar().maximum() == 0
     table.close()
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from shiboken6 import isValid
 
 from ..operations import Page
 from .columns import Column, csv_text
@@ -136,6 +137,9 @@ class PagedTableModel(ListTableModel):
         self._finished = False
         self._task: asyncio.Task[Any] | None = None
         self._generation = 0
+        # a page still on its way when the model is deleted (its view closed) is
+        # cancelled: nothing may emit from a deleted model
+        self.destroyed.connect(_Cancel(self))
         self.pages = 0
         """Pages fetched since the last reload."""
         self.error: BaseException | None = None
@@ -189,10 +193,16 @@ class PagedTableModel(ListTableModel):
                 self.failed.emit(error)
             return
         finally:
-            self.loading_changed.emit(False)
-        if generation != self._generation:
+            if isValid(self):
+                self.loading_changed.emit(False)
+        if generation != self._generation or not isValid(self):
             return
         self._append(page)
+
+    def cancel(self) -> None:
+        """Stop fetching the page on its way (if any); the rows stay."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
 
     def _append(self, page: Page[Any]) -> None:
         self._cursor = page.next_cursor
@@ -226,3 +236,14 @@ class PagedTableModel(ListTableModel):
             if self._finished:
                 return
             self._task = self._run_task(self._next_page())
+
+
+class _Cancel:
+    """Cancels a paged model's fetch when the model is destroyed. A plain object (not a
+    method of the model): it is called while the model's C++ side is going away."""
+
+    def __init__(self, model: PagedTableModel) -> None:
+        self._model = model
+
+    def __call__(self, *_args: object) -> None:
+        self._model.cancel()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from ..models.columns import csv_text
 from ..models.table import SORT_ROLE, ListTableModel
 
-__all__ = ["MAX_COLUMN_WIDTH", "RecordTable"]
+__all__ = ["MAX_COLUMN_WIDTH", "MIN_LAST_COLUMN_WIDTH", "RecordTable"]
 
 MAX_COLUMN_WIDTH = 240
 """Pixels a column other than the last may take when sized to its contents (the last
