@@ -188,7 +188,7 @@ class GatewayUse:
                             total = _total(response) or have
                             self._set(total=total)
                             continue
-                        await self._check(response)
+                        await self._check(response, retry_busy=True)
                         size = _total(response)
                         if response.status_code == 200:  # no range: start over
                             have = 0
@@ -205,6 +205,8 @@ class GatewayUse:
                 except (httpx.TransportError, httpx.RemoteProtocolError) as error:
                     await self._lost(error, retry)
                     retry = min(retry * 2, _RETRY_MAX)
+                except _Busy as busy:
+                    await self._busy(busy)
 
     async def send(self, texts: list[str]) -> GatewayProgress:
         """Send each message in turn; waits when the gateway has no grant for one yet."""
@@ -218,12 +220,17 @@ class GatewayUse:
                         await self._lost(error, retry)
                         retry = min(retry * 2, _RETRY_MAX)
                         continue
-                    self._failing_since = None
                     if response.status_code == 429:
+                        self._failing_since = None
                         self._set(state=GatewayState.PAUSED, detail="waiting for a grant")
                         await asyncio.sleep(_retry_after(response))
                         continue
-                    await self._check(response)
+                    try:
+                        await self._check(response, retry_busy=True)
+                    except _Busy as busy:
+                        await self._busy(busy)
+                        continue
+                    self._failing_since = None
                     echoed = str(response.json().get("text", text))
                     self._run.add(1)
                     self._set(
@@ -244,17 +251,33 @@ class GatewayUse:
     async def _lost(self, error: httpx.HTTPError, retry: float) -> None:
         """A connection failed: give up when the run has ended or the gateway stayed out
         of reach for the patience; otherwise wait ``retry`` seconds."""
+        await self._wait_out(
+            _describe(error),
+            retry,
+            f"the metering gateway at {self.url} did not answer for {self._patience:g} s",
+        )
+
+    async def _busy(self, busy: _Busy) -> None:
+        """The gateway answered 503: wait as it asks, within the same patience."""
+        await self._wait_out(
+            busy.detail,
+            busy.retry_after,
+            f"the metering gateway at {self.url} could not serve for {self._patience:g} s",
+        )
+
+    async def _wait_out(self, why: str, wait: float, gave_up: str) -> None:
+        """Something out of reach (``why``): give up (``gave_up``) when the run has ended
+        or the trouble lasted the patience; otherwise pause for ``wait`` seconds."""
         if not self._alive():
-            self._set(state=GatewayState.ENDED, detail=_describe(error))
-            raise GatewayUseError(f"the session has ended; {_describe(error)}")
+            self._set(state=GatewayState.ENDED, detail=why)
+            raise GatewayUseError(f"the session has ended; {why}")
         now = time.monotonic()
         self._failing_since = self._failing_since if self._failing_since is not None else now
         if now - self._failing_since >= self._patience:
-            detail = f"the metering gateway at {self.url} did not answer for {self._patience:g} s"
-            self._set(state=GatewayState.FAILED, detail=detail)
-            raise GatewayUseError(f"{detail}: {_describe(error)}")
-        self._set(state=GatewayState.PAUSED, detail=_describe(error))
-        await asyncio.sleep(retry)
+            self._set(state=GatewayState.FAILED, detail=gave_up)
+            raise GatewayUseError(f"{gave_up}: {why}")
+        self._set(state=GatewayState.PAUSED, detail=why)
+        await asyncio.sleep(wait)
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -293,8 +316,10 @@ class GatewayUse:
                 detail=None,
             )
 
-    async def _check(self, response: httpx.Response) -> None:
-        """Raise GatewayUseError for a refusal (after reading its problem text)."""
+    async def _check(self, response: httpx.Response, *, retry_busy: bool = False) -> None:
+        """Raise GatewayUseError for a refusal (after reading its problem text); with
+        ``retry_busy``, :class:`_Busy` for a 503 (the gateway cannot reach its billing
+        servers for now, as while they fail over: the caller waits and asks again)."""
         if response.status_code < 400:
             return
         await response.aread()
@@ -302,6 +327,8 @@ class GatewayUse:
             detail = str(response.json().get("detail") or response.json().get("title"))
         except ValueError:
             detail = response.text.strip()[:200] or response.reason_phrase
+        if retry_busy and response.status_code == 503:
+            raise _Busy(detail, _retry_after(response))
         ended = response.status_code in (402, 409)
         self._set(
             state=GatewayState.ENDED if ended else GatewayState.FAILED,
@@ -336,6 +363,15 @@ def _total(response: httpx.Response) -> int | None:
 def _length(response: httpx.Response) -> int | None:
     value = response.headers.get("content-length", "")
     return int(value) if value.isdigit() else None
+
+
+class _Busy(Exception):
+    """The gateway answered 503 (its billing servers out of reach for now)."""
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -23,7 +23,7 @@ from billclient.core.sessions import RunState
 from billclient.protocol.catalog import Service
 from tests.client.core.conftest import ClientHome, eventually
 from tests.support.catalogs import PASSWORD
-from tests.support.gateway_site import FILES, GatewaySite
+from tests.support.gateway_site import FILES, GatewaySite, running_site
 from tests.support.gateways import GatewayProcess
 from tests.support.servers import ServerProcess
 
@@ -103,6 +103,45 @@ def test_an_interrupted_download_resumes_without_counting_a_byte_twice(
             await client.aclose()
 
     asyncio.run(scenario())
+
+
+def test_a_download_waits_while_the_gateway_cannot_reach_billing(
+    client_home: ClientHome, tmp_path: Path
+) -> None:
+    """The gateway answers 503 while its billing server is out of reach (a failover, a
+    restart): the client waits as it asks and goes on, instead of failing the use."""
+    (tmp_path / "site").mkdir()
+    with running_site(tmp_path / "site", ["outage"], FILES) as site:
+
+        async def scenario() -> None:
+            client = await _signed_in(site.server, "outage")
+            target, partial = tmp_path / "data.bin", tmp_path / "data.bin.part"
+            seen: list[GatewayProgress] = []
+            try:
+                run = await client.runner.start("gdl")
+                order = GatewayOrder("data.bin", target)
+                task = asyncio.create_task(consume(run, order, on_change=seen.append))
+                await eventually(lambda: partial.exists() and partial.stat().st_size > 0, 20)
+                await asyncio.to_thread(site.gateway.stop)  # the connection drops
+                await asyncio.to_thread(site.server.stop)  # and billing is out of reach
+                await asyncio.to_thread(site.gateway.start)
+                await eventually(
+                    lambda: any("cannot be reached" in (p.detail or "") for p in seen), 30
+                )
+                assert not task.done() and seen[-1].state is GatewayState.PAUSED
+                await asyncio.to_thread(site.server.start)
+                outcome = await asyncio.wait_for(task, 60)
+                final = await run.wait()
+                assert outcome is not None and outcome.state is GatewayState.DONE
+                assert target.read_bytes() == DATA
+                assert (final.cause, final.used_units) == ("service_done", SIZE)
+            finally:
+                for process in (site.server, site.gateway):
+                    if process.proc is None or process.proc.poll() is not None:
+                        await asyncio.to_thread(process.start)
+                await client.aclose()
+
+        asyncio.run(scenario())
 
 
 def test_messages_are_sent_one_event_each(site: dict[str, Any], client_home: ClientHome) -> None:

@@ -63,6 +63,9 @@ def _catalog() -> dict[str, Any]:
 
 CATALOG = _catalog()
 
+BUSY_PATIENCE = 30.0
+"""Seconds a download asks again while the gateway answers 503 (the client's patience)."""
+
 
 class KeptAlive:
     """The seq numbers a :func:`kept_alive` thread used; ``next_seq`` is the next free one."""
@@ -190,7 +193,10 @@ class Downloader:
         reports after every ``every`` bytes; returns the HTTP status.
 
         ``midway()`` runs once ``at`` bytes have arrived; with ``drop_on_failover``
-        the transfer is abandoned as soon as a report had to fail over.
+        the transfer is abandoned as soon as a report had to fail over. A 503 (the
+        gateway cannot reach billing yet, while the secondary takes over) is asked
+        again after its Retry-After, for up to :data:`BUSY_PATIENCE` seconds, as the
+        client does.
         """
         failovers = self.failovers
         headers = {"Authorization": f"Bearer {self.gateway['token']}"}
@@ -198,18 +204,24 @@ class Downloader:
             headers["Range"] = f"bytes={len(self.received)}-"
         url = f"{self.gateway['url']}/v1/files/{name}"
         next_report = (len(self.received) // every + 1) * every
-        with httpx.stream("GET", url, headers=headers, timeout=10) as answer:
-            if answer.status_code not in (200, 206):
-                answer.read()
-                raise AssertionError(f"{answer.status_code}: {answer.text}")
-            for chunk in answer.iter_bytes(8192):
-                self.received += chunk
-                if midway is not None and len(self.received) >= at:
-                    midway()
-                    midway = None
-                if len(self.received) >= next_report:
-                    self.update()
-                    next_report += every
-                if drop_on_failover and self.failovers > failovers:
-                    break  # the connection is dropped mid-transfer
-            return answer.status_code
+        deadline = time.monotonic() + BUSY_PATIENCE
+        while True:
+            with httpx.stream("GET", url, headers=headers, timeout=10) as answer:
+                if answer.status_code == 503 and time.monotonic() < deadline:
+                    answer.read()
+                    time.sleep(float(answer.headers.get("retry-after", "1")))
+                    continue
+                if answer.status_code not in (200, 206):
+                    answer.read()
+                    raise AssertionError(f"{answer.status_code}: {answer.text}")
+                for chunk in answer.iter_bytes(8192):
+                    self.received += chunk
+                    if midway is not None and len(self.received) >= at:
+                        midway()
+                        midway = None
+                    if len(self.received) >= next_report:
+                        self.update()
+                        next_report += every
+                    if drop_on_failover and self.failovers > failovers:
+                        break  # the connection is dropped mid-transfer
+                return answer.status_code
