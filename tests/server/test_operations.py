@@ -111,7 +111,25 @@ def listening_ports(pid: int) -> set[int]:
     return ports
 
 
+def loaded_extensions(pid: int) -> str:
+    """The file names of the shared objects process ``pid`` has mapped (Linux /proc)."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
 # -- metrics ------------------------------------------------------------------------------
+
+
+def test_both_servers_run_on_uvloop_and_httptools(
+    server: ServerProcess, plain: ServerProcess
+) -> None:
+    """``serve`` uses uvicorn's fast loop and parser with and without the metrics listener
+    (which once ran the API server under a plain ``asyncio.run``)."""
+    for process in (server, plain):
+        assert process.proc is not None
+        assert httpx.get(process.url + "/v1/health", timeout=30).status_code == 200
+        maps = loaded_extensions(process.proc.pid)
+        assert re.search(r"/uvloop/loop\.cpython", maps), process.server_id
+        assert re.search(r"/httptools/parser/parser\.cpython", maps), process.server_id
 
 
 def test_metrics_are_served_on_their_own_port_only(
