@@ -32,14 +32,19 @@ from .events import BalanceEvent, EventType, NoticeEvent, NoticeKind, SessionEve
 from .funding import StatementLine, TopUp, TopUpRequest, TopUpStatus
 from .money import MICRO, Money, MoneyIn, format_money, parse_money
 from .sessions import (
+    MAX_REPORTS,
     Action,
     Cdr,
     ClientEndCause,
     EndCause,
     GatewayAccess,
+    ReportResult,
+    ReportResults,
     SessionCreate,
     SessionCreated,
     SessionEnd,
+    SessionReport,
+    SessionReports,
     SessionResource,
     SessionState,
     SessionUpdate,
@@ -47,6 +52,7 @@ from .sessions import (
 )
 
 __all__ = [
+    "MAX_REPORTS",
     "MICRO",
     "PROBLEM_CONTENT_TYPE",
     "Account",
@@ -81,6 +87,8 @@ __all__ = [
     "RateInfo",
     "Registration",
     "RegistrationResult",
+    "ReportResult",
+    "ReportResults",
     "Request",
     "Response",
     "Role",
@@ -90,6 +98,8 @@ __all__ = [
     "SessionCreated",
     "SessionEnd",
     "SessionEvent",
+    "SessionReport",
+    "SessionReports",
     "SessionResource",
     "SessionState",
     "SessionUpdate",

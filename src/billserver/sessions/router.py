@@ -7,10 +7,11 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import and_, or_, select
 
 from billclient.protocol import (
     ErrorCode,
+    ReportResults,
     SessionCreate,
     SessionCreated,
     SessionEnd,
@@ -21,7 +22,6 @@ from billclient.protocol import (
 )
 
 from .. import db
-from ..clock import now_us
 from ..gateway.billing_side import gateway_access
 from ..tables import holds, sessions
 from ..web import (
@@ -32,18 +32,15 @@ from ..web import (
     Ctx,
     IdempotencyKey,
     PageParams,
-    actor_for_token,
     idempotent_response,
     page_response,
     paged,
     problems,
-    token_hash,
 )
-from .group_commit import GroupCommitter
 from .opening import open_session
-from .policy import Policy, SessionPolicy
+from .policy import Policy
 from .reports import Report
-from .usage import report_usage
+from .submit import check_reports, submit_report, submit_reports
 from .views import session_view
 
 __all__ = ["router"]
@@ -102,27 +99,35 @@ async def post_end(
 
 
 async def _report(request: Request, token: str, session_id: str, report: Report) -> Response:
-    """Usage reports of all sessions go through the process's group commit (one durable
-    commit for all the reports that arrive while the previous one is being written); the
-    caller is authenticated in that same transaction.
-
-    The batch takes account locks in the order of the token's account as last
-    authenticated here (:class:`~billserver.accounts.LockOrder`), never trusting it for
-    who the caller is: a missing or stale entry can at worst make two processes'
-    batches deadlock on PostgreSQL, which the database resolves by failing one update
-    (the client retries)."""
-    committer: GroupCommitter = request.app.state.group_commit
-    policy: SessionPolicy = request.app.state.session_policy  # the hot path: no dependency
-    digest = token_hash(token)
-
-    def operation(conn: Connection) -> dict[str, Any]:
-        caller = actor_for_token(conn, token, policy.server_id)
-        if caller.account_id is not None:
-            policy.order.remember_token(digest, caller.account_id)
-        return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
-
-    answer = await committer.run(operation, lock_key=policy.order.token_key(digest))
+    """Usage reports of all sessions go through the process's group commit
+    (:mod:`.submit`); the caller is authenticated in that same transaction."""
+    state = request.app.state  # the hot path: no dependency
+    answer = await submit_report(
+        state.group_commit, state.session_policy, token, session_id, report
+    )
     return Response(orjson.dumps(answer), media_type="application/json")
+
+
+@router.post(
+    "/updates",
+    response_model=ReportResults,
+    responses=problems(),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SessionReports"}}
+            },
+        }
+    },
+)
+async def post_updates(request: Request, token: BearerToken) -> Response:
+    """Report the usage of several sessions at once (each at most once): each report is
+    applied or refused on its own and gets what its single call would answer."""
+    reports = check_reports(await request.body())
+    state = request.app.state
+    results = await submit_reports(state.group_commit, state.session_policy, token, reports)
+    return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
 def with_gateway(ctx: Context, body: Any) -> Any:

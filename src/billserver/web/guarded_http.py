@@ -12,8 +12,9 @@ the parser's own callbacks:
 - while a request's headers are awaited (from the moment the connection opens, or
   from the first byte of the next request on a keep-alive connection) they must be
   complete within ``header_timeout``, and stay under :data:`MAX_HEADER_BYTES`
-  (httptools has no limit of its own; h11's was the same 16 KiB): a larger request
-  line and headers are answered 400 and the connection closed;
+  (httptools has no limit of its own; h11 refused 16 KiB still incomplete, but let a
+  longer head through when it arrived at once): a larger request line and headers
+  are answered 400 and the connection closed;
 - once they are, the body must be complete within ``body_timeout`` plus a second
   (:class:`billserver.web.limits.BodyLimits` answers 408 at ``body_timeout`` when the
   route is reading it; this closes the connection when no route reads it);
@@ -36,7 +37,7 @@ from ..config import HttpLimits
 
 __all__ = ["MAX_HEADER_BYTES", "guarded_protocol", "uvicorn_options"]
 
-MAX_HEADER_BYTES = 16 * 1024
+MAX_HEADER_BYTES = 64 * 1024
 """Largest request line plus headers, bytes."""
 
 _BODY_GRACE = 1.0  # seconds: BodyLimits answers 408 first when a route reads the body
