@@ -666,7 +666,7 @@ def _benchmark(
         _check(half, "half load")
         say(_line(f"half load ({half.per_s:.0f}/s offered at {single.per_s / 2:.0f})", half))
 
-        known = {sid: 0 for sid in batch_ids} | driver.seqs
+        known = dict.fromkeys(batch_ids, 0) | driver.seqs
         driver.seqs = known
         if args.db == "sqlite":
             before = sqlite_baseline_on(workdir, min(args.seconds, 5.0), server_cpu)
