@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, Connection, ScalarSelect, insert, select
 
 from billclient.protocol import BalanceEvent, EventType, NoticeEvent, SessionEvent, parse_money
 
+from ..db.driver import run
 from ..ledger import Figures
 from ..tables import accounts, events
 from .notices import low_balance_notice, notice_payload
@@ -157,7 +158,7 @@ def append_session_change(
     ):
         notice = low_balance_notice(conn, payer, available, now)
         rows.append(_row(payer, EventType.NOTICE, notice_payload(notice), now))
-    conn.execute(_INSERT_EVENTS, rows)
+    run(conn, _INSERT_EVENTS, rows)
     conn.info.setdefault(WAKE_KEY, set()).update((account_id, payer))
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 from billclient.protocol import MAX_REPORTS, ErrorCode, SessionUpdate
 
 from ..clock import now_us
+from ..db.driver import run_sql
 from ..ledger import Actor
 from ..web import ApiError, actor_for_token, token_hash
 from ..web.context import refuse_nul_in
@@ -117,17 +118,17 @@ def report_results(
             results.append(_refused(item.session_id, item.refusal))
             continue
         assert item.report is not None
-        conn.exec_driver_sql("SAVEPOINT usage_report")
+        run_sql(conn, "SAVEPOINT usage_report")
         try:
             answer = report_usage(
                 conn, caller, item.session_id, item.report, now=now_us(), policy=policy
             )
         except ApiError as refusal:
-            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT usage_report")
-            conn.exec_driver_sql("RELEASE SAVEPOINT usage_report")
+            run_sql(conn, "ROLLBACK TO SAVEPOINT usage_report")
+            run_sql(conn, "RELEASE SAVEPOINT usage_report")
             results.append(_refused(item.session_id, refusal))
             continue
-        conn.exec_driver_sql("RELEASE SAVEPOINT usage_report")
+        run_sql(conn, "RELEASE SAVEPOINT usage_report")
         results.append({"session_id": item.session_id, "status": 200, "body": answer})
     return results
 
