@@ -41,22 +41,21 @@ class _Prepared:
     sql: str
     names: tuple[str, ...]  # bind names in positional order (all of them when named)
     positional: bool
-    defaults: Mapping[str, Any]  # values bound in the statement itself (literals)
-    binders: Mapping[str, Callable[[Any], Any]]
     columns: tuple[str, ...]  # result column names (empty for DML)
     readers: tuple[_Processor, ...]
+    plan: tuple[tuple[str, _Processor, Any], ...]  # (name, bind processor, default)
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
-        merged = {**self.defaults, **values} if self.defaults else values
-        binders = self.binders
         if self.positional:
             return tuple(
-                binders[name](merged[name]) if name in binders else merged[name]
-                for name in self.names
+                (values.get(name, default)) if binder is None else binder(values.get(name, default))
+                for name, binder, default in self.plan
             )
         return {
-            name: binders[name](merged[name]) if name in binders else merged[name]
-            for name in self.names
+            name: (values.get(name, default))
+            if binder is None
+            else binder(values.get(name, default))
+            for name, binder, default in self.plan
         }
 
 
@@ -64,19 +63,18 @@ class DriverRow:
     """A result row read by column name (``row.name``), like SQLAlchemy's ``Row``;
     ``_mapping`` is its columns as a dict."""
 
-    __slots__ = ("_mapping",)
-
     def __init__(self, mapping: dict[str, Any]) -> None:
-        self._mapping = mapping
+        self.__dict__ = mapping  # the columns are the attributes: plain, fast look-ups
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._mapping[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return self.__dict__
+
+    def __getattr__(self, name: str) -> Any:  # only for a column the row does not have
+        raise AttributeError(name)
 
     def __getitem__(self, index: int) -> Any:
-        return list(self._mapping.values())[index]
+        return list(self.__dict__.values())[index]
 
 
 class DriverResult:
@@ -121,10 +119,11 @@ def run(
 ) -> DriverResult:
     """Execute ``statement`` on ``conn``'s driver cursor, once or (a list of parameter
     sets) for every set (``executemany``), in ``conn``'s transaction."""
-    many = isinstance(parameters, Sequence)
-    sets: Sequence[Mapping[str, Any]] = (
-        parameters if isinstance(parameters, Sequence) else [parameters or {}]
-    )
+    sets: Sequence[Mapping[str, Any]]
+    if isinstance(parameters, list | tuple):  # not the Sequence ABC: a slow check
+        many, sets = True, parameters
+    else:
+        many, sets = False, [cast(Mapping[str, Any], parameters or {})]
     prepared = _prepared(conn.dialect, statement, tuple(sets[0]) if sets else ())
     values = [prepared.parameters(one) for one in sets]
     dbapi = conn.connection.dbapi_connection
@@ -176,12 +175,12 @@ def _prepared(dialect: Dialect, statement: ClauseElement, keys: tuple[str, ...])
     readers = tuple(
         column[3]._cached_result_processor(dialect, None) for column in compiled._result_columns
     )
+    binders = dict(compiled._bind_processors)
     prepared = _Prepared(
+        plan=tuple((name, binders.get(name), defaults.get(name)) for name in names),
         sql=compiled.string,
         names=names,
         positional=bool(compiled.positional),
-        defaults=defaults,
-        binders=dict(compiled._bind_processors),
         columns=columns,
         readers=readers,
     )
