@@ -180,7 +180,19 @@ def test_metrics_count_requests_sessions_updates_and_money(
     assert during[charges] > before.get(charges, 0)
     assert during['billserver_ledger_amount_total{kind="opening"}'] == 117  # 10 + 100 + 7
 
+    second = api.open("voice").json()["session_id"]
+    reports = [
+        {"session_id": sid, "seq": 1, "used_units": 1, "measured_at": "2026-01-01T00:00:00Z"}
+        for sid in (second, "no-such-session")
+    ]
+    batch = api.post("/v1/sessions/updates", {"reports": reports})
+    assert [r["status"] for r in batch.json()["results"]] == [200, 404]
+    _answer, batched = scrape(metrics_port)
+    accepted = "billserver_updates_accepted_total"
+    assert batched[accepted] == during[accepted] + 1  # the accepted report of the batch
+
     assert api.end(opened["session_id"], 2, 1).status_code == 200
+    assert api.end(second, 2, 1).status_code == 200
     _answer, after = scrape(metrics_port)
     assert after["billserver_live_sessions"] == before["billserver_live_sessions"]
 

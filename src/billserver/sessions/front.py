@@ -15,8 +15,6 @@ to the application, whose routes answer it with their usual problem documents.
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from pydantic import ValidationError
 from starlette.responses import Response
@@ -30,7 +28,8 @@ from ..web.limits import MAX_PATH_ID
 from .group_commit import GroupCommitter
 from .policy import SessionPolicy
 from .reports import Report
-from .submit import check_reports, submit_report, submit_reports
+from .router import router
+from .submit import check_reports, count_accepted, submit_report, submit_reports
 
 __all__ = ["UpdateRoutes"]
 
@@ -72,7 +71,7 @@ class UpdateRoutes:
         if body is None:  # the client went away, or the body limits answered already
             return
         if session_id is None:
-            answer = await self._batch(token, body)
+            answer = await self._batch(scope, token, body)
         else:
             report = _report(body)
             if report is None:  # the route explains what is wrong with it
@@ -89,21 +88,20 @@ class UpdateRoutes:
             return _problem(refusal)
         return Response(orjson.dumps(answer), media_type="application/json")
 
-    async def _batch(self, token: str, body: bytes) -> Response:
+    async def _batch(self, scope: Scope, token: str, body: bytes) -> Response:
         try:
             reports = check_reports(body)
             results = await submit_reports(self.committer, self.policy, token, reports)
         except ApiError as refusal:
             return _problem(refusal)
+        count_accepted(scope["app"].state, results)
         return Response(orjson.dumps({"results": results}), media_type="application/json")
 
     def _name_route(self, scope: Scope, template: str) -> None:
         """Give the scope the route the application would have matched (metrics and logs
         label requests by route template)."""
         if not self._routes:
-            app: Any = scope.get("app")
-            for route in getattr(app, "routes", ()):
-                self._routes.setdefault(getattr(route, "path", ""), route)
+            self._routes = {getattr(route, "path", ""): route for route in router.routes}
         route = self._routes.get(template)
         if route is not None:
             scope["route"] = route

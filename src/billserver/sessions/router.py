@@ -40,7 +40,7 @@ from ..web import (
 from .opening import open_session
 from .policy import Policy
 from .reports import Report
-from .submit import check_reports, submit_report, submit_reports
+from .submit import check_reports, count_accepted, submit_report, submit_reports
 from .views import session_view
 
 __all__ = ["router"]
@@ -127,6 +127,7 @@ async def post_updates(request: Request, token: BearerToken) -> Response:
     reports = check_reports(await request.body())
     state = request.app.state
     results = await submit_reports(state.group_commit, state.session_policy, token, reports)
+    count_accepted(state, results)
     return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 

@@ -39,7 +39,14 @@ from .policy import SessionPolicy
 from .reports import Report
 from .usage import report_usage
 
-__all__ = ["Checked", "check_reports", "report_results", "submit_report", "submit_reports"]
+__all__ = [
+    "Checked",
+    "check_reports",
+    "count_accepted",
+    "report_results",
+    "submit_report",
+    "submit_reports",
+]
 
 
 async def submit_report(
@@ -131,6 +138,14 @@ def report_results(
         run_sql(conn, "RELEASE SAVEPOINT usage_report")
         results.append({"session_id": item.session_id, "status": 200, "body": answer})
     return results
+
+
+def count_accepted(state: Any, results: Sequence[dict[str, Any]]) -> None:
+    """Add a batch's accepted reports to the metrics' update count (when metrics are
+    on: ``state.metrics``, the application's registry)."""
+    metrics = getattr(state, "metrics", None)
+    if metrics is not None:
+        metrics.updates_accepted += sum(result["status"] == 200 for result in results)
 
 
 def _authenticated(conn: Connection, token: str, digest: str, policy: SessionPolicy) -> Actor:
