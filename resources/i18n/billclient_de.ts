@@ -16,6 +16,10 @@
         <translation>Guthaben</translation>
     </message>
     <message>
+        <source>Spending limits</source>
+        <translation>Ausgabenlimits</translation>
+    </message>
+    <message>
         <source>&amp;Adjust…</source>
         <translation>&amp;Korrigieren…</translation>
     </message>
@@ -30,6 +34,14 @@
     <message>
         <source>Suspend the account</source>
         <translation>Das Konto sperren</translation>
+    </message>
+    <message>
+        <source>Clear &amp;limits…</source>
+        <translation>&amp;Limits entfernen…</translation>
+    </message>
+    <message>
+        <source>Clear the spending limits</source>
+        <translation>Die Ausgabenlimits entfernen</translation>
     </message>
     <message>
         <source>Re&amp;fresh</source>
@@ -74,6 +86,34 @@
     <message>
         <source>End the selected session</source>
         <translation>Die ausgewählte Sitzung beenden</translation>
+    </message>
+    <message>
+        <source>Daily limit</source>
+        <translation>Tageslimit</translation>
+    </message>
+    <message>
+        <source>Monthly limit</source>
+        <translation>Monatslimit</translation>
+    </message>
+    <message>
+        <source>%1: none</source>
+        <translation>%1: keines</translation>
+    </message>
+    <message>
+        <source>the account&apos;s user</source>
+        <translation>dem Benutzer des Kontos</translation>
+    </message>
+    <message>
+        <source>its parent account</source>
+        <translation>dem übergeordneten Konto</translation>
+    </message>
+    <message>
+        <source>the operator</source>
+        <translation>dem Betreiber</translation>
+    </message>
+    <message>
+        <source> (set by %1)</source>
+        <translation> (gesetzt von %1)</translation>
     </message>
     <message>
         <source>Account status: %1</source>
@@ -130,6 +170,14 @@
     <message>
         <source>The account is now %1.</source>
         <translation>Das Konto ist jetzt %1.</translation>
+    </message>
+    <message>
+        <source>Remove %1&apos;s spending limits? Its services then stop only when its money runs out.</source>
+        <translation>Die Ausgabenlimits von %1 entfernen? Seine Dienste stoppen dann erst, wenn das Geld aufgebraucht ist.</translation>
+    </message>
+    <message>
+        <source>The spending limits are cleared.</source>
+        <translation>Die Ausgabenlimits sind entfernt.</translation>
     </message>
     <message>
         <source>Choose a live session first.</source>
@@ -344,6 +392,10 @@
         <translation>Guthaben jetzt %1; ausgegeben in %2: %3</translation>
     </message>
     <message>
+        <source>account opened %1</source>
+        <translation>Konto eröffnet am %1</translation>
+    </message>
+    <message>
         <source>Balance</source>
         <translation>Guthaben</translation>
     </message>
@@ -354,6 +406,10 @@
     <message>
         <source>No figures yet</source>
         <translation>Noch keine Zahlen</translation>
+    </message>
+    <message>
+        <source>Account opened</source>
+        <translation>Konto eröffnet</translation>
     </message>
     <message>
         <source>now</source>
@@ -564,6 +620,10 @@
         <translation>Verfügbar</translation>
     </message>
     <message>
+        <source>Nearest spending limit</source>
+        <translation>Nächstes Ausgabenlimit</translation>
+    </message>
+    <message>
         <source>Credit used</source>
         <translation>Genutzter Kredit</translation>
     </message>
@@ -574,6 +634,14 @@
     <message>
         <source>Time to empty</source>
         <translation>Zeit bis leer</translation>
+    </message>
+    <message>
+        <source>Daily limit</source>
+        <translation>Tageslimit</translation>
+    </message>
+    <message>
+        <source>Monthly limit</source>
+        <translation>Monatslimit</translation>
     </message>
     <message>
         <source>Postpaid</source>
@@ -637,7 +705,7 @@
     </message>
     <message>
         <source>At the current rate the balance lasts about %1.</source>
-        <translation>Beim aktuellen Verbrauch reicht das Guthaben etwa %1.</translation>
+        <translation>Beim aktuellen Verbrauch reicht das Guthaben noch etwa %1 lang.</translation>
     </message>
 </context>
 <context>
@@ -1232,6 +1300,69 @@
     <message>
         <source>Payment sent; waiting for the bank.</source>
         <translation>Zahlung gesendet; es wird auf die Bank gewartet.</translation>
+    </message>
+</context>
+<context>
+    <name>LimitsPanel</name>
+    <message>
+        <source>Spending limits</source>
+        <translation>Ausgabenlimits</translation>
+    </message>
+    <message>
+        <source>Services stop when a limit is reached, on every device; you are told at 80 % and at 100 %. Top-ups and payments do not count.</source>
+        <translation>Dienste stoppen auf jedem Gerät, wenn ein Limit erreicht ist; Sie werden bei 80 % und bei 100 % benachrichtigt. Aufladungen und Zahlungen zählen nicht.</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Heute</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>Dieser Monat</translation>
+    </message>
+    <message>
+        <source>Da&amp;ily limit</source>
+        <translation>Tages&amp;limit</translation>
+    </message>
+    <message>
+        <source>Mon&amp;thly limit</source>
+        <translation>&amp;Monatslimit</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>Kein Limit</translation>
+    </message>
+    <message>
+        <source>An amount such as 5.00; empty for no limit</source>
+        <translation>Ein Betrag wie 5.00; leer für kein Limit</translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve limits</source>
+        <translation>Limits spei&amp;chern</translation>
+    </message>
+    <message>
+        <source>Save the spending limits</source>
+        <translation>Die Ausgabenlimits speichern</translation>
+    </message>
+    <message>
+        <source>Re&amp;move limits</source>
+        <translation>Limits en&amp;tfernen</translation>
+    </message>
+    <message>
+        <source>Remove both spending limits</source>
+        <translation>Beide Ausgabenlimits entfernen</translation>
+    </message>
+    <message>
+        <source>Spending limits status</source>
+        <translation>Status der Ausgabenlimits</translation>
+    </message>
+    <message>
+        <source>%1 is not an amount: write one such as 5.00, or leave it empty.</source>
+        <translation>%1 ist kein Betrag: Schreiben Sie einen wie 5.00, oder lassen Sie das Feld leer.</translation>
+    </message>
+    <message>
+        <source>Spending limits saved.</source>
+        <translation>Ausgabenlimits gespeichert.</translation>
     </message>
 </context>
 <context>
@@ -2032,6 +2163,29 @@
         <source>A session was ended</source>
         <translation>Eine Sitzung wurde beendet</translation>
     </message>
+    <message>
+        <source>Spending limit</source>
+        <translation>Ausgabenlimit</translation>
+    </message>
+</context>
+<context>
+    <name>_LimitRow</name>
+    <message>
+        <source>No limit</source>
+        <translation>Kein Limit</translation>
+    </message>
+    <message>
+        <source>No limit set.</source>
+        <translation>Kein Limit gesetzt.</translation>
+    </message>
+    <message>
+        <source>(set by your parent account: you can lower it)</source>
+        <translation>(vom übergeordneten Konto gesetzt: Sie können es senken)</translation>
+    </message>
+    <message>
+        <source>(the operator&apos;s default: you can change it)</source>
+        <translation>(Vorgabe des Betreibers: Sie können es ändern)</translation>
+    </message>
 </context>
 <context>
     <name>app</name>
@@ -2073,6 +2227,10 @@
     <message>
         <source>Support ended it.</source>
         <translation>Der Support hat sie beendet.</translation>
+    </message>
+    <message>
+        <source>A spending limit was reached: it stopped at the limit set for this account.</source>
+        <translation>Ein Ausgabenlimit wurde erreicht: Der Dienst stoppte an dem für dieses Konto gesetzten Limit.</translation>
     </message>
     <message>
         <source>The operation failed, so it was not charged.</source>
@@ -2151,6 +2309,53 @@
     </message>
 </context>
 <context>
+    <name>limits</name>
+    <message>
+        <source>at midnight</source>
+        <translation>um Mitternacht</translation>
+    </message>
+    <message>
+        <source>tomorrow at %1</source>
+        <translation>morgen um %1</translation>
+    </message>
+    <message>
+        <source>at %1</source>
+        <translation>um %1</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <translation>am %1</translation>
+    </message>
+    <message>
+        <source>on %1 at %2</source>
+        <translation>am %1 um %2</translation>
+    </message>
+    <message>
+        <source>%1 %2 of %3 today, resets %4</source>
+        <translation>%1 %2 von %3 heute, beginnt neu %4</translation>
+    </message>
+    <message>
+        <source>%1 %2 of %3 this month, resets %4</source>
+        <translation>%1 %2 von %3 in diesem Monat, beginnt neu %4</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>täglich</translation>
+    </message>
+    <message>
+        <source>monthly</source>
+        <translation>monatlich</translation>
+    </message>
+    <message>
+        <source>Your %1 spending limit of %2 %3 is reached: services stop until it resets %4.</source>
+        <translation>Ihr Ausgabenlimit (%1) von %2 %3 ist erreicht: Dienste stoppen, bis es %4 neu beginnt.</translation>
+    </message>
+    <message>
+        <source>You have spent %1 %2 of your %3 limit of %4 (%5 %); it resets %6.</source>
+        <translation>Sie haben %1 %2 Ihres Ausgabenlimits (%3) von %4 ausgegeben (%5 %); es beginnt neu %6.</translation>
+    </message>
+</context>
+<context>
     <name>price</name>
     <message>
         <source>/min</source>
@@ -2186,15 +2391,19 @@
     </message>
     <message>
         <source>the first minute</source>
-        <translation>die erste Minute</translation>
+        <translation>der ersten Minute</translation>
     </message>
     <message>
         <source>the first hour</source>
-        <translation>die erste Stunde</translation>
+        <translation>der ersten Stunde</translation>
+    </message>
+    <message>
+        <source>the first %1 events</source>
+        <translation>den ersten %1 Ereignissen</translation>
     </message>
     <message>
         <source>the first %1</source>
-        <translation>die erste(n) %1</translation>
+        <translation>den ersten %1</translation>
     </message>
     <message>
         <source>per second</source>
@@ -2270,6 +2479,10 @@
     <message>
         <source>Balance ran out</source>
         <translation>Guthaben aufgebraucht</translation>
+    </message>
+    <message>
+        <source>Spending limit reached</source>
+        <translation>Ausgabenlimit erreicht</translation>
     </message>
     <message>
         <source>Gateway closed or refused</source>

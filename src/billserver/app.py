@@ -40,6 +40,7 @@ from .sessions.front import UpdateRoutes
 from .sessions.group_commit import GroupCommitter
 from .sessions.reaper import reaper_loop
 from .sessions.router import router as sessions_router
+from .spending.router import router as spending_router
 from .topups.reconcile import reconcile_loop
 from .topups.router import router as topups_router
 from .web import Context, refuse_nul
@@ -130,6 +131,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         charges_router,
         integration_router,
         hierarchy_router,
+        spending_router,
     ):
         app.include_router(router)
     install_error_handlers(app)
@@ -145,6 +147,6 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     if settings.log_requests:
         app.add_middleware(RequestLog, server_id=settings.effective_server_id)
     if settings.metrics_port is not None:  # the listener itself is started by `serve`
-        app.state.metrics = Registry()
+        app.state.metrics = Registry(writer=committer)
         app.add_middleware(MetricsMiddleware, registry=app.state.metrics)
     return app

@@ -101,6 +101,8 @@ plan_versions = Table(
     Column("created_at", BigInteger, nullable=False),
     # optional tax rate (a decimal fraction, "0.19" = 19 %) applied to invoices
     Column("tax_rate", String(32), nullable=True),
+    # the monthly spending limit every new account of the plan starts with (micro-units)
+    Column("default_monthly_limit", BigInteger, nullable=True),
     UniqueConstraint("plan_id", "version"),
 )
 
@@ -129,6 +131,23 @@ accounts = Table(
     Column("auto_topup_token", String(128), nullable=True),
     Column("auto_topup_armed", Boolean, nullable=False, default=True, server_default=true()),
     Column("auto_topup_count", Integer, nullable=False, default=0, server_default="0"),
+    # spending limits (billserver.ledger.limits): the account's own and its parent's
+    # ceilings, who set its own, and what counts against them in the current periods
+    Column("limit_daily", BigInteger, nullable=True),
+    Column("limit_monthly", BigInteger, nullable=True),
+    Column("limits_set_by", String(16), nullable=False, default="self", server_default="self"),
+    Column("parent_limit_daily", BigInteger, nullable=True),
+    Column("parent_limit_monthly", BigInteger, nullable=True),
+    Column("limits_changed_at", BigInteger, nullable=True),
+    Column("spent_daily", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("spent_monthly", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("daily_since", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("daily_until", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("monthly_since", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("monthly_until", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("limit_held", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("daily_noticed", Integer, nullable=False, default=0, server_default="0"),
+    Column("monthly_noticed", Integer, nullable=False, default=0, server_default="0"),
 )
 
 users = Table(
@@ -192,6 +211,9 @@ ledger_transfers = Table(
     Column("session_id", String(36), nullable=True),
     Column("memo", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # a charge: the account whose spending limits it counts against (the session's or
+    # charge's own account; the debited one is its paying account)
+    Column("spender_id", String(64), nullable=True),
 )
 
 ledger_entries = Table(
@@ -229,6 +251,8 @@ holds = Table(
     Column("remaining", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("closed_at", BigInteger, nullable=True),
+    # the account whose spending limits the hold counts against (see ledger_transfers)
+    Column("spender_id", String(64), nullable=True),
 )
 
 sessions = Table(

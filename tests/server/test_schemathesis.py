@@ -290,7 +290,7 @@ class OwnIds:
             "charge_id": self._charge,
             "service_id": lambda: "sms",
         }
-        if operation.path.startswith("/v1/accounts/"):
+        if operation.path.startswith(("/v1/accounts/", "/v1/account/children/")):
             self.makers["account_id"] = lambda: "fz-kid"  # a member of fz-org's
         elif operation.path.startswith("/v1/integration/") and not read_only:
             self.makers["account_id"] = self._integration_account
@@ -385,6 +385,8 @@ def _own_body(fuzz: Fuzz, operation: APIOperation, body: dict[str, Any], again: 
         body.update(amount="5", card_token="tok_visa")
     elif route[1] in {"/v1/sessions/{session_id}/updates", "/v1/sessions/{session_id}/end"}:
         body.update(seq=1, used_units=0)
+    elif route == ("PUT", "/v1/account/children/{account_id}/limits"):
+        body.update(daily="5.00", monthly=None)  # a parent's limit for its member
     elif route[1] == "/v1/admin/accounts/{account_id}/adjustments":
         body["amount"] = "-1000000" if again else "2"  # 402, or a credit
     elif route == ("POST", "/v1/gateway/admissions"):

@@ -36,6 +36,9 @@ OVERDRAFT = "no prepaid available below zero, no postpaid balance below -credit_
 APP_CHARGES = "application charges equal the ledger and their CDRs"
 EVENT_BATCHES = "billing event batches equal their ledger transfers"
 INVOICES = "invoices add up and their tax was debited"
+LIMITS_HELD = "holds counted against spending limits equal pending holds"
+LIMITS_SPENT = "money spent per period equals the charges counted"
+WITHIN_LIMITS = "no account spent past a spending limit"
 CHECKS = [
     TRANSFERS,
     BALANCES,
@@ -46,6 +49,9 @@ CHECKS = [
     APP_CHARGES,
     EVENT_BATCHES,
     INVOICES,
+    LIMITS_HELD,
+    LIMITS_SPENT,
+    WITHIN_LIMITS,
 ]
 
 
@@ -116,7 +122,8 @@ class Tampering:
 
     name: str
     apply: Callable[[ServerFactory], str]  # returns the id the report must name
-    fails: str  # the check that must fail
+    fails: str  # the check that must fail (and name the offender)
+    also: frozenset[str] = frozenset()  # checks the same tampering also breaks
 
 
 def _cached_balance(db: ServerFactory) -> str:
@@ -193,9 +200,9 @@ def _cdr(db: ServerFactory) -> str:
 TAMPERINGS = [
     Tampering("cached-balance", _cached_balance, BALANCES),
     Tampering("lost-entry", _lost_entry, TRANSFERS),
-    Tampering("reserved", _reserved, HOLDS),
+    Tampering("reserved", _reserved, HOLDS, frozenset({LIMITS_HELD})),
     Tampering("overdrawn", _overdrawn, OVERDRAFT),
-    Tampering("released-hold", _released_hold, PENDING),
+    Tampering("released-hold", _released_hold, PENDING, frozenset({LIMITS_HELD})),
     Tampering("cdr", _cdr, CHARGES),
 ]
 
@@ -210,10 +217,10 @@ def test_tampered_books_fail_with_a_readable_report(
     report = result.stdout
     assert result.returncode == 1, report + result.stderr
     assert "Traceback" not in report + result.stderr
-    assert failed_checks(report) == {tampering.fails}, report
+    assert failed_checks(report) == {tampering.fails, *tampering.also}, report
     # the failing check is followed by the offending row, in words
     lines = report.splitlines()
     at = lines.index(f"FAIL  {tampering.fails}")
     listed = list(itertools.takewhile(lambda line: line.startswith("        - "), lines[at + 1 :]))
     assert any(offender in line for line in listed), report
-    assert lines[-1].startswith("1 check(s) failed (3 accounts")
+    assert lines[-1].startswith(f"{1 + len(tampering.also)} check(s) failed (3 accounts")

@@ -55,6 +55,12 @@ def _funding() -> dict[str, Command]:
     return {"topup": funding.run_topup}
 
 
+def _limits() -> dict[str, Command]:
+    from .commands import limits
+
+    return {"limits": limits.run_limits}
+
+
 def _history() -> dict[str, Command]:
     from .commands import history
 
@@ -101,6 +107,7 @@ COMMANDS: dict[str, Callable[[], dict[str, Command]]] = {
     "quote": _services,
     "use": _use,
     "topup": _funding,
+    "limits": _limits,
     "history": _history,
     "invoices": _invoices,
     "watch": _watch,

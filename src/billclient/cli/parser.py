@@ -133,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     way.add_argument("--amount", metavar="X", help="card payment of X (e.g. 20.00)")
     topup.add_argument("--card", metavar="TOKEN", help="card token (with --amount)")
 
+    limits = command(
+        "limits",
+        "your spending limits: what was spent today and this month, and when they reset; "
+        "--daily X / --monthly Y set one (none removes it), --clear removes both",
+    )
+    limits.add_argument("--daily", metavar="X", help="daily limit (e.g. 5.00, or none)")
+    limits.add_argument("--monthly", metavar="Y", help="monthly limit (e.g. 50, or none)")
+    limits.add_argument("--clear", action="store_true", help="remove both limits")
+
     history = command(
         "history",
         "your charge records (or --statement: money movements), newest first; "

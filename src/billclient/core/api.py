@@ -27,6 +27,7 @@ from billclient.protocol import (
     PROBLEM_CONTENT_TYPE,
     Account,
     AccountDetail,
+    AccountLimits,
     AccountStatus,
     AccountSummary,
     AdjustmentResult,
@@ -36,6 +37,7 @@ from billclient.protocol import (
     DeviceInfo,
     ErrorCode,
     Health,
+    LimitsUpdate,
     ListOrder,
     LiveSession,
     Problem,
@@ -287,6 +289,20 @@ class ApiClient:
         """``GET /v1/account``."""
         return self._model(Account, await self._send("GET", "/v1/account"))
 
+    async def limits(self, account_id: str | None = None) -> AccountLimits:
+        """``GET /v1/account/limits``; with ``account_id``, a member's
+        (``/v1/account/children/{id}/limits``)."""
+        return self._model(AccountLimits, await self._send("GET", _limits_path(account_id)))
+
+    async def set_limits(
+        self, daily: int | None, monthly: int | None, *, account_id: str | None = None
+    ) -> AccountLimits:
+        """``PUT /v1/account/limits`` (a member's with ``account_id``): micro-units, None
+        for no limit. Both are sent: a PUT replaces the limits."""
+        request = body(LimitsUpdate, daily=_money_or_none(daily), monthly=_money_or_none(monthly))
+        answer = await self._send("PUT", _limits_path(account_id), json=request)
+        return self._model(AccountLimits, answer)
+
     async def statement(
         self,
         from_: datetime | None = None,
@@ -536,6 +552,20 @@ class ApiClient:
         answer = await self._send("GET", f"/v1/admin/accounts/{_segment(account_id)}")
         return self._model(AccountDetail, answer)
 
+    async def admin_limits(self, account_id: str) -> AccountLimits:
+        """``GET /v1/admin/accounts/{id}/limits``."""
+        answer = await self._send("GET", f"/v1/admin/accounts/{_segment(account_id)}/limits")
+        return self._model(AccountLimits, answer)
+
+    async def admin_clear_limits(self, account_id: str) -> AccountLimits:
+        """``PUT /v1/admin/accounts/{id}/limits`` with both limits null (audited)."""
+        answer = await self._send(
+            "PUT",
+            f"/v1/admin/accounts/{_segment(account_id)}/limits",
+            json=body(LimitsUpdate, daily=None, monthly=None),
+        )
+        return self._model(AccountLimits, answer)
+
     async def admin_set_status(self, account_id: str, status: AccountStatus | str) -> Account:
         """``PATCH /v1/admin/accounts/{id}``; suspending ends the account's live sessions."""
         answer = await self._send(
@@ -584,6 +614,16 @@ class ApiClient:
         """``GET /v1/admin/audit?account=``: who changed what, when, from which device."""
         params = _query(account=account, limit=limit, cursor=cursor)
         return self._page(AuditEntry, await self._send("GET", "/v1/admin/audit", params=params))
+
+
+def _money_or_none(micro: int | None) -> str | None:
+    return None if micro is None else format_money(micro)
+
+
+def _limits_path(account_id: str | None) -> str:
+    if account_id is None:
+        return "/v1/account/limits"
+    return f"/v1/account/children/{_segment(account_id)}/limits"
 
 
 def _segment(value: str) -> str:

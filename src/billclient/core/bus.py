@@ -29,6 +29,8 @@ class Topic:
     """protocol ``NoticeEvent`` (live events; every kind)."""
     TOPUP = "topup"
     """protocol ``TopUpNotice`` (live events: how a top-up settled), besides ``NOTICE``."""
+    LIMIT = "limit"
+    """protocol ``LimitEvent`` (live events: 80 % or 100 % of a spending limit spent)."""
     CONNECTION = "connection"
     """``core.live.ConnectionState``: live / reconnecting / offline since when."""
     POOL = "pool"

@@ -16,7 +16,7 @@ is one line a person can read (what happened and, where it helps, what to do)::
           +-- Unauthorized (401)  +-- DeviceRevoked (refresh token reused / device deleted)
           +-- Forbidden (403)     +-- AccountInactive, ServiceNotInPlan
           +-- NotFound (404)
-          +-- InsufficientFunds (402)
+          +-- InsufficientFunds (402)  +-- SpendingLimitReached (``spending_limit``)
           +-- Conflict (409)      +-- SeqConflict, StaleSeq, IdempotencyConflict,
           |                           SessionEnded (.session: SessionResource | None)
           +-- InvalidRequest (422; 413, 416)
@@ -60,6 +60,7 @@ __all__ = [
     "ServiceNotOffered",
     "SessionEnded",
     "SettingsError",
+    "SpendingLimitReached",
     "StaleSeq",
     "TlsFailure",
     "Unauthorized",
@@ -151,6 +152,11 @@ class InsufficientFunds(ApiError):
     """402: the available balance does not cover it."""
 
 
+class SpendingLimitReached(InsufficientFunds):
+    """402 ``spending_limit``: a daily or monthly spending limit of the account leaves
+    too little; the detail names the limit and when it resets."""
+
+
 class Conflict(ApiError):
     """409: the call conflicts with the state on the server."""
 
@@ -204,6 +210,7 @@ _BY_CODE: dict[ErrorCode, type[ApiError]] = {
     ErrorCode.SERVICE_NOT_IN_PLAN: ServiceNotInPlan,
     ErrorCode.NOT_FOUND: NotFound,
     ErrorCode.INSUFFICIENT_FUNDS: InsufficientFunds,
+    ErrorCode.SPENDING_LIMIT: SpendingLimitReached,
     ErrorCode.SEQ_CONFLICT: SeqConflict,
     ErrorCode.STALE_SEQ: StaleSeq,
     ErrorCode.IDEMPOTENCY_CONFLICT: IdempotencyConflict,

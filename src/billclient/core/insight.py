@@ -4,6 +4,11 @@ Pure: no I/O, no clock of its own. The records are the account's charge records 
 counts on the day it ended, in the person's time zone) and its statement lines (the
 balance after each money movement). :func:`records_since` says from when the records
 are needed; :func:`summarize` turns them into :class:`Spending`. Money in micro-units.
+
+The balance over time is the statement's: the balance after each money movement, at
+the moment the money moved (a billing event dated last week but charged today moves
+the balance today, while its charge record counts on last week's day). Before the
+account's opening line there is no balance at all, not a balance of 0.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Protocol
 
 __all__ = [
     "DAYS",
+    "OPENING",
     "BalancePoint",
     "ChargeRecord",
     "DaySpend",
@@ -28,6 +34,8 @@ __all__ = [
 
 DAYS = 30
 """Days of daily spend, today included."""
+OPENING = "opening"
+"""The statement's kind for an account's first line, its opening balance."""
 
 
 class ChargeRecord(Protocol):
@@ -46,6 +54,8 @@ class MoneyLine(Protocol):
 
     @property
     def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
     @property
     def amount(self) -> int: ...
     @property
@@ -79,10 +89,11 @@ class BalancePoint:
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    """Balance and money spent since a range's start, at one moment."""
+    """Balance and money spent since a range's start, at one moment (the balance None
+    before the account opened)."""
 
     at: datetime
-    balance: int
+    balance: int | None
     spent: int
 
 
@@ -96,7 +107,8 @@ class Spending:
     services: list[ServiceSpend]
     """This calendar month, largest amount first (then by service id)."""
     balance: list[BalancePoint]
-    """Oldest first; the first point is the balance at the start of the records."""
+    """Oldest first; the first point is the balance at the start of the records, or the
+    account's opening when it opened since then."""
     charges: list[tuple[datetime, int]]
     """Every charge (end time, amount) since the records start, oldest first."""
 
@@ -110,6 +122,11 @@ class Spending:
         """Spent this calendar month."""
         return sum(service.amount for service in self.services)
 
+    @property
+    def days_start(self) -> datetime:
+        """The start of the first of :attr:`days` (midnight, in ``now``'s zone)."""
+        return _midnight(self.days[0].day, self.now)
+
     def balance_at(self, moment: datetime) -> int | None:
         """The balance at ``moment`` (None before the first point)."""
         found = None
@@ -121,22 +138,21 @@ class Spending:
 
     def figures_since(self, start: datetime) -> list[Figure]:
         """Balance and cumulative spend from ``start`` to now: one figure at ``start``
-        (when the balance is known by then) and one per change after it, oldest first."""
+        and one per change after it, oldest first; none when nothing is known. The
+        balance is None until the account's opening when it opened after ``start``."""
         events: list[tuple[datetime, int | None, int]] = []
         events += [(point.at, point.balance, 0) for point in self.balance if point.at > start]
         events += [(at, None, amount) for at, amount in self.charges if at > start]
         events.sort(key=lambda event: (event[0], event[1] is None))
         balance = self.balance_at(start)
-        if balance is None and self.balance:
-            balance = self.balance[0].balance
-        figures = [] if balance is None else [Figure(start, balance, 0)]
+        if balance is None and not events:
+            return []
+        figures = [Figure(start, balance, 0)]
         spent = 0
         for at, new_balance, amount in events:
             spent += amount
             balance = new_balance if new_balance is not None else balance
-            if balance is None:
-                continue
-            if figures and figures[-1].at == at:
+            if figures[-1].at == at:
                 figures[-1] = Figure(at, balance, spent)
             else:
                 figures.append(Figure(at, balance, spent))
@@ -165,10 +181,12 @@ def summarize(
     balance_now: int | None = None,
 ) -> Spending:
     """The spending at ``now`` (aware, in the person's zone) from charge records and
-    statement lines that reach back to :func:`records_since` (older ones are ignored).
+    statement lines that reach back to :func:`records_since`.
 
-    ``balance_now`` (the account's balance) stands for the whole range when no money
-    moved in it."""
+    The balance before the first line is that line's balance less its amount, unless
+    the line is the account's opening (:data:`OPENING`): then there was no account
+    before it. ``balance_now`` (the account's balance) stands for the whole range when
+    no money moved in it."""
     zone = now.tzinfo
     if zone is None:
         raise ValueError("now must carry a time zone")
@@ -196,7 +214,7 @@ def summarize(
         at = line.at.astimezone(zone)
         if at > now:
             continue
-        if not balance:
+        if not balance and line.kind != OPENING:
             balance.append(BalancePoint(min(at, since), line.balance - line.amount))
         balance.append(BalancePoint(at, line.balance))
     if not balance and balance_now is not None:

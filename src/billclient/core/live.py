@@ -1,10 +1,10 @@
 """Live events: one Server-Sent Events stream (``GET /v1/events``) kept open.
 
-Events are published on the bus (``BALANCE``, ``SESSION``, ``NOTICE``, and ``TOPUP``
-for how a top-up settled), and so is the connection's state (``CONNECTION``: live,
-reconnecting, or offline since when). After a break the stream reconnects with
-backoff, to the pool's servers in turn, sending ``Last-Event-ID`` so that nothing
-is missed.
+Events are published on the bus (``BALANCE``, ``SESSION``, ``NOTICE``, ``LIMIT`` for
+a spending limit 80 % or fully spent, and ``TOPUP`` for how a top-up settled), and so
+is the connection's state (``CONNECTION``: live, reconnecting, or offline since when).
+After a break the stream reconnects with backoff, to the pool's servers in turn,
+sending ``Last-Event-ID`` so that nothing is missed.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import httpx
 from httpx_sse import ServerSentEvent, aconnect_sse
 from pydantic import BaseModel, ValidationError
 
-from billclient.protocol import BalanceEvent, NoticeEvent, NoticeKind, SessionEvent
+from billclient.protocol import BalanceEvent, LimitEvent, NoticeEvent, NoticeKind, SessionEvent
 from billclient.protocol.funding import TopUpNotice
 
 from .bus import EventBus, Topic
@@ -50,6 +50,7 @@ _EVENTS: dict[str, tuple[str, type[BaseModel]]] = {
     "balance": (Topic.BALANCE, BalanceEvent),
     "session": (Topic.SESSION, SessionEvent),
     "notice": (Topic.NOTICE, NoticeEvent),
+    "limit": (Topic.LIMIT, LimitEvent),
 }
 
 

@@ -23,7 +23,13 @@ from billclient.core.bus import EventBus, Topic
 if TYPE_CHECKING:
     from billclient.core.linkstate import ConnectionState, PoolState
     from billclient.core.sessions import RunProgress
-    from billclient.protocol import Account, BalanceEvent, NoticeEvent, SessionEvent
+    from billclient.protocol import (
+        Account,
+        BalanceEvent,
+        LimitEvent,
+        NoticeEvent,
+        SessionEvent,
+    )
     from billclient.protocol.funding import TopUpNotice
 
 __all__ = ["Bridge", "Channel"]
@@ -67,6 +73,8 @@ class Bridge(QObject):
         self.notice: Channel[NoticeEvent] = Channel(self)
         self.topup: Channel[TopUpNotice] = Channel(self)
         """How a top-up settled."""
+        self.limit: Channel[LimitEvent] = Channel(self)
+        """A spending limit 80 % or fully spent."""
         self.connection: Channel[ConnectionState] = Channel(self)
         self.pool: Channel[PoolState] = Channel(self)
         self.account: Channel[Account] = Channel(self)
@@ -84,6 +92,7 @@ class Bridge(QObject):
             Topic.SESSION: self.session,
             Topic.NOTICE: self.notice,
             Topic.TOPUP: self.topup,
+            Topic.LIMIT: self.limit,
             Topic.CONNECTION: self.connection,
             Topic.POOL: self.pool,
             Topic.ACCOUNT: self.account,

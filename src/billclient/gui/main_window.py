@@ -28,6 +28,8 @@ from .views.dashboard import DashboardView
 from .widgets.connection import ConnectionIndicator
 
 if TYPE_CHECKING:
+    from billclient.protocol import LimitEvent
+
     from .context import GuiContext
 
 translate = QCoreApplication.translate
@@ -147,9 +149,11 @@ def pages(ctx: GuiContext) -> list[Page]:
 class MainWindow(QMainWindow):
     """Pages for the signed-in role, navigation, banner, connection status.
 
-    On a context whose core client is not loaded yet only the ``early`` pages (the
-    dashboard, which can show cached figures) are built; the others stand as empty
-    placeholders until :meth:`build_pages`, once the client is attached.
+    Only the ``early`` pages (the dashboard, which can show cached figures) are built
+    with the window; every other page stands as an empty placeholder until it is first
+    shown (or asked for with :meth:`page`) on a context whose core client is attached.
+    A person who only watches the balance never pays for the other pages' widgets,
+    modules and server reads.
     """
 
     compact_changed = Signal(bool)
@@ -192,9 +196,11 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.pages: dict[str, QWidget] = {}
+        """The pages built so far, by key (see :meth:`page`)."""
+        self._entries = [p for p in pages(ctx) if ctx.role in p.roles]
         self._pending: dict[int, Page] = {}
-        for number, page in enumerate(p for p in pages(ctx) if ctx.role in p.roles):
-            if page.early or ctx.attached:
+        for number, page in enumerate(self._entries):
+            if page.early:
                 self._add_page(page)
             else:
                 self._pending[self.stack.addWidget(QWidget(self.stack))] = page
@@ -211,6 +217,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection)
         self._build_menu()
         ctx.errors.reported.connect(self.show_error)
+        ctx.bridge.limit.connect(self._on_limit)
         self._banner_timer = QTimer(self)
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self.banner.hide)
@@ -234,11 +241,25 @@ class MainWindow(QMainWindow):
         if self._compact is not None and callable(setter):
             setter(self._compact)
 
-    def build_pages(self) -> None:
-        """Build the pages that wait for the core client (once it is attached)."""
-        pending, self._pending = self._pending, {}
-        for index, page in sorted(pending.items()):
+    def _build(self, index: int) -> None:
+        page = self._pending.get(index)
+        if page is not None and self.ctx.attached:
+            del self._pending[index]
             self._add_page(page, index)
+
+    def client_attached(self) -> None:
+        """The core client is attached: build the page on screen if it waited for it
+        (the person chose it early); the others are built when first shown."""
+        self._build(self.stack.currentIndex())
+
+    def page(self, key: str) -> QWidget:
+        """The page named ``key``, built now if it was not yet (this needs the core
+        client: before it is attached an unbuilt page raises LookupError)."""
+        self._build(self.page_index(key))
+        try:
+            return self.pages[key]
+        except KeyError:
+            raise LookupError(f"the {key} page waits for the core client") from None
 
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Account"))
@@ -253,12 +274,17 @@ class MainWindow(QMainWindow):
     def show_page(self, index: int) -> None:
         """Show page ``index`` and check its navigation button."""
         if 0 <= index < self.stack.count():
+            self._build(index)
             self.stack.setCurrentIndex(index)
             self.nav.set_current(index)
 
     def page_index(self, key: str) -> int:
-        """The index of the page named ``key`` (``"dashboard"``, ``"services"``, ...)."""
-        return self.stack.indexOf(self.pages[key])
+        """The index of the page named ``key`` (``"dashboard"``, ``"services"``, ...);
+        KeyError when the role has no such page."""
+        for index, page in enumerate(self._entries):
+            if page.key == key:
+                return index
+        raise KeyError(key)
 
     def show_error(self, message: str) -> None:
         """Tell the person what went wrong, in the banner and the status bar."""
@@ -270,6 +296,15 @@ class MainWindow(QMainWindow):
         self.banner.setText(message)
         self.banner.show()
         self._banner_timer.start(int(seconds * 1000))
+
+    def _on_limit(self, event: LimitEvent) -> None:
+        """A spending limit 80 % or fully spent: said in the banner (the tray, where there
+        is one, tells it too)."""
+        from billclient.core.spending import limit_event_text  # loaded with the core
+
+        account = self.ctx.bridge.account.last
+        currency = account.currency if account is not None else ""
+        self.show_banner(limit_event_text(event, currency), seconds=20)
 
     def is_compact(self) -> bool:
         """Whether the handheld layout is in use."""

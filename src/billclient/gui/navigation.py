@@ -2,13 +2,15 @@
 
 A list of pages (one item per page, the current page selected): assistive technology
 reads it as a list of pages with the current one selected, the keyboard reaches it
-as one tab stop and moves through it with the arrow keys.
+as one tab stop and moves through it with the arrow keys. A bottom bar too narrow for
+every page's title under its icon (six pages on a 360 px phone, in German) shows the
+icons alone, never cut-off titles; the titles stay the items' names and tooltips.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -25,6 +27,8 @@ __all__ = ["TOUCH", "NavBar"]
 TOUCH = 44
 """The smallest touch target, in pixels, on a handheld."""
 _BAR_HEIGHT = 62
+_COMPACT_PADDING = 2
+"""An item's padding left and right in the bottom bar (``app.qss``), in pixels."""
 
 
 class NavBar(QListWidget):
@@ -46,6 +50,7 @@ class NavBar(QListWidget):
         self.setMovement(QListView.Movement.Static)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._icons: list[str] = []
+        self._titles: list[str] = []
         self._compact = False
         self._quiet = False
         self.itemSelectionChanged.connect(self._chosen)
@@ -62,6 +67,7 @@ class NavBar(QListWidget):
         )
         self.addItem(item)
         self._icons.append(icon_name)
+        self._titles.append(text)
         index = self.count() - 1
         if index == 0:
             self.set_current(0)
@@ -71,6 +77,10 @@ class NavBar(QListWidget):
     def page_items(self) -> list[QListWidgetItem]:
         """The page items, in order."""
         return [self.item(row) for row in range(self.count())]
+
+    def titles(self) -> list[str]:
+        """The pages' titles, in order (shown or not)."""
+        return list(self._titles)
 
     def item_size(self, index: int) -> QSize:
         """The on-screen size of page ``index``'s item."""
@@ -115,9 +125,9 @@ class NavBar(QListWidget):
         else:
             self.setFlow(QListView.Flow.TopToBottom)
             self.setViewMode(QListView.ViewMode.ListMode)
-        self._fit()
         self.style().unpolish(self)
-        self.style().polish(self)
+        self.style().polish(self)  # the layout's font first: the sizes below depend on it
+        self._fit()
 
     def _fit(self) -> None:
         """Sidebar: as wide as the widest item; bottom bar: as wide as the window, every
@@ -128,14 +138,21 @@ class NavBar(QListWidget):
             self.setFixedHeight(_BAR_HEIGHT)
             share = max(self.viewport().width() // max(self.count(), 1), TOUCH)
             self.setGridSize(QSize(share, _BAR_HEIGHT - 4))
-            for item in self.page_items():
+            room = share - 2 - 2 * _COMPACT_PADDING - 2
+            metrics = QFontMetrics(self.font())
+            titled = all(metrics.horizontalAdvance(title) <= room for title in self._titles)
+            self.setIconSize(QSize(20, 20) if titled else QSize(26, 26))
+            for item, title in zip(self.page_items(), self._titles, strict=True):
+                item.setText(title if titled else "")
                 item.setSizeHint(QSize(share - 2, _BAR_HEIGHT - 6))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         else:
             self.setMinimumHeight(0)
             self.setMaximumHeight(16777215)
             self.setGridSize(QSize())
-            for item in self.page_items():
+            self.setIconSize(QSize(20, 20))
+            for item, title in zip(self.page_items(), self._titles, strict=True):
+                item.setText(title)
                 item.setSizeHint(QSize(-1, TOUCH))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             self.setFixedWidth(max(self.sizeHintForColumn(0), 120) + 16)

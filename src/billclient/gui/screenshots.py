@@ -35,6 +35,7 @@ from .views.dashboard import DashboardView
 from .views.history import HistoryView
 from .views.insight import InsightView
 from .views.services import ServicesView
+from .views.settings import SettingsView
 from .views.signin import SignInDialog
 from .views.support import SupportView
 
@@ -51,6 +52,8 @@ SHOTS = (
     "handheld-dashboard",
     "insight",
     "handheld-insight",
+    "limits",
+    "handheld-limits",
     "dashboard-de",
 )
 """The files written (``<name>.png``), in order."""
@@ -120,7 +123,7 @@ P = TypeVar("P", bound=QWidget)
 
 
 def _page(window: MainWindow, key: str, kind: type[P]) -> P:
-    page = window.pages.get(key)
+    page = window.page(key)
     if not isinstance(page, kind):
         raise RuntimeError(f"the window has no {key} page")
     return page
@@ -212,6 +215,7 @@ async def _history_screens(window: MainWindow, out: Path) -> list[Path]:
     await asyncio.sleep(0.5)
     saved.append(await _save(window, out, "handheld-dashboard"))
     saved += await _insight_screens(window, out)
+    saved += await _limits_screens(window, out)
     window.close()
     saved.append(await _german_dashboard(window.ctx, out))
     return saved
@@ -227,6 +231,28 @@ async def _insight_screens(window: MainWindow, out: Path) -> list[Path]:
     window.resize(360, 640)
     await _until(window.is_compact, what="the handheld layout")
     saved.append(await _save(window, out, "handheld-insight"))
+    return saved
+
+
+async def _limits_screens(window: MainWindow, out: Path) -> list[Path]:
+    """Settings > Spending limits: a daily and a monthly limit set through the panel,
+    with what today's and this month's use spent against them."""
+    settings = _page(window, "settings", SettingsView)
+    window.resize(1100, 760)
+    await _until(lambda: not window.is_compact(), what="the desktop layout")
+    window.show_page(window.page_index("settings"))
+    panel = settings.limits_panel
+    if panel is None:
+        raise RuntimeError("the settings page has no spending limits")
+    await _until(lambda: panel.limits is not None, what="the limits")
+    panel.fields["daily"].setText("25.00")
+    panel.fields["monthly"].setText("150.00")
+    panel.save()
+    await _until(lambda: panel.limits is not None and panel.limits.daily, what="saved limits")
+    saved = [await _save(window, out, "limits")]
+    window.resize(360, 640)
+    await _until(window.is_compact, what="the handheld layout")
+    saved.append(await _save(window, out, "handheld-limits"))
     return saved
 
 

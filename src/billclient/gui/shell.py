@@ -155,11 +155,12 @@ class AppShell(QObject):
         return window
 
     def show_main(self) -> MainWindow:
-        """The main window for the signed-in role, all its pages; live events start."""
+        """The main window for the signed-in role (its pages are built as they are first
+        shown); live events start."""
         from .tray import Tray
 
         window = self._show_window()
-        window.build_pages()
+        window.client_attached()
         self.tray = Tray(self.ctx, window.show_banner, self, available=self.tray_available)
         self.tray.show_requested.connect(self._raise)
         self.tray.quit_requested.connect(self.quit)

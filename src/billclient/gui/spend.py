@@ -19,10 +19,11 @@ __all__ = ["Sample", "SpendHistory", "SpendTotal"]
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """The figures at one moment."""
+    """The figures at one moment (``balance`` None where there is none: before the
+    account's opening, in the server's records)."""
 
     at: float
-    balance: int
+    balance: int | None
     spent: int
 
 

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from billclient.core.spending import limit_event_text
 from billclient.core.words.rating import cause_text
 from billclient.protocol.account import Account
 from billclient.protocol.events import BalanceEvent, NoticeEvent, NoticeKind
+from billclient.protocol.limits import LimitEvent
 
 from .context import GuiContext
 from .formatting import format_duration, format_money
@@ -70,6 +72,7 @@ class Tray(QObject):
         ctx.bridge.account.connect(self._on_account)
         ctx.bridge.balance.connect(self._on_balance)
         ctx.bridge.notice.connect(self._on_notice)
+        ctx.bridge.limit.connect(self._on_limit)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (
@@ -103,6 +106,14 @@ class Tray(QObject):
         elif notice.kind is NoticeKind.SESSION_TERMINATED:
             cause = notice.cause.value if notice.cause is not None else None
             self.notify(translate("Tray", "A session was ended"), cause_text(cause))
+
+    def _on_limit(self, event: LimitEvent) -> None:
+        # the window's banner always says it (MainWindow); the tray only where there is one
+        if self.available:
+            title = translate("Tray", "Spending limit")
+            text = limit_event_text(event, self.currency)
+            self.last_message = (title, text)
+            self.icon.showMessage(title, text, QSystemTrayIcon.MessageIcon.Warning, 15000)
 
     def notify(self, title: str, text: str) -> None:
         """A notification from the tray, or the window's banner where there is no tray."""

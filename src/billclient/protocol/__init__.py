@@ -30,6 +30,14 @@ from .common import ListOrder, Request, Response, Timestamp
 from .errors import PROBLEM_CONTENT_TYPE, ErrorCode, Problem
 from .events import BalanceEvent, EventType, NoticeEvent, NoticeKind, SessionEvent
 from .funding import StatementLine, TopUp, TopUpRequest, TopUpStatus
+from .limits import (
+    AccountLimits,
+    LimitEvent,
+    LimitFigure,
+    LimitPeriod,
+    LimitSetter,
+    LimitsUpdate,
+)
 from .money import MICRO, Money, MoneyIn, format_money, parse_money
 from .sessions import (
     MAX_REPORTS,
@@ -58,6 +66,7 @@ __all__ = [
     "Account",
     "AccountDetail",
     "AccountKind",
+    "AccountLimits",
     "AccountStatus",
     "AccountSummary",
     "Action",
@@ -74,6 +83,11 @@ __all__ = [
     "EventType",
     "GatewayAccess",
     "Health",
+    "LimitEvent",
+    "LimitFigure",
+    "LimitPeriod",
+    "LimitSetter",
+    "LimitsUpdate",
     "ListOrder",
     "LiveSession",
     "Money",

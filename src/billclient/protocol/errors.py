@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     INSUFFICIENT_FUNDS = "insufficient_funds"
+    SPENDING_LIMIT = "spending_limit"
     ACCOUNT_INACTIVE = "account_inactive"
     SERVICE_NOT_IN_PLAN = "service_not_in_plan"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
@@ -63,6 +64,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.INSUFFICIENT_FUNDS: 402,
+    ErrorCode.SPENDING_LIMIT: 402,
     ErrorCode.ACCOUNT_INACTIVE: 403,
     ErrorCode.SERVICE_NOT_IN_PLAN: 403,
     ErrorCode.IDEMPOTENCY_CONFLICT: 409,
@@ -84,6 +86,7 @@ _TITLES: dict[ErrorCode, str] = {
     ErrorCode.NOT_FOUND: "Not found",
     ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed",
     ErrorCode.INSUFFICIENT_FUNDS: "Insufficient funds",
+    ErrorCode.SPENDING_LIMIT: "Spending limit reached",
     ErrorCode.ACCOUNT_INACTIVE: "Account inactive",
     ErrorCode.SERVICE_NOT_IN_PLAN: "Service not in plan",
     ErrorCode.IDEMPOTENCY_CONFLICT: "Idempotency key reused with another request",

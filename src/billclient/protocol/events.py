@@ -17,6 +17,7 @@ class EventType(StrEnum):
     BALANCE = "balance"
     SESSION = "session"
     NOTICE = "notice"
+    LIMIT = "limit"
 
 
 class NoticeKind(StrEnum):

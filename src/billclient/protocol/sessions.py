@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from .common import Request, Response, Timestamp
+from .limits import LimitPeriod
 from .money import Money
 
 __all__ = [
@@ -50,6 +51,7 @@ class EndCause(StrEnum):
     ACCOUNT_INACTIVE = "account_inactive"
     SUPPORT = "support"
     OPERATION_FAILED = "operation_failed"
+    SPENDING_LIMIT = "spending_limit"
 
 
 class ClientEndCause(StrEnum):
@@ -60,6 +62,7 @@ class ClientEndCause(StrEnum):
     CREDIT_EXHAUSTED = "credit_exhausted"
     GATEWAY_CLOSED = "gateway_closed"
     CLIENT_ERROR = "client_error"
+    SPENDING_LIMIT = "spending_limit"
 
 
 class Action(StrEnum):
@@ -97,6 +100,8 @@ class SessionCreated(Response):
     available: Money
     final: bool
     gateway: GatewayAccess | None
+    limit: LimitPeriod | None = None
+    """When ``final``: the spending limit that leaves no more (null: the funds)."""
 
 
 class SessionUpdate(Request):
@@ -165,6 +170,8 @@ class UpdateResult(Response):
     final: bool
     action: Action
     reason: str | None
+    limit: LimitPeriod | None = None
+    """When ``final``: the spending limit that leaves no more (null: the funds)."""
 
 
 class SessionResource(Response):

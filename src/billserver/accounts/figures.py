@@ -8,7 +8,7 @@ from sqlalchemy import Connection, select
 from billclient.protocol import Account, AccountKind, AccountStatus
 
 from ..db import AnyRow
-from ..ledger import available
+from ..ledger import LIMIT_COLUMNS, available
 from ..tables import accounts
 
 __all__ = ["account_view", "lock_account", "read_account"]
@@ -16,15 +16,21 @@ __all__ = ["account_view", "lock_account", "read_account"]
 
 def lock_account(conn: Connection, account_id: str) -> AnyRow | None:
     """Read the account row, locked for this transaction (``FOR UPDATE``; SQLite's
-    ``BEGIN IMMEDIATE`` already holds the write lock)."""
+    ``BEGIN IMMEDIATE`` already holds the write lock), with its plan's time zone
+    (``limits_tz``): everything the ledger needs of its spending limits."""
     return conn.execute(
-        select(accounts).where(accounts.c.account_id == account_id).with_for_update()
+        select(accounts, *LIMIT_COLUMNS[-1:])
+        .where(accounts.c.account_id == account_id)
+        .with_for_update()
     ).one_or_none()
 
 
 def read_account(conn: Connection, account_id: str) -> AnyRow | None:
-    """Read the account row without locking it."""
-    return conn.execute(select(accounts).where(accounts.c.account_id == account_id)).one_or_none()
+    """Read the account row without locking it (with its plan's time zone, as
+    :func:`lock_account`)."""
+    return conn.execute(
+        select(accounts, *LIMIT_COLUMNS[-1:]).where(accounts.c.account_id == account_id)
+    ).one_or_none()
 
 
 def account_view(row: AnyRow) -> Account:

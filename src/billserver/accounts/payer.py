@@ -83,6 +83,15 @@ class LockOrder:
         """The lock key of the token's account as last seen, ``""`` when unknown."""
         return self._tokens.get(digest, "")
 
+    def knows_token(self, digest: str) -> bool:
+        """Whether the access token with hash ``digest`` was authenticated here and not
+        refused since (see :meth:`forget_token`)."""
+        return digest in self._tokens
+
+    def forget_token(self, digest: str) -> None:
+        """Forget a token that was refused (revoked or expired since it was remembered)."""
+        self._tokens.pop(digest, None)
+
 
 def payer_id(
     conn: Connection,

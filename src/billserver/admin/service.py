@@ -24,12 +24,13 @@ from billclient.protocol import (
 )
 from billclient.protocol.money import format_money
 
-from ..accounts import account_view, lock_account, lock_with_payer
+from ..accounts import account_view, lock_account, lock_with_payer, refuse_if_retired
 from ..db import AnyRow
 from ..events import append_figures
 from ..ledger import (
     SYS_ADJUSTMENTS,
     Actor,
+    Refusal,
     Refused,
     Transfer,
     TransferKind,
@@ -71,6 +72,11 @@ def change_status(
     if rows is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id!r}")
     account = rows[0]
+    refuse_if_retired(
+        account,
+        "keeps that standing until the operator lists it in the catalogue again; "
+        "support cannot change its status",
+    )
     ended: list[str] = []
     if status is not AccountStatus.ACTIVE:
         live = conn.execute(
@@ -113,7 +119,7 @@ def adjust(
 
     A debit the ledger refuses (beyond the account's ``available``) is 402.
     """
-    _locked_account(conn, account_id)
+    refuse_if_retired(_locked_account(conn, account_id), "cannot be adjusted")
     book = customer_book(account_id)
     debit, credit = (SYS_ADJUSTMENTS, book) if body.amount > 0 else (book, SYS_ADJUSTMENTS)
     move = Transfer(
@@ -127,6 +133,8 @@ def adjust(
     try:
         after = apply(conn, actor, [move], now=now).of(account_id)
     except Refused as refused:
+        if refused.reason is not Refusal.INSUFFICIENT_FUNDS:
+            raise
         raise ApiError(
             ErrorCode.INSUFFICIENT_FUNDS,
             f"a debit of {format_money(-body.amount)} exceeds the available "

@@ -132,6 +132,8 @@ def _plans(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
         described: list[Any] = [plan.name, plan.timezone, list(rates.items())]
         if plan.tax_rate is not None:  # only then: plans without one keep their digest
             described.append({"tax_rate": plan.tax_rate})
+        if plan.default_monthly_limit is not None:  # likewise
+            described.append({"default_monthly_limit": plan.default_monthly_limit})
         digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
         row = current.pop(plan.id, None)
         if row is not None and row.digest == digest:
@@ -152,6 +154,7 @@ def _plans(conn: Connection, catalog: Catalog, changes: Counter[str], now: int) 
                 timezone=plan.timezone,
                 rates=rates,
                 tax_rate=plan.tax_rate,
+                default_monthly_limit=plan.default_monthly_limit,
                 digest=digest,
                 current=True,
                 retired=False,
@@ -198,7 +201,12 @@ def _accounts(
         if row is None:
             conn.execute(
                 insert(accounts).values(
-                    account_id=acct.id, balance=0, reserved=0, created_at=now, **values
+                    account_id=acct.id,
+                    balance=0,
+                    reserved=0,
+                    created_at=now,
+                    **values,
+                    **_default_limits(catalog, acct.plan),
                 )
             )
             _open_balance(conn, actor, acct, now)
@@ -209,7 +217,8 @@ def _accounts(
             errors.append(f'accounts[{index}] (id "{acct.id}"): {problem}')
         elif any(getattr(row, k) != v for k, v in values.items()):
             conn.execute(update(accounts).where(accounts.c.account_id == acct.id).values(**values))
-            changes["accounts updated"] += 1
+            # listing a retired account again is how the operator reinstates it
+            changes["accounts reinstated" if row.retired else "accounts updated"] += 1
     for account_id, row in existing.items():
         if not row.retired:
             conn.execute(
@@ -217,6 +226,14 @@ def _accounts(
             )
             changes["accounts retired"] += 1
     return errors
+
+
+def _default_limits(catalog: Catalog, plan_id: str) -> dict[str, Any]:
+    """The spending limit a new account of ``plan_id`` starts with (the operator's)."""
+    plan = catalog.plan(plan_id)
+    if plan is None or plan.default_monthly_limit is None:
+        return {}
+    return {"limit_monthly": plan.default_monthly_limit, "limits_set_by": "operator"}
 
 
 def _limit_problem(acct: AccountDef, balance: int, reserved: int) -> str | None:

@@ -332,6 +332,8 @@ PLAN_KEYS: Mapping[str, Key] = {
     "name": Key(text, required=True),
     "timezone": Key(timezone, default="UTC"),
     "tax_rate": Key(tax_rate, default=None),
+    # beyond CATALOG.md: the monthly spending limit every new account of the plan gets
+    "default_monthly_limit": Key(decimal(MONEY_PLACES, above=True), default=None),
     "rates": Key(tables("plans.rates"), default=()),
 }
 

@@ -76,6 +76,9 @@ class PlanDef:
     rates: Mapping[str, Rate] = field(hash=False)
     tax_rate: str | None = None
     """Invoice tax, a decimal fraction ("0.19"); None: no tax."""
+    default_monthly_limit: int | None = None
+    """The monthly spending limit a new account of the plan starts with (micro-units);
+    its user may change it. None: no limit."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rates", types.MappingProxyType(dict(self.rates)))

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from billclient.protocol import AccountStatus, EndCause, ErrorCode
+from billclient.protocol import EndCause, ErrorCode
 from billclient.protocol.charges import (
     Charge,
     ChargeCommit,
@@ -29,12 +29,13 @@ from billclient.protocol.charges import (
 )
 from billclient.rating import billed_units, charge
 
-from ..accounts import lock_account, lock_with_payer
+from ..accounts import lock_account, lock_with_payer, refuse_unless_active
 from ..cdrs import ChargeRecord, write_records
 from ..clock import from_us
 from ..db import AnyRow
-from ..events import append_figures
+from ..events import append_figures, append_limit_notices, limit_stop
 from ..ledger import (
+    AccountState,
     Actor,
     Close,
     Figures,
@@ -48,7 +49,7 @@ from ..ledger import (
 )
 from ..plans import current_plan_version, rate_of
 from ..tables import accounts, app_charges, holds, plan_versions, services, users
-from ..web import ApiError
+from ..web import ApiError, refusal_error
 
 __all__ = ["cancel", "charge_view", "commit", "expire", "may_charge", "reserve"]
 
@@ -82,10 +83,8 @@ def reserve(
     if rows is None or not may_charge(conn, actor, body.account_id):
         raise ApiError(ErrorCode.NOT_FOUND, f"no account {body.account_id!r} this login may charge")
     account, payer = rows
-    if account.retired or account.status != AccountStatus.ACTIVE.value:
-        raise ApiError(
-            ErrorCode.ACCOUNT_INACTIVE, f"the account is {account.status}; it cannot be charged"
-        )
+    refuse_unless_active(account, "cannot be charged")
+    refuse_unless_active(payer, "cannot pay for charges", payer_of=account)
     plan = current_plan_version(conn, account.plan_id)
     service = conn.execute(
         select(services.c.service_id).where(
@@ -99,13 +98,24 @@ def reserve(
         )
     advice = charge(rate, from_us(now), body.units)
     charge_id = str(uuid.uuid4())
-    hold = Hold(f"charge:{charge_id}", payer.account_id, advice, owner=charge_id)
+    hold = Hold(
+        f"charge:{charge_id}",
+        payer.account_id,
+        advice,
+        owner=charge_id,
+        spender=account.account_id,
+    )
+    states = [
+        AccountState.of(row)
+        for row in {payer.account_id: payer, account.account_id: account}.values()
+    ]
     try:
-        figures = apply(conn, actor, [hold], now=now).of(payer.account_id)
-    except Refused:
-        raise ApiError(
-            ErrorCode.INSUFFICIENT_FUNDS,
+        figures = apply(conn, actor, [hold], now=now, accounts_read=states).of(payer.account_id)
+    except Refused as refused:
+        raise refusal_error(
+            refused,
             f"{body.units} unit(s) of {body.service_id!r} cost more than the account has available",
+            aftermath=limit_stop(actor, refused, now),
         ) from None
     conn.execute(
         insert(app_charges).values(
@@ -250,8 +260,11 @@ def expire(conn: Connection, actor: Actor, *, now: int, limit: int = 200) -> int
 def _close(
     conn: Connection, actor: Actor, row: AnyRow, posts: list[Operation], *, now: int
 ) -> Figures:
-    """Post (if anything) and close the charge's hold; the paying account's figures after."""
-    return apply(conn, actor, [*posts, Close(row.hold_id)], now=now).of(row.payer_id)
+    """Post (if anything) and close the charge's hold; the paying account's figures after
+    (and the spending-limit notices the charge made due, sent)."""
+    outcome = apply(conn, actor, [*posts, Close(row.hold_id)], now=now)
+    append_limit_notices(conn, outcome.notices, now)
+    return outcome.of(row.payer_id)
 
 
 def _close_cancelled(conn: Connection, actor: Actor, row: AnyRow, *, now: int, action: str) -> None:

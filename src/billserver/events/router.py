@@ -67,8 +67,8 @@ def _event_schema(kind: EventType, payload: str) -> dict[str, Any]:
 
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "Server-Sent Events: `balance`, `session` and `notice` events, each "
-        "with `id` (the event id), `event` (the type) and one `data` line of JSON; "
+        "description": "Server-Sent Events: `balance`, `session`, `notice` and `limit` events, "
+        "each with `id` (the event id), `event` (the type) and one `data` line of JSON; "
         "`: heartbeat` comments between them. The schema describes one event.",
         "content": {
             "text/event-stream": {
@@ -78,6 +78,7 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
                         _event_schema(EventType.BALANCE, "BalanceEvent"),
                         _event_schema(EventType.SESSION, "SessionEvent"),
                         _event_schema(EventType.NOTICE, "NoticeEvent"),
+                        _event_schema(EventType.LIMIT, "LimitEvent"),
                     ],
                 }
             }

@@ -27,14 +27,24 @@ of what is delivered.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, ScalarSelect, insert, select
 
-from billclient.protocol import BalanceEvent, EventType, NoticeEvent, SessionEvent, parse_money
+from billclient.protocol import (
+    BalanceEvent,
+    EventType,
+    LimitEvent,
+    LimitPeriod,
+    NoticeEvent,
+    SessionEvent,
+    parse_money,
+)
 
+from ..clock import from_us
 from ..db.driver import run
-from ..ledger import Figures
+from ..ledger import Actor, Figures, LimitNotice, Period, Refusal, Refused, apply
 from ..tables import accounts, events
 from .notices import low_balance_notice, notice_payload
 
@@ -43,9 +53,11 @@ __all__ = [
     "append_balance",
     "append_event",
     "append_figures",
+    "append_limit_notices",
     "append_notice",
     "append_session_change",
     "latest_balance_data",
+    "limit_stop",
 ]
 
 WAKE_KEY = "billserver.events.accounts"
@@ -63,6 +75,36 @@ def append_event(
 def append_notice(conn: Connection, account_id: str, notice: NoticeEvent, now: int) -> None:
     """Append a ``notice`` event with the members ``notice`` was built with."""
     append_event(conn, account_id, EventType.NOTICE, notice_payload(notice), now)
+
+
+def append_limit_notices(conn: Connection, notices: Iterable[LimitNotice], now: int) -> None:
+    """Append a ``limit`` event for each spending-limit notice a ledger batch made due
+    (:attr:`billserver.ledger.Outcome.notices`), to the account whose limit it is."""
+    for notice in notices:
+        event = LimitEvent(
+            limit=LimitPeriod(notice.period.value),
+            level=notice.level,
+            amount=notice.amount,
+            spent=notice.spent,
+            resets_at=from_us(notice.resets_at),
+        )
+        append_event(conn, notice.account_id, EventType.LIMIT, event.model_dump(mode="json"), now)
+
+
+def limit_stop(actor: Actor, refused: Refused, now: int) -> Callable[[Connection], None]:
+    """What a refusal at a spending limit records once the refused move rolled back:
+    that limit's 100 % notice, due through the kernel (:meth:`~billserver.ledger.
+    LimitState.stopped`: once per period, with what was really spent), and its
+    ``limit`` event. Nothing for a refusal for want of funds."""
+
+    def record(conn: Connection) -> None:
+        if refused.reason is not Refusal.SPENDING_LIMIT or refused.period is None:
+            return
+        stops = {refused.account_id: Period(refused.period)}
+        outcome = apply(conn, actor, [], now=now, stops=stops)
+        append_limit_notices(conn, outcome.notices, now)
+
+    return record
 
 
 def append_balance(

@@ -5,10 +5,12 @@ duplicate ``event_id`` (already processed, or earlier in the same batch) is
 counted and skipped; an unknown or inactive account, a service its plan does not
 offer, an instant in the future or inside a period already invoiced, or a charge
 the paying account cannot afford is rejected with a reason (nothing recorded:
-the event may be sent again). Every accepted event gets an immutable CDR (cause
-``service_done``) and a ``billing_events`` row. The money moves as one ledger
-transfer per paying account and batch (customer -> revenue, the batch's sum for
-that account) with its balance event and audit row: the CDRs explain it, and
+the event may be sent again), and so is one beyond what is left under the account's
+spending limits (counted when the batch is booked). Every accepted event gets an
+immutable CDR (cause ``service_done``) and a ``billing_events`` row. The money moves
+as one ledger transfer per charged account and batch (its paying account -> revenue,
+the batch's sum for that account, counted against its limits) with the paying
+account's balance event and audit row: the CDRs explain it, and
 ``billserver verify`` checks that the events' charges equal the transfers.
 """
 
@@ -20,19 +22,21 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, insert, select
 
-from billclient.protocol import AccountStatus, EndCause
+from billclient.protocol import EndCause, format_money
 from billclient.protocol.integration import BillingEvent, EventOutcome, EventResult
 from billclient.rating import Rate, billed_units, charge
 
-from ..accounts import lock_account, payer_in, ranked
+from ..accounts import inactive_detail, lock_account, payer_in, ranked
 from ..cdrs import ChargeRecord, write_records
-from ..clock import to_us
+from ..clock import from_us, to_us
 from ..db import AnyRow
-from ..events import append_figures
+from ..events import append_figures, append_limit_notices
 from ..invoices import load_hierarchy
 from ..ledger import (
     SYS_REVENUE,
+    AccountState,
     Actor,
+    LimitState,
     Transfer,
     TransferKind,
     apply,
@@ -64,8 +68,32 @@ class BatchOutcome:
 class _Payer:
     row: AnyRow
     spendable: int
-    total: int = 0
-    transfer_rows: list[dict[str, object]] = field(default_factory=list)
+
+
+class _Spender:
+    """An account charged by the batch: what is left under its spending limits (None:
+    no limit) and what the batch charged it."""
+
+    def __init__(self, row: AnyRow, now: int) -> None:
+        self.limits = LimitState.of(row).at(now)
+        self.left = self.limits.left()
+        self.total = 0
+        self.transfer_rows: list[dict[str, object]] = []
+
+    def take(self, amount: int) -> None:
+        self.total += amount
+        if self.left is not None:
+            self.left -= amount
+
+    def reached(self) -> str:
+        period = self.limits.binding()
+        assert period is not None
+        amount = format_money(self.limits.limit(period) or 0)
+        resets = from_us(self.limits.resets_at(period)).isoformat()
+        return (
+            f"the account's {period.value} limit of {amount} leaves "
+            f"{format_money(self.left or 0)} until {resets}"
+        )
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -97,6 +125,7 @@ def process_batch(
         if row is not None:
             rows[account_id] = row
     payers: dict[str, _Payer] = {}
+    spenders: dict[str, _Spender] = {}
     invoiced_until: dict[str, int] = {}
     rates: dict[tuple[str, str], tuple[AnyRow, Rate] | None] = {}
     live_services = set(
@@ -118,8 +147,9 @@ def process_batch(
         if account is None or hierarchy is None:
             reject(event, f"no account {event.account_id!r}")
             continue
-        if account.retired or account.status != AccountStatus.ACTIVE.value:
-            reject(event, f"the account is {account.status}; it cannot be charged")
+        refusal = inactive_detail(account, "cannot be charged")
+        if refusal is not None:
+            reject(event, refusal)
             continue
         at = to_us(event.at)
         if at > now + _FUTURE_SLACK_US:
@@ -145,12 +175,20 @@ def process_batch(
             reject(event, "units: the charge is too large to book")
             continue
         payer = _payer(conn, payers, rows, paying, account)
+        refusal = inactive_detail(payer.row, "cannot pay for charges", payer_of=account)
+        if refusal is not None:
+            reject(event, refusal)
+            continue
         if amount > payer.spendable:
             reject(event, "insufficient funds: the account cannot afford the charge")
             continue
+        spender = spenders.setdefault(account.account_id, _Spender(account, now))
+        if spender.left is not None and amount > spender.left:
+            reject(event, f"spending limit: {spender.reached()}")
+            continue
         seen.add(event.event_id)
         payer.spendable -= amount
-        payer.total += amount
+        spender.take(amount)
         cdr = ChargeRecord(
             account_id=account.account_id,
             service_id=event.service_id,
@@ -176,26 +214,34 @@ def process_batch(
             "created_at": now,
         }
         event_rows.append(event_row)
-        payer.transfer_rows.append(event_row)
+        spender.transfer_rows.append(event_row)
         outcome.charged += 1
         outcome.amount += amount
     batch_ref = uuid.uuid4()
-    for payer_id in sorted(payers):
-        payer = payers[payer_id]
-        if payer.total == 0:
+    moves = []
+    for account_id in sorted(spenders, key=lambda a: _rank(paying, a)):
+        spender = spenders[account_id]
+        if spender.total == 0:
             continue
         move = Transfer(
-            f"events:{batch_ref}:{payer_id}",
+            f"events:{batch_ref}:{account_id}",
             TransferKind.CHARGE,
-            customer_book(payer_id),
+            customer_book(paying.get(account_id, account_id)),
             SYS_REVENUE,
-            payer.total,
-            f"billing events: {len(payer.transfer_rows)} event(s)",
+            spender.total,
+            f"billing events: {len(spender.transfer_rows)} event(s)",
+            spender=account_id,
         )
-        after = apply(conn, actor, [move], now=now).of(payer_id)
-        for event_row in payer.transfer_rows:
+        moves.append(move)
+        for event_row in spender.transfer_rows:
             event_row["transfer_id"] = move.transfer_id
-        append_figures(conn, payer_id, after, now=now)
+    if moves:
+        states = [AccountState.of(row) for row in rows.values()]
+        after = apply(conn, actor, moves, now=now, accounts_read=states)
+        for payer_id in sorted(payers):
+            if payer_id in after.figures:
+                append_figures(conn, payer_id, after.of(payer_id), now=now)
+        append_limit_notices(conn, after.notices, now)
     if records:
         write_records(conn, records)
         _insert_events(conn, event_rows)

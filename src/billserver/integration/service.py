@@ -10,17 +10,34 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select, update
 
-from billclient.protocol import AccountKind, AccountStatus, ErrorCode, format_money
+from billclient.protocol import (
+    AccountKind,
+    AccountStatus,
+    ErrorCode,
+    SessionState,
+    TopUpStatus,
+    format_money,
+)
+from billclient.protocol.charges import ChargeState
 from billclient.protocol.integration import AccountCreate, ServiceRegistration
 from billclient.rating import Unit
 
 from ..accounts import lock_account
 from ..catalog import DEFAULT_GRANT, MAX_INT64
 from ..db import AnyRow
-from ..ledger import Actor, record
+from ..ledger import PENDING, Actor, record
 from ..plans import current_plan_version
-from ..tables import accounts, catalog_meta, services
-from ..web import ApiError
+from ..tables import (
+    accounts,
+    app_charges,
+    catalog_meta,
+    holds,
+    idempotency_keys,
+    services,
+    sessions,
+    topups,
+)
+from ..web import IN_PROGRESS, RESERVATION_S, ApiError
 
 __all__ = ["create_account", "register_service", "retire_account", "set_plan"]
 
@@ -31,8 +48,10 @@ def create_account(conn: Connection, actor: Actor, body: AccountCreate, *, now: 
         raise ApiError(
             ErrorCode.VALIDATION_ERROR, f"account_id: account {body.account_id!r} exists"
         )
-    if current_plan_version(conn, body.plan_id) is None:
+    plan = current_plan_version(conn, body.plan_id)
+    if plan is None:
         raise ApiError(ErrorCode.VALIDATION_ERROR, f"plan_id: unknown plan {body.plan_id!r}")
+    default_limit = plan.default_monthly_limit  # the operator's, for every new account
     if not 0 <= body.credit_limit <= MAX_INT64:  # the catalogue's bounds: a BIGINT, not below 0
         raise ApiError(
             ErrorCode.VALIDATION_ERROR,
@@ -64,6 +83,8 @@ def create_account(conn: Connection, actor: Actor, body: AccountCreate, *, now: 
             balance=0,
             reserved=0,
             created_at=now,
+            limit_monthly=default_limit,
+            limits_set_by="self" if default_limit is None else "operator",
         )
     )
     record(
@@ -91,15 +112,23 @@ def _existing(conn: Connection, account_id: str) -> AnyRow:
 def retire_account(conn: Connection, actor: Actor, account_id: str, *, now: int) -> None:
     """Delete an account: it is retired (kept for its records) and made inactive.
 
-    Refused (422) while it has money reserved (live sessions or charges); suspend
-    it first, which ends its sessions.
+    Refused (422) while it has live sessions or charges, its own or spending from its
+    balance (suspend it first, which ends its sessions), and while a card payment for it
+    is being charged or is pending: a retired account takes no money, so money already
+    on its way in must arrive first.
     """
     row = _existing(conn, account_id)
-    if int(row.reserved):
+    if int(row.reserved) or _live(conn, account_id):
         raise ApiError(
             ErrorCode.VALIDATION_ERROR,
-            "the account has money reserved by live sessions or charges; set its status to "
-            "inactive first",
+            "the account has live sessions or charges (or money reserved by them); set its "
+            "status to inactive first",
+        )
+    if _paying(conn, account_id, now=now):
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            "the account has card payments in progress or pending; delete it once they "
+            "have settled (a minute at most for one in progress)",
         )
     conn.execute(
         update(accounts)
@@ -164,3 +193,34 @@ def register_service(
         )
     record(conn, actor, "service.register", account_id=None, now=now, service_id=body.service_id)
     return conn.execute(select(services).where(services.c.service_id == body.service_id)).one()
+
+
+def _live(conn: Connection, account_id: str) -> bool:
+    """Whether a session or charge of the account, or one holding on its balance, is live."""
+    checks = (
+        select(holds.c.hold_id).where(holds.c.account_id == account_id, holds.c.state == PENDING),
+        select(sessions.c.session_id).where(
+            sessions.c.account_id == account_id,
+            sessions.c.state == SessionState.ACTIVE.value,
+        ),
+        select(app_charges.c.charge_id).where(
+            app_charges.c.account_id == account_id,
+            app_charges.c.state == ChargeState.RESERVED.value,
+        ),
+    )
+    return any(conn.execute(query.limit(1)).first() is not None for query in checks)
+
+
+def _paying(conn: Connection, account_id: str, *, now: int) -> bool:
+    """Whether a card top-up of the account is pending, or being charged now (its
+    Idempotency-Key reserved, :func:`billserver.web.run_reserved`, and the reservation
+    not yet given up: a retry that takes an older one over checks the account again)."""
+    pending = select(topups.c.topup_id).where(
+        topups.c.account_id == account_id, topups.c.status == TopUpStatus.PENDING.value
+    )
+    charging = select(idempotency_keys.c.key).where(
+        idempotency_keys.c.scope == Actor.account_scope(account_id),
+        idempotency_keys.c.status == IN_PROGRESS,
+        idempotency_keys.c.created_at > now - RESERVATION_S * 1_000_000,
+    )
+    return any(conn.execute(query.limit(1)).first() is not None for query in (pending, charging))

@@ -22,9 +22,10 @@ from billclient.protocol.invoices import (
 )
 
 from .. import db
+from ..accounts import lock_account, refuse_if_retired
 from ..ledger import Actor
 from ..tables import invoices
-from ..topups import make_provider, payment_ref, record_card
+from ..topups import charge_card, make_provider, payment_ref, record_card
 from ..web import (
     ApiError,
     Caller,
@@ -155,6 +156,9 @@ def pay_invoice(
     reference = payment_ref(caller, f"invoice:{invoice_id}:{key}")
 
     def operation(conn: Connection, now: int) -> tuple[int, dict[str, Any]]:
+        account = lock_account(conn, row.account_id)  # before the invoice: the run's order
+        if account is not None:  # a retired account's card is never charged
+            refuse_if_retired(account, "takes no payments")
         current = conn.execute(
             select(invoices).where(invoices.c.invoice_id == invoice_id).with_for_update()
         ).one()
@@ -169,7 +173,9 @@ def pay_invoice(
             )
         if int(current.total) <= 0:
             raise ApiError(ErrorCode.VALIDATION_ERROR, "the invoice has nothing to pay")
-        result = provider.charge(body.card_token, int(current.total), current.currency, reference)
+        result = charge_card(
+            provider, body.card_token, int(current.total), current.currency, reference
+        )
         topup = record_card(
             conn,
             caller,

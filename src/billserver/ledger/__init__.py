@@ -4,8 +4,9 @@
   close a hold; transfer) in the caller's transaction, all or nothing, and answers
   with the figures of every account it touched;
 - :mod:`~.funds` owns ``available``, the floor under it (prepaid 0, postpaid
-  ``-credit_limit``) and their SQL twins; the ledger enforces them itself and refuses
-  with :class:`Refused` (its :class:`Refusal` says why);
+  ``-credit_limit``) and their SQL twins, and :mod:`~.limits` the spending limits
+  (daily, monthly) beside them; the ledger enforces both itself and refuses with
+  :class:`Refused` (its :class:`Refusal` says why);
 - :func:`~.rows.build` is the one pure function turning operations into rows and
   :func:`~.writer.write` the one writer, a handful of ``executemany`` statements;
 - the audit trail (:mod:`~.audit`, who did what, for money moves and every other
@@ -25,8 +26,20 @@ from .books import (
     customer_book,
 )
 from .errors import LedgerError, Refusal, Refused
-from .funds import AVAILABLE, FLOOR, available, available_of, floor, spendable
+from .funds import (
+    AVAILABLE,
+    FLOOR,
+    LIMIT_COLUMNS,
+    Headroom,
+    available,
+    available_of,
+    floor,
+    headroom,
+    limit_columns,
+    spendable,
+)
 from .kernel import Outcome, apply
+from .limits import LimitNotice, LimitState, Period, effective, period_bounds
 from .operations import Close, Hold, Operation, Post, Resize, Transfer, TransferKind, ref_id
 from .state import PENDING, RELEASED, AccountState, Figures, HoldState
 
@@ -34,6 +47,7 @@ __all__ = [
     "AVAILABLE",
     "CUSTOMER_PREFIX",
     "FLOOR",
+    "LIMIT_COLUMNS",
     "PENDING",
     "RELEASED",
     "SYS_ADJUSTMENTS",
@@ -46,11 +60,15 @@ __all__ = [
     "Actor",
     "Close",
     "Figures",
+    "Headroom",
     "Hold",
     "HoldState",
     "LedgerError",
+    "LimitNotice",
+    "LimitState",
     "Operation",
     "Outcome",
+    "Period",
     "Post",
     "Refusal",
     "Refused",
@@ -62,7 +80,11 @@ __all__ = [
     "available",
     "available_of",
     "customer_book",
+    "effective",
     "floor",
+    "headroom",
+    "limit_columns",
+    "period_bounds",
     "record",
     "ref_id",
     "spendable",

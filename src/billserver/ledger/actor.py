@@ -23,8 +23,13 @@ class Actor:
     def scope(self) -> str:
         """The idempotency scope: the account for a user, the login otherwise."""
         if self.role is Role.USER and self.account_id is not None:
-            return f"account:{self.account_id}"
+            return self.account_scope(self.account_id)
         return f"login:{self.login}"
+
+    @staticmethod
+    def account_scope(account_id: str) -> str:
+        """The idempotency scope of the users of ``account_id``."""
+        return f"account:{account_id}"
 
     @classmethod
     def system(cls, name: str, server_id: str) -> Actor:

@@ -26,17 +26,46 @@ class Refusal(StrEnum):
 
     INSUFFICIENT_FUNDS = "insufficient_funds"
     """It would take ``available`` below zero."""
+    SPENDING_LIMIT = "spending_limit"
+    """It would spend past one of the spending account's limits (``period``)."""
+    ACCOUNT_RETIRED = "account_retired"
+    """The account is retired (deleted by the operator): like a closed account in
+    TigerBeetle it takes no transfer and no new reservation; only releasing what it
+    still holds is allowed."""
 
 
 class Refused(LedgerError):
-    """The account cannot afford the move: ``available`` before it, and what it needed."""
+    """The account does not allow the move: why, ``available`` before it (for
+    :attr:`Refusal.SPENDING_LIMIT`, what was left under the limit), and what it needed.
 
-    def __init__(self, reason: Refusal, *, account_id: str, available: int, needed: int) -> None:
-        super().__init__(
-            f"{reason.value}: account {account_id!r} has {available} available, "
-            f"the move needs {needed}"
-        )
+    A spending-limit refusal also names the limit: its ``period`` (``daily`` or
+    ``monthly``), its ``limit`` amount and when it ``resets_at`` (microseconds).
+    """
+
+    def __init__(
+        self,
+        reason: Refusal,
+        *,
+        account_id: str,
+        available: int,
+        needed: int,
+        period: str | None = None,
+        limit: int | None = None,
+        resets_at: int | None = None,
+    ) -> None:
+        if reason is Refusal.ACCOUNT_RETIRED:
+            message = f"{reason.value}: account {account_id!r} is retired; it moves no money"
+        else:
+            message = (
+                f"{reason.value}: account {account_id!r} has {available} "
+                f"{'left under its ' + str(period) + ' limit' if period else 'available'}, "
+                f"the move needs {needed}"
+            )
+        super().__init__(message)
         self.reason = reason
         self.account_id = account_id
         self.available = available
         self.needed = needed
+        self.period = period
+        self.limit = limit
+        self.resets_at = resets_at

@@ -11,8 +11,8 @@ its audit rows and (the caller's) live events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
@@ -20,6 +20,8 @@ from ..tables import accounts, holds
 from .actor import Actor
 from .books import CUSTOMER_PREFIX
 from .errors import LedgerError
+from .funds import LIMIT_COLUMNS
+from .limits import LimitNotice, Period
 from .operations import Close, Hold, Operation, Post, Resize, Transfer
 from .rows import build
 from .state import AccountState, Figures, HoldState
@@ -33,6 +35,9 @@ class Outcome:
     """What a batch did: the figures afterwards of every account it touched."""
 
     figures: dict[str, Figures]
+    notices: list[LimitNotice] = field(default_factory=list)
+    """Spending-limit notices the batch made due: the caller sends them (a ``limit``
+    event each) in the same transaction."""
 
     def of(self, account_id: str) -> Figures:
         """The figures of ``account_id`` after the batch."""
@@ -47,8 +52,14 @@ def apply(
     now: int,
     accounts_read: Iterable[AccountState] = (),
     holds_read: Iterable[HoldState] = (),
+    stops: Mapping[str, Period] | None = None,
 ) -> Outcome:
-    """Apply ``operations`` in order, all or nothing (see :mod:`~.rows` for the rules)."""
+    """Apply ``operations`` in order, all or nothing (see :mod:`~.rows` for the rules).
+
+    ``stops`` maps an account to the limit of its that stops its spending now (a
+    session cut or a charge refused at it): that limit's 100 % notice is due if it was
+    not sent this period. With no operations, that notice is all the batch records
+    (the caller of a refusal that rolled back records it in its own small write)."""
     known_holds = {state.hold_id: state for state in holds_read}
     created = {op.hold_id for op in operations if isinstance(op, Hold)}
     wanted = {
@@ -60,13 +71,21 @@ def apply(
     }
     if wanted:
         for row in conn.execute(
-            select(holds.c.hold_id, holds.c.account_id, holds.c.state, holds.c.remaining)
+            select(
+                holds.c.hold_id,
+                holds.c.account_id,
+                holds.c.state,
+                holds.c.remaining,
+                holds.c.spender_id,
+            )
             .where(holds.c.hold_id.in_(sorted(wanted)))
             .with_for_update()
         ):
             known_holds[row.hold_id] = HoldState.of(row)
     known = {state.account_id: state for state in accounts_read}
     needed = {state.account_id for state in known_holds.values()}
+    # the accounts whose spending limits the batch counts against: their limits too
+    spenders = {state.spender for state in known_holds.values() if state.spender is not None}
     for op in operations:
         if isinstance(op, Hold):
             needed.add(op.account_id)
@@ -76,7 +95,15 @@ def apply(
                 for book in (op.debit, op.credit)
                 if book.startswith(CUSTOMER_PREFIX)
             )
-    missing = sorted(needed - known.keys())
+        if isinstance(op, Hold | Transfer) and op.spender is not None:
+            spenders.add(op.spender)
+    spenders.update(stops or ())
+    needed |= spenders
+    missing = sorted(
+        account_id
+        for account_id in needed
+        if account_id not in known or (account_id in spenders and known[account_id].limits is None)
+    )
     if missing:
         for found in conn.execute(
             select(
@@ -85,6 +112,8 @@ def apply(
                 accounts.c.balance,
                 accounts.c.reserved,
                 accounts.c.credit_limit,
+                *LIMIT_COLUMNS,
+                accounts.c.retired,
             )
             .where(accounts.c.account_id.in_(missing))
             .order_by(accounts.c.account_id)
@@ -93,6 +122,6 @@ def apply(
             known[found.account_id] = AccountState.of(found)
     if not needed <= known.keys():
         raise LedgerError(f"no account {sorted(needed - known.keys())[0]!r}")
-    batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now)
+    batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now, stops=stops)
     write(conn, batch)
-    return Outcome(batch.figures)
+    return Outcome(batch.figures, batch.notices)

@@ -75,12 +75,16 @@ class _Moving(_Referenced):
 class Hold(_Referenced):
     """Reserve ``amount`` (may be 0) of ``account_id``'s available money.
 
-    ``owner`` is the session or charge the hold belongs to (``holds.session_id``).
+    ``owner`` is the session or charge the hold belongs to (``holds.session_id``);
+    ``spender`` the account whose spending limits it counts against (the session's or
+    charge's own account, ``account_id`` being its paying account): the hold may take
+    no more than is left under them, and what is posted from it counts as spent.
     """
 
     account_id: str
     amount: int
     owner: str | None = None
+    spender: str | None = None
 
     @property
     def hold_id(self) -> str:
@@ -119,7 +123,9 @@ class Close:
 class Transfer(_Moving):
     """Move ``amount`` (> 0) from book ``debit`` to book ``credit``.
 
-    ``owner`` is the session or charge a charge belongs to (``ledger_transfers.session_id``).
+    ``owner`` is the session or charge a charge belongs to (``ledger_transfers.session_id``);
+    a charge with a ``spender`` counts against that account's spending limits and is
+    refused beyond what is left under them.
     """
 
     kind: TransferKind
@@ -128,6 +134,7 @@ class Transfer(_Moving):
     amount: int
     memo: str
     owner: str | None = None
+    spender: str | None = None
 
 
 Operation: TypeAlias = Hold | Resize | Post | Close | Transfer

@@ -13,7 +13,9 @@ Checks, each as one aggregate query so it scales with the database:
 - application charges: a reserved charge has a pending hold and a closed one
   none; each charge's ``charged`` equals what the ledger posted and its CDR;
 - billing events: each batch transfer equals the sum of its events' charges;
-- invoices: ``total = subtotal + tax``; an issued invoice's tax was debited.
+- invoices: ``total = subtotal + tax``; an issued invoice's tax was debited;
+- spending limits: their counters agree with the ledger and no account spent past
+  a limit (:mod:`~.verify_limits`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, Subquery, and_, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.schema import Table
 
 from billclient.protocol.money import format_money
 
@@ -40,6 +44,7 @@ from .books import CUSTOMER_PREFIX
 from .funds import FLOOR
 from .operations import TransferKind
 from .state import PENDING
+from .verify_limits import LIMIT_CHECKS
 
 __all__ = ["VerifyReport", "verify"]
 
@@ -177,18 +182,27 @@ def _holds_consistent(conn: Connection) -> list[str]:
     return problems
 
 
-def _holds_match_sessions(conn: Connection) -> list[str]:
+def _owners_disagreeing(
+    conn: Connection, owners: Table, owner_id: ColumnElement[str], live: str, noun: str
+) -> list[str]:
+    """The holders of a hold (sessions, application charges) whose state disagrees
+    with their hold's: live (``live``) with a hold not pending, or ended with one pending."""
+    state = owners.c.state
     rows = conn.execute(
-        select(sessions.c.session_id, sessions.c.state, holds.c.state.label("hold_state"))
-        .select_from(sessions.join(holds, holds.c.hold_id == sessions.c.hold_id))
+        select(owner_id.label("owner_id"), state, holds.c.state.label("hold_state"))
+        .select_from(owners.join(holds, holds.c.hold_id == owners.c.hold_id))
         .where(
             or_(
-                and_(sessions.c.state == "active", holds.c.state != PENDING),
-                and_(sessions.c.state != "active", holds.c.state == PENDING),
+                and_(state == live, holds.c.state != PENDING),
+                and_(state != live, holds.c.state == PENDING),
             )
         )
     ).all()
-    problems = [f"session {r.session_id} is {r.state} but its hold is {r.hold_state}" for r in rows]
+    return [f"{noun} {r.owner_id} is {r.state} but its hold is {r.hold_state}" for r in rows]
+
+
+def _holds_match_sessions(conn: Connection) -> list[str]:
+    problems = _owners_disagreeing(conn, sessions, sessions.c.session_id, "active", "session")
     orphans = conn.execute(
         select(holds.c.hold_id)
         .select_from(
@@ -203,17 +217,9 @@ def _holds_match_sessions(conn: Connection) -> list[str]:
         )
     ).all()
     problems += [f"hold {r.hold_id} is pending without a session or charge" for r in orphans]
-    rows = conn.execute(
-        select(app_charges.c.charge_id, app_charges.c.state, holds.c.state.label("hold_state"))
-        .select_from(app_charges.join(holds, holds.c.hold_id == app_charges.c.hold_id))
-        .where(
-            or_(
-                and_(app_charges.c.state == "reserved", holds.c.state != PENDING),
-                and_(app_charges.c.state != "reserved", holds.c.state == PENDING),
-            )
-        )
-    ).all()
-    problems += [f"charge {r.charge_id} is {r.state} but its hold is {r.hold_state}" for r in rows]
+    problems += _owners_disagreeing(
+        conn, app_charges, app_charges.c.charge_id, "reserved", "charge"
+    )
     return problems
 
 
@@ -388,4 +394,5 @@ _CHECKS = (
     ("application charges equal the ledger and their CDRs", _charges_match_ledger),
     ("billing event batches equal their ledger transfers", _events_match_ledger),
     ("invoices add up and their tax was debited", _invoices_add_up),
+    *LIMIT_CHECKS,
 )

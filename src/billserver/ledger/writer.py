@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import BigInteger, Connection, bindparam, func, insert, update
 
 from ..db.driver import run
 from ..tables import accounts, audit_log, holds, ledger_entries, ledger_transfers
 from .errors import LedgerError
+from .limits import LimitState
 from .rows import Batch
 from .state import PENDING, RELEASED
 
@@ -52,7 +53,15 @@ _CHANGE_ACCOUNT = (
         accounts.c.balance == bindparam("b_old_balance"),
         accounts.c.reserved == bindparam("b_old_reserved"),
     )
-    .values(balance=bindparam("b_balance"), reserved=bindparam("b_reserved"))
+    .values(
+        balance=bindparam("b_balance"),
+        reserved=bindparam("b_reserved"),
+        # the spending-limit counters, when the batch read them (else NULL: unchanged)
+        **{
+            name: func.coalesce(bindparam(f"b_{name}", type_=BigInteger), accounts.c[name])
+            for name in LimitState.COLUMNS
+        },
+    )
 )
 
 

@@ -12,7 +12,11 @@ Per process (counted by :class:`MetricsMiddleware` on the API app):
   time to the response's first byte (an event stream counts until it opens);
 - ``billserver_updates_accepted_total``: utilization updates answered 200, each
   accepted report of a batched call too (an exact replay of an accepted update
-  counts again).
+  counts again);
+- ``billserver_writer_transactions_total`` and ``billserver_writer_operations_total``:
+  the group commit's committed write transactions and the operations (usage updates,
+  batched calls and end calls) they ran; a request refused before the writer (a bad
+  token) counts in neither.
 
 Deployment-wide, read from the database at scrape time:
 
@@ -28,6 +32,7 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import anyio
 from sqlalchemy import Engine, func, select
@@ -66,9 +71,19 @@ class _Histogram:
         self.count += 1
 
 
+class WriterFigures(Protocol):
+    """What the metrics read of the process's group commit."""
+
+    @property
+    def batches(self) -> int: ...
+    @property
+    def operations(self) -> int: ...
+
+
 @dataclass
 class Registry:
-    """This process's request counters (touched only from the event loop thread)."""
+    """This process's request counters (touched only from the event loop thread), and
+    the group commit's counters (``writer``) when it is given."""
 
     requests: defaultdict[tuple[str, str, int], int] = field(
         default_factory=lambda: defaultdict(int)
@@ -77,6 +92,7 @@ class Registry:
         default_factory=lambda: defaultdict(_Histogram)
     )
     updates_accepted: int = 0
+    writer: WriterFigures | None = None
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request."""
@@ -110,6 +126,21 @@ class Registry:
             "Utilization updates answered 200 by this process",
         )
         out.append(f"billserver_updates_accepted_total {self.updates_accepted}")
+        if self.writer is not None:
+            _header(
+                out,
+                "billserver_writer_transactions_total",
+                "counter",
+                "Write transactions committed by this process's group commit",
+            )
+            out.append(f"billserver_writer_transactions_total {self.writer.batches}")
+            _header(
+                out,
+                "billserver_writer_operations_total",
+                "counter",
+                "Usage updates and end calls run by this process's group commit",
+            )
+            out.append(f"billserver_writer_operations_total {self.writer.operations}")
         _header(out, "billserver_live_sessions", "gauge", "Active sessions in the deployment")
         out.append(f"billserver_live_sessions {figures.live_sessions}")
         _header(out, "billserver_ledger_transfers_total", "counter", "Ledger transfers by kind")

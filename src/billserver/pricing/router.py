@@ -14,7 +14,7 @@ from .. import db
 from ..accounts import read_account, read_payer
 from ..clock import from_us, now_us
 from ..db import AnyRow
-from ..ledger import Actor, spendable
+from ..ledger import Actor, LimitState, spendable
 from ..plans import current_plan_version, rate_of
 from ..tables import services
 from ..web import ApiError, Caller, Ctx, problems
@@ -79,7 +79,8 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
         raise ApiError(
             ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {body.service_id!r}"
         )
-    start = from_us(now_us())
+    now = now_us()
+    start = from_us(now)
     try:
         price = charge(rate, start, body.units)
     except ValueError as error:  # beyond what the rating rules can price (ten years of seconds)
@@ -93,5 +94,8 @@ def quote(body: QuoteRequest, caller: Caller, ctx: Ctx) -> Quote:
         service_id=body.service_id,
         units=body.units,
         charge=price,
-        max_units=max_affordable_units(rate, start, spendable(payer)),
+        # what the paying account has, within what the caller's spending limits leave
+        max_units=max_affordable_units(
+            rate, start, spendable(payer, LimitState.of(account), now=now)
+        ),
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from billclient.protocol import Action, EndCause, SessionState, UpdateResult
+from billclient.protocol import Action, ClientEndCause, EndCause, SessionState, UpdateResult
 from billclient.rating import billed_units
 
 from ..cdrs import ChargeRecord, write_records
@@ -18,7 +18,7 @@ from ..ledger import record as audit
 from .policy import SessionPolicy
 from .records import announce, resource, save, with_server
 from .reports import Report, store_report
-from .settlement import charge, rate_of_session, settle_usage
+from .settlement import charge, rate_of_session, room, settle_usage
 
 __all__ = ["end", "end_by_server", "late_usage"]
 
@@ -28,9 +28,14 @@ def end(
 ) -> dict[str, Any]:
     """The client's call that ends an active session: final charge, hold released, CDR."""
     assert report.cause is not None
-    settled = settle_usage(conn, record, report.used_units, policy)
+    settled = settle_usage(conn, record, report.used_units, policy, now=now)
     close = Close(record.hold_id)
-    figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=close, now=now)
+    # a client ends a session whose final grant a limit bounded with ``spending_limit``
+    limited = report.cause is ClientEndCause.SPENDING_LIMIT and record.final
+    stop = room(record, now).period if limited else None
+    figures = charge(
+        conn, actor, record, settled.charged, seq=report.seq, then=close, now=now, stop=stop
+    )
     session = _finish(
         conn,
         record,
@@ -59,7 +64,7 @@ def late_usage(
     """Usage reported after an ``update_timeout`` end: charged up to the old grant,
     from the paying account's balance (the hold was released at the end)."""
     cap = int(record.granted_units)
-    settled = settle_usage(conn, record, report.used_units, policy, cap=cap)
+    settled = settle_usage(conn, record, report.used_units, policy, now=now, cap=cap)
     figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=None, now=now)
     changes: dict[str, Any] = {
         "last_seq": report.seq,

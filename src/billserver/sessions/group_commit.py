@@ -67,6 +67,11 @@ class GroupCommitter:
         self.operations = 0
         """Operations run so far (for measurements)."""
 
+    @property
+    def engine(self) -> Engine:
+        """The database the writer writes to."""
+        return self._engine
+
     async def run(self, operation: Callable[[Connection], T], *, lock_key: str = "") -> T:
         """Run ``operation(conn)`` in a write transaction; returns once it is committed."""
         if self._closed:

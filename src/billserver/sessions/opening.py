@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from billclient.protocol import (
-    AccountStatus,
     ErrorCode,
     EventType,
     SessionCreated,
@@ -17,13 +16,13 @@ from billclient.protocol import (
 )
 from billclient.rating import charge
 
-from ..accounts import lock_with_payer
+from ..accounts import lock_with_payer, refuse_unless_active
 from ..clock import from_us
-from ..events import append_event, append_figures
-from ..ledger import AccountState, Actor, Hold, apply, available
+from ..events import append_event, append_figures, limit_stop
+from ..ledger import AccountState, Actor, Hold, apply, headroom
 from ..plans import current_plan_version, rate_of
 from ..tables import services, sessions
-from ..web import ApiError
+from ..web import ApiError, refusal_error
 from .grants import next_grant
 from .policy import SessionPolicy
 
@@ -40,12 +39,8 @@ def open_session(
     if rows is None:
         raise ApiError(ErrorCode.NOT_FOUND, "this login has no account to open sessions on")
     account, payer = rows
-    for row in {account.account_id: account, payer.account_id: payer}.values():
-        if row.retired or row.status != AccountStatus.ACTIVE.value:
-            whose = "account" if row is account else f"paying account {row.account_id!r}"
-            raise ApiError(
-                ErrorCode.ACCOUNT_INACTIVE, f"the {whose} is {row.status}; it cannot open sessions"
-            )
+    refuse_unless_active(account, "cannot open sessions")
+    refuse_unless_active(payer, "cannot pay for sessions", payer_of=account)
     plan = current_plan_version(conn, account.plan_id)
     service = conn.execute(
         select(services).where(services.c.service_id == service_id, services.c.retired.is_(False))
@@ -56,16 +51,28 @@ def open_session(
             ErrorCode.SERVICE_NOT_IN_PLAN, f"the account's plan does not offer {service_id!r}"
         )
     start = from_us(now)
-    funds = available(payer)
-    if charge(rate, start, 1) > funds:
-        raise ApiError(
-            ErrorCode.INSUFFICIENT_FUNDS,
+    states = {row.account_id: AccountState.of(row) for row in (payer, account)}
+    limits = states[account.account_id].limits
+    room = headroom(states[payer.account_id], limits, now=now)
+    first = charge(rate, start, 1)
+    # a limit with nothing left refuses even a unit that costs less than a micro-unit
+    if first > room.amount or (room.period is not None and room.amount == 0):
+        refused = room.refused(account.account_id, first)
+        raise refusal_error(
+            refused,
             f"one unit of {service_id!r} costs more than the available balance; top up first",
+            aftermath=limit_stop(actor, refused, now),
         )
-    grant = next_grant(rate, start, 0, 0, funds, int(service.grant_units))
+    grant = next_grant(rate, start, 0, 0, room.amount, int(service.grant_units))
     session_id = str(uuid.uuid4())
-    hold = Hold(f"session:{session_id}", payer.account_id, grant.hold, owner=session_id)
-    outcome = apply(conn, actor, [hold], now=now, accounts_read=[AccountState.of(payer)])
+    hold = Hold(
+        f"session:{session_id}",
+        payer.account_id,
+        grant.hold,
+        owner=session_id,
+        spender=account.account_id,
+    )
+    outcome = apply(conn, actor, [hold], now=now, accounts_read=states.values())
     interval = int(service.update_interval)
     conn.execute(
         insert(sessions).values(
@@ -111,5 +118,6 @@ def open_session(
         available=figures.available,
         final=grant.final,
         gateway=None,
+        limit=room.period.value if grant.final and room.period is not None else None,
     )
     return created.model_dump(mode="json")

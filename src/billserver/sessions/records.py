@@ -22,17 +22,30 @@ from ..accounts import LockOrder
 from ..db import AnyRow
 from ..db.driver import run
 from ..events.store import append_session_change, latest_balance_data
-from ..ledger import AccountState, Figures, HoldState
+from ..ledger import AccountState, Figures, HoldState, LimitState, limit_columns
 from ..tables import accounts, holds, plan_versions, sessions
 from .views import session_view
 
-__all__ = ["announce", "hold_of", "lock_session", "payer_of", "resource", "save", "with_server"]
+__all__ = [
+    "announce",
+    "hold_of",
+    "limits_of",
+    "lock_session",
+    "payer_of",
+    "resource",
+    "save",
+    "with_server",
+]
 
 _LOCK_ACCOUNT = (
     select(accounts.c.account_id)
     .where(accounts.c.account_id == bindparam("b_account"))
     .with_for_update()
 )
+
+
+_SPENDER = accounts.alias("spender")
+"""The session's own account: its spending limits (the paying account may be another)."""
 
 
 def _record_query() -> Select[Any]:
@@ -46,6 +59,7 @@ def _record_query() -> Select[Any]:
             accounts.c.balance,
             accounts.c.reserved,
             accounts.c.credit_limit,
+            accounts.c.retired,
             accounts.c.low_balance_threshold,
             case(
                 (
@@ -56,11 +70,14 @@ def _record_query() -> Select[Any]:
             ).label("previous_balance"),
             plan_versions.c.plan_id,
             plan_versions.c.version.label("plan_version"),
+            holds.c.spender_id.label("hold_spender"),
+            *limit_columns(_SPENDER),
         )
         .select_from(
             sessions.join(holds, holds.c.hold_id == sessions.c.hold_id)
             .join(accounts, accounts.c.account_id == holds.c.account_id)
             .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
+            .join(_SPENDER, _SPENDER.c.account_id == sessions.c.account_id)
         )
         .where(sessions.c.session_id == bindparam("b_session"))
     )
@@ -107,19 +124,33 @@ def lock_session(
 
 
 def payer_of(record: AnyRow) -> AccountState:
-    """The paying account's figures as the record read them (under lock)."""
+    """The paying account's figures as the record read them (under lock), with its
+    spending limits when it is the session's own account."""
     return AccountState(
         record.payer_id,
         record.kind,
         int(record.balance),
         int(record.reserved),
         int(record.credit_limit),
+        bool(record.retired),
+        limits_of(record) if record.payer_id == record.account_id else None,
     )
+
+
+def limits_of(record: AnyRow) -> LimitState:
+    """The spending limits of the session's own account, as the record read them."""
+    return LimitState.of(record)
 
 
 def hold_of(record: AnyRow) -> HoldState:
     """The session's hold as the record read it (under lock)."""
-    return HoldState(record.hold_id, record.payer_id, record.hold_state, int(record.hold_remaining))
+    return HoldState(
+        record.hold_id,
+        record.payer_id,
+        record.hold_state,
+        int(record.hold_remaining),
+        record.hold_spender,
+    )
 
 
 _SAVED = frozenset(

@@ -14,26 +14,29 @@ from billclient.rating import Rate
 
 from ..clock import from_us
 from ..db import AnyRow
+from ..events import append_limit_notices
 from ..ledger import (
     PENDING,
     SYS_REVENUE,
     Actor,
     Close,
     Figures,
+    Headroom,
     Operation,
+    Period,
     Post,
     Resize,
     Transfer,
     TransferKind,
     apply,
     customer_book,
-    spendable,
+    headroom,
 )
 from .grants import Settlement, settle
 from .policy import SessionPolicy
-from .records import hold_of, payer_of
+from .records import hold_of, limits_of, payer_of
 
-__all__ = ["budget", "charge", "rate_of_session", "settle_usage"]
+__all__ = ["budget", "charge", "rate_of_session", "room", "settle_usage"]
 
 
 def rate_of_session(conn: Connection, record: AnyRow, policy: SessionPolicy) -> Rate:
@@ -43,11 +46,17 @@ def rate_of_session(conn: Connection, record: AnyRow, policy: SessionPolicy) -> 
     return rate
 
 
-def budget(record: AnyRow) -> int:
+def room(record: AnyRow, now: int) -> Headroom:
+    """What the session may take beyond its hold now: the paying account's available
+    money, bounded by what is left under the session's account's spending limits."""
+    return headroom(payer_of(record), limits_of(record), now=now)
+
+
+def budget(record: AnyRow, now: int) -> int:
     """The most the session's total charge may reach now: what it has been charged,
-    plus what its hold has left (while open), plus what the paying account may spend."""
+    plus what its hold has left (while open), plus :func:`room`."""
     held = int(record.hold_remaining) if record.hold_state == PENDING else 0
-    return int(record.charged) + held + spendable(payer_of(record))
+    return int(record.charged) + held + room(record, now).amount
 
 
 def settle_usage(
@@ -56,11 +65,12 @@ def settle_usage(
     used_units: int,
     policy: SessionPolicy,
     *,
+    now: int,
     cap: int | None = None,
 ) -> Settlement:
     """How much of ``used_units`` the session is charged now (see :func:`.grants.settle`)."""
     rate = rate_of_session(conn, record, policy)
-    return settle(rate, from_us(record.started_at), used_units, budget(record), cap=cap)
+    return settle(rate, from_us(record.started_at), used_units, budget(record, now), cap=cap)
 
 
 def charge(
@@ -72,10 +82,12 @@ def charge(
     seq: int,
     then: Resize | Close | None,
     now: int,
+    stop: Period | None = None,
 ) -> Figures:
     """Bring the session's charge to ``charged`` (the increase out of the hold first),
     then ``then``; the paying account's figures afterwards. The transfers' idempotency
-    references name the session and the report's ``seq``."""
+    references name the session and the report's ``seq``. ``stop``: the limit of the
+    session's account that stops it now (its 100 % notice is due)."""
     amount = charged - int(record.charged)
     ref = f"{record.session_id}:{seq}"
     memo = f"{record.service_id} session {record.session_id}"
@@ -96,6 +108,7 @@ def charge(
                 amount - covered,
                 memo,
                 owner=record.session_id,
+                spender=record.account_id,
             )
         )
     if then is not None:
@@ -107,5 +120,7 @@ def charge(
         now=now,
         accounts_read=[payer_of(record)],
         holds_read=[hold_of(record)],
+        stops=None if stop is None else {record.account_id: stop},
     )
+    append_limit_notices(conn, outcome.notices, now)
     return outcome.of(record.payer_id)

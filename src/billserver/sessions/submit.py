@@ -2,7 +2,15 @@
 
 Both are run by the same :func:`~.usage.report_usage`, in the shared, durably
 committed transactions of :class:`~.group_commit.GroupCommitter`; the caller is
-authenticated in that same transaction. A batch (``POST /v1/sessions/updates``) is
+authenticated in that same transaction.
+
+Authentication before the writer: a token this process has not authenticated yet is
+checked first in a read transaction of its own (on a worker thread), so a call with a
+bad token never queues for the one writer nor takes the write lock. A token
+authenticated here before (and not refused since) skips that read: it is checked
+again, as ever, inside the writer's transaction, and forgotten when refused there: a
+token revoked meanwhile reaches the writer only with the calls already queued when it
+is first refused there (usually one), never afterwards. A batch (``POST /v1/sessions/updates``) is
 one operation of the group commit: the caller is authenticated once, then every
 report is applied or refused on its own, inside a savepoint of its own, and gets
 exactly what its single call would have answered (:func:`report_results`).
@@ -21,19 +29,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from billclient.protocol import MAX_REPORTS, ErrorCode, SessionUpdate
 
+from .. import db
 from ..clock import now_us
 from ..db.driver import run_sql
-from ..ledger import Actor
+from ..ledger import Actor, Refused
 from ..web import ApiError, actor_for_token, token_hash
 from ..web.context import refuse_nul_in
 from ..web.handlers import describe_errors
 from ..web.limits import refuse_long_id
+from ..web.refusals import refusal_error
 from .group_commit import GroupCommitter
 from .policy import SessionPolicy
 from .reports import Report
@@ -54,11 +65,11 @@ async def submit_report(
 ) -> dict[str, Any]:
     """Apply one update or end call for the bearer of ``token``; its answer once
     committed (raises :class:`~billserver.web.ApiError` for a refusal)."""
-    digest = token_hash(token)
+    digest = await _admitted(committer, policy, token)
 
     def operation(conn: Connection) -> dict[str, Any]:
         caller = _authenticated(conn, token, digest, policy)
-        return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
+        return _applied(conn, caller, session_id, report, policy)
 
     return await committer.run(operation, lock_key=policy.order.token_key(digest))
 
@@ -104,7 +115,7 @@ async def submit_reports(
     """Apply the checked ``reports`` of one call in one group-commit operation; their
     results (see :func:`report_results`) once committed. A token that is not valid is
     a 401 for the whole call."""
-    digest = token_hash(token)
+    digest = await _admitted(committer, policy, token)
 
     def operation(conn: Connection) -> list[dict[str, Any]]:
         caller = _authenticated(conn, token, digest, policy)
@@ -127,9 +138,7 @@ def report_results(
         assert item.report is not None
         run_sql(conn, "SAVEPOINT usage_report")
         try:
-            answer = report_usage(
-                conn, caller, item.session_id, item.report, now=now_us(), policy=policy
-            )
+            answer = _applied(conn, caller, item.session_id, item.report, policy)
         except ApiError as refusal:
             run_sql(conn, "ROLLBACK TO SAVEPOINT usage_report")
             run_sql(conn, "RELEASE SAVEPOINT usage_report")
@@ -148,8 +157,42 @@ def count_accepted(state: Any, results: Sequence[dict[str, Any]]) -> None:
         metrics.updates_accepted += sum(result["status"] == 200 for result in results)
 
 
+def _applied(
+    conn: Connection, caller: Actor, session_id: str, report: Report, policy: SessionPolicy
+) -> dict[str, Any]:
+    """:func:`~.usage.report_usage`, a refusal of the money kernel (a retired account)
+    raised as the problem its route answers."""
+    try:
+        return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
+    except Refused as refused:
+        raise refusal_error(refused) from None
+
+
+async def _admitted(committer: GroupCommitter, policy: SessionPolicy, token: str) -> str:
+    """The hash of ``token``, once it is known to be valid (checked in a read
+    transaction of its own unless it was authenticated here before): a 401
+    :class:`~billserver.web.ApiError` before the writer otherwise."""
+    digest = token_hash(token)
+    if not policy.order.knows_token(digest):
+        await anyio.to_thread.run_sync(_check_token, committer.engine, token, digest, policy)
+    return digest
+
+
+def _check_token(engine: Engine, token: str, digest: str, policy: SessionPolicy) -> None:
+    with db.read(engine) as conn:
+        caller = actor_for_token(conn, token, policy.server_id)
+    if caller.account_id is not None:
+        policy.order.remember_token(digest, caller.account_id)
+
+
 def _authenticated(conn: Connection, token: str, digest: str, policy: SessionPolicy) -> Actor:
-    caller = actor_for_token(conn, token, policy.server_id)
+    """The caller, authenticated in the writer's transaction (a token refused here is
+    forgotten, so its next call is checked before the writer again)."""
+    try:
+        caller = actor_for_token(conn, token, policy.server_id)
+    except ApiError:
+        policy.order.forget_token(digest)
+        raise
     if caller.account_id is not None:
         policy.order.remember_token(digest, caller.account_id)
     return caller

@@ -17,14 +17,14 @@ from billclient.rating import Unit
 
 from ..clock import from_us
 from ..db import AnyRow
-from ..ledger import Actor, Resize
+from ..ledger import Actor, Period, Resize
 from ..web import ApiError
 from .ending import end, late_usage
 from .grants import next_grant, settle
 from .policy import SessionPolicy
 from .records import announce, lock_session, resource, save, with_server
 from .reports import Report, replay, store_report
-from .settlement import budget, charge, rate_of_session
+from .settlement import budget, charge, rate_of_session, room
 
 __all__ = ["report_usage"]
 
@@ -90,7 +90,7 @@ def _update(
     """The next update of an active session: charge, slide the grant, answer."""
     rate = rate_of_session(conn, record, policy)
     start = from_us(record.started_at)
-    most = budget(record)
+    most = budget(record, now)
     settled = settle(rate, start, report.used_units, most)
     if settled.unbilled_units:
         granted, final, hold, action = int(record.granted_units), True, 0, Action.TERMINATE
@@ -101,8 +101,12 @@ def _update(
         granted, final, hold = grant.granted_units, grant.final, grant.hold
         exhausted = final and report.used_units >= granted
         action = Action.TERMINATE if exhausted else Action.CONTINUE
+    bound = room(record, now).period if final else None
+    stop = bound if action is Action.TERMINATE else None
     resize = Resize(record.hold_id, hold)
-    figures = charge(conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now)
+    figures = charge(
+        conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now, stop=stop
+    )
     session = save(
         conn,
         record,
@@ -128,10 +132,16 @@ def _update(
         balance=figures.balance,
         final=final,
         action=action,
-        reason="credit_exhausted" if action is Action.TERMINATE else None,
+        reason=_reason(bound) if action is Action.TERMINATE else None,
+        limit=None if bound is None else bound.value,
     ).model_dump(mode="json")
     store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
+
+
+def _reason(bound: Period | None) -> str:
+    """Why a session must stop: a spending limit of its account (``bound``), or its funds."""
+    return "spending_limit" if bound is not None else "credit_exhausted"
 
 
 def _check_body(session: AnyRow, report: Report, now: int) -> None:

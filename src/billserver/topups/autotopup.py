@@ -11,6 +11,10 @@ top-up (ledger, balance and ``topup`` events, audit) and appends an
 threshold again: in that transaction when the top-up lifted it there, else by a
 later round (a declined or pending payment). So one crossing triggers at most
 one top-up, however many rounds or servers look.
+
+A retired account is never charged; one retired by the operator while its card was
+being charged gets no credit (it is closed): the round logs the provider reference to
+refund.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ..clock import now_us
 from ..events import append_event
 from ..ledger import AVAILABLE, Actor, available, record
 from ..tables import accounts
-from .provider import PaymentProvider
+from .provider import PaymentProvider, charge_card
 from .service import record_card
 
 __all__ = ["auto_topup_once"]
@@ -76,15 +80,25 @@ def auto_topup_once(engine: Engine, provider: PaymentProvider, actor: Actor) -> 
             f"auto-topup\n{row.account_id}\n{row.auto_topup_count}".encode()
         ).hexdigest()
         try:
-            result = provider.charge(
-                row.auto_topup_token, int(row.auto_topup_amount), row.currency, reference
+            result = charge_card(
+                provider, row.auto_topup_token, int(row.auto_topup_amount), row.currency, reference
             )
         except Exception:  # one unreachable provider call must not stop the others
             log.exception("auto top-up of %s failed", row.account_id)
             continue
         with db.write(engine) as conn:
             now = now_us()
-            lock_account(conn, row.account_id)
+            locked = lock_account(conn, row.account_id)
+            if locked is None or locked.retired:
+                # retired while the card was charged (the ledger would refuse the credit):
+                # the operator refunds it; nothing is recorded against a closed account
+                log.error(
+                    "auto top-up of %s: the account was retired while its card was charged; "
+                    "refund the payment with provider reference %s",
+                    row.account_id,
+                    result.reference,
+                )
+                continue
             disarmed = conn.execute(
                 update(accounts)
                 .where(

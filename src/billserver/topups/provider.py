@@ -25,6 +25,7 @@ Sandbox tokens:
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -38,6 +39,7 @@ __all__ = [
     "ProviderResult",
     "ProviderStatus",
     "SandboxProvider",
+    "charge_card",
     "make_provider",
 ]
 
@@ -78,6 +80,22 @@ class PaymentProvider(Protocol):
     def lookup(self, reference: str) -> ProviderResult:
         """The outcome of an earlier charge, by the reference its answer carried."""
         ...
+
+
+log = logging.getLogger("billserver.payments")
+
+
+def charge_card(
+    provider: PaymentProvider, token: str, amount: int, currency: str, reference: str
+) -> ProviderResult:
+    """Charge through ``provider``, logging each call and its outcome (never the token):
+    what an operator reconciles against the provider's own records."""
+    fields = {"payment_ref": reference, "amount": amount, "currency": currency}
+    log.info("card charge", extra={"fields": fields})
+    result = provider.charge(token, amount, currency, reference)
+    outcome = {"status": result.status.value, "provider_ref": result.reference}
+    log.info("card charge answered", extra={"fields": fields | outcome})
+    return result
 
 
 VISA = "tok_visa"

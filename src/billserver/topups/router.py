@@ -2,13 +2,16 @@
 
 Only a ``user`` login has an account to fund; ``support`` and ``operator`` get
 404, as for ``GET /v1/account``. Topping up is allowed whatever the account's
-status: it is money in, and an inactive or pending account may need it before it
-is activated.
+status (it is money in, and an inactive or pending account may need it before it
+is activated), unless the account is retired.
 
 A card is charged outside the database transaction (a provider call may be slow
-and must not hold the write lock); the answer is then recorded together with the
-idempotency key. The provider reference of the payment derives from the caller
-and the Idempotency-Key, so a retry after a lost answer names the same payment.
+and must not hold the write lock), after its idempotency key was reserved in a
+committed transaction of its own, so one key charges the card once however many
+calls carry it; the answer is then recorded in place of the reservation. The provider
+reference of the payment derives from the caller and the Idempotency-Key, so a retry
+after a lost answer (or a crash) names the same payment. A retired account is
+refused (403 ``account_inactive``) before anything is charged or redeemed.
 """
 
 from __future__ import annotations
@@ -30,9 +33,17 @@ from billclient.protocol import (
 )
 
 from .. import db
-from ..accounts import Attempt, counted_attempt, read_account, throttle_of, voucher_key
+from ..accounts import (
+    Attempt,
+    counted_attempt,
+    lock_account,
+    read_account,
+    refuse_if_retired,
+    throttle_of,
+    voucher_key,
+)
 from ..ledger import Actor
-from ..tables import idempotency_keys, topups
+from ..tables import topups
 from ..web import (
     ApiError,
     Caller,
@@ -43,11 +54,13 @@ from ..web import (
     PageParams,
     WindowParams,
     idempotent_response,
+    outcome_response,
     page_response,
     paged,
     problems,
+    run_reserved,
 )
-from .provider import ProviderResult, make_provider
+from .provider import ProviderResult, charge_card, make_provider
 from .service import (
     CardLimits,
     check_card_amount,
@@ -95,7 +108,7 @@ def create_topup(body: TopUpRequest, key: IdempotencyKey, caller: Caller, ctx: C
         if text is not None and "\x00" in text:  # no database stores one in text
             raise ApiError(ErrorCode.VALIDATION_ERROR, f"{name} must not contain NUL characters")
     if body.voucher_code is None:
-        return _answer(ctx, caller, key, body, _card_operation(ctx, caller, account_id, key, body))
+        return _card_topup(ctx, caller, account_id, key, body)
     guard = counted_attempt(
         ctx.engine,
         [voucher_key(account_id)],
@@ -129,21 +142,19 @@ def _voucher_operation(caller: Actor, account_id: str, code: str, attempt: Attem
     return operation
 
 
-def _card_operation(
+def _card_topup(
     ctx: Context, caller: Actor, account_id: str, key: str, body: TopUpRequest
-) -> Operation:
-    """Check the amount, charge the card (unless the key was answered), record the answer."""
+) -> JSONResponse:
+    """Check the amount, settle the key, charge the card once, record the answer.
+
+    The key is reserved in a committed transaction before the card is charged
+    (:func:`~billserver.web.run_reserved`): concurrent calls with one key make one
+    provider call between them (the others answer 503 with Retry-After, or 409 for
+    another body), and a retired account is refused before its card is charged."""
     assert body.amount is not None and body.card_token is not None  # TopUpRequest ensures it
     amount, token = body.amount, body.card_token
     with db.read(ctx.engine) as conn:
         account = read_account(conn, account_id)
-        answered = conn.execute(
-            select(idempotency_keys.c.key).where(
-                idempotency_keys.c.scope == caller.scope,
-                idempotency_keys.c.endpoint == _ENDPOINT,
-                idempotency_keys.c.key == key,
-            )
-        ).one_or_none()
     if account is None:
         raise ApiError(ErrorCode.NOT_FOUND, "the account does not exist")
     limits = CardLimits(ctx.settings.card_min, ctx.settings.card_max)
@@ -151,19 +162,32 @@ def _card_operation(
     provider = make_provider(ctx.settings)
     reference = payment_ref(caller, key)
 
+    def check(conn: Connection) -> None:
+        locked = lock_account(conn, account_id)
+        if locked is None:
+            raise ApiError(ErrorCode.NOT_FOUND, "the account does not exist")
+        refuse_if_retired(locked, "cannot be topped up")
+
     def charge() -> ProviderResult:
-        return provider.charge(token, amount, account.currency, reference)
+        return charge_card(provider, token, amount, account.currency, reference)
 
-    charged = None if answered is not None else charge()
-
-    def operation(conn: Connection, now: int) -> tuple[int, dict[str, Any]]:
-        result = charged or charge()  # charged is None only if the stored key vanished
+    def operation(conn: Connection, now: int, result: ProviderResult) -> tuple[int, dict[str, Any]]:
         answer = record_card(
             conn, caller, account_id, amount=amount, token=token, result=result, now=now
         )
         return 201, answer
 
-    return operation
+    outcome = run_reserved(
+        ctx.engine,
+        caller,
+        endpoint=_ENDPOINT,
+        key=key,
+        body=body.model_dump(mode="json"),
+        check=check,
+        outside=charge,
+        operation=operation,
+    )
+    return outcome_response(outcome)
 
 
 @router.get("/topups/{topup_id}", response_model=TopUp, responses=problems(404), tags=["funding"])

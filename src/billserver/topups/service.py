@@ -24,7 +24,7 @@ from sqlalchemy import Connection, insert, update
 from billclient.protocol import ErrorCode, EventType, TopUp, TopUpStatus, format_money
 from billclient.protocol.funding import TopUpNotice
 
-from ..accounts import lock_account
+from ..accounts import lock_account, refuse_if_retired
 from ..db import AnyRow
 from ..events import append_event, append_figures
 from ..ledger import (
@@ -89,8 +89,9 @@ def payment_ref(actor: Actor, key: str) -> str:
 def redeem_voucher(
     conn: Connection, actor: Actor, account_id: str, code: str, *, now: int
 ) -> dict[str, Any]:
-    """Mark the voucher used and credit its amount; the answer's JSON (a ``TopUp``)."""
-    _locked_account(conn, account_id)
+    """Mark the voucher used and credit its amount; the answer's JSON (a ``TopUp``).
+    A retired account is refused (403) before the voucher is touched."""
+    refuse_if_retired(_locked_account(conn, account_id), "cannot be topped up")
     spent = conn.execute(
         update(vouchers)
         .where(

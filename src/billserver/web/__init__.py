@@ -19,12 +19,23 @@ from .auth import (
     token_hash,
 )
 from .context import Context, Ctx, context, refuse_nul
-from .idempotent import IdempotencyKey, idempotent_response, run_idempotent
+from .idempotent import (
+    IN_PROGRESS,
+    RESERVATION_S,
+    IdempotencyKey,
+    idempotent_response,
+    outcome_response,
+    run_idempotent,
+    run_reserved,
+)
 from .paging import OrderParam, Page, PageParams, Window, WindowParams, page_response
 from .problems import AUTH_RESPONSES, ApiError, paged, problem_response, problems
+from .refusals import refusal_error
 
 __all__ = [
     "AUTH_RESPONSES",
+    "IN_PROGRESS",
+    "RESERVATION_S",
     "ApiError",
     "BearerToken",
     "Caller",
@@ -44,12 +55,15 @@ __all__ = [
     "context",
     "current_actor",
     "idempotent_response",
+    "outcome_response",
     "page_response",
     "paged",
     "problem_response",
     "problems",
+    "refusal_error",
     "refuse_nul",
     "require_role",
     "run_idempotent",
+    "run_reserved",
     "token_hash",
 ]

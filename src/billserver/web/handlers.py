@@ -14,13 +14,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from billclient.protocol import (
     BalanceEvent,
     ErrorCode,
+    LimitEvent,
     NoticeEvent,
     Problem,
     SessionEvent,
     SessionReports,
 )
 
+from ..ledger import Refused
 from .problems import ApiError, problem_response
+from .refusals import refusal_error
 
 __all__ = ["describe_errors", "document_problems", "install_error_handlers"]
 
@@ -37,7 +40,8 @@ _STATUS_CODES = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Turn ApiError and FastAPI's validation and routing errors into problem documents.
+    """Turn ApiError, a ledger refusal and FastAPI's validation and routing errors into
+    problem documents.
 
     Any other exception is answered by :class:`~billserver.web.failures.FailureAnswers`
     (503 for a storage fault, else a bare 500 ``internal``), which create_app installs
@@ -46,6 +50,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return problem_response(exc.code, exc.detail, exc.headers, **exc.extra)
+
+    @app.exception_handler(Refused)
+    async def _refused(_request: Request, exc: Refused) -> JSONResponse:
+        error = refusal_error(exc)
+        return problem_response(error.code, error.detail)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -89,6 +98,7 @@ def document_problems(app: FastAPI) -> None:
                 (BalanceEvent, "serialization"),
                 (SessionEvent, "serialization"),
                 (NoticeEvent, "serialization"),
+                (LimitEvent, "serialization"),
                 (SessionReports, "validation"),  # a body its route reads itself
             )
             for model, mode in models:

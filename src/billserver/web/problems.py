@@ -11,17 +11,30 @@ else becomes a bare 500 ``internal`` problem with no trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
 
 from billclient.protocol import PROBLEM_CONTENT_TYPE, ErrorCode, Problem
 
-__all__ = ["AUTH_RESPONSES", "ApiError", "paged", "problem_response", "problems"]
+__all__ = [
+    "AUTH_RESPONSES",
+    "ApiError",
+    "paged",
+    "problem_response",
+    "problems",
+]
 
 
 class ApiError(Exception):
-    """A refusal the caller should see as a problem document."""
+    """A refusal the caller should see as a problem document.
+
+    ``aftermath`` is what the refusal still records although the refused operation's
+    changes roll back (a spending limit's notice): an idempotent route
+    (:func:`~.idempotent.run_idempotent`) runs it after the rollback, in the
+    transaction that stores the refusal with its key."""
 
     def __init__(
         self,
@@ -29,12 +42,14 @@ class ApiError(Exception):
         detail: str,
         *,
         headers: dict[str, str] | None = None,
+        aftermath: Callable[[Connection], None] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.headers = headers or {}
+        self.aftermath = aftermath
         self.extra = extra
 
     def problem(self) -> Problem:
@@ -68,7 +83,7 @@ _RETRY_AFTER: dict[str, Any] = {
 
 _DESCRIPTIONS = {
     401: "Missing, expired or revoked access token",
-    402: "Insufficient funds",
+    402: "Insufficient funds, or a spending limit reached (`spending_limit`)",
     403: "Forbidden (role not allowed), account inactive or service not in plan",
     404: "Not found",
     409: "Conflict (idempotency, sequence or session ended)",

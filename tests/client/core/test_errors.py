@@ -31,6 +31,7 @@ EXPECTED = {
     ErrorCode.NOT_FOUND: errors.NotFound,
     ErrorCode.METHOD_NOT_ALLOWED: errors.ApiError,
     ErrorCode.INSUFFICIENT_FUNDS: errors.InsufficientFunds,
+    ErrorCode.SPENDING_LIMIT: errors.SpendingLimitReached,
     ErrorCode.ACCOUNT_INACTIVE: errors.AccountInactive,
     ErrorCode.SERVICE_NOT_IN_PLAN: errors.ServiceNotInPlan,
     ErrorCode.IDEMPOTENCY_CONFLICT: errors.IdempotencyConflict,
@@ -72,6 +73,7 @@ def test_the_tree_is_as_drawn() -> None:
     assert issubclass(errors.DeviceRevoked, errors.Unauthorized)
     assert issubclass(AccountInactive, Forbidden)
     assert issubclass(SessionEnded, Conflict)
+    assert issubclass(errors.SpendingLimitReached, errors.InsufficientFunds)
     for name in ("NotSignedIn", "CredentialsUnavailable", "InsecureServer", "ServerUnreachable"):
         assert issubclass(getattr(errors, name), BillingError)
     for name in ("Unauthorized", "Forbidden", "NotFound", "InsufficientFunds", "Conflict"):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billclient.core.insight import DAYS, records_since, summarize
+from billclient.core.insight import DAYS, OPENING, Figure, records_since, summarize
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Line:
     at: datetime
     amount: int
     balance: int
+    kind: str = "topup"
 
 
 zones = st.integers(min_value=-12 * 60, max_value=14 * 60).map(
@@ -117,3 +118,86 @@ def test_no_money_moved_keeps_the_balance_now() -> None:
     spending = summarize([], [], now, balance_now=7_000_000)
     assert spending.balance_at(now) == 7_000_000
     assert [f.balance for f in spending.figures_since(now - timedelta(hours=1))] == [7_000_000]
+
+
+def _statement_balance(ledger: list[Line], moment: datetime) -> int | None:
+    """What the account's whole statement says the balance was at ``moment``: after the
+    last line by then; before the first line, that line's balance less its amount, or
+    nothing at all when the first line is the account's opening."""
+    before = [line for line in ledger if line.at <= moment]
+    if before:
+        return before[-1].balance
+    if not ledger or ledger[0].kind == OPENING:
+        return None
+    return ledger[0].balance - ledger[0].amount
+
+
+def _shown_at(figures: list[Figure], moment: datetime) -> Figure | None:
+    """The figure a step line through ``figures`` shows at ``moment``."""
+    shown = None
+    for figure in figures:
+        if figure.at > moment:
+            break
+        shown = figure
+    return shown
+
+
+movements = st.lists(
+    st.tuples(
+        st.floats(min_value=0.001, max_value=5 * 86400),
+        st.integers(min_value=-(10**8), max_value=10**8),
+        st.sampled_from(["charge", "topup", "adjustment"]),
+    ),
+    max_size=25,
+)
+
+
+@given(
+    moments,
+    zones,
+    st.floats(min_value=0, max_value=60 * 86400),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=10**9)),
+    movements,
+    charges,
+    st.floats(min_value=60, max_value=30 * 86400),
+    st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=12),
+)
+def test_the_balance_shown_is_the_statements_at_every_moment(
+    moment: datetime,
+    zone: timezone,
+    opened_back: float,
+    opening: int | None,
+    steps: list[tuple[float, int, str]],
+    rows: list[tuple[float, str, int]],
+    span: float,
+    probes: list[float],
+) -> None:
+    """An account opened some time ago (with an opening line, or at 0 without one) moves
+    money now and then; the server gives the lines since ``records_since``. At any moment
+    of any range the figures show the balance the whole statement gives, and none where
+    the account did not exist yet."""
+    now = moment.astimezone(zone)
+    at = now - timedelta(seconds=opened_back)
+    balance = opening or 0
+    ledger = [Line(at, balance, balance, OPENING)] if opening is not None else []
+    for gap, amount, kind in steps:
+        at += timedelta(seconds=gap)
+        if at > now:
+            break
+        balance += amount
+        ledger.append(Line(at, amount, balance, kind))
+    since = records_since(now)
+    records = [Charge(now - timedelta(seconds=back), sid, amount) for back, sid, amount in rows]
+    served = [line for line in ledger if line.at >= since]  # GET /v1/account/statement?from=
+    spending = summarize(records, served, now, balance_now=balance)
+    start = now - timedelta(seconds=span)
+    figures = spending.figures_since(start)
+    for fraction in [0.0, 1.0, *probes]:
+        probe = start + (now - start) * fraction
+        shown = _shown_at(figures, probe)
+        expected = _statement_balance(ledger, probe)
+        if not ledger:  # no money ever moved: the account's balance now all along
+            expected = balance
+        assert (shown.balance if shown else None) == expected, probe
+        spent = sum(r.charged for r in records if start < r.ended_at <= probe)
+        assert (shown.spent if shown else 0) == spent, probe

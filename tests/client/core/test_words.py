@@ -233,3 +233,20 @@ def test_endings_in_plain_words() -> None:
         "the service."
     )
     assert record_summary(3, 0, "user") is None
+
+
+def test_limit_figures_are_written_as_the_locale_writes_numbers() -> None:
+    """``6.19 EUR of 25.00`` in English, ``6,19 EUR`` / ``25,00`` in German (the German
+    dashboard showed English decimals next to a German balance)."""
+    from datetime import timedelta
+
+    from billclient.core.words.limits import LimitLine, limit_text
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    line = LimitLine("daily", 25_000_000, 6_190_000, now + timedelta(hours=12))
+    assert limit_text(line, "EUR", now, UTC).startswith("6.19 EUR of 25.00 today, resets ")
+    big = LimitLine("monthly", 1_500_000_000, 1_234_500_000, now + timedelta(days=30))
+    assert limit_text(big, "EUR", now, UTC).startswith("1,234.50 EUR of 1,500.00 this month")
+    set_locale("de_DE")
+    german = limit_text(line, "EUR", now, UTC)
+    assert "6,19" in german and "25,00" in german and "6.19" not in german

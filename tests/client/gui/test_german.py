@@ -13,18 +13,22 @@ from pathlib import Path
 
 import PySide6
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 import billclient.core.words
 import billclient.gui
 from billclient.__main__ import _option, _wants_cli
+from billclient.core.linkstate import ConnectionState, LinkStatus
 from billclient.core.settings import ClientSettings, ProfilePaths
 from billclient.gui.app import configure
+from billclient.gui.figure_cache import CachedAccount
 from billclient.gui.formatting import format_datetime, format_money, format_money_exact
 from billclient.gui.language import choose_locale, install_language, language_setting
 from billclient.gui.main_window import MainWindow
 from billclient.gui.resources import resource_root
+from billclient.gui.views.dashboard import DashboardView
 
 from .conftest import Gui
 
@@ -91,6 +95,19 @@ def test_the_compiled_catalogue_is_current(tmp_path: Path) -> None:
     )
 
 
+def _cut_labels(page: QWidget, window: QWidget) -> list[str]:
+    """Visible one-line labels of ``page`` narrower than their text or reaching past the
+    window's right edge."""
+    cut = []
+    for label in page.findChildren(QLabel):
+        if not label.isVisible() or label.wordWrap() or not label.text():
+            continue
+        right = label.mapTo(window, label.rect().topRight()).x()
+        if label.width() < label.sizeHint().width() or right >= window.width():
+            cut.append(f"{label.text()!r}: {label.width()} of {label.sizeHint().width()} px")
+    return cut
+
+
 def test_the_window_speaks_german(gui: Gui, home: Path, qapp: QApplication) -> None:
     ctx = gui.context(home)
     try:
@@ -106,6 +123,37 @@ def test_the_window_speaks_german(gui: Gui, home: Path, qapp: QApplication) -> N
         assert format_money_exact(12_345_678_900, "EUR") == "12.345,6789\xa0€"  # a live meter
         moment = datetime(2026, 3, 4, 14, 5, 9, tzinfo=UTC)
         assert "04.03.2026" in format_datetime(moment, UTC)
+
+        # on a 360 px phone the German words fit: the bottom bar shows whole titles or
+        # the icons alone, and the dashboard's cards stay on the screen
+        window.show()
+        window.resize(360, 640)
+        qapp.processEvents()
+        assert window.is_compact()
+        dashboard = window.page("dashboard")
+        assert isinstance(dashboard, DashboardView)
+        account = CachedAccount("Alice Example", "active", "prepaid", "EUR", 28_810_000, 0, 0, 0)
+        dashboard.show_cached(account, datetime.now(UTC))
+        server = "http://127.0.0.1:34677"
+        dashboard.connection._on_connection(  # what the live stream reports
+            ConnectionState(LinkStatus.LIVE, datetime.now(UTC), server)
+        )
+        assert dashboard.connection.text() == "Live auf dem Hauptserver"
+        assert dashboard.kind.text() == "Vorausbezahlt"
+        for _ in range(3):
+            qapp.processEvents()
+        cut = _cut_labels(dashboard, window)
+        assert not cut, "\n".join(cut)
+        nav = window.nav
+        metrics = QFontMetrics(nav.font())
+        for index, (item, title) in enumerate(zip(nav.page_items(), nav.titles(), strict=True)):
+            assert item.data(Qt.ItemDataRole.AccessibleTextRole) == title
+            shown = item.text()
+            assert shown in ("", title)
+            assert metrics.horizontalAdvance(shown) <= nav.item_size(index).width() - 4, title
+        window.resize(1000, 640)
+        qapp.processEvents()
+        assert [item.text() for item in nav.page_items()] == nav.titles()
         window.close()
     finally:
         configure(qapp)  # back to the system's language for the tests after this one

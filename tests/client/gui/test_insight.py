@@ -16,13 +16,15 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QBoxLayout
 
-from billclient.core.insight import DAYS
+from billclient.core.insight import DAYS, OPENING
+from billclient.gui.context import GuiContext
 from billclient.gui.formatting import format_money
 from billclient.gui.main_window import MainWindow
 from billclient.gui.operations.insight import read_spending
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.insight import InsightView
-from billclient.gui.widgets.balance_chart import DAY, HOUR
+from billclient.gui.widgets.balance_chart import DAY, HOUR, BalanceChart
+from billclient.protocol import StatementLine
 from tests.support.api import Api
 from tests.support.fixtures import ServerFactory
 
@@ -32,7 +34,7 @@ from .test_window import _hidden_values
 PRICES = {"sms": (1, 50_000), "voice": (120, 130_000)}
 """Service -> (units per event, its charge): 0.05 a message; 2 min of voice is the
 0.01 setup fee and 2 x 0.06 (plan std)."""
-OPENING = 100_000_000
+OPENING_BALANCE = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def test_the_page_shows_a_month_from_the_records(
         window.resize(1100, 760)
         window.show()
         window.show_page(window.page_index("insight"))
-        view = window.pages["insight"]
+        view = window.page("insight")
         assert isinstance(view, InsightView)
         await until(lambda: view.spending is not None, 30, message="the records")
         spending = view.spending
@@ -141,8 +143,8 @@ def test_the_page_shows_a_month_from_the_records(
             sum(per_day.values()), "EUR"
         )
         # the balance over time ends at the balance now (opening 100 minus every charge)
-        assert spending.balance[-1].balance == OPENING - month.total
-        assert view.balance_model.items[0].balance == OPENING - month.total
+        assert spending.balance[-1].balance == OPENING_BALANCE - month.total
+        assert view.balance_model.items[0].balance == OPENING_BALANCE - month.total
 
         # the charts' tooltips say the same as the tables
         chart = view.per_day
@@ -182,7 +184,7 @@ def test_the_dashboard_ranges_read_the_same_records(
         await signed_in(ctx, [server], "ivy")
         window = MainWindow(ctx)
         window.show()
-        dashboard = window.pages["dashboard"]
+        dashboard = window.page("dashboard")
         assert isinstance(dashboard, DashboardView)
         await until(lambda: dashboard.spending is not None, 30, message="the records")
         ranges = dashboard.range_chart
@@ -193,8 +195,91 @@ def test_the_dashboard_ranges_read_the_same_records(
             assert samples, span
             # spend across the range: every charge after its start, none before
             assert samples[-1].spent - samples[0].spent == month.since(span), span
-            assert samples[-1].balance == OPENING - month.total
+            assert samples[-1].balance == OPENING_BALANCE - month.total
         assert "30 days" in dashboard.chart.accessibleName()
         window.close()
 
     gui.run(scenario(), 60)
+
+
+async def _whole_statement(ctx: GuiContext) -> list[StatementLine]:
+    """Every line of the account's statement, from its opening on."""
+    lines: list[StatementLine] = []
+    cursor = None
+    while True:
+        page = await ctx.client.api.statement(None, None, limit=1000, cursor=cursor)
+        lines += page.items
+        cursor = page.next_cursor
+        if cursor is None or not page.items:
+            return lines
+
+
+def _statement_balance(ledger: list[StatementLine], moment: float) -> int | None:
+    """The balance the statement gives at ``moment``: after the last line by then, and
+    none before the account's opening line."""
+    before = [line for line in ledger if line.at.timestamp() <= moment]
+    if before:
+        return before[-1].balance
+    first = ledger[0]
+    return None if first.kind == OPENING else first.balance - first.amount
+
+
+def _drawn_against_statement(chart: BalanceChart, ledger: list[StatementLine]) -> list[str]:
+    """The moments where the chart's balance line differs from the statement: the left
+    edge, now, and just before, at and between the statement's lines in the range."""
+    now = chart.now
+    start = now - chart.visible_span()
+    times = [line.at.timestamp() for line in ledger if start < line.at.timestamp() <= now]
+    moments = [start, now, *times, *(t - 0.001 for t in times)]
+    moments += [(a + b) / 2 for a, b in zip([start, *times], [*times, now], strict=True)]
+    wrong = []
+    for moment in sorted(moments):
+        drawn, expected = chart.balance_at(moment), _statement_balance(ledger, moment)
+        if drawn != expected:
+            wrong.append(f"{now - moment:.3f} s before now: drawn {drawn}, statement {expected}")
+    return wrong
+
+
+def test_the_charts_draw_the_statements_balance(
+    gui: Gui, home: Path, server: str, month: Expected
+) -> None:
+    """The balance line of every range (dashboard) and of the spending page is the
+    statement's balance at every moment: nothing before the account's opening (the
+    server's import of ``ivy``, minutes ago), then each money movement when it moved."""
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        await signed_in(ctx, [server], "ivy")
+        ledger = await _whole_statement(ctx)
+        # the opening, then the batch of dated events, charged when it was sent
+        assert ledger[0].kind == OPENING and ledger[0].balance == OPENING_BALANCE
+        assert sum(line.amount for line in ledger[1:]) == -month.total
+        window = MainWindow(ctx)
+        window.resize(1100, 760)
+        window.show()
+        dashboard = window.page("dashboard")
+        assert isinstance(dashboard, DashboardView)
+        await until(lambda: dashboard.spending is not None, 30, message="the records")
+        for span in (HOUR, DAY, 30 * DAY):
+            dashboard.range_chart.choose(span)
+            assert _drawn_against_statement(dashboard.chart, ledger) == [], span
+            assert dashboard.chart.balance_at(dashboard.chart.now) == ledger[-1].balance
+        # a range that began before the opening draws no balance at its left edge, and
+        # says where the account opened (on the chart, and to a screen reader)
+        assert dashboard.chart.balance_at(dashboard.chart.now - 29 * DAY) is None
+        opened = dashboard.chart.opened_at()
+        assert opened is not None and abs(opened - ledger[0].at.timestamp()) < 0.001
+        assert "account opened" in dashboard.chart.accessibleDescription()
+
+        window.show_page(window.page_index("insight"))
+        view = window.page("insight")
+        assert isinstance(view, InsightView)
+        await until(lambda: view.spending is not None, 30, message="the spending page")
+        assert _drawn_against_statement(view.balance_chart, ledger) == []
+        # the chart covers the days of the bars above it: its spend is their total
+        samples, spending = view.balance_chart.samples(), view.spending
+        assert spending is not None
+        assert samples[-1].spent - samples[0].spent == spending.last_days_total
+        window.close()
+
+    gui.run(scenario(), 90)

@@ -152,7 +152,7 @@ def test_lists_pages_sorts_filters_shows_and_saves_the_pdf(
     async def scenario() -> None:
         await signed_in(ctx, [billing.server.url], "pia")
         window = MainWindow(ctx)
-        view = window.pages["invoices"]
+        view = window.page("invoices")
         assert isinstance(view, InvoicesView)
         assert view.model.pages_read == 0  # nothing is read before the page is shown
         view.model.page_size = 1  # one document per request: the list pages

@@ -21,7 +21,7 @@ from .conftest import Gui, signed_in, until
 
 
 def _pages(window: MainWindow) -> tuple[DashboardView, ServicesView]:
-    dashboard, services = window.pages["dashboard"], window.pages["services"]
+    dashboard, services = window.page("dashboard"), window.page("services")
     assert isinstance(dashboard, DashboardView)
     assert isinstance(services, ServicesView)
     return dashboard, services

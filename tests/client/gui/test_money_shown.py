@@ -41,7 +41,7 @@ def test_amounts_in_cents_the_live_meter_exact(
         await signed_in(ctx, [server], "cent")
         window = MainWindow(ctx)
         window.show()
-        dashboard, services = window.pages["dashboard"], window.pages["services"]
+        dashboard, services = window.page("dashboard"), window.page("services")
         assert isinstance(dashboard, DashboardView)
         assert isinstance(services, ServicesView)
         # 14.901 EUR available, shown in cents (the account's currency may come second)
@@ -79,7 +79,7 @@ def test_amounts_in_cents_the_live_meter_exact(
         assert dashboard.balance_label.text() == _cents(left)
 
         # the record: its charge in cents, its rating explained to the micro-unit
-        history = window.pages["history"]
+        history = window.page("history")
         assert isinstance(history, HistoryView)
         window.show_page(window.page_index("history"))
         model = history.cdr_model

@@ -3,6 +3,7 @@ through the real widgets offscreen against a real billing server."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ def money_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 account("hist", "10"),
                 account("help", "10"),
                 account("set", "1"),
+                account("reload", "10"),
             ],
             vouchers=[{"code": VOUCHER, "amount": "5.00"}],
         )
@@ -160,6 +162,37 @@ async def _cdrs(ctx: GuiContext) -> None:
     for service, used in (("voice", 2), ("sms", 3), ("dl", 2_500_000)):
         opened = await api.open_session(service, idempotency_key=new_idempotency_key())
         await api.end_session(opened.session_id, seq=1, used_units=used, cause="service_done")
+
+
+def test_export_survives_a_reload_of_the_list(
+    gui: Gui,
+    home: Path,
+    money_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+) -> None:
+    """New records arriving (the view reloads its lists) while an export reads the
+    remaining pages: the export goes on with the reloaded list instead of failing."""
+    monkeypatch.setattr(history, "PAGE_SIZE", 2)
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        await signed_in(ctx, [money_server], "reload")
+        await _cdrs(ctx)
+        view = HistoryView(ctx)
+        qtbot.addWidget(view)
+        await view.load()  # not shown: the table does not ask for more pages itself
+        model = view.cdr_model
+        assert model.pages == 1 and not model.complete
+        export = ctx.run_task(view.export_csv(view.charges, str(tmp_path / "all.csv")))
+        while not model.loading:  # the export has asked for the next page
+            await asyncio.sleep(0)
+        model.reload()  # what the view does when a session ends or the balance moves
+        assert await export == 3
+        assert model.complete and model.rowCount() == 3
+
+    gui.run(scenario(), 40)
 
 
 def test_history_detail_and_csv(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from billclient.core.insight import summarize
 from billclient.gui.spend import Sample
-from billclient.gui.widgets.balance_chart import DAY, HOUR
+from billclient.gui.widgets.balance_chart import DAY, HOUR, step_line, value_at
 from billclient.gui.widgets.range_chart import RANGES, merged
 
 
@@ -58,3 +58,29 @@ def test_without_records_the_live_samples_are_shown() -> None:
     live = [Sample(1.0, 5, 0), Sample(2.0, 4, 1)]
     assert merged(None, live, 3.0, HOUR) == live
     assert DAY in RANGES
+
+
+samples_with_gaps = st.lists(
+    st.tuples(
+        st.floats(min_value=0, max_value=100),
+        st.one_of(st.none(), st.integers(-(10**9), 10**9)),
+    ),
+    max_size=30,
+)
+
+
+@given(samples_with_gaps, st.lists(st.floats(min_value=-10, max_value=3100), max_size=20))
+def test_the_line_shows_the_last_figure_and_nothing_where_there_is_none(
+    steps: list[tuple[float, int | None]], probes: list[float]
+) -> None:
+    at, samples = 0.0, []
+    for gap, balance in steps:
+        at += gap
+        samples.append(Sample(at, balance, 0))
+    runs = step_line(samples, lambda sample: sample.balance)
+    for run in runs:
+        assert [t for t, _ in run.corners] == sorted(t for t, _ in run.corners)
+    for moment in [*probes, *(sample.at for sample in samples)]:
+        before = [sample for sample in samples if sample.at <= moment]
+        expected = before[-1].balance if before else None
+        assert value_at(runs, moment) == expected, moment

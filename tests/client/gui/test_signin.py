@@ -92,7 +92,7 @@ def test_sign_in_errors_then_straight_in_then_sign_out(
         await until(lambda: isinstance(shell.window, MainWindow), message="the main window")
         window = shell.window
         assert window is not None
-        dashboard = window.pages["dashboard"]
+        dashboard = window.page("dashboard")
         assert isinstance(dashboard, DashboardView)
         await until(lambda: dashboard.name.text() == "Account ann", message="the account")
         assert dashboard.balance_label.text() == "€12.50"
@@ -115,7 +115,7 @@ def test_sign_in_errors_then_straight_in_then_sign_out(
         assert shell.dialog is None
         window = shell.window
         assert isinstance(window, MainWindow)
-        dashboard = window.pages["dashboard"]
+        dashboard = window.page("dashboard")
         assert isinstance(dashboard, DashboardView)
         # at once, from the figure cache, and not passed off as current
         assert dashboard.balance_label.text() == "€12.50"

@@ -104,7 +104,7 @@ def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -
         # reached by keyboard
         for key in ("dashboard", "services", "insight", "history", "settings"):
             window.show_page(window.page_index(key))
-            page = window.pages[key]
+            page = window.page(key)
             await until(lambda p=page: p.isVisible() and p.width() <= 360, message=key)
             assert _small_targets(page) == [], key
         for page in (dashboard, services):

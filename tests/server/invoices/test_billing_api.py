@@ -10,7 +10,6 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -27,19 +26,11 @@ from billserver.invoices.service import mark_overdue, run_period
 from billserver.ledger.actor import Actor
 from billserver.ledger.verify import verify
 from tests.support.api import Api, problem
+from tests.support.deployment import Deployment, months
 from tests.support.fixtures import ServerFactory
-from tests.support.servers import ServerProcess, run_billserver
+from tests.support.servers import run_billserver
 
 from .billing_catalog import USERS, accounts, billing_base
-
-
-@dataclass
-class Deployment:
-    server: ServerProcess
-    factory: ServerFactory
-
-    def api(self, login: str) -> Api:
-        return Api(self.server.url, login)
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +41,6 @@ def deployment(module_servers: ServerFactory) -> Iterator[Deployment]:
     server = module_servers.start("primary", "--autotopup-interval", "0.3", "--no-invoice-schedule")
     yield Deployment(server, module_servers)
     module_servers.verify()
-
-
-def months() -> tuple[str, str, datetime]:
-    """This month and the previous one (UTC, plan std's zone), and an instant in the latter."""
-    now = datetime.now(UTC)
-    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    before = first - timedelta(days=1)
-    return now.strftime("%Y-%m"), before.strftime("%Y-%m"), before.replace(hour=12)
 
 
 def reserve(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ from billserver.ledger import (
     LedgerError,
     Operation,
     Post,
+    Refusal,
     Refused,
     Resize,
     Transfer,
@@ -47,7 +49,8 @@ def states(draw: st.DrawFn) -> tuple[dict[str, AccountState], dict[str, HoldStat
         limit = draw(st.integers(0, 50)) if kind == "postpaid" else 0
         reserved = draw(st.integers(0, 40))
         balance = draw(st.integers(-limit + reserved, 100))
-        accounts[account_id] = AccountState(account_id, kind, balance, reserved, limit)
+        retired = draw(st.booleans())
+        accounts[account_id] = AccountState(account_id, kind, balance, reserved, limit, retired)
     holds = {}
     for hold_id, account_id in zip(HOLDS, ACCOUNTS, strict=True):
         pending = draw(st.booleans())
@@ -81,7 +84,7 @@ def test_a_batch_is_refused_whole_or_keeps_the_books(
     try:
         batch = build(ops, accounts=accounts, holds=holds, actor=ACTOR, now=1)
     except LedgerError as refusal:
-        _check_refusal(refusal)
+        _check_refusal(refusal, accounts)
         return
     by_transfer: dict[str, int] = defaultdict(int)
     by_book: dict[str, int] = defaultdict(int)
@@ -117,10 +120,43 @@ def test_a_batch_is_refused_whole_or_keeps_the_books(
         before = available_of(start.kind, start.balance, start.reserved, start.credit_limit)
         if customer_book(account_id) not in taxed:
             assert after.available >= min(before, 0)
+        if start.retired:  # closed: no money in or out, no new reservation
+            assert after.balance == start.balance
+            assert after.reserved <= start.reserved
 
 
-def _check_refusal(refusal: LedgerError) -> None:
-    """A refusal for funds names a move that would take ``available`` below zero."""
-    if isinstance(refusal, Refused):
+def _check_refusal(refusal: LedgerError, accounts: dict[str, AccountState]) -> None:
+    """A refusal for funds names a move that would take ``available`` below zero; one
+    for a retired account names a retired account."""
+    if isinstance(refusal, Refused) and refusal.reason is Refusal.ACCOUNT_RETIRED:
+        assert accounts[refusal.account_id].retired
+    elif isinstance(refusal, Refused):
         assert refusal.needed > 0
         assert refusal.available - refusal.needed < 0
+
+
+@pytest.mark.parametrize(
+    "refused_op",
+    [
+        Transfer("t", TransferKind.TOPUP, "sys:cards", customer_book("a"), 5, "m"),
+        Transfer("t", TransferKind.ADJUSTMENT, customer_book("a"), "sys:adjustments", 1, "m"),
+        Hold("h", "a", 1),
+        Post("p", "h-a", 1, "m"),
+        Resize("h-a", 5),
+    ],
+)
+def test_a_retired_account_takes_no_money(refused_op: Operation) -> None:
+    with pytest.raises(Refused) as refused:
+        build([refused_op], accounts={"a": RETIRED}, holds={"h-a": HELD}, actor=ACTOR, now=1)
+    assert refused.value.reason is Refusal.ACCOUNT_RETIRED
+    assert "retired" in str(refused.value)
+
+
+@pytest.mark.parametrize(("release", "left"), [(Close("h-a"), 0), (Resize("h-a", 1), 1)])
+def test_a_retired_account_releases_what_it_holds(release: Operation, left: int) -> None:
+    batch = build([release], accounts={"a": RETIRED}, holds={"h-a": HELD}, actor=ACTOR, now=1)
+    assert batch.figures["a"].reserved == left
+
+
+RETIRED = AccountState("a", "prepaid", 10, 4, 0, True)
+HELD = HoldState("h-a", "a", "pending", 4)

@@ -319,7 +319,7 @@ def test_openapi_documents_auth_conflicts_throttling_links_and_events(
     }
     assert payloads == {
         kind: f"#/components/schemas/{kind.title()}Event"
-        for kind in ("balance", "session", "notice")
+        for kind in ("balance", "session", "notice", "limit")
     }
 
 

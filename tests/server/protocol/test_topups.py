@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,14 +22,17 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from billclient.protocol import TopUpRequest
 from billserver import db
 from billserver.db import make_engine
 from billserver.ledger.actor import Actor
 from billserver.topups.provider import ProviderResult, ProviderStatus
 from billserver.topups.service import settle
+from billserver.web.idempotent import IN_PROGRESS, RESERVATION_S, request_digest
 from tests.support.api import Api, problem
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
+from tests.support.payments import card_charges
 from tests.support.servers import ServerProcess
 
 ACCOUNTS = [
@@ -45,6 +48,9 @@ ACCOUNTS = [
     account("theirs", "10"),
     account("dormant", "1", status="inactive"),
     account("stmt", "10"),
+    account("one-key", "10"),
+    account("same-body", "10"),
+    account("crashed", "10"),
 ]
 RACE_VOUCHERS = [f"RACE-{i:04d}" for i in range(6)]
 VOUCHERS = [
@@ -170,6 +176,99 @@ def test_concurrent_uses_of_one_voucher_credit_exactly_once(deployment: Deployme
         "SELECT COUNT(*) FROM topups WHERE voucher_code LIKE 'RACE-%' AND status = 'succeeded'"
     )
     assert credits == [(len(RACE_VOUCHERS),)]
+
+
+def racers(deployment: Deployment, login: str, count: int) -> tuple[list[Api], str]:
+    """``count`` devices of ``login``, alternately on the two servers, and one key."""
+    urls = [deployment.primary.url, deployment.secondary.url]
+    return [Api(urls[i % 2], login) for i in range(count)], str(uuid.uuid4())
+
+
+def at_once(apis: list[Api], call: Callable[[int, Api], httpx.Response]) -> list[httpx.Response]:
+    """``call(index, api)`` for every device at the same moment (a barrier); the answers."""
+    barrier = threading.Barrier(len(apis))
+
+    def run(index: int) -> httpx.Response:
+        barrier.wait()
+        return call(index, apis[index])
+
+    with ThreadPoolExecutor(len(apis)) as pool:
+        return list(pool.map(run, range(len(apis))))
+
+
+def test_concurrent_calls_with_one_key_and_other_amounts_charge_once(
+    deployment: Deployment,
+) -> None:
+    """The key is settled before the card is charged: of concurrent calls with one key
+    and different amounts (on two servers), one charges the card, the others are 409."""
+    apis, key = racers(deployment, "one-key", 8)
+    answers = at_once(apis, lambda index, api: card(api, str(index + 1), key=key))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] + [409] * (len(apis) - 1), [a.text for a in answers]
+    for answer in answers:
+        if answer.status_code == 409:
+            problem(answer, 409, "idempotency_conflict")
+    [paid] = [answer.json() for answer in answers if answer.status_code == 201]
+    logs = [deployment.primary.log_path, deployment.secondary.log_path]
+    assert card_charges(logs, "one-key", key) == 1
+    assert deployment.query("SELECT amount FROM topups WHERE account_id = 'one-key'") == [
+        (int(float(paid["amount"]) * 1_000_000),)
+    ]
+    assert apis[0].account()["balance"] == str(10 + int(paid["amount"]))
+
+
+def test_concurrent_calls_with_one_key_and_one_body_get_one_answer(
+    deployment: Deployment,
+) -> None:
+    """The same call sent at once to two servers: one card charge, one top-up; a call
+    that arrives while the charge runs is told to retry (503, Retry-After) and then
+    replays the answer."""
+    apis, key = racers(deployment, "same-body", 6)
+
+    def pay(_index: int, api: Api) -> httpx.Response:
+        answer = card(api, "4", key=key)
+        deadline = time.monotonic() + 60
+        while answer.status_code == 503 and time.monotonic() < deadline:
+            problem(answer, 503, "unavailable")
+            time.sleep(float(answer.headers["Retry-After"]) / 10)
+            answer = card(api, "4", key=key)
+        return answer
+
+    answers = at_once(apis, pay)
+    assert [answer.status_code for answer in answers] == [201] * len(apis)
+    assert len({answer.json()["topup_id"] for answer in answers}) == 1
+    logs = [deployment.primary.log_path, deployment.secondary.log_path]
+    assert card_charges(logs, "same-body", key) == 1
+    assert apis[0].account()["balance"] == "14"
+
+
+def test_a_reservation_left_by_a_dead_server_is_taken_over_after_its_lease(
+    deployment: Deployment,
+) -> None:
+    """A key reserved by a call whose server died (the row a reservation leaves) answers
+    503 while the reservation is young, and is taken over by a retry once it is older than
+    RESERVATION_S: that retry charges (the same payment reference) and records once."""
+    api = Api(deployment.primary.url, "crashed")
+    body = {"amount": "6", "card_token": "tok_visa"}
+    digest = request_digest(TopUpRequest.model_validate(body).model_dump(mode="json"))
+    young, old = str(uuid.uuid4()), str(uuid.uuid4())
+    now = time.time_ns() // 1000
+    for key, at in ((young, now), (old, now - (RESERVATION_S + 1) * 1_000_000)):
+        deployment.query(
+            "INSERT INTO idempotency_keys (scope, endpoint, key, request_digest, status, body, "
+            "created_at) VALUES ('account:crashed', 'POST /v1/topups', :k, :d, :s, '{}', :t)",
+            k=key, d=digest, s=IN_PROGRESS, t=at,
+        )  # fmt: skip
+    waiting = card(api, "6", key=young)
+    problem(waiting, 503, "unavailable")
+    assert waiting.headers["Retry-After"] == "1"
+    problem(card(api, "7", key=young), 409, "idempotency_conflict")
+    taken = card(api, "6", key=old)
+    assert taken.status_code == 201, taken.text
+    assert card(api, "6", key=old).json() == taken.json()
+    logs = [deployment.primary.log_path, deployment.secondary.log_path]
+    assert (card_charges(logs, "crashed", young), card_charges(logs, "crashed", old)) == (0, 1)
+    assert api.account()["balance"] == "16"
 
 
 def test_cards_succeed_decline_and_refuse_unknown_tokens(deployment: Deployment) -> None:

@@ -10,7 +10,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +19,9 @@ import pytest
 from billclient.protocol.money import parse_money
 from tests.support.api import Api
 from tests.support.catalogs import account
+from tests.support.deployment import Deployment
 from tests.support.fixtures import ServerFactory
-from tests.support.servers import ServerProcess, run_billserver
+from tests.support.servers import run_billserver
 
 MB = 1_000_000  # "dl" costs 0.01 per MB, granted 1 MB at a time
 
@@ -39,15 +39,6 @@ ACCOUNTS = [
     member("pool-1", "pool"),
     member("pool-2", "pool"),
 ]
-
-
-@dataclass(frozen=True)
-class Deployment:
-    server: ServerProcess
-    factory: ServerFactory
-
-    def api(self, login: str) -> Api:
-        return Api(self.server.url, login)
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ _WHY = {
     "user": "you stopped it",
     "service_done": "done",
     "credit_exhausted": "balance ran out",
+    "spending_limit": "spending limit reached",
     "gateway_closed": "gateway closed it",
     "client_error": "ended by the app",
     "update_timeout": "no updates: timed out",

@@ -1,9 +1,11 @@
 """``billclient use SERVICE``: quote, confirm, open, meter, end; the exit status says how.
 
 Refused before anything is opened: a plan without the service or a bad amount (2),
-an inactive account or a balance that does not cover one unit (7). A gateway-served
-service is consumed from the metering gateway (:mod:`.gateway_use`); the others are
-metered here (time services by the clock, bytes and events fed up to the amount).
+an inactive account, a balance that does not cover one unit or a spending limit with
+nothing left (7). While it runs, the spending-limit notices (80 %, reached) are shown.
+A gateway-served service is consumed from the metering gateway (:mod:`.gateway_use`);
+the others are metered here (time services by the clock, bytes and events fed up to
+the amount).
 """
 
 from __future__ import annotations
@@ -11,14 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from datetime import datetime
 from typing import Any
 
 from billclient.core.bus import Topic
 from billclient.core.gateway_client import GatewayProgress
 from billclient.core.sessions import RunningSession, RunProgress, RunState
+from billclient.core.spending import limit_event_text, limit_lines
 from billclient.core.words.formats import format_units
+from billclient.core.words.limits import limit_text, nearest_limit
 from billclient.core.words.rating import cause_text, end_summary
-from billclient.protocol import Account, AccountStatus, Service, ServiceUnit
+from billclient.protocol import (
+    Account,
+    AccountLimits,
+    AccountStatus,
+    LimitEvent,
+    Service,
+    ServiceUnit,
+)
 from billclient.protocol.money import format_money
 
 from ..context import Context
@@ -102,8 +114,18 @@ async def _feed(run: RunningSession, goal: int) -> None:
         await asyncio.sleep(0.05)
 
 
-def _refuse_early(account: Account, service: Service, max_units: int | None) -> None:
+def _refuse_early(
+    account: Account, service: Service, max_units: int | None, limits: AccountLimits
+) -> None:
     """Refusals the server would give anyway, said before a session is opened."""
+    reached = next((line for line in limit_lines(limits) if line.left == 0), None)
+    if reached is not None:
+        text = limit_text(reached, account.currency, datetime.now().astimezone())
+        raise CliError(
+            f"your {reached.period} spending limit is reached ({text}): services cannot "
+            "start until then; billclient limits shows or changes it",
+            REFUSED,
+        )
     if account.status is not AccountStatus.ACTIVE:
         raise CliError(
             f"account {account.account_id} is {account.status.value}: services cannot start; "
@@ -132,13 +154,20 @@ async def run_use(ctx: Context) -> int:
     account = await client.api.account()
     currency = account.currency
     quote = await runner.quote(service.service_id, plan.goal)
-    _refuse_early(account, service, quote.max_units)
+    limits = await client.api.limits()
+    _refuse_early(account, service, quote.max_units, limits)
     if not ctx.out.as_json:
         ctx.out.text(quote_line(service, plan.goal, quote.charge, quote.max_units, currency))
     unit = service.unit.value
     if quote.max_units is not None and quote.max_units < plan.goal:
+        nearest = nearest_limit(limit_lines(limits))
+        bound = (
+            "balance"
+            if nearest is None or nearest.left >= account.available
+            else f"{nearest.period} spending limit"
+        )
         ctx.out.note(
-            f"your balance covers only {format_units(quote.max_units, unit)}: "
+            f"your {bound} covers only {format_units(quote.max_units, unit)}: "
             "the service stops there"
         )
     ctx.confirm(
@@ -147,10 +176,21 @@ async def run_use(ctx: Context) -> int:
     )
     meter = _Meter(ctx, service, currency, plan.goal)
     unsubscribe = client.bus.subscribe(Topic.RUN, meter)
+
+    def limit_notice(event: LimitEvent) -> None:
+        if ctx.out.as_json:
+            ctx.out.json({"event": "limit", "data": event})
+        else:
+            ctx.out.note(limit_event_text(event, currency))
+
+    unsubscribe_limits = client.bus.subscribe(Topic.LIMIT, limit_notice)
+    client.live.start()  # the limit notices arrive on the live stream
     try:
         return await _run(ctx, service, plan, currency)
     finally:
         unsubscribe()
+        unsubscribe_limits()
+        await client.live.stop()
 
 
 async def _run(ctx: Context, service: Service, plan: GatewayPlan, currency: str) -> int:

@@ -16,9 +16,17 @@ from billclient.core.bus import Topic
 from billclient.core.client import BillingClient
 from billclient.core.errors import BillingError
 from billclient.core.live import ConnectionState, LinkStatus
+from billclient.core.spending import limit_event_text
 from billclient.core.words.formats import format_duration, format_units
 from billclient.core.words.rating import cause_text, end_summary
-from billclient.protocol import BalanceEvent, NoticeEvent, NoticeKind, Service, SessionEvent
+from billclient.protocol import (
+    BalanceEvent,
+    LimitEvent,
+    NoticeEvent,
+    NoticeKind,
+    Service,
+    SessionEvent,
+)
 from billclient.protocol.funding import TopUpNotice
 
 from ..context import Context
@@ -32,6 +40,7 @@ _TOPICS = (
     (Topic.SESSION, "session"),
     (Topic.NOTICE, "notice"),
     (Topic.TOPUP, "topup"),
+    (Topic.LIMIT, "limit"),
     (Topic.CONNECTION, "connection"),
 )
 
@@ -104,6 +113,8 @@ class Narrator:
             return self.topup(payload)
         if isinstance(payload, NoticeEvent):
             return self.notice(payload)
+        if isinstance(payload, LimitEvent):
+            return limit_event_text(payload, self.currency)
         if isinstance(payload, ConnectionState):
             return connection_text(payload)
         return None

@@ -8,7 +8,8 @@ time (:meth:`head`). Rules (PROTOCOL.md, "Sessions"):
 - an update every ``update_interval`` seconds, cumulative ``used_units``;
 - an update at once when the usage reaches a non-final grant (to get the next one);
 - the end, with a cause, when the requested amount is used (``service_done``), the
-  final grant is used up, a server says ``terminate``, or the person stops;
+  final grant is used up (``credit_exhausted``, or ``spending_limit`` when a spending
+  limit made it final), a server says ``terminate``, or the person stops;
 - with no server answering (or the call in flight unanswered for longer than
   ``answer_budget``), the service continues only up to the units already granted,
   then ends (``credit_exhausted``) and says why;
@@ -74,6 +75,7 @@ class RunMachine:
     offline_since: float | None = None
     cause: str | None = None
     reason: str | None = None
+    limit: str | None = None  # the spending limit that made the grant final, if one did
     cdr_id: str | None = None
     queue: list[Call] = field(default_factory=list)
     next_update_at: float = 0.0
@@ -101,6 +103,8 @@ class RunMachine:
         if self.limit_units is not None and used >= self.limit_units:
             return self.stop("service_done", f"the requested {self.limit_units} units are used")
         if used >= self.granted_units and self.final:
+            if self.limit is not None:
+                return self.stop("spending_limit", f"the {self.limit} spending limit is reached")
             return self.stop(
                 "credit_exhausted", f"the final grant of {self.granted_units} units is used up"
             )
@@ -141,6 +145,7 @@ class RunMachine:
         final: bool,
         terminate: bool = False,
         reason: str | None = None,
+        limit: str | None = None,
     ) -> Change:
         """A server accepted update ``seq`` (the head) with these figures."""
         self._pop(seq)
@@ -149,6 +154,7 @@ class RunMachine:
         self.acked_units = max(self.acked_units, used_units)
         self.charged = charged
         self.granted_units, self.final = granted_units, final
+        self.limit = limit if final else None
         if not terminate or self.phase is Phase.ENDED:
             return Change()
         discarded = tuple(call.seq for call in self.queue)
@@ -160,7 +166,9 @@ class RunMachine:
             self.phase = Phase.RUNNING
             added = self.stop(pending_end.cause or "user", self.reason)
         else:
-            cause = "credit_exhausted" if reason in (None, "credit_exhausted") else "client_error"
+            causes = {None: "credit_exhausted", "credit_exhausted": "credit_exhausted",
+                      "spending_limit": "spending_limit"}  # fmt: skip
+            cause = causes.get(reason, "client_error")
             added = self.stop(cause, why)
         return Change(discarded, tuple(added))
 

@@ -170,6 +170,7 @@ class SessionRunner:
             update_interval=self._interval or float(created.update_interval),
             granted_units=created.granted_units,
             final=created.final,
+            limit=None if created.limit is None else created.limit.value,
             now=self._clock(),
             limit_units=limit_units,
             answer_budget=answer_budget(created.update_interval),

@@ -224,6 +224,7 @@ class RunningSession:
                     final=answer.final,
                     terminate=answer.action == "terminate",
                     reason=answer.reason,
+                    limit=None if answer.limit is None else answer.limit.value,
                 )
                 self._apply(change)
             return True

@@ -57,12 +57,16 @@ def _span(unit: ServiceUnit, count: int) -> str:
 
 
 def _first(unit: ServiceUnit, count: int) -> str:
+    """What follows "after" in :func:`billing_steps` (its own strings: some languages
+    inflect it there)."""
     if unit is ServiceUnit.SECOND and count in (60, 3600):
         return (
             translate("price", "the first minute")
             if count == 60
             else translate("price", "the first hour")
         )
+    if unit is ServiceUnit.EVENT:
+        return fill(translate("price", "the first %1 events"), str(count))
     return fill(translate("price", "the first %1"), _span(unit, count))
 
 

@@ -131,6 +131,10 @@ def cause_text(cause: str | None, reason: str | None = None) -> str:
             "explain", "The account was suspended, which ends running services."
         ),
         "support": translate("explain", "Support ended it."),
+        "spending_limit": translate(
+            "explain",
+            "A spending limit was reached: it stopped at the limit set for this account.",
+        ),
         "operation_failed": translate("explain", "The operation failed, so it was not charged."),
     }
     text = texts.get(cause or "", translate("explain", "It ended."))

@@ -28,6 +28,7 @@ def cause_label(cause: str | None) -> str:
         "user": translate("records", "Stopped"),
         "service_done": translate("records", "Finished"),
         "credit_exhausted": translate("records", "Balance ran out"),
+        "spending_limit": translate("records", "Spending limit reached"),
         "gateway_closed": translate("records", "Gateway closed or refused"),
         "operation_failed": translate("records", "Failed, not charged"),
         "client_error": translate("records", "App error"),

@@ -210,8 +210,16 @@ class PagedTableModel(ListTableModel):
         if not self._started:
             await self.reload()
         while True:
-            if self._task is not None and not self._task.done():
-                await asyncio.shield(self._task)
+            task = self._task
+            if task is not None and not task.done():
+                try:
+                    await asyncio.shield(task)
+                except asyncio.CancelledError:
+                    # A reload (new records arrived) cancelled the page being read:
+                    # go on with the reloaded list. Only our own cancellation ends us.
+                    current = asyncio.current_task()
+                    if not task.cancelled() or (current is not None and current.cancelling()):
+                        raise
                 continue
             if self.error is not None:
                 raise self.error

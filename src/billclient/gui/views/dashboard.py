@@ -87,6 +87,7 @@ class DashboardView(QWidget):
         self.name = QLabel(body)
         self.name.setObjectName("Heading")
         self.name.setAccessibleDescription(self.tr("Account name"))
+        self.name.setWordWrap(True)  # a long name takes two lines rather than the width
         self.status = Badge(body)
         self.kind = QLabel(body)
         self.kind.setObjectName("Muted")
@@ -112,11 +113,17 @@ class DashboardView(QWidget):
         self.balance_label.setObjectName("BalanceValue")
         self.balance_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reserved_label = QLabel(balance_card)
+        self.limit_label = QLabel(balance_card)
+        self.limit_label.setWordWrap(True)
+        self.limit_label.setAccessibleDescription(self.tr("Nearest spending limit"))
+        self.limit_label.hide()
         self.credit_label = QLabel(balance_card)
         self.credit_bar = QProgressBar(balance_card)
         self.credit_bar.setTextVisible(False)
         self.credit_bar.setAccessibleName(self.tr("Credit used"))
-        for widget in (self.caption, self.balance_label, self.reserved_label):
+        for label in (self.caption, self.reserved_label, self.credit_label, self.limit_label):
+            label.setWordWrap(True)  # long in German; a phone is 360 px wide
+        for widget in (self.caption, self.balance_label, self.reserved_label, self.limit_label):
             balance.addWidget(widget)
         balance.addWidget(self.credit_label)
         balance.addWidget(self.credit_bar)
@@ -151,6 +158,7 @@ class DashboardView(QWidget):
         bridge.session.connect(self._on_session)
         bridge.run.connect(self._on_run)
         bridge.connection.connect(lambda _state: self._refresh())
+        bridge.limit.connect(lambda _event: self._read_limits_soon())
         if bridge.account.last is not None:
             self.set_account(bridge.account.last)
         if bridge.balance.last is not None:
@@ -177,6 +185,32 @@ class DashboardView(QWidget):
             self._reading = False
         self._refresh()
 
+    def _read_limits_soon(self) -> None:
+        if self.ctx.attached and self.ctx.role == "user":
+            self.ctx.run_task(self.read_limits())
+
+    async def read_limits(self) -> None:
+        """Read the spending limits and show the nearest one next to the balance."""
+        from billclient.core.errors import BillingError  # loaded with the core
+        from billclient.core.spending import limit_lines
+        from billclient.core.words.limits import limit_text, nearest_limit
+
+        from ..operations.limits import read_limits
+
+        try:
+            limits = await read_limits(self.ctx.client)
+        except BillingError:
+            return  # the label keeps what it showed; the next account read tries again
+        nearest = nearest_limit(limit_lines(limits))
+        if nearest is None:
+            self.limit_label.hide()
+            return
+        words = limit_text(nearest, self._currency(), datetime.now().astimezone())
+        title = self.tr("Daily limit") if nearest.period == "daily" else self.tr("Monthly limit")
+        self.limit_label.setText(f"{title}: {words}")
+        self.limit_label.setAccessibleName(f"{title}: {words}")
+        self.limit_label.show()
+
     def _records_due(self) -> bool:
         if self.spending is None:
             return True
@@ -189,6 +223,7 @@ class DashboardView(QWidget):
         self.account = account
         if self.ctx.attached and self._records_due():
             self.ctx.run_task(self.read_records())
+        self._read_limits_soon()
         self.set_figures(Figures(account.balance, account.reserved, account.available))
 
     def set_figures(self, figures: BalanceFigures, at: datetime | None = None) -> None:
@@ -401,3 +436,4 @@ class DashboardView(QWidget):
         self._row.setDirection(
             QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
         )
+        self.connection.set_compact(compact)

@@ -3,7 +3,7 @@ balance went, from the server's records; as charts with tooltips, or as tables."
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from babel.dates import format_date, format_skeleton
 from PySide6.QtCore import Qt
@@ -103,7 +103,7 @@ class InsightView(QWidget):
         self.per_service = BarChart(body, horizontal=True)
         self.per_service.setAccessibleName(self.tr("Spend per service, this month"))
         self.balance_chart = BalanceChart(body, span=30 * DAY)
-        column.addWidget(self._section(body, self.tr("Per day, last 30 days"), self.per_day))
+        column.addWidget(self._section(body, self.tr("Per day, last 30 days"), self.per_day), 1)
         self._pair = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self._pair.addWidget(
             self._section(body, self.tr("Per service, this month"), self.per_service), 2
@@ -111,8 +111,7 @@ class InsightView(QWidget):
         self._pair.addWidget(
             self._section(body, self.tr("Balance, last 30 days"), self.balance_chart), 3
         )
-        column.addLayout(self._pair)
-        column.addStretch(1)
+        column.addLayout(self._pair, 1)  # the charts share the page's height
         return scroll
 
     def _section(self, parent: QWidget, title: str, chart: QWidget) -> QFrame:
@@ -306,11 +305,13 @@ class InsightView(QWidget):
         self.services_model.set_items(services)
 
     def _show_balance(self, points: list[BalancePoint], spending: Spending) -> None:
+        # the same 30 days as the bars above, so that its spend is "Last 30 days"
+        start = spending.days_start
         now = spending.now.timestamp()
-        start = datetime.fromtimestamp(now - self.balance_chart.span).astimezone()
         samples = [
             Sample(f.at.timestamp(), f.balance, f.spent) for f in spending.figures_since(start)
         ]
+        self.balance_chart.set_span(now - start.timestamp())
         self.balance_chart.set_data(samples, now, self.currency)
         self.balance_model.set_items(list(reversed(points)))
 

@@ -1,4 +1,5 @@
-"""Settings: servers, signed-in devices (revoke), password, sign out, component version."""
+"""Settings: spending limits, servers, signed-in devices (revoke), password, sign out,
+component version."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from ..operations.account import (
     revoke_device,
 )
 from ..widgets.record_table import RecordTable
+from .limits import LimitsPanel
 
 __all__ = ["SettingsView"]
 
@@ -88,6 +90,10 @@ class SettingsView(QWidget):
         heading = QLabel(self.tr("Settings"), body)
         heading.setObjectName("Heading")
         column.addWidget(heading)
+        self.limits_panel: LimitsPanel | None = None
+        if ctx.role == "user":  # support and operator logins have no account to limit
+            self.limits_panel = LimitsPanel(ctx, body)
+            column.addWidget(self.limits_panel)
         column.addWidget(self._servers_box(body))
         column.addWidget(self._devices_box(body), 1)
         column.addWidget(self._password_box(body))
@@ -228,7 +234,9 @@ class SettingsView(QWidget):
             self.ctx.run_task(self.load())
 
     async def load(self) -> None:
-        """Read the devices and the installed component version."""
+        """Read the limits, the devices and the installed component version."""
+        if self.limits_panel is not None:
+            await self.limits_panel.load()
         self._show_versions(await component_version(self.ctx.client), None)
         await self.load_devices()
 

@@ -69,10 +69,10 @@ class SupportView(QWidget):
         self.status.setWordWrap(True)
         self.status.setAccessibleDescription(self.tr("Search status"))
         left.addWidget(self.status)
-        self._columns.addLayout(left, 1)
+        self._columns.addLayout(left, 2)  # room for every column of the accounts found
 
         self.panel = AccountPanel(ctx, self)
-        self._columns.addWidget(self.panel, 2)
+        self._columns.addWidget(self.panel, 3)
         self.results.activated.connect(self.open_account)
         self.results.view.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self._selected(current.row())

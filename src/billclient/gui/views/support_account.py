@@ -1,5 +1,6 @@
-"""The support console's account panel: figures, live sessions, records, audit trail,
-and the actions (adjust, suspend / resume, end a session), each confirmed first."""
+"""The support console's account panel: figures, spending limits, live sessions, records,
+audit trail, and the actions (adjust, suspend / resume, clear the limits, end a session),
+each confirmed first."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from billclient.core.errors import BillingError
-from billclient.protocol import AccountDetail, AccountStatus, Cdr, LiveSession
+from billclient.core.spending import line_of
+from billclient.core.words.limits import limit_text
+from billclient.protocol import AccountDetail, AccountLimits, AccountStatus, Cdr, LiveSession
 
 from ..confirm import Confirm, ask
 from ..context import GuiContext, describe_error
@@ -33,6 +36,7 @@ from ..models.support import (
 )
 from ..models.table import ListTableModel, PagedTableModel
 from ..operations import Page
+from ..operations.limits import clear_account_limits, read_account_limits
 from ..operations.support import adjust, audit_page, end_session, look_up, set_status
 from ..topup_intent import TopUpIntent
 from ..widgets.badge import Badge
@@ -95,6 +99,12 @@ class AccountPanel(QWidget):
         self.figures.setAccessibleDescription(self.tr("Balances"))
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.figures)
+        self.limits = QLabel(self)
+        self.limits.setWordWrap(True)
+        self.limits.setAccessibleDescription(self.tr("Spending limits"))
+        self.limits.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.limits)
+        self.account_limits: AccountLimits | None = None
 
         actions = QHBoxLayout()
         self.adjust_button = QPushButton(self.tr("&Adjust…"), self)
@@ -103,10 +113,18 @@ class AccountPanel(QWidget):
         self.status_button = QPushButton(self.tr("&Suspend…"), self)
         self.status_button.setAccessibleName(self.tr("Suspend the account"))
         self.status_button.clicked.connect(self.toggle_status)
+        self.clear_limits_button = QPushButton(self.tr("Clear &limits…"), self)
+        self.clear_limits_button.setAccessibleName(self.tr("Clear the spending limits"))
+        self.clear_limits_button.clicked.connect(self.clear_limits)
         self.refresh_button = QPushButton(self.tr("Re&fresh"), self)
         self.refresh_button.setAccessibleName(self.tr("Read the account again"))
         self.refresh_button.clicked.connect(lambda: self.ctx.run_task(self.load()))
-        for button in (self.adjust_button, self.status_button, self.refresh_button):
+        for button in (
+            self.adjust_button,
+            self.status_button,
+            self.clear_limits_button,
+            self.refresh_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -151,7 +169,13 @@ class AccountPanel(QWidget):
         return page
 
     def _enable(self, enabled: bool) -> None:
-        for widget in (self.adjust_button, self.status_button, self.refresh_button, self.tabs):
+        for widget in (
+            self.adjust_button,
+            self.status_button,
+            self.clear_limits_button,
+            self.refresh_button,
+            self.tabs,
+        ):
             widget.setEnabled(enabled)
 
     # -- reading ----------------------------------------------------------------------------
@@ -176,8 +200,30 @@ class AccountPanel(QWidget):
             return
         self._show(found.detail, found.sessions)
         if audit:
+            self.show_limits(await read_account_limits(self.ctx.client, account_id=account_id))
             await self.audit_model.reload()
             self.audit.fit_columns()
+
+    def show_limits(self, limits: AccountLimits) -> None:
+        """The account's spending limits in words."""
+        self.account_limits = limits
+        currency = self.detail.currency if self.detail is not None else ""
+        now = datetime.now().astimezone()
+        parts = []
+        for period, figure in (("daily", limits.daily), ("monthly", limits.monthly)):
+            name = self.tr("Daily limit") if period == "daily" else self.tr("Monthly limit")
+            if figure is None:
+                parts.append(self.tr("%1: none").replace("%1", name))
+                continue
+            words = limit_text(line_of(period, figure), currency, now)
+            setters = {
+                "self": self.tr("the account's user"),
+                "parent": self.tr("its parent account"),
+                "operator": self.tr("the operator"),
+            }
+            who = self.tr(" (set by %1)").replace("%1", setters[figure.set_by.value])
+            parts.append(f"{name}: {words}{who}")
+        self.limits.setText(" · ".join(parts))
 
     def _show(self, detail: AccountDetail, sessions: list[LiveSession]) -> None:
         self.detail = detail
@@ -318,6 +364,29 @@ class AccountPanel(QWidget):
         self.message.setText(
             self.tr("The account is now %1.").replace("%1", status_label(status).lower())
         )
+        await self.load()
+
+    def clear_limits(self) -> bool:
+        """Confirm, then remove the account's spending limits (its own and its parent's)."""
+        detail = self.detail
+        if detail is None:
+            return False
+        text = self.tr(
+            "Remove %1's spending limits? Its services then stop only when its money runs out."
+        ).replace("%1", detail.name)
+        if not self.confirm(self, self.tr("Clear the spending limits"), text):
+            return False
+        self.ctx.run_task(self._clear_limits(detail.account_id))
+        return True
+
+    async def _clear_limits(self, account_id: str) -> None:
+        try:
+            limits = await clear_account_limits(self.ctx.client, account_id=account_id)
+        except BillingError as error:
+            self.message.setText(describe_error(error))
+            return
+        self.show_limits(limits)
+        self.message.setText(self.tr("The spending limits are cleared."))
         await self.load()
 
     def end_selected(self) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
 from billclient.core.linkstate import ConnectionState, LinkStatus, PoolState
 
@@ -62,18 +62,20 @@ def pool_summary(primary: bool | None) -> tuple[str, str]:
 
 
 class ConnectionIndicator(QWidget):
-    """Badge + text kept current from the bridge's ``connection`` and ``pool`` signals."""
+    """Badge + server address kept current from the bridge's ``connection`` and ``pool``
+    signals; side by side, or the address under the badge (:meth:`set_compact`)."""
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self._layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
         self.badge = Badge(self)
         self.detail = QLabel(self)
         self.detail.setObjectName("Muted")
-        layout.addWidget(self.badge)
-        layout.addWidget(self.detail)
-        layout.addStretch(1)
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        self._layout.addWidget(self.badge, 0, left)
+        self._layout.addWidget(self.detail, 0, left)
+        self._layout.addStretch(1)
         self.ctx = ctx
         # built before the core is loaded (the first window): not connected yet
         self._connection: ConnectionState | None = ctx.client.live.state if ctx.attached else None
@@ -93,6 +95,12 @@ class ConnectionIndicator(QWidget):
         ctx.bridge.balance.connect(self._on_figures)
         ctx.bridge.account.connect(self._on_figures)
         self._refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """The address under the badge (a handheld's width holds one of them)."""
+        self._layout.setDirection(
+            QBoxLayout.Direction.TopToBottom if compact else QBoxLayout.Direction.LeftToRight
+        )
 
     @property
     def live(self) -> bool:

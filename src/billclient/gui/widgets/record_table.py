@@ -20,7 +20,8 @@ from ..models.table import SORT_ROLE, ListTableModel
 __all__ = ["MAX_COLUMN_WIDTH", "RecordTable"]
 
 MAX_COLUMN_WIDTH = 240
-"""Pixels a column may take when sized to its contents."""
+"""Pixels a column other than the last may take when sized to its contents (the last
+column takes the room left)."""
 
 
 class RecordTable(QWidget):
@@ -54,12 +55,12 @@ class RecordTable(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
+        self.view.setWordWrap(False)  # one line a row: a cut text ends in "…" (tooltip: all)
         self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
-        header.setMaximumSectionSize(MAX_COLUMN_WIDTH)  # long texts show in full as a tooltip
         self.view.activated.connect(self._activated)
         self.view.doubleClicked.connect(self._activated)
 
@@ -74,9 +75,15 @@ class RecordTable(QWidget):
         self.view.sortByColumn(column, order)
 
     def fit_columns(self) -> None:
-        """Size the columns to their contents (after the first page)."""
-        self.view.resizeColumnsToContents()
-        self.view.horizontalHeader().setStretchLastSection(True)
+        """Size the columns but the last to their contents (after the first page), each
+        at most :data:`MAX_COLUMN_WIDTH` wide; the last takes the room left (its text cut
+        with "…" when that is too little, never a sideways scroll for it alone)."""
+        header = self.view.horizontalHeader()
+        for column in range(header.count() - 1):
+            self.view.resizeColumnToContents(column)
+            if header.sectionSize(column) > MAX_COLUMN_WIDTH:
+                header.resizeSection(column, MAX_COLUMN_WIDTH)
+        header.setStretchLastSection(True)
 
     def _activated(self, index: QModelIndex) -> None:
         item = self.item_at(index.row())
