@@ -25,6 +25,7 @@ ACCOUNTS = [
     account("envelope", "10"),
     account("front", "10"),
     account("route", "10"),
+    account("closing", "10"),
 ]
 
 PER_TWIN = ["dl", "dl", "sms", "dl", "dl", "dl"]  # s4 is ended before the rounds
@@ -212,6 +213,37 @@ def test_the_front_answers_byte_for_byte_as_the_routes(server: ServerProcess) ->
     assert [t.status_code for t in texts] == [200, 200, 200]
     assert [t.json()["results"][0]["status"] for t in texts] == [200, 200, 200]  # replays
     assert texts[0].content == texts[1].content == texts[2].content
+
+
+def test_a_retired_account_is_refused_alike_on_every_path(
+    server: ServerProcess, module_servers: ServerFactory
+) -> None:
+    """Its sessions' updates move no money: the front, the route behind it and a batched
+    report all answer the route's 403 ``account_inactive``, and nothing is applied.
+    (Retiring waits for live sessions; the account is retired under them directly in
+    the database, as a reservation taken over from a dead server can leave it.)"""
+    api = Api(server.url, "closing")
+    first, second = api.open("dl").json()["session_id"], api.open("dl").json()["session_id"]
+    before = api.account()
+    module_servers.sql("UPDATE accounts SET retired = :on WHERE account_id = 'closing'", on=True)
+    try:
+        body = {"seq": 1, "used_units": 100_000, "measured_at": _now()}
+        front = api.post(f"/v1/sessions/{first}/updates", body)
+        route = api.post(f"/v1/sessions/{first}/updates?via=route", body)
+        batch = api.post("/v1/sessions/updates", {"reports": [{"session_id": second, **body}]})
+    finally:
+        module_servers.sql(
+            "UPDATE accounts SET retired = :off WHERE account_id = 'closing'", off=False
+        )
+    problem(front, 403, "account_inactive")
+    assert front.content == route.content
+    assert batch.status_code == 200, batch.text
+    [result] = batch.json()["results"]
+    assert (result["status"], result["body"]) == (403, front.json())
+    for sid in (first, second):
+        assert api.get(f"/v1/sessions/{sid}").json()["last_seq"] == 0
+    after = api.account()
+    assert (after["balance"], after["reserved"]) == (before["balance"], before["reserved"])
 
 
 def test_openapi_documents_the_batch(server: ServerProcess) -> None:
