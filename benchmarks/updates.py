@@ -5,6 +5,7 @@ Usage::
     python benchmarks/updates.py [--json] [--db sqlite|postgresql] [--pg-url URL]
         [--connections N] [--seconds S] [--batch 100] [--live 1000,10000,100000]
         [--dir DIR]
+    python benchmarks/updates.py --compare BASE/src [--rounds 3] [--json] [...]
 
 It starts a real ``billserver serve`` on a database on disk (``--dir``, default a
 temporary directory under /var/tmp, never tmpfs) and drives it with ``wrk`` (the
@@ -35,6 +36,11 @@ CPU (``/proc/PID/stat``) per accepted update. In the same run it measures:
 ``batched.server_cpu_ms_per_update``, ``batched.updates_per_s``,
 ``baseline.tx_per_s``, ``batched.ratio``, ``live.per_update_ms`` (an object by live
 session count), ``engine`` (and ``two_processes`` for PostgreSQL).
+
+``--compare SRC`` measures only the single-update run, alternating ``--rounds`` times
+a server started from another source tree (``SRC``, its ``src`` directory: the base,
+e.g. ``git worktree add /tmp/base main`` then ``--compare /tmp/base/src``) with this
+one, on one database, and reports server CPU per update of each and base : new.
 
 With ``--db postgresql`` and no ``--pg-url`` it starts a throwaway cluster (initdb
 + pg_ctl, as the tests do: ``tests/support/postgres.py``) under ``--dir`` and
@@ -271,8 +277,14 @@ class Server:
         self.proc.wait(60)
 
 
-def start_server(db_url: str, workdir: Path, name: str, cpu: set[int]) -> Server:
+def start_server(
+    db_url: str, workdir: Path, name: str, cpu: set[int], src: Path | None = None
+) -> Server:
+    """A server on ``cpu``, from ``src`` (another source tree's ``src``) when given."""
     port = free_port()
+    env = {**os.environ, "BILLSERVER_LOG_REQUESTS": "false"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     log = workdir / f"server-{name}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -290,7 +302,7 @@ def start_server(db_url: str, workdir: Path, name: str, cpu: set[int]) -> Server
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "BILLSERVER_LOG_REQUESTS": "false"},
+            env=env,
         )
     os.sched_setaffinity(proc.pid, cpu)
     url = f"http://127.0.0.1:{port}"
@@ -616,6 +628,14 @@ def main() -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--dir", type=Path, help="where the databases live (default /var/tmp)")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="SRC",
+        help="only the single-update run, alternating a server from SRC (another source "
+        "tree's src directory, the base) with this one on the same database",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternations for --compare")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="billbench-", dir=args.dir or "/var/tmp"))
@@ -626,7 +646,10 @@ def main() -> int:
             db_url = pgbench_url = args.pg_url
         else:
             db_url, pgbench_url = stack.enter_context(throwaway_postgres(workdir))
-        figures = _benchmark(args, workdir, db_url, pgbench_url)
+        if args.compare is not None:
+            figures = _compare(args, workdir, db_url)
+        else:
+            figures = _benchmark(args, workdir, db_url, pgbench_url)
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0
@@ -732,6 +755,52 @@ def _benchmark(
         }
     )
     return result
+
+
+def _compare(args: argparse.Namespace, workdir: Path, db_url: str) -> dict[str, Any]:
+    """Server CPU per single update of the base (``--compare``) and of this tree,
+    alternating on one database (the sessions carry on from run to run), base first."""
+    catalog = workdir / "catalog.toml"
+    catalog.write_text(CATALOG)
+    billserver("import", str(catalog), "--db", db_url)
+    server_cpu, load_cpu = cpus()
+    say = lambda text: _say(args, text)  # noqa: E731
+    variants = {"base": args.compare.resolve(), "new": None}
+    server = start_server(db_url, workdir, "setup", server_cpu)
+    try:
+        token = sign_in(server.url)
+        driver = Driver(ensure_wrk(), workdir, token, load_cpu)
+        driver.add(open_sessions(server.url, token, args.connections + 1))
+    finally:
+        server.stop()
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    rate: dict[str, list[float]] = {name: [] for name in variants}
+    for round_ in range(1, args.rounds + 1):
+        for name, src in variants.items():
+            server = start_server(db_url, workdir, name, server_cpu, src)
+            try:
+                driver.run([server], connections=args.connections, seconds=1)  # warm-up
+                figures = driver.run([server], connections=args.connections, seconds=args.seconds)
+            finally:
+                server.stop()
+            _check(figures, f"{name}, round {round_}")
+            cpu[name].append(round(figures.cpu_ms, 4))
+            rate[name].append(round(figures.per_s, 1))
+            say(_line(f"round {round_} {name}", figures))
+    verify(db_url)
+    say("billserver verify: the books balance")
+    means = {name: sum(values) / len(values) for name, values in cpu.items()}
+    factor = means["base"] / means["new"]
+    say(f"server CPU per update, base : new = {means['base']:.3f} : {means['new']:.3f} ms"
+        f" = {factor:.2f}x")  # fmt: skip
+    return {
+        "engine": args.db,
+        "base.server_cpu_ms_per_update": cpu["base"],
+        "new.server_cpu_ms_per_update": cpu["new"],
+        "base.updates_per_s": rate["base"],
+        "new.updates_per_s": rate["new"],
+        "factor": round(factor, 2),
+    }
 
 
 def _half_load(
