@@ -1,24 +1,46 @@
-"""Utilization-update throughput and latency of a billing server, against the raw database.
+"""Server CPU per usage update, with a compiled load generator, against the raw database.
 
 Usage::
 
-    python benchmarks/updates.py [--db sqlite|postgresql] [--pg-url URL]
-        [--sessions N] [--seconds S] [--live 1000,10000,100000] [--dir DIR]
+    python benchmarks/updates.py [--json] [--db sqlite|postgresql] [--pg-url URL]
+        [--connections N] [--seconds S] [--batch 100] [--live 1000,10000,100000]
+        [--dir DIR]
+    python benchmarks/updates.py --compare BASE/src [--rounds 3] [--json] [...]
 
 It starts a real ``billserver serve`` on a database on disk (``--dir``, default a
-temporary directory under /var/tmp, never tmpfs), opens ``--sessions`` sessions on a
-byte service and has each send cumulative updates back to back for ``--seconds``
-(after a short warm-up), then prints updates/s, p50/p95/p99 latency, errors and the
-CPU used by this client and by the server, in total and per update. In the same run
-it measures the raw database's durable single-transaction rate (SQLite: an
-update+insert commit loop with the server's own settings, WAL and synchronous=FULL;
-PostgreSQL: pgbench tpcb-like with as many clients as sessions) and prints the ratio.
-Then a paced run offers half of that load (half the baseline rate, or of the rate
-reached at full load when that is lower) and prints its latency. Finally it
-measures per-update latency with 1k, 10k and 100k live sessions present (idle
-sessions of a free service are inserted in bulk directly in the database so that
-seeding does not dominate the run; they are consistent with the ledger: a zero
-hold, no charge).
+temporary directory under /var/tmp, never tmpfs) and drives it with ``wrk`` (the
+Debian package, installed with apt-get when missing) running a Lua script that keeps
+each session's ``seq`` and cumulative units: a request takes a session that has no
+call in flight, and its answer (checked: 200 with the expected ``seq``) frees it.
+Server and wrk are pinned to different CPUs when there are two or more, so the
+load generator never competes with the server; the headline is the server's own
+CPU (``/proc/PID/stat``) per accepted update. In the same run it measures:
+
+- ``single``: one update per call, ``--connections`` connections back to back
+  (server CPU per update, updates/s), then a paced run offering half of that rate
+  (wrk's ``delay()``), whose p95 latency is ``half_load_p95_ms``;
+- ``batched``: ``POST /v1/sessions/updates`` with ``--batch`` reports per call;
+- ``baseline``: the raw database's durable commit rate on the server's CPU (SQLite:
+  a plain sqlite3 ``BEGIN IMMEDIATE; UPDATE; INSERT; COMMIT`` loop with the server's
+  settings, WAL and synchronous=FULL, measured before and after the batched run;
+  PostgreSQL: ``pgbench -b tpcb-like``), and ``batched.ratio`` = batched updates/s :
+  baseline tx/s;
+- ``live``: server CPU per update with 1k, 10k and 100k live sessions present (idle
+  sessions of a free service inserted in bulk, consistent with the ledger);
+- PostgreSQL only, ``two_processes``: updates/s of two server processes on the same
+  database against one.
+
+``billserver verify`` must pass after the runs (the benchmark fails otherwise).
+``--json`` prints one object with the keys ``single.server_cpu_ms_per_update``,
+``single.updates_per_s``, ``single.half_load_p95_ms``,
+``batched.server_cpu_ms_per_update``, ``batched.updates_per_s``,
+``baseline.tx_per_s``, ``batched.ratio``, ``live.per_update_ms`` (an object by live
+session count), ``engine`` (and ``two_processes`` for PostgreSQL).
+
+``--compare SRC`` measures only the single-update run, alternating ``--rounds`` times
+a server started from another source tree (``SRC``, its ``src`` directory: the base,
+e.g. ``git worktree add /tmp/base main`` then ``--compare /tmp/base/src``) with this
+one, on one database, and reports server CPU per update of each and base : new.
 
 With ``--db postgresql`` and no ``--pg-url`` it starts a throwaway cluster (initdb
 + pg_ctl, as the tests do: ``tests/support/postgres.py``) under ``--dir`` and
@@ -28,11 +50,9 @@ deletes it at the end; pgbench runs in a database of its own in that cluster.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
-import resource
 import shutil
 import socket
 import sqlite3
@@ -41,10 +61,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -85,7 +105,7 @@ id = "bench"
 name = "Benchmark"
 kind = "prepaid"
 plan = "bench"
-balance = "1000000"
+balance = "100000000"
 
 [[users]]
 login = "bench"
@@ -93,24 +113,111 @@ password = "bench-password"
 account = "bench"
 """
 
+LUA = r"""
+-- Sessions are free (no call in flight) or busy; a request takes the free ones it
+-- needs, its answer frees them. seq and cumulative units are kept per session.
+-- wrk builds one request per thread that it never sends: its sessions stay busy,
+-- so each run gets one request's worth of sessions more than its connections need.
+local ids, seqs, free = {}, {}, {}
+local batch, delay_ms, token = 1, 0, ""
+local step = 1000
+good, bad = 0, 0
 
-@dataclass
-class Run:
-    """Figures of one load run."""
+function init(args)
+  token, batch, delay_ms = args[1], tonumber(args[2]), tonumber(args[3])
+  local n = 0
+  for line in io.lines(args[4]) do
+    local id, seq = line:match("^(%S+) (%d+)$")
+    n = n + 1
+    ids[n] = id
+    seqs[id] = tonumber(seq)
+    free[#free + 1] = id
+  end
+end
 
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
+local function report(id)
+  local seq = seqs[id] + 1
+  return string.format(
+    '{"session_id":"%s","seq":%d,"used_units":%d,"measured_at":"2026-01-01T00:00:00Z"}',
+    id, seq, seq * step)
+end
 
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+function request()
+  if #free < batch then  -- wrk's own check of the script, before init(): any request
+    return wrk.format("GET", "/v1/health")
+  end
+  local headers = {["Authorization"] = "Bearer " .. token,
+                   ["Content-Type"] = "application/json"}
+  if batch == 1 then
+    local id = table.remove(free)
+    local seq = seqs[id] + 1
+    local body = string.format(
+      '{"seq":%d,"used_units":%d,"measured_at":"2026-01-01T00:00:00Z"}', seq, seq * step)
+    return wrk.format("POST", "/v1/sessions/" .. id .. "/updates", headers, body)
+  end
+  local parts = {}
+  for i = 1, batch do
+    parts[i] = report(table.remove(free))
+  end
+  return wrk.format("POST", "/v1/sessions/updates", headers,
+                    '{"reports":[' .. table.concat(parts, ",") .. ']}')
+end
 
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+local function settle(id, seq, status)
+  if status == 200 and seq == seqs[id] + 1 then
+    seqs[id] = seq
+    good = good + 1
+  else
+    bad = bad + 1
+    if bad < 4 then io.stderr:write("refused: ", status, " ", id, " ", seq, " ", seqs[id], "\n") end
+  end
+  free[#free + 1] = id
+end
+
+function response(status, headers, body)
+  if batch == 1 then
+    local id, seq = body:match('^{"session_id":"([^"]+)","seq":(%d+)')
+    if id == nil then
+      bad = bad + 1
+      if bad < 4 then io.stderr:write("refused: ", status, " ", body, "\n") end
+      return
+    end
+    settle(id, tonumber(seq), status)
+    return
+  end
+  for id, st, seq in body:gmatch(
+      '"session_id":"([^"]+)","status":(%d+),"body":{"session_id":"[^"]+","seq":(%d+)') do
+    settle(id, tonumber(seq), tonumber(st))
+  end
+  local _, refused = body:gsub('"status":4%d%d', "")
+  bad = bad + refused
+end
+
+function delay()
+  return delay_ms
+end
+
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function done(summary, latency, requests)
+  local g, b = 0, 0
+  for _, t in ipairs(threads) do
+    g = g + t:get("good")
+    b = b + t:get("bad")
+  end
+  io.write(string.format(
+    'WRKJSON {"good":%d,"bad":%d,"requests":%d,"errors":%d,"seconds":%f,' ..
+    '"p50_ms":%f,"p95_ms":%f,"p99_ms":%f}\n',
+    g, b, summary.requests,
+    summary.errors.connect + summary.errors.read + summary.errors.write +
+      summary.errors.status + summary.errors.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3))
+end
+"""
 
 
 def free_port() -> int:
@@ -125,9 +232,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def cpus() -> tuple[set[int], set[int]]:
+    """The CPUs of the server and of the load generator (different when possible)."""
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return set(available), set(available)
+    return {available[0]}, {available[1]}
 
 
 def billserver(*args: str) -> subprocess.CompletedProcess[str]:
@@ -136,93 +246,194 @@ def billserver(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def start_server(db_url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def ensure_wrk() -> str:
+    """The wrk binary; installed with apt-get (Debian's package) when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("wrk not found: installing it with apt-get", file=sys.stderr)
+    apt = ["apt-get", "install", "-y", "wrk"]
+    if os.geteuid() != 0:
+        apt.insert(0, "sudo")
+    if subprocess.run(apt, capture_output=True).returncode != 0:
+        subprocess.run([*apt[:-3], "update"], capture_output=True)
+        subprocess.run(apt, check=True, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("could not install wrk (apt-get install wrk)")
+    return found
+
+
+@dataclass
+class Server:
+    """A ``billserver serve`` child process."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(60)
+
+
+def start_server(
+    db_url: str, workdir: Path, name: str, cpu: set[int], src: Path | None = None
+) -> Server:
+    """A server on ``cpu``, from ``src`` (another source tree's ``src``) when given."""
     port = free_port()
-    log = open(workdir / "server.log", "wb")  # noqa: SIM115 - owned by the child
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "billserver", "serve", "--db", db_url, "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "BILLSERVER_LOG_REQUESTS": "false"},
-    )
+    env = {**os.environ, "BILLSERVER_LOG_REQUESTS": "false"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    log = workdir / f"server-{name}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "billserver",
+                "serve",
+                "--db",
+                db_url,
+                "--port",
+                str(port),
+                "--server-id",
+                name,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    os.sched_setaffinity(proc.pid, cpu)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/v1/health", timeout=2).status_code == 200:
+                return Server(proc, url, log)
         time.sleep(0.1)
-    raise SystemExit(f"server did not start; see {workdir / 'server.log'}")
+    raise SystemExit(f"server did not start; see {log}")
 
 
-async def sign_in(client: httpx.AsyncClient) -> None:
-    answer = await client.post(
-        "/v1/devices",
+def sign_in(url: str) -> str:
+    answer = httpx.post(
+        url + "/v1/devices",
         json={
             "login": "bench",
             "password": "bench-password",
             "device_name": "bench",
             "platform": "benchmark",
         },
+        timeout=60,
     )
     answer.raise_for_status()
-    client.headers["Authorization"] = "Bearer " + answer.json()["access_token"]
+    return str(answer.json()["access_token"])
 
 
-async def open_sessions(client: httpx.AsyncClient, count: int) -> list[str]:
-    async def one() -> str:
-        answer = await client.post(
-            "/v1/sessions",
-            json={"service_id": "bench"},
-            headers={"Idempotency-Key": str(uuid.uuid4())},
+def open_sessions(url: str, token: str, count: int) -> list[str]:
+    ids = []
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for _ in range(count):
+            answer = client.post(
+                "/v1/sessions",
+                json={"service_id": "bench"},
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+            )
+            answer.raise_for_status()
+            ids.append(str(answer.json()["session_id"]))
+    return ids
+
+
+@dataclass
+class Figures:
+    """One wrk run: accepted updates, refusals, rate, latency and the server's CPU."""
+
+    good: int
+    bad: int
+    seconds: float
+    p95_ms: float
+    server_cpu: float
+
+    @property
+    def per_s(self) -> float:
+        return self.good / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.server_cpu / self.good * 1000 if self.good else float("nan")
+
+
+class Driver:
+    """Runs wrk against servers, with one signed-in token and its sessions."""
+
+    def __init__(self, wrk: str, workdir: Path, token: str, cpu: set[int]) -> None:
+        self.wrk = wrk
+        self.workdir = workdir
+        self.token = token
+        self.cpu = cpu
+        self.script = workdir / "updates.lua"
+        self.script.write_text(LUA)
+        self.seqs: dict[str, int] = {}
+
+    def add(self, ids: Sequence[str]) -> None:
+        self.seqs.update(dict.fromkeys(ids, 0))
+
+    def run(
+        self,
+        servers: Sequence[Server],
+        *,
+        connections: int,
+        seconds: float,
+        batch: int = 1,
+        delay_ms: float = 0.0,
+    ) -> Figures:
+        """Drive ``servers`` (the connections and sessions split between them)."""
+        ids = list(self.seqs)
+        per_server = len(ids) // len(servers)
+        before = [cpu_seconds(s.proc.pid) for s in servers]
+        procs = []
+        for number, server in enumerate(servers):
+            mine = ids[number * per_server : (number + 1) * per_server]
+            needed = (connections // len(servers) + 1) * batch
+            if len(mine) < needed:
+                raise SystemExit(f"{needed} sessions needed, {len(mine)} open")
+            state = self.workdir / f"sessions-{number}.txt"
+            state.write_text("".join(f"{sid} {self.seqs[sid]}\n" for sid in mine))
+            command = [self.wrk, "-t1", f"-c{connections // len(servers)}",
+                       f"-d{seconds:g}s", "--timeout", "30s", "-s", str(self.script),
+                       server.url, "--", self.token, str(batch), f"{delay_ms:g}",
+                       str(state)]  # fmt: skip
+            procs.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+            os.sched_setaffinity(procs[-1].pid, self.cpu)
+        outputs = [proc.communicate()[0] for proc in procs]
+        used = sum(cpu_seconds(s.proc.pid) - b for s, b in zip(servers, before, strict=True))
+        results = [_wrk_json(output) for output in outputs]
+        self._resync(servers[0].url)
+        return Figures(
+            good=sum(r["good"] for r in results),
+            bad=sum(r["bad"] + r["errors"] for r in results),
+            seconds=max(r["seconds"] for r in results),
+            p95_ms=max(r["p95_ms"] for r in results),
+            server_cpu=used,
         )
-        answer.raise_for_status()
-        return str(answer.json()["session_id"])
 
-    return list(await asyncio.gather(*(one() for _ in range(count))))
+    def _resync(self, url: str) -> None:
+        """The sessions' last accepted seq, read back (wrk's state ends with it)."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as client:
+            for sid in self.seqs:
+                answer = client.get(f"/v1/sessions/{sid}")
+                answer.raise_for_status()
+                self.seqs[sid] = int(answer.json()["last_seq"])
 
 
-async def drive(
-    client: httpx.AsyncClient,
-    seqs: dict[str, int],
-    seconds: float,
-    step: int = 1000,
-    interval: float = 0.0,
-) -> Run:
-    """Each session sends cumulative updates until the time is up: back to back, or
-    one every ``interval`` seconds (a paced load; a late answer is not made up for)."""
-    run = Run()
-    deadline = time.perf_counter() + seconds
-
-    async def loop(session_id: str, offset: float) -> None:
-        await asyncio.sleep(offset)
-        while time.perf_counter() < deadline:
-            seq = seqs[session_id] + 1
-            body = {
-                "seq": seq,
-                "used_units": seq * step,
-                "measured_at": datetime.now(UTC).isoformat(),
-            }
-            started = time.perf_counter()
-            try:
-                answer = await client.post(f"/v1/sessions/{session_id}/updates", json=body)
-            except httpx.HTTPError:
-                run.errors += 1
-                continue
-            if answer.status_code == 200:
-                run.latencies.append(time.perf_counter() - started)
-                seqs[session_id] = seq
-            else:
-                run.errors += 1
-            if interval:
-                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
-
-    started = time.perf_counter()
-    count = len(seqs)
-    await asyncio.gather(*(loop(s, interval * i / count) for i, s in enumerate(seqs)))
-    run.seconds = time.perf_counter() - started
-    return run
+def _wrk_json(output: str) -> dict[str, Any]:
+    for line in output.splitlines():
+        if line.startswith("WRKJSON "):
+            return dict(json.loads(line[len("WRKJSON ") :]))
+    raise SystemExit("wrk printed no result:\n" + output)
 
 
 def sqlite_baseline(directory: Path, seconds: float) -> float:
@@ -379,48 +590,25 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-@dataclass
-class Load:
-    """A signed-in client with open sessions and their last accepted seq."""
-
-    client: httpx.AsyncClient
-    seqs: dict[str, int]
-
-
-@contextlib.asynccontextmanager
-async def load(url: str, sessions: int) -> AsyncIterator[Load]:
-    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        await sign_in(client)
-        ids = await open_sessions(client, sessions)
-        seqs = dict.fromkeys(ids, 0)
-        await drive(client, seqs, 1.0)  # warm-up: connections, caches
-        yield Load(client, seqs)
+def sqlite_baseline_on(directory: Path, seconds: float, cpu: set[int]) -> float:
+    """:func:`sqlite_baseline` run on the server's CPU (this process moves there for it)."""
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpu)
+    try:
+        return sqlite_baseline(directory, seconds)
+    finally:
+        os.sched_setaffinity(0, previous)
 
 
-@dataclass
-class Measured:
-    run: Run
-    server_cpu: float
-    client_cpu: float
-
-
-async def measure(
-    url: str, pid: int, sessions: int, seconds: float, interval: float = 0.0
-) -> Measured:
-    """A run after the warm-up, with the CPU this client and the server used during it."""
-    async with load(url, sessions) as warm:
-        server, client = cpu_seconds(pid), own_cpu()
-        run = await drive(warm.client, warm.seqs, seconds, interval=interval)
-        return Measured(run, cpu_seconds(pid) - server, own_cpu() - client)
-
-
-def report(label: str, run: Run) -> str:
-    return (
-        f"{label}: {run.rate:8.1f} updates/s  p50 {run.percentile(50):6.2f} ms  "
-        f"p95 {run.percentile(95):6.2f} ms  p99 {run.percentile(99):6.2f} ms  "
-        f"errors {run.errors}"
+def verify(db_url: str) -> None:
+    """``billserver verify``: the books balance after the runs, or the benchmark fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "billserver", "verify", "--db", db_url],
+        capture_output=True,
+        text=True,
     )
+    if result.returncode != 0:
+        raise SystemExit("billserver verify failed:\n" + result.stdout + result.stderr)
 
 
 def main() -> int:
@@ -430,14 +618,24 @@ def main() -> int:
         "--pg-url",
         help="SQLAlchemy URL of an empty PostgreSQL database (default: a throwaway cluster)",
     )
-    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--batch", type=int, default=100, help="reports per batched call")
     parser.add_argument(
         "--live",
         default="1000,10000,100000",
-        help="live-session counts for the latency-versus-size runs ('' to skip)",
+        help="live-session counts for the cost-versus-size runs ('' to skip)",
     )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--dir", type=Path, help="where the databases live (default /var/tmp)")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="SRC",
+        help="only the single-update run, alternating a server from SRC (another source "
+        "tree's src directory, the base) with this one on the same database",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternations for --compare")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="billbench-", dir=args.dir or "/var/tmp"))
@@ -448,54 +646,190 @@ def main() -> int:
             db_url = pgbench_url = args.pg_url
         else:
             db_url, pgbench_url = stack.enter_context(throwaway_postgres(workdir))
-        return _benchmark(args, workdir, db_url, pgbench_url)
+        if args.compare is not None:
+            figures = _compare(args, workdir, db_url)
+        else:
+            figures = _benchmark(args, workdir, db_url, pgbench_url)
+    if args.json:
+        print(json.dumps(figures, indent=2))
     return 0
 
 
-def _benchmark(args: argparse.Namespace, workdir: Path, db_url: str, pgbench_url: str) -> int:
+def _say(args: argparse.Namespace, text: str) -> None:
+    print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+
+def _benchmark(
+    args: argparse.Namespace, workdir: Path, db_url: str, pgbench_url: str
+) -> dict[str, Any]:
     catalog = workdir / "catalog.toml"
     catalog.write_text(CATALOG)
     billserver("import", str(catalog), "--db", db_url)
-    proc, url = start_server(db_url, workdir)
+    server_cpu, load_cpu = cpus()
+    wrk = ensure_wrk()
+    server = start_server(db_url, workdir, "one", server_cpu)
+    result: dict[str, Any] = {"engine": args.db}
+    say = lambda text: _say(args, text)  # noqa: E731
     try:
-        print(f"database: {args.db} in {workdir}; {os.cpu_count()} CPUs")
-        full = asyncio.run(measure(url, proc.pid, args.sessions, args.seconds))
-        run, done = full.run, max(1, len(full.run.latencies))
-        print(report(f"full load, {args.sessions} sessions", run))
-        print(
-            f"CPU over the run ({run.seconds:.1f} s wall): server {full.server_cpu:.2f} s "
-            f"= {full.server_cpu / done * 1000:.2f} ms/update, client {full.client_cpu:.2f} s "
-            f"= {full.client_cpu / done * 1000:.2f} ms/update"
-        )
+        say(f"database: {args.db} in {workdir}; server on CPU {server_cpu}, wrk on {load_cpu}")
+        token = sign_in(server.url)
+        driver = Driver(wrk, workdir, token, load_cpu)
+        batch_connections = 4
+        opened = max(args.connections + 2, (batch_connections + 1) * args.batch)
+        driver.add(open_sessions(server.url, token, opened))
+        single_ids = list(driver.seqs)[: args.connections + 2]  # + 1 per server process
+        batch_ids = list(driver.seqs)
+
+        driver.seqs = {sid: driver.seqs[sid] for sid in single_ids}
+        driver.run([server], connections=args.connections, seconds=1)  # warm-up
+        single = driver.run([server], connections=args.connections, seconds=args.seconds)
+        _check(single, "single")
+        say(_line("single updates", single))
+        half = _half_load(driver, server, single.per_s / 2, min(args.connections, 10), args)
+        _check(half, "half load")
+        say(_line(f"half load ({half.per_s:.0f}/s offered at {single.per_s / 2:.0f})", half))
+
+        known = dict.fromkeys(batch_ids, 0) | driver.seqs
+        driver.seqs = known
         if args.db == "sqlite":
-            baseline = sqlite_baseline(workdir, min(args.seconds, 5.0))
-            name = "sqlite3 update+insert durable commits"
+            before = sqlite_baseline_on(workdir, min(args.seconds, 5.0), server_cpu)
+        batched = driver.run(
+            [server], connections=batch_connections, seconds=args.seconds, batch=args.batch,
+        )  # fmt: skip
+        _check(batched, "batched")
+        say(_line(f"batched updates ({args.batch} per call)", batched))
+        if args.db == "sqlite":
+            after = sqlite_baseline_on(workdir, min(args.seconds, 5.0), server_cpu)
+            baseline = (before + after) / 2
+            name = "sqlite3 update+insert durable commits (before/after)"
         else:
-            baseline = pgbench_baseline(pgbench_url, min(args.seconds, 10.0), args.sessions)
-            name = f"pgbench tpcb-like, {args.sessions} clients"
-        print(f"baseline ({name}): {baseline:8.1f} tx/s")
-        print(f"ratio updates/s : baseline = {run.rate / baseline:.2f}")
-        half = 0.5 * min(baseline, run.rate)
-        interval = args.sessions / half if half > 0 else 0.0
-        paced = asyncio.run(
-            measure(url, proc.pid, args.sessions, min(args.seconds, 5.0), interval=interval)
-        )
-        print(report(f"half load ({half:.0f}/s offered)", paced.run))
+            baseline = pgbench_baseline(pgbench_url, min(args.seconds, 10.0), args.connections)
+            name = f"pgbench tpcb-like, {args.connections} clients"
+        say(f"baseline ({name}): {baseline:8.1f} tx/s")
+        say(f"ratio batched updates/s : baseline = {batched.per_s / baseline:.2f}")
+
+        live: dict[str, float] = {}
+        driver.seqs = {sid: driver.seqs[sid] for sid in single_ids}
         for count in [int(c) for c in args.live.split(",") if c.strip()]:
             existing = _live(db_url)
             seeded = seed_idle_sessions(db_url, count - existing) if count > existing else 0.0
-            sized = asyncio.run(measure(url, proc.pid, 10, 3.0))
-            print(
-                report(f"{count:>7} live sessions, 10 updating", sized.run)
-                + f"  (seeded in {seeded:.1f} s)"
-            )
+            sized = driver.run([server], connections=args.connections, seconds=min(args.seconds, 5))
+            _check(sized, f"{count} live")
+            live[str(count)] = round(sized.cpu_ms, 4)
+            say(_line(f"{count:>7} live sessions", sized) + f"  (seeded in {seeded:.1f} s)")
+        if live:
+            spread = max(live.values()) / min(live.values())
+            say(f"per-update cost, most/least across live sizes: {spread:.2f}")
+
+        if args.db == "postgresql":
+            second = start_server(db_url, workdir, "two", load_cpu)
+            try:
+                one = driver.run([server], connections=args.connections, seconds=args.seconds)
+                two = driver.run([server, second], connections=args.connections,
+                                 seconds=args.seconds)  # fmt: skip
+            finally:
+                second.stop()
+            _check(one, "one process")
+            _check(two, "two processes")
+            factor = two.per_s / one.per_s if one.per_s else float("nan")
+            say(f"two processes: {two.per_s:.0f}/s against one: {one.per_s:.0f}/s = {factor:.2f}x")
+            result["two_processes"] = {
+                "one_updates_per_s": round(one.per_s, 1),
+                "two_updates_per_s": round(two.per_s, 1),
+                "factor": round(factor, 2),
+            }
     finally:
-        proc.terminate()
-        proc.wait(30)
-    for line in (workdir / "server.log").read_text(errors="replace").splitlines():
-        if "group commit:" in line:
-            print("server:", json.loads(line).get("msg", line))
-    return 0
+        server.stop()
+    verify(db_url)
+    say("billserver verify: the books balance")
+    result.update(
+        {
+            "single.server_cpu_ms_per_update": round(single.cpu_ms, 4),
+            "single.updates_per_s": round(single.per_s, 1),
+            "single.half_load_p95_ms": round(half.p95_ms, 2),
+            "batched.server_cpu_ms_per_update": round(batched.cpu_ms, 4),
+            "batched.updates_per_s": round(batched.per_s, 1),
+            "baseline.tx_per_s": round(baseline, 1),
+            "batched.ratio": round(batched.per_s / baseline, 3),
+            "live.per_update_ms": live,
+        }
+    )
+    return result
+
+
+def _compare(args: argparse.Namespace, workdir: Path, db_url: str) -> dict[str, Any]:
+    """Server CPU per single update of the base (``--compare``) and of this tree,
+    alternating on one database (the sessions carry on from run to run), base first."""
+    catalog = workdir / "catalog.toml"
+    catalog.write_text(CATALOG)
+    billserver("import", str(catalog), "--db", db_url)
+    server_cpu, load_cpu = cpus()
+    say = lambda text: _say(args, text)  # noqa: E731
+    variants = {"base": args.compare.resolve(), "new": None}
+    server = start_server(db_url, workdir, "setup", server_cpu)
+    try:
+        token = sign_in(server.url)
+        driver = Driver(ensure_wrk(), workdir, token, load_cpu)
+        driver.add(open_sessions(server.url, token, args.connections + 1))
+    finally:
+        server.stop()
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    rate: dict[str, list[float]] = {name: [] for name in variants}
+    for round_ in range(1, args.rounds + 1):
+        for name, src in variants.items():
+            server = start_server(db_url, workdir, name, server_cpu, src)
+            try:
+                driver.run([server], connections=args.connections, seconds=1)  # warm-up
+                figures = driver.run([server], connections=args.connections, seconds=args.seconds)
+            finally:
+                server.stop()
+            _check(figures, f"{name}, round {round_}")
+            cpu[name].append(round(figures.cpu_ms, 4))
+            rate[name].append(round(figures.per_s, 1))
+            say(_line(f"round {round_} {name}", figures))
+    verify(db_url)
+    say("billserver verify: the books balance")
+    means = {name: sum(values) / len(values) for name, values in cpu.items()}
+    factor = means["base"] / means["new"]
+    say(f"server CPU per update, base : new = {means['base']:.3f} : {means['new']:.3f} ms"
+        f" = {factor:.2f}x")  # fmt: skip
+    return {
+        "engine": args.db,
+        "base.server_cpu_ms_per_update": cpu["base"],
+        "new.server_cpu_ms_per_update": cpu["new"],
+        "base.updates_per_s": rate["base"],
+        "new.updates_per_s": rate["new"],
+        "factor": round(factor, 2),
+    }
+
+
+def _half_load(
+    driver: Driver, server: Server, rate: float, connections: int, args: argparse.Namespace
+) -> Figures:
+    """A run offering ``rate`` updates/s: each connection waits between its calls (wrk's
+    ``delay()``); a short first run measures the answer time the wait must leave room for."""
+    cycle_ms = connections / rate * 1000 if rate else 0.0
+    trial = driver.run([server], connections=connections, seconds=2, delay_ms=cycle_ms)
+    answer_ms = max(0.0, connections / max(trial.per_s, 1e-9) * 1000 - cycle_ms)
+    delay = max(0.0, cycle_ms - answer_ms)
+    return driver.run(
+        [server], connections=connections, seconds=min(args.seconds, 5), delay_ms=delay
+    )
+
+
+def _check(figures: Figures, what: str) -> None:
+    if figures.bad or not figures.good:
+        raise SystemExit(
+            f"{what}: {figures.bad} answers were not 200 with the expected seq "
+            f"({figures.good} were)"
+        )
+
+
+def _line(label: str, figures: Figures) -> str:
+    return (
+        f"{label}: {figures.per_s:8.1f} updates/s  server CPU {figures.cpu_ms:.3f} ms/update  "
+        f"p95 {figures.p95_ms:.2f} ms"
+    )
 
 
 def _live(db_url: str) -> int:

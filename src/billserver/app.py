@@ -36,6 +36,7 @@ from .operations.metrics import MetricsMiddleware, Registry
 from .operations.retention import retention_loop
 from .pricing.router import router as pricing_router
 from .sessions import SessionPolicy
+from .sessions.front import UpdateRoutes
 from .sessions.group_commit import GroupCommitter
 from .sessions.reaper import reaper_loop
 from .sessions.router import router as sessions_router
@@ -135,7 +136,8 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         app.include_router(router)
     install_error_handlers(app)
     document_problems(app)
-    app.add_middleware(FailureAnswers)  # innermost: unhandled errors become 503 / 500
+    app.add_middleware(UpdateRoutes, committer=committer, policy=policy)  # the hot path
+    app.add_middleware(FailureAnswers)  # unhandled errors become 503 / 500
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_body_bytes,

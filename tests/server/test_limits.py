@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from billserver.web.guarded_http import MAX_HEADER_BYTES
 from tests.support.catalogs import account
 from tests.support.fixtures import ServerFactory
 from tests.support.servers import ServerProcess
@@ -154,6 +155,26 @@ def test_dripped_headers_get_no_extension(server: ServerProcess) -> None:
             closed_after = time.monotonic() - started
     assert HEADER_TIMEOUT * 0.9 <= closed_after <= HEADER_TIMEOUT + SLACK
     assert closed_after < len(request) * HEADER_TIMEOUT / 4  # not after the whole drip
+
+
+def test_oversized_headers_are_refused_400(server: ServerProcess) -> None:
+    """httptools sets no header size limit of its own: the guarded protocol caps them."""
+    for head in (
+        b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * MAX_HEADER_BYTES,
+        b"GET /v1/health?" + b"q" * MAX_HEADER_BYTES + b" HTTP/1.1\r\nHost: x",
+    ):
+        with _connect(server) as sock:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(head + b"\r\n\r\n")
+            data = b""
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := sock.recv(65536):
+                    data += chunk
+        assert data.startswith(b"HTTP/1.1 400"), data[:100]
+    within = b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 8000 + b"\r\n\r\n"
+    with _connect(server) as sock:
+        sock.sendall(within)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
 
 
 def test_a_body_shorter_than_its_length_is_answered_408(server: ServerProcess) -> None:

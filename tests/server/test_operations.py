@@ -109,7 +109,25 @@ def listening_ports(pid: int) -> set[int]:
     return ports
 
 
+def loaded_extensions(pid: int) -> str:
+    """The file names of the shared objects process ``pid`` has mapped (Linux /proc)."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
 # -- metrics ------------------------------------------------------------------------------
+
+
+def test_both_servers_run_on_uvloop_and_httptools(
+    server: ServerProcess, plain: ServerProcess
+) -> None:
+    """``serve`` uses uvicorn's fast loop and parser with and without the metrics listener
+    (which once ran the API server under a plain ``asyncio.run``)."""
+    for process in (server, plain):
+        assert process.proc is not None
+        assert httpx.get(process.url + "/v1/health", timeout=30).status_code == 200
+        maps = loaded_extensions(process.proc.pid)
+        assert re.search(r"/uvloop/loop\.cpython", maps), process.server_id
+        assert re.search(r"/httptools/parser/parser\.cpython", maps), process.server_id
 
 
 def test_metrics_are_served_on_their_own_port_only(
@@ -160,7 +178,19 @@ def test_metrics_count_requests_sessions_updates_and_money(
     assert during[charges] > before.get(charges, 0)
     assert during['billserver_ledger_amount_total{kind="opening"}'] == 10  # the opening balance
 
+    second = api.open("voice").json()["session_id"]
+    reports = [
+        {"session_id": sid, "seq": 1, "used_units": 1, "measured_at": "2026-01-01T00:00:00Z"}
+        for sid in (second, "no-such-session")
+    ]
+    batch = api.post("/v1/sessions/updates", {"reports": reports})
+    assert [r["status"] for r in batch.json()["results"]] == [200, 404]
+    _answer, batched = scrape(metrics_port)
+    accepted = "billserver_updates_accepted_total"
+    assert batched[accepted] == during[accepted] + 1  # the accepted report of the batch
+
     assert api.end(opened["session_id"], 2, 1).status_code == 200
+    assert api.end(second, 2, 1).status_code == 200
     _answer, after = scrape(metrics_port)
     assert after["billserver_live_sessions"] == before["billserver_live_sessions"]
 

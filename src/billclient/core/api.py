@@ -14,7 +14,7 @@ server would word it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -24,6 +24,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from billclient.protocol import (
+    PROBLEM_CONTENT_TYPE,
     Account,
     AccountDetail,
     AccountLimits,
@@ -58,10 +59,18 @@ from billclient.protocol.catalog import QuoteRequest
 from billclient.protocol.common import Request
 from billclient.protocol.funding import TopUpRequest
 from billclient.protocol.invoices import Invoice, InvoicePayment, InvoicePaymentRequest
-from billclient.protocol.sessions import SessionCreate, SessionEnd, SessionUpdate
+from billclient.protocol.sessions import (
+    ReportResults,
+    SessionCreate,
+    SessionEnd,
+    SessionReport,
+    SessionReports,
+    SessionUpdate,
+)
 
 from .credentials import Credentials
 from .errors import (
+    ApiError,
     DeviceRevoked,
     InvalidRequest,
     NotSignedIn,
@@ -362,6 +371,35 @@ class ApiClient:
             budget=self._budget(session_id, budget),
         )
         return self._model(UpdateResult, answer)
+
+    async def update_sessions(
+        self, reports: Sequence[SessionReport], *, budget: float | None = None
+    ) -> list[UpdateResult | ApiError]:
+        """``POST /v1/sessions/updates``: several sessions' updates in one call (at most
+        :data:`~billclient.protocol.MAX_REPORTS`). Each report's outcome, in their
+        order: its answer, or the error its single call would have raised."""
+        answer = await self._send(
+            "POST",
+            "/v1/sessions/updates",
+            json=SessionReports(reports=list(reports)),
+            budget=budget,
+        )
+        outcomes: list[UpdateResult | ApiError] = []
+        for result in self._model(ReportResults, answer).results:
+            if result.status == 200:
+                try:
+                    outcomes.append(UpdateResult.model_validate(result.body))
+                except ValidationError as error:
+                    raise _bad_answer(answer, error) from None
+            else:
+                alone = httpx.Response(
+                    result.status,
+                    json=result.body,
+                    headers={"Content-Type": PROBLEM_CONTENT_TYPE},
+                    request=answer.request,
+                )
+                outcomes.append(error_from_response(alone))
+        return outcomes
 
     async def end_session(
         self,

@@ -40,14 +40,19 @@ from .limits import (
 )
 from .money import MICRO, Money, MoneyIn, format_money, parse_money
 from .sessions import (
+    MAX_REPORTS,
     Action,
     Cdr,
     ClientEndCause,
     EndCause,
     GatewayAccess,
+    ReportResult,
+    ReportResults,
     SessionCreate,
     SessionCreated,
     SessionEnd,
+    SessionReport,
+    SessionReports,
     SessionResource,
     SessionState,
     SessionUpdate,
@@ -55,6 +60,7 @@ from .sessions import (
 )
 
 __all__ = [
+    "MAX_REPORTS",
     "MICRO",
     "PROBLEM_CONTENT_TYPE",
     "Account",
@@ -95,6 +101,8 @@ __all__ = [
     "RateInfo",
     "Registration",
     "RegistrationResult",
+    "ReportResult",
+    "ReportResults",
     "Request",
     "Response",
     "Role",
@@ -104,6 +112,8 @@ __all__ = [
     "SessionCreated",
     "SessionEnd",
     "SessionEvent",
+    "SessionReport",
+    "SessionReports",
     "SessionResource",
     "SessionState",
     "SessionUpdate",

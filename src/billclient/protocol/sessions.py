@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
@@ -11,14 +12,19 @@ from .limits import LimitPeriod
 from .money import Money
 
 __all__ = [
+    "MAX_REPORTS",
     "Action",
     "Cdr",
     "ClientEndCause",
     "EndCause",
     "GatewayAccess",
+    "ReportResult",
+    "ReportResults",
     "SessionCreate",
     "SessionCreated",
     "SessionEnd",
+    "SessionReport",
+    "SessionReports",
     "SessionResource",
     "SessionState",
     "SessionUpdate",
@@ -104,6 +110,42 @@ class SessionUpdate(Request):
     seq: int = Field(ge=1, le=2**62, strict=True)
     used_units: int = Field(ge=0, le=2**62, strict=True)
     measured_at: Timestamp
+
+
+MAX_REPORTS = 500
+"""Most usage reports one ``POST /v1/sessions/updates`` carries."""
+
+
+class SessionReport(SessionUpdate):
+    """One report of ``POST /v1/sessions/updates``: a session's update."""
+
+    session_id: str = Field(min_length=1)
+
+
+class SessionReports(Request):
+    """``POST /v1/sessions/updates``: updates of several sessions (each at most once).
+
+    Only the envelope is checked as a whole (an object with 1 to :data:`MAX_REPORTS`
+    reports, each an object with a string ``session_id``, no id twice); each report
+    is then checked, applied or refused on its own, as its single call would be."""
+
+    reports: list[SessionReport] = Field(min_length=1, max_length=MAX_REPORTS)
+
+
+class ReportResult(Response):
+    """What ``POST /v1/sessions/{session_id}/updates`` would have answered for this
+    report alone: its HTTP ``status`` and its ``body`` (an :class:`UpdateResult`, or a
+    problem document)."""
+
+    session_id: str
+    status: int
+    body: dict[str, Any]
+
+
+class ReportResults(Response):
+    """``POST /v1/sessions/updates`` answer: one result per report, in their order."""
+
+    results: list[ReportResult]
 
 
 class SessionEnd(Request):

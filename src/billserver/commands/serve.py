@@ -66,7 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     server = _graceful_server_class()(server_config)
     if config.metrics_port is not None:
-        return _serve_with_metrics(server, app, config, engine)
+        return _serve_with_metrics(server, server_config, app, config, engine)
     try:
         server.run()
     except SystemExit as exit_:  # uvicorn exits when it cannot bind
@@ -74,8 +74,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0 if server.started else 1
 
 
-def _serve_with_metrics(server: Any, app: Any, settings: Any, engine: Any) -> int:
-    """Run the API server and the metrics listener in one event loop."""
+def _serve_with_metrics(
+    server: Any, server_config: Any, app: Any, settings: Any, engine: Any
+) -> int:
+    """Run the API server and the metrics listener in one event loop (the API server's:
+    uvloop, as when it runs alone)."""
     import asyncio
     import contextlib
     from collections.abc import Iterator
@@ -125,7 +128,8 @@ def _serve_with_metrics(server: Any, app: Any, settings: Any, engine: Any) -> in
         return 0 if server.started else 1
 
     try:
-        return asyncio.run(both())
+        with asyncio.Runner(loop_factory=server_config.get_loop_factory()) as runner:
+            return runner.run(both())
     except SystemExit as exit_:  # uvicorn exits when it cannot bind
         raise Failure(f"could not serve on {settings.host}:{settings.port}") from exit_
 

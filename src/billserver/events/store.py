@@ -43,6 +43,7 @@ from billclient.protocol import (
 )
 
 from ..clock import from_us
+from ..db.driver import run
 from ..ledger import Actor, Figures, LimitNotice, Period, Refusal, Refused, apply
 from ..tables import accounts, events
 from .notices import low_balance_notice, notice_payload
@@ -199,7 +200,7 @@ def append_session_change(
     ):
         notice = low_balance_notice(conn, payer, available, now)
         rows.append(_row(payer, EventType.NOTICE, notice_payload(notice), now))
-    conn.execute(_INSERT_EVENTS, rows)
+    run(conn, _INSERT_EVENTS, rows)
     conn.info.setdefault(WAKE_KEY, set()).update((account_id, payer))
 
 

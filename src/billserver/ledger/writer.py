@@ -1,10 +1,11 @@
 """The one writer of the ledger's rows: a batch in a handful of statements.
 
 Each kind of row is written by one statement run for all the batch's rows at once
-(``executemany``): new holds, hold changes and closes, account figures, transfers, entries and
-audit rows. Hold and account changes are conditional on what the batch was built
-from (a pending hold with the remaining amount read, an account with the figures
-read), so a stale read fails loudly instead of corrupting the books.
+(``executemany`` on the driver's cursor, :mod:`billserver.db.driver`): new holds,
+hold changes and closes, account figures, transfers, entries and audit rows. Hold
+and account changes are conditional on what the batch was built from (a pending hold
+with the remaining amount read, an account with the figures read), so a stale read
+fails loudly instead of corrupting the books.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Connection, bindparam, func, insert, update
 
+from ..db.driver import run
 from ..tables import accounts, audit_log, holds, ledger_entries, ledger_transfers
 from .errors import LedgerError
 from .limits import LimitState
@@ -66,7 +68,7 @@ _CHANGE_ACCOUNT = (
 def write(conn: Connection, batch: Batch) -> None:
     """Write ``batch`` in the caller's transaction."""
     if batch.new_holds:
-        conn.execute(_INSERT_HOLDS, batch.new_holds)
+        run(conn, _INSERT_HOLDS, batch.new_holds)
     if batch.hold_changes:
         _changed(conn, _CHANGE_HOLD, batch.hold_changes, "a hold is closed or changed")
     if batch.hold_closes:
@@ -74,12 +76,12 @@ def write(conn: Connection, batch: Batch) -> None:
     if batch.account_changes:
         _changed(conn, _CHANGE_ACCOUNT, batch.account_changes, "an account's figures changed")
     if batch.transfers:
-        conn.execute(_INSERT_TRANSFERS, batch.transfers)
-        conn.execute(_INSERT_ENTRIES, batch.entries)
-        conn.execute(_INSERT_AUDIT, batch.audits)
+        run(conn, _INSERT_TRANSFERS, batch.transfers)
+        run(conn, _INSERT_ENTRIES, batch.entries)
+        run(conn, _INSERT_AUDIT, batch.audits)
 
 
 def _changed(conn: Connection, statement: Any, rows: list[dict[str, Any]], what: str) -> None:
-    done = conn.execute(statement, rows).rowcount
+    done = run(conn, statement, rows).rowcount
     if done != len(rows):
         raise LedgerError(f"{what} under the caller (a stale read); nothing was moved")

@@ -10,12 +10,13 @@ Per process (counted by :class:`MetricsMiddleware` on the API app):
   no route), never the raw path;
 - ``billserver_http_request_duration_seconds{method, route}``: a histogram of the
   time to the response's first byte (an event stream counts until it opens);
-- ``billserver_updates_accepted_total``: utilization updates answered 200 (an
-  exact replay of an accepted update counts again);
+- ``billserver_updates_accepted_total``: utilization updates answered 200, each
+  accepted report of a batched call too (an exact replay of an accepted update
+  counts again);
 - ``billserver_writer_transactions_total`` and ``billserver_writer_operations_total``:
-  the group commit's committed write transactions and the operations (usage updates
-  and end calls) they ran; a request refused before the writer (a bad token) counts in
-  neither.
+  the group commit's committed write transactions and the operations (usage updates,
+  batched calls and end calls) they ran; a request refused before the writer (a bad
+  token) counts in neither.
 
 Deployment-wide, read from the database at scrape time:
 

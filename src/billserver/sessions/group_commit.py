@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 
 from .. import db
+from ..db.driver import run_sql
 
 __all__ = ["GroupCommitter"]
 
@@ -65,6 +66,11 @@ class GroupCommitter:
         """Transactions committed so far (for measurements)."""
         self.operations = 0
         """Operations run so far (for measurements)."""
+
+    @property
+    def engine(self) -> Engine:
+        """The database the writer writes to."""
+        return self._engine
 
     async def run(self, operation: Callable[[Connection], T], *, lock_key: str = "") -> T:
         """Run ``operation(conn)`` in a write transaction; returns once it is committed."""
@@ -147,16 +153,17 @@ class GroupCommitter:
 
 
 def _in_savepoint(conn: Connection, operation: Callable[[Connection], Any]) -> tuple[bool, Any]:
-    # Plain SQL rather than Connection.begin_nested(), which compiles its SAVEPOINT
-    # statements on every use; operations may still nest begin_nested() inside.
-    conn.exec_driver_sql("SAVEPOINT group_commit_item")
+    # Plain SQL on the driver's cursor rather than Connection.begin_nested(), which
+    # compiles its SAVEPOINT statements on every use; operations may still nest
+    # begin_nested() inside.
+    run_sql(conn, "SAVEPOINT group_commit_item")
     try:
         result = operation(conn)
     except Exception as error:
-        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT group_commit_item")
-        conn.exec_driver_sql("RELEASE SAVEPOINT group_commit_item")
+        run_sql(conn, "ROLLBACK TO SAVEPOINT group_commit_item")
+        run_sql(conn, "RELEASE SAVEPOINT group_commit_item")
         return False, error
-    conn.exec_driver_sql("RELEASE SAVEPOINT group_commit_item")
+    run_sql(conn, "RELEASE SAVEPOINT group_commit_item")
     return True, result
 
 

@@ -20,6 +20,7 @@ from billclient.protocol import BalanceEvent, EndCause, SessionEvent, SessionSta
 
 from ..accounts import LockOrder
 from ..db import AnyRow
+from ..db.driver import run
 from ..events.store import append_session_change, latest_balance_data
 from ..ledger import AccountState, Figures, HoldState, LimitState, limit_columns
 from ..tables import accounts, holds, plan_versions, sessions
@@ -102,23 +103,23 @@ def lock_session(
     """
     params = {"b_session": session_id}
     if conn.dialect.name == "sqlite":
-        row = conn.execute(_RECORD, params).one_or_none()
+        row = run(conn, _RECORD, params).one_or_none()
         return row if row is not None and owner in (None, row.account_id) else None
     account_id = owner
     if account_id is None:
-        account_id = conn.execute(_OWNER, params).scalar_one_or_none()
+        account_id = run(conn, _OWNER, params).scalar_one_or_none()
         if account_id is None:
             return None
     payer = order.payer(conn, account_id)
     if payer != account_id:
-        conn.execute(_LOCK_ACCOUNT, {"b_account": payer})
-    conn.execute(_LOCK_ACCOUNT, {"b_account": account_id})
-    row = conn.execute(_RECORD_LOCKED, params).one_or_none()
+        run(conn, _LOCK_ACCOUNT, {"b_account": payer})
+    run(conn, _LOCK_ACCOUNT, {"b_account": account_id})
+    row = run(conn, _RECORD_LOCKED, params).one_or_none()
     if row is None or row.account_id != account_id:
         return None
     if row.payer_id != payer:
-        conn.execute(_LOCK_ACCOUNT, {"b_account": row.payer_id})
-        row = conn.execute(_RECORD_LOCKED, params).one()
+        run(conn, _LOCK_ACCOUNT, {"b_account": row.payer_id})
+        row = run(conn, _RECORD_LOCKED, params).one()
     return row
 
 
@@ -190,7 +191,8 @@ def save(conn: Connection, record: AnyRow, **changes: Any) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"not a changing column of a session: {sorted(unknown)}")
     columns = tuple(sorted(changes))
-    conn.execute(
+    run(
+        conn,
         _save_statement(columns),
         {"b_session": record.session_id, **{f"b_{name}": changes[name] for name in columns}},
     )

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from billclient.protocol import ClientEndCause
 
 from ..clock import to_us
 from ..db import AnyRow
+from ..db.driver import run
 from ..tables import session_updates
 
 __all__ = ["Replay", "Report", "replay", "store_report"]
@@ -40,15 +41,18 @@ class Replay:
     late: bool  # accepted after the session had ended (late usage)
 
 
+_STORED = select(session_updates).where(
+    session_updates.c.session_id == bindparam("b_session"),
+    session_updates.c.seq == bindparam("b_seq"),
+)
+
+
 def replay(
     conn: Connection, session: AnyRow, report: Report, *, accepted_after: int | None
 ) -> Replay | None:
     """The stored answer when ``report`` repeats the last accepted call exactly."""
-    stored = conn.execute(
-        select(session_updates).where(
-            session_updates.c.session_id == session.session_id,
-            session_updates.c.seq == report.seq,
-        )
+    stored = run(
+        conn, _STORED, {"b_session": session.session_id, "b_seq": report.seq}
     ).one_or_none()
     if stored is None or stored.kind != report.kind or stored.used_units != report.used_units:
         return None
@@ -71,7 +75,8 @@ def store_report(
     server_id: str,
 ) -> None:
     """Keep the accepted report and its answer (for replays)."""
-    conn.execute(
+    run(
+        conn,
         _INSERT_REPORT,
         {
             "session_id": session_id,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import anyio
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import and_, or_, select
 
 from billclient.protocol import (
     ErrorCode,
+    ReportResults,
     SessionCreate,
     SessionCreated,
     SessionEnd,
@@ -22,7 +22,6 @@ from billclient.protocol import (
 )
 
 from .. import db
-from ..clock import now_us
 from ..gateway.billing_side import gateway_access
 from ..tables import holds, sessions
 from ..web import (
@@ -33,18 +32,15 @@ from ..web import (
     Ctx,
     IdempotencyKey,
     PageParams,
-    actor_for_token,
     idempotent_response,
     page_response,
     paged,
     problems,
-    token_hash,
 )
-from .group_commit import GroupCommitter
 from .opening import open_session
-from .policy import Policy, SessionPolicy
+from .policy import Policy
 from .reports import Report
-from .usage import report_usage
+from .submit import check_reports, count_accepted, submit_report, submit_reports
 from .views import session_view
 
 __all__ = ["router"]
@@ -103,53 +99,36 @@ async def post_end(
 
 
 async def _report(request: Request, token: str, session_id: str, report: Report) -> Response:
-    """Usage reports of all sessions go through the process's group commit (one durable
-    commit for all the reports that arrive while the previous one is being written); the
-    caller is authenticated in that same transaction.
-
-    Authentication before the writer: a token this process has not authenticated yet is
-    checked first in a read transaction of its own (on a worker thread), so a request
-    with a bad token never queues for the one writer nor takes the write lock (the body
-    was validated before this runs). A token authenticated here before (and not refused
-    since) skips that read: it is checked again, as ever, inside the writer's
-    transaction, and forgotten when refused there: a token revoked meanwhile reaches the
-    writer only with the calls already queued when it is first refused there (usually
-    one), never afterwards.
-
-    The batch takes account locks in the order of the token's account as last
-    authenticated here (:class:`~billserver.accounts.LockOrder`), never trusting it for
-    who the caller is: a missing or stale entry can at worst make two processes'
-    batches deadlock on PostgreSQL, which the database resolves by failing one update
-    (the client retries)."""
-    committer: GroupCommitter = request.app.state.group_commit
-    policy: SessionPolicy = request.app.state.session_policy  # the hot path: no dependency
-    digest = token_hash(token)
-    if not policy.order.knows_token(digest):
-        await anyio.to_thread.run_sync(_authenticate, request, token, digest)
-
-    def operation(conn: Connection) -> dict[str, Any]:
-        try:
-            caller = actor_for_token(conn, token, policy.server_id)
-        except ApiError:
-            policy.order.forget_token(digest)
-            raise
-        if caller.account_id is not None:
-            policy.order.remember_token(digest, caller.account_id)
-        return report_usage(conn, caller, session_id, report, now=now_us(), policy=policy)
-
-    answer = await committer.run(operation, lock_key=policy.order.token_key(digest))
+    """Usage reports of all sessions go through the process's group commit
+    (:mod:`.submit`); the caller is authenticated in that same transaction."""
+    state = request.app.state  # the hot path: no dependency
+    answer = await submit_report(
+        state.group_commit, state.session_policy, token, session_id, report
+    )
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
-def _authenticate(request: Request, token: str, digest: str) -> None:
-    """Check ``token`` in a read transaction (401 :class:`ApiError` if it is not valid)
-    and remember it for the lock order."""
-    ctx: Context = request.app.state.context
-    policy: SessionPolicy = request.app.state.session_policy
-    with db.read(ctx.engine) as conn:
-        caller = actor_for_token(conn, token, policy.server_id)
-    if caller.account_id is not None:
-        policy.order.remember_token(digest, caller.account_id)
+@router.post(
+    "/updates",
+    response_model=ReportResults,
+    responses=problems(),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/SessionReports"}}
+            },
+        }
+    },
+)
+async def post_updates(request: Request, token: BearerToken) -> Response:
+    """Report the usage of several sessions at once (each at most once): each report is
+    applied or refused on its own and gets what its single call would answer."""
+    reports = check_reports(await request.body())
+    state = request.app.state
+    results = await submit_reports(state.group_commit, state.session_policy, token, reports)
+    count_accepted(state, results)
+    return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
 def with_gateway(ctx: Context, body: Any) -> Any:

@@ -22,6 +22,7 @@ from billclient.protocol import ErrorCode, Role
 from .. import db
 from ..clock import now_us
 from ..db import AnyRow
+from ..db.driver import run
 from ..ledger.actor import Actor
 from ..tables import devices, tokens, users
 from .context import Context, context
@@ -66,9 +67,7 @@ _AUTHENTICATE = (
 
 def authenticate(conn: Connection, access_token: str, *, now: int) -> AnyRow:
     """The (device, user) row joined for a valid access token, else TokenRejected."""
-    row = conn.execute(
-        _AUTHENTICATE, {"b_hash": token_hash(access_token), "b_now": now}
-    ).one_or_none()
+    row = run(conn, _AUTHENTICATE, {"b_hash": token_hash(access_token), "b_now": now}).one_or_none()
     if row is None:
         raise TokenRejected("the access token is not valid; refresh it or sign in again")
     return row

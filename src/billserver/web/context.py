@@ -39,5 +39,11 @@ async def refuse_nul(request: Request) -> None:
     """Every route's dependency: 422 for a path or query parameter holding a NUL
     character (no database stores one in text; PostgreSQL refuses it in a query)."""
     for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
-        if isinstance(value, str) and "\x00" in value:
-            raise ApiError(ErrorCode.VALIDATION_ERROR, f"{name} must not contain NUL characters")
+        if isinstance(value, str):
+            refuse_nul_in(name, value)
+
+
+def refuse_nul_in(name: str, value: str) -> None:
+    """422 when ``value`` (parameter ``name``) holds a NUL character (see :func:`refuse_nul`)."""
+    if "\x00" in value:
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"{name} must not contain NUL characters")

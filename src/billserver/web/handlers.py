@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from billclient.protocol import (
@@ -16,13 +18,14 @@ from billclient.protocol import (
     NoticeEvent,
     Problem,
     SessionEvent,
+    SessionReports,
 )
 
 from ..ledger import Refused
 from .problems import ApiError, problem_response
 from .refusals import refusal_error
 
-__all__ = ["document_problems", "install_error_handlers"]
+__all__ = ["describe_errors", "document_problems", "install_error_handlers"]
 
 _STATUS_CODES = {
     400: ErrorCode.VALIDATION_ERROR,  # Starlette's "error parsing the body" (not UTF-8 JSON)
@@ -55,7 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(ErrorCode.VALIDATION_ERROR, _describe(exc.errors()))
+        return problem_response(ErrorCode.VALIDATION_ERROR, describe_errors(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -64,7 +67,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(code, detail, dict(exc.headers or {}))
 
 
-def _describe(errors: Any) -> str:
+def describe_errors(errors: Any) -> str:
+    """The ``detail`` of a 422 for pydantic's validation ``errors`` (locations without
+    the leading ``body``)."""
     parts = []
     for error in list(errors)[:5]:
         if error.get("type") == "json_invalid":
@@ -80,16 +85,25 @@ def _describe(errors: Any) -> str:
 
 def document_problems(app: FastAPI) -> None:
     """Add the schemas routes reference by hand to OpenAPI: Problem and SessionProblem
-    for their error answers (web.problems), the event payloads for ``/v1/events``."""
+    for their error answers (web.problems), the event payloads for ``/v1/events``, the
+    body of ``POST /v1/sessions/updates`` (which checks each report on its own)."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            for model in (Problem, BalanceEvent, SessionEvent, NoticeEvent, LimitEvent):
+            models: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
+                (Problem, "serialization"),
+                (BalanceEvent, "serialization"),
+                (SessionEvent, "serialization"),
+                (NoticeEvent, "serialization"),
+                (LimitEvent, "serialization"),
+                (SessionReports, "validation"),  # a body its route reads itself
+            )
+            for model, mode in models:
                 definition = model.model_json_schema(
-                    ref_template="#/components/schemas/{model}", mode="serialization"
+                    ref_template="#/components/schemas/{model}", mode=mode
                 )
                 for name, nested in definition.pop("$defs", {}).items():  # enums
                     components.setdefault(name, nested)

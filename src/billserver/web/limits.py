@@ -33,7 +33,7 @@ from billclient.protocol import ErrorCode
 
 from .problems import ApiError, problem_response
 
-__all__ = ["MAX_PATH_ID", "BodyLimits", "refuse_long_path_ids"]
+__all__ = ["MAX_PATH_ID", "BodyLimits", "refuse_long_id", "refuse_long_path_ids"]
 
 MAX_PATH_ID = 200
 """Longest id a path may carry: longer than any id the server issues or stores."""
@@ -143,11 +143,17 @@ async def refuse_long_path_ids(request: Request) -> None:
     """Every route's dependency: 422 for an id in the path longer than
     :data:`MAX_PATH_ID`, before any look-up (and before a "not found" could echo it)."""
     for name, value in request.path_params.items():
-        if isinstance(value, str) and len(value) > MAX_PATH_ID:
-            raise ApiError(
-                ErrorCode.VALIDATION_ERROR,
-                f"{name}: at most {MAX_PATH_ID} characters (no such id is that long)",
-            )
+        if isinstance(value, str):
+            refuse_long_id(name, value)
+
+
+def refuse_long_id(name: str, value: str) -> None:
+    """422 when ``value`` (id ``name``) is longer than :data:`MAX_PATH_ID`."""
+    if len(value) > MAX_PATH_ID:
+        raise ApiError(
+            ErrorCode.VALIDATION_ERROR,
+            f"{name}: at most {MAX_PATH_ID} characters (no such id is that long)",
+        )
 
 
 def _framing(scope: Scope) -> tuple[int | None, bool]:

@@ -36,6 +36,7 @@ ACCOUNTS = [
     account("asleep", status="inactive"),
     *(account(name) for name in ("fail", "stuck", "back", "listen", "resume", "overtaken")),
     account("tokfile"),
+    account("together"),
 ]
 VOUCHERS = [{"code": "CORE-VOUCHER-1", "amount": "5"}]
 

@@ -185,3 +185,29 @@ def test_terminate_drops_unsent_updates_and_the_end_takes_the_next_seq() -> None
     assert change.discarded == (2, 3)
     assert change.added == (Call(2, 3, "client_error"),)
     assert machine.queue == [Call(2, 3, "client_error")]
+
+
+@given(st.lists(st.tuples(st.floats(0.0, 1.5), st.booleans()), max_size=60))
+def test_joining_other_sessions_updates_never_sends_more_often_nor_later(
+    steps: list[tuple[float, bool]],
+) -> None:
+    """``join`` (other sessions' updates are leaving) sends an update at least half an
+    interval after the last one, and an update due on its own is never held back."""
+    interval = 2.0
+    machine = RunMachine(
+        update_interval=interval, granted_units=10**9, final=False, now=0.0, answer_budget=9.0
+    )
+    last_sent, now = 0.0, 0.0
+    for dt, join in steps:
+        now += dt
+        calls = machine.tick(now, int(now * 10), join=join)
+        if now >= last_sent + interval:
+            assert calls, "an update due alone was held back"
+        if calls:
+            assert now >= last_sent + interval / 2 - 1e-9
+            if not join:
+                assert now >= last_sent + interval - 1e-9
+            last_sent = now
+            machine.sending(now)
+            machine.accepted(calls[0].seq, used_units=calls[0].used_units, charged=0,
+                             granted_units=10**9, final=False)  # fmt: skip

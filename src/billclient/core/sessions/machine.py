@@ -87,8 +87,12 @@ class RunMachine:
 
     # -- inputs --------------------------------------------------------------------
 
-    def tick(self, now: float, used_units: int) -> list[Call]:
-        """A meter reading at ``now``; returns the new calls to journal, in order."""
+    def tick(self, now: float, used_units: int, *, join: bool = False) -> list[Call]:
+        """A meter reading at ``now``; returns the new calls to journal, in order.
+
+        ``join``: other sessions' updates are leaving now; an update at least half an
+        interval old goes with them rather than alone later (never more often than
+        every half interval, never later than alone)."""
         self.now = max(self.now, now)
         if self.phase is not Phase.RUNNING:
             return []
@@ -111,7 +115,8 @@ class RunMachine:
                 "granted before",
             )
         want_grant = used >= self.granted_units and not self.queue
-        if want_grant or self.now >= self.next_update_at:
+        joining = join and not self.queue and self.now >= self._half_due()
+        if want_grant or joining or self.now >= self.next_update_at:
             self.next_update_at = self.now + self.update_interval
             return [self._enqueue(None)]
         return []
@@ -206,6 +211,9 @@ class RunMachine:
         call = Call(self.last_seq, self.used_units, cause)
         self.queue.append(call)
         return call
+
+    def _half_due(self) -> float:
+        return self.next_update_at - self.update_interval / 2
 
     def _overdue(self) -> bool:
         """The call in flight has waited longer than a server may take to answer."""

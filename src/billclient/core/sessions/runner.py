@@ -46,6 +46,7 @@ from ..errors import (
 from ..journal import Journal, JournalRun
 from ..pool import ServerPool
 from ..settings import ProfilePaths
+from .batcher import UpdateBatcher
 from .machine import Call, Phase, RunMachine
 from .progress import RunProgress, RunState, outcome_record, progress_from_resource, unsent
 from .running import RunEnv, RunningSession, answer_budget, journal_call
@@ -106,6 +107,8 @@ class SessionRunner:
         self._journal: Journal | None = None
         self._services: dict[str, Service] = {}
         self._runs: dict[str, RunningSession] = {}
+        self.updates = UpdateBatcher(lambda: self._client.api, self._running_count)
+        """Sends the updates of the sessions due together in one call."""
 
     @property
     def journal(self) -> Journal:
@@ -337,7 +340,11 @@ class SessionRunner:
             clock=self._clock,
             tick=self._tick,
             publish=self._publish,
+            updates=self.updates,
         )
+
+    def _running_count(self) -> int:
+        return sum(not run.done for run in self._runs.values())
 
 
 def _not_offered(service_id: str, names: str) -> BillingError:

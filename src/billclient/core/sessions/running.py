@@ -25,6 +25,7 @@ from ..api import ApiClient, update_budget
 from ..errors import Conflict, RateLimited, ServerError, ServerUnreachable, SessionEnded
 from ..journal import Journal, JournalCall
 from ..pool import ServerPool
+from .batcher import UpdateBatcher
 from .machine import Call, Change, Phase, RunMachine
 from .progress import RunProgress, RunState, outcome_record
 
@@ -45,6 +46,7 @@ class RunEnv:
     clock: Callable[[], float]
     tick: float
     publish: Callable[[RunProgress], None]
+    updates: UpdateBatcher
 
 
 class RunningSession:
@@ -79,6 +81,7 @@ class RunningSession:
         self._recovered = recovered
         self._service_id = service_id or (service.service_id if service else "")
         self._wake = asyncio.Event()
+        self._join = False
         self._task: asyncio.Task[RunProgress] | None = None
         self._state_override: RunState | None = None
         self._failure: str | None = None
@@ -89,6 +92,12 @@ class RunningSession:
     def launch(self) -> None:
         """Start the background loop (done by the runner)."""
         self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._env.updates.follow(self.join_updates)
+
+    def join_updates(self) -> None:
+        """Other sessions' updates are leaving: send this one's along if it is half due."""
+        self._join = True
+        self._wake.set()
 
     async def stop(self, cause: str = "user") -> RunProgress:
         """Stop the service and end the session with ``cause``; the final progress."""
@@ -126,7 +135,8 @@ class RunningSession:
             while True:
                 now = clock()
                 if self.meter is not None and machine.phase is Phase.RUNNING:
-                    self._journal_new(machine.tick(now, self.meter.used_units()))
+                    join, self._join = self._join, False
+                    self._journal_new(machine.tick(now, self.meter.used_units(), join=join))
                 if machine.phase is not Phase.RUNNING and self.meter is not None:
                     self.meter.stop()
                 if sender is not None and sender.done():
@@ -156,6 +166,7 @@ class RunningSession:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._env.tick)
         finally:
+            self._env.updates.unfollow(self.join_updates)
             if sender is not None and not sender.done():
                 sender.cancel()
             if self.meter is not None:
@@ -179,7 +190,7 @@ class RunningSession:
                 cause=ClientEndCause(call.cause or "client_error"),
                 budget=budget,
             )
-        return await api.update_session(
+        return await self._env.updates.update(
             self.session_id,
             seq=call.seq,
             used_units=call.used_units,
