@@ -26,6 +26,7 @@ from tests.support.catalogs import PASSWORD
 from tests.support.gateway_site import FILES, GatewaySite, running_site
 from tests.support.gateways import GatewayProcess
 from tests.support.servers import ServerProcess
+from tests.support.tcp_proxy import tcp_proxy
 
 DATA = FILES["data.bin"]  # the gdl grant is 262,144 bytes: the download pauses at each grant
 SIZE = len(DATA)
@@ -108,10 +109,19 @@ def test_an_interrupted_download_resumes_without_counting_a_byte_twice(
 def test_a_download_waits_while_the_gateway_cannot_reach_billing(
     client_home: ClientHome, tmp_path: Path
 ) -> None:
-    """The gateway answers 503 while its billing server is out of reach (a failover, a
-    restart): the client waits as it asks and goes on, instead of failing the use."""
+    """The gateway answers 503 while its billing servers are out of its reach (a
+    failover, a restart): the client waits as it asks and goes on, instead of failing
+    the use. The billing server itself stays up (the session's own updates go on); a
+    proxy between gateway and billing is cut and mended."""
     (tmp_path / "site").mkdir()
-    with running_site(tmp_path / "site", ["outage"], FILES) as site:
+    with (
+        running_site(tmp_path / "site", ["outage"], FILES) as site,
+        tcp_proxy(site.server.port) as proxy,
+    ):
+        site.gateway.stop()  # the same gateway, reaching billing through the proxy
+        gateway = GatewayProcess(
+            [proxy.url], log_dir=tmp_path, files=site.files, port=site.gateway.port
+        ).start()
 
         async def scenario() -> None:
             client = await _signed_in(site.server, "outage")
@@ -122,26 +132,27 @@ def test_a_download_waits_while_the_gateway_cannot_reach_billing(
                 order = GatewayOrder("data.bin", target)
                 task = asyncio.create_task(consume(run, order, on_change=seen.append))
                 await eventually(lambda: partial.exists() and partial.stat().st_size > 0, 20)
-                await asyncio.to_thread(site.gateway.stop)  # the connection drops
-                await asyncio.to_thread(site.server.stop)  # and billing is out of reach
-                await asyncio.to_thread(site.gateway.start)
+                await asyncio.to_thread(gateway.stop)  # the connection drops
+                proxy.cut()  # and billing is out of the gateway's reach
+                await asyncio.to_thread(gateway.start)
                 await eventually(
                     lambda: any("cannot be reached" in (p.detail or "") for p in seen), 30
                 )
                 assert not task.done() and seen[-1].state is GatewayState.PAUSED
-                await asyncio.to_thread(site.server.start)
+                proxy.mend()
                 outcome = await asyncio.wait_for(task, 60)
                 final = await run.wait()
                 assert outcome is not None and outcome.state is GatewayState.DONE
                 assert target.read_bytes() == DATA
                 assert (final.cause, final.used_units) == ("service_done", SIZE)
             finally:
-                for process in (site.server, site.gateway):
-                    if process.proc is None or process.proc.poll() is not None:
-                        await asyncio.to_thread(process.start)
+                proxy.mend()
                 await client.aclose()
 
-        asyncio.run(scenario())
+        try:
+            asyncio.run(scenario())
+        finally:
+            gateway.stop()
 
 
 def test_messages_are_sent_one_event_each(site: dict[str, Any], client_home: ClientHome) -> None:

@@ -232,6 +232,9 @@ def test_history_detail_and_csv(
         view.charges.filter.setText("voice")
         assert [c.service_id for c in view.charges.visible_items()] == ["voice"]
         view.charges.select_row(0)
+        await view.load()  # new records arrived: the list is read again, the choice stays
+        await until(lambda: view.charges.selected_item() is not None, message="the choice")
+        assert view.charges.selected_item().service_id == "voice"
         view.details_button.click()
         dialog = view.detail
         assert dialog is not None and dialog.explanation is not None

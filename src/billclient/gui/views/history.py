@@ -99,6 +99,9 @@ class HistoryView(QWidget):
         layout.addWidget(self.status)
 
         self.charges.activated.connect(self.open_detail)
+        self._chosen: str | None = None
+        self._sorted = False
+        self.cdr_model.loaded.connect(self._choose_again)
         for model in (self.cdr_model, self.statement_model):
             model.failed.connect(self._failed)
             model.loaded.connect(self._show_counts)
@@ -158,11 +161,27 @@ class HistoryView(QWidget):
             self._on_account(await read_account(client))
         if not self.services:
             self.services = {service.service_id: service for service in await read_services(client)}
+        chosen = self.charges.selected_item()
+        if chosen is not None:  # a reload (new records) keeps the choice
+            self._chosen = chosen.cdr_id
         await asyncio.gather(self.cdr_model.reload(), self.statement_model.reload())
-        self.charges.sort_by(0)
-        self.statement.sort_by(0)
+        if not self._sorted:  # newest first at the start; a reload keeps the person's sort
+            self._sorted = True
+            self.charges.sort_by(0)
+            self.statement.sort_by(0)
         self.charges.fit_columns()
         self.statement.fit_columns()
+        self._choose_again()
+
+    def _choose_again(self) -> None:
+        """Select the record chosen before a reload once its page is back (unless another
+        was chosen meanwhile)."""
+        wanted = self._chosen
+        if wanted is None or self.charges.selected_item() is not None:
+            self._chosen = None
+            return
+        if self.charges.select_item(lambda cdr: cdr.cdr_id == wanted) or self.cdr_model.complete:
+            self._chosen = None
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
@@ -113,6 +114,15 @@ class RecordTable(QWidget):
     def select_row(self, proxy_row: int) -> None:
         """Select (and show) row ``proxy_row``."""
         self.view.selectRow(proxy_row)
+
+    def select_item(self, wanted: Callable[[Any], bool]) -> bool:
+        """Select (and show) the first row whose item is ``wanted``; False if none is."""
+        for row in range(self.proxy.rowCount()):
+            item = self.item_at(row)
+            if item is not None and wanted(item):
+                self.select_row(row)
+                return True
+        return False
 
     def visible_items(self) -> list[Any]:
         """The items as shown: filtered and in the current sort order."""
