@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, event, insert, select
 
 from billserver.db import make_engine
 from billserver.sessions.group_commit import GroupCommitter
@@ -114,4 +115,63 @@ def test_a_closed_committer_refuses_new_operations(tmp_path: Path) -> None:
     committer.close()
     with pytest.raises(RuntimeError, match="shutting down"):
         asyncio.run(committer.run(lambda conn: None))
+    engine.dispose()
+
+
+def test_savepoints_only_when_an_operation_of_the_batch_fails(tmp_path: Path) -> None:
+    """A batch runs without savepoints; one with a failure is rolled back and run again,
+    each operation in its own savepoint, and commits the others once."""
+    path = tmp_path / "group.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _metadata.create_all(engine)
+    statements: list[str] = []
+    event.listen(
+        engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(statements.append)
+    )
+    engine.dispose()  # reconnect with the trace callback
+    committer = GroupCommitter(engine)
+    runs: dict[int, int] = {}
+
+    def operation(n: int, *, fail: bool = False) -> Callable[[Connection], int]:
+        def run(conn: Connection) -> int:
+            runs[n] = runs.get(n, 0) + 1
+            conn.execute(insert(_rows).values(n=n))
+            if fail:
+                raise Refused(n)
+            return n
+
+        return run
+
+    async def batch(operations: list[Callable[[Connection], int]]) -> list[object]:
+        started, release = threading.Event(), threading.Event()
+
+        def blocker(conn: Connection) -> None:
+            started.set()
+            release.wait(30)  # the others queue meanwhile: one batch after this one
+
+        first = asyncio.ensure_future(committer.run(blocker))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        rest = [asyncio.ensure_future(committer.run(op)) for op in operations]
+        await asyncio.sleep(0.05)
+        release.set()
+        await first
+        return await asyncio.gather(*rest, return_exceptions=True)
+
+    try:
+        clean = asyncio.run(batch([operation(n) for n in (1, 2, 3)]))
+        assert clean == [1, 2, 3]
+        assert runs == {1: 1, 2: 1, 3: 1}
+        assert not [s for s in statements if "SAVEPOINT" in s.upper()]
+        failing = asyncio.run(batch([operation(4), operation(5, fail=True), operation(6)]))
+    finally:
+        committer.close()
+    assert failing[0] == 4 and isinstance(failing[1], Refused) and failing[2] == 6
+    assert runs[4] == 2 and runs[5] == 2  # the first run stopped at 5, then all isolated
+    assert runs[6] == 1
+    assert [s for s in statements if s.upper().startswith("SAVEPOINT")] == [
+        "SAVEPOINT group_commit_item"
+    ] * 3
+    assert _count(path) == (5, [1, 2, 3, 4, 6])
+    assert committer.batches == 4  # two blockers, two batches: the failed run not counted
     engine.dispose()
