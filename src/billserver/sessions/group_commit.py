@@ -14,9 +14,10 @@ An operation that fails does not affect the others. A batch is first run without
 savepoints (two statements per operation that almost never matter); should any of
 its operations fail, that transaction is rolled back whole and the batch is run
 again in a new one, each operation inside its own savepoint, so that only the failing
-one is rolled back. Operations therefore must not change anything outside the
-database that a second run would get wrong (the update operations only write rows
-and fill caches that a run again fills alike).
+one is rolled back; the batch after one with a failure starts that way (a stream of
+failing calls costs savepoints, not two runs of every batch). Operations therefore
+must not change anything outside the database that a second run would get wrong (the
+update operations only write rows and fill caches that a run again fills alike).
 
 Lock order on PostgreSQL: a batch locks the rows of several accounts and holds them
 until its commit, so operations are run in the order of their ``lock_key`` (the
@@ -68,6 +69,7 @@ class GroupCommitter:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
+        self._failing = False  # an operation of the last committed batch failed
         self.batches = 0
         """Transactions committed so far (for measurements)."""
         self.operations = 0
@@ -142,9 +144,10 @@ class GroupCommitter:
         outcomes: list[tuple[bool, Any]]
         try:
             try:
-                outcomes = self._transaction(batch, isolated=len(batch) == 1)
+                outcomes = self._transaction(batch, isolated=self._failing)
             except _Isolate:  # an operation failed: run the batch again, each isolated
                 outcomes = self._transaction(batch, isolated=True)
+            self._failing = not all(ok for ok, _value in outcomes)
         except Exception as error:  # the transaction did not commit: nothing was applied
             if len(batch) > 1:
                 log.warning("a batch of %d operations failed to commit", len(batch), exc_info=True)
