@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeAlias
 
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, event, insert, select
 
 from billserver.db import make_engine
 from billserver.sessions.group_commit import GroupCommitter
 
 _metadata = MetaData()
 _rows = Table("rows", _metadata, Column("n", Integer, primary_key=True))
+
+Operation: TypeAlias = Callable[[Connection], int]
 
 
 class Refused(Exception):
@@ -114,4 +118,89 @@ def test_a_closed_committer_refuses_new_operations(tmp_path: Path) -> None:
     committer.close()
     with pytest.raises(RuntimeError, match="shutting down"):
         asyncio.run(committer.run(lambda conn: None))
+    engine.dispose()
+
+
+class Gate:
+    """Holds the writer inside an operation until opened (the next operations queue
+    into one batch meanwhile)."""
+
+    def __init__(self) -> None:
+        self.holding, self.opened = threading.Event(), threading.Event()
+
+    def hold(self) -> None:
+        self.holding.set()
+        self.opened.wait(30)
+
+    async def reached(self) -> None:
+        while not self.holding.is_set():
+            await asyncio.sleep(0.01)
+
+
+def test_savepoints_only_when_an_operation_of_the_batch_fails(tmp_path: Path) -> None:
+    """A batch runs without savepoints; one with a failure is rolled back and run again,
+    each operation in its own savepoint, and commits the others once; the batch after
+    it starts isolated, the one after that without savepoints again."""
+    path = tmp_path / "group.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _metadata.create_all(engine)
+    statements: list[str] = []
+    event.listen(
+        engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(statements.append)
+    )
+    engine.dispose()  # reconnect with the trace callback
+    committer = GroupCommitter(engine)
+    runs: dict[int, int] = {}
+
+    def operation(n: int, *, fail: bool = False, gate: Gate | None = None) -> Operation:
+        def run(conn: Connection) -> int:
+            runs[n] = runs.get(n, 0) + 1
+            conn.execute(insert(_rows).values(n=n))
+            if fail:
+                raise Refused(n)
+            if gate is not None:
+                gate.hold()
+            return n
+
+        return run
+
+    def savepoints() -> int:
+        return sum(s.upper().startswith("SAVEPOINT") for s in statements)
+
+    async def batch_behind(gate: Gate, operations: list[Operation]) -> list[asyncio.Future[int]]:
+        """``operations`` queued while ``gate`` holds the writer, then the gate opened."""
+        await gate.reached()
+        queued = [asyncio.ensure_future(committer.run(op)) for op in operations]
+        await asyncio.sleep(0.05)  # every one of them is queued by now
+        gate.opened.set()
+        return queued
+
+    async def main() -> None:
+        first, second, third = Gate(), Gate(), Gate()
+        held = asyncio.ensure_future(committer.run(operation(0, gate=first)))
+        clean = await batch_behind(first, [operation(n) for n in (1, 2, 3)])
+        assert [await held, *await asyncio.gather(*clean)] == [0, 1, 2, 3]
+        assert runs == dict.fromkeys(range(4), 1)
+        assert savepoints() == 0
+        held = asyncio.ensure_future(committer.run(operation(10, gate=third)))
+        failing = await batch_behind(
+            third, [operation(4), operation(5, fail=True), operation(6, gate=second)]
+        )
+        # 6 holds the writer in the isolated run of its batch: 7 and 8 queue meanwhile
+        after = await batch_behind(second, [operation(7), operation(8)])
+        outcomes = await asyncio.gather(held, *failing, *after, return_exceptions=True)
+        assert outcomes[0] == 10 and outcomes[1] == 4 and outcomes[3:] == [6, 7, 8]
+        assert isinstance(outcomes[2], Refused)
+        assert (runs[4], runs[5], runs[6], runs[7], runs[8]) == (2, 2, 1, 1, 1)
+        assert savepoints() == 3 + 2  # the failing batch run again, then the next one
+        last = Gate()
+        held = asyncio.ensure_future(committer.run(operation(11, gate=last)))
+        await asyncio.gather(held, *await batch_behind(last, [operation(12), operation(13)]))
+        assert savepoints() == 5  # after a batch without failures: none again
+
+    try:
+        asyncio.run(main())
+    finally:
+        committer.close()
+    assert _count(path) == (12, [0, 1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 13])
     engine.dispose()

@@ -6,11 +6,18 @@ flush), which dominates a small write such as a usage update. The process's
 operation queued while the previous transaction committed, runs them in one write
 transaction (:func:`billserver.db.write`, so SQLite's ``BEGIN IMMEDIATE`` and the
 in-process write lock still order it against every other writer, in this process or
-another), each inside its own savepoint, and commits once. Each caller gets its own
-result or exception only after that commit has succeeded, so an acknowledged
-operation is durable; an operation that fails rolls back to its savepoint and does
-not affect the others. If the commit itself fails, every operation of the batch gets
-that error (none of them was applied).
+another), and commits once. Each caller gets its own result or exception only after
+that commit has succeeded, so an acknowledged operation is durable. If the commit
+itself fails, every operation of the batch gets that error (none of them was applied).
+
+An operation that fails does not affect the others. A batch is first run without
+savepoints (two statements per operation that almost never matter); should any of
+its operations fail, that transaction is rolled back whole and the batch is run
+again in a new one, each operation inside its own savepoint, so that only the failing
+one is rolled back; the batch after one with a failure starts that way (a stream of
+failing calls costs savepoints, not two runs of every batch). Operations therefore
+must not change anything outside the database that a second run would get wrong (the
+update operations only write rows and fill caches that a run again fills alike).
 
 Lock order on PostgreSQL: a batch locks the rows of several accounts and holds them
 until its commit, so operations are run in the order of their ``lock_key`` (the
@@ -62,6 +69,7 @@ class GroupCommitter:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
+        self._failing = False  # an operation of the last committed batch failed
         self.batches = 0
         """Transactions committed so far (for measurements)."""
         self.operations = 0
@@ -133,14 +141,13 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Item]) -> None:
         batch.sort(key=lambda item: item.lock_key)
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[tuple[bool, Any]]
         try:
-            with db.write(self._engine) as conn:
-                if len(batch) == 1:
-                    outcomes.append((True, batch[0].operation(conn)))
-                else:
-                    for item in batch:
-                        outcomes.append(_in_savepoint(conn, item.operation))
+            try:
+                outcomes = self._transaction(batch, isolated=self._failing)
+            except _Isolate:  # an operation failed: run the batch again, each isolated
+                outcomes = self._transaction(batch, isolated=True)
+            self._failing = not all(ok for ok, _value in outcomes)
         except Exception as error:  # the transaction did not commit: nothing was applied
             if len(batch) > 1:
                 log.warning("a batch of %d operations failed to commit", len(batch), exc_info=True)
@@ -150,6 +157,28 @@ class GroupCommitter:
             self.operations += len(batch)
         for item, (ok, value) in zip(batch, outcomes, strict=True):
             _settle(item, ok, value)
+
+    def _transaction(self, batch: list[_Item], *, isolated: bool) -> list[tuple[bool, Any]]:
+        """Run ``batch`` in one write transaction and commit it; ``isolated``: each
+        operation in a savepoint of its own (a lone operation needs none: its failure
+        rolls the transaction back), else the first failure raises :class:`_Isolate`."""
+        with db.write(self._engine) as conn:
+            if len(batch) == 1:
+                return [(True, batch[0].operation(conn))]
+            if isolated:
+                return [_in_savepoint(conn, item.operation) for item in batch]
+            outcomes: list[tuple[bool, Any]] = []
+            for item in batch:
+                try:
+                    outcomes.append((True, item.operation(conn)))
+                except Exception as error:
+                    raise _Isolate from error
+            return outcomes
+
+
+class _Isolate(Exception):
+    """An operation of a batch run without savepoints failed (the batch's transaction
+    is rolled back, to be run again with a savepoint per operation)."""
 
 
 def _in_savepoint(conn: Connection, operation: Callable[[Connection], Any]) -> tuple[bool, Any]:

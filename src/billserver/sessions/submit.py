@@ -12,7 +12,7 @@ again, as ever, inside the writer's transaction, and forgotten when refused ther
 token revoked meanwhile reaches the writer only with the calls already queued when it
 is first refused there (usually one), never afterwards. A batch (``POST /v1/sessions/updates``) is
 one operation of the group commit: the caller is authenticated once, then every
-report is applied or refused on its own, inside a savepoint of its own, and gets
+report is applied or refused on its own (a refused one rolled back alone) and gets
 exactly what its single call would have answered (:func:`report_results`).
 
 Lock order: an operation takes account locks in the order of the token's account as
@@ -127,24 +127,57 @@ async def submit_reports(
 def report_results(
     conn: Connection, caller: Actor, reports: Sequence[Checked], *, policy: SessionPolicy
 ) -> list[dict[str, Any]]:
-    """``{"session_id", "status", "body"}`` of each report, in order: each applied in a
-    savepoint of its own and rolled back alone when refused. An error that is not a
-    refusal (a storage fault) fails the whole call: nothing of it commits."""
+    """``{"session_id", "status", "body"}`` of each report, in order: each applied on
+    its own, a refused one rolled back alone. An error that is not a refusal (a storage
+    fault) fails the whole call: nothing of it commits.
+
+    The reports are first applied inside one savepoint for them all; should one be
+    refused, everything since that savepoint is rolled back and the reports are
+    applied again, each in a savepoint of its own (what a refusal needs, at two
+    statements a report that the usual call, with no refusal, saves)."""
+    run_sql(conn, "SAVEPOINT usage_reports")
+    try:
+        results = _results(conn, caller, reports, policy, isolated=False)
+    except _Refusal:
+        run_sql(conn, "ROLLBACK TO SAVEPOINT usage_reports")
+        results = _results(conn, caller, reports, policy, isolated=True)
+    run_sql(conn, "RELEASE SAVEPOINT usage_reports")
+    return results
+
+
+class _Refusal(Exception):
+    """A report applied without a savepoint of its own was refused."""
+
+
+def _results(
+    conn: Connection,
+    caller: Actor,
+    reports: Sequence[Checked],
+    policy: SessionPolicy,
+    *,
+    isolated: bool,
+) -> list[dict[str, Any]]:
+    """:func:`report_results`' answers; without ``isolated``, the first refusal raises
+    :class:`_Refusal` (its report may have written part of its rows)."""
     results = []
     for item in reports:
         if item.refusal is not None:
             results.append(_refused(item.session_id, item.refusal))
             continue
         assert item.report is not None
-        run_sql(conn, "SAVEPOINT usage_report")
+        if isolated:
+            run_sql(conn, "SAVEPOINT usage_report")
         try:
             answer = _applied(conn, caller, item.session_id, item.report, policy)
         except ApiError as refusal:
+            if not isolated:
+                raise _Refusal from refusal
             run_sql(conn, "ROLLBACK TO SAVEPOINT usage_report")
             run_sql(conn, "RELEASE SAVEPOINT usage_report")
             results.append(_refused(item.session_id, refusal))
             continue
-        run_sql(conn, "RELEASE SAVEPOINT usage_report")
+        if isolated:
+            run_sql(conn, "RELEASE SAVEPOINT usage_report")
         results.append({"session_id": item.session_id, "status": 200, "body": answer})
     return results
 
