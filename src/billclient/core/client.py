@@ -269,10 +269,10 @@ class BillingClient:
         then the account keeps the event's figures. Either way the figures converge: the
         stream delivers every change after the last event it sent.
         """
-        overtaken = self._live.balances_received
+        before = self._live.last_balance
         account = await self._api.account()
         pushed = self._live.last_balance
-        if pushed is not None and self._live.balances_received != overtaken:
+        if pushed is not None and pushed is not before:
             account = account.model_copy(
                 update={
                     "balance": pushed.balance,

@@ -81,10 +81,9 @@ class LiveEvents:
         """The id of the last event received (sent as ``Last-Event-ID`` on reconnect)."""
         self.state = ConnectionState(LinkStatus.OFFLINE, datetime.now(UTC))
         """The connection's state now."""
-        self.balances_received = 0
-        """How many ``balance`` events arrived (tells a read whether one overtook it)."""
         self.last_balance: BalanceEvent | None = None
-        """The figures of the latest ``balance`` event."""
+        """The figures of the latest ``balance`` event (a new object for each one, so a
+        read can tell whether an event overtook it)."""
 
     @property
     def running(self) -> bool:
@@ -192,7 +191,6 @@ class LiveEvents:
             _log.warning("ignored a malformed %s event: %s", event.event, error)
             return
         if isinstance(payload, BalanceEvent):
-            self.balances_received += 1
             self.last_balance = payload
         self._bus.publish(topic, payload)
         if isinstance(payload, NoticeEvent) and payload.kind is NoticeKind.TOPUP:

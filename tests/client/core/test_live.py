@@ -115,9 +115,9 @@ def test_a_balance_event_overtaking_an_account_read_wins(
             async def change_before_the_body_is_read(response: httpx.Response) -> None:
                 # the read's answer (10.00) is on its way; the change and its event overtake it
                 if response.request.url.path == "/v1/account":
-                    seen = client.live.balances_received
+                    seen = client.live.last_balance
                     await asyncio.to_thread(_adjust, server.url, "overtaken", "2.5")
-                    await eventually(lambda: client.live.balances_received > seen)
+                    await eventually(lambda: client.live.last_balance is not seen)
 
             client.pool.http.event_hooks["response"].append(change_before_the_body_is_read)
             account = await client.refresh_account()
