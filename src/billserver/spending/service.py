@@ -73,10 +73,10 @@ def _notices_restarted(row: AnyRow, changes: dict[str, Any]) -> dict[str, int]:
     for period in Period:
         own, ceiling = _OWN[period], _CEILING[period]
         was = effective(row._mapping[own], row._mapping[ceiling])
-        now = effective(
+        will_be = effective(
             changes.get(own, row._mapping[own]), changes.get(ceiling, row._mapping[ceiling])
         )
-        if now != was:
+        if will_be != was:
             restarted[f"{period.value}_noticed"] = 0
     return restarted
 

@@ -14,7 +14,6 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +24,8 @@ import pytest
 from billclient.protocol.money import parse_money
 from tests.support.api import Api, problem
 from tests.support.catalogs import BASE, PASSWORD, account
+from tests.support.deployment import Deployment as ModuleServer
 from tests.support.fixtures import ServerFactory
-from tests.support.servers import ServerProcess
 
 MB = 1_000_000  # "dl" costs 0.01 per MB, granted 1 MB at a time
 
@@ -76,20 +75,19 @@ USERS = [
 ]
 
 
-@dataclass(frozen=True)
-class Deployment:
-    server: ServerProcess
-    factory: ServerFactory
+class Deployment(ModuleServer):
+    """The module's server, with the account's stored events at hand."""
 
-    def api(self, login: str) -> Api:
-        return Api(self.server.url, login)
-
-    def limit_events(self, account_id: str) -> list[dict[str, Any]]:
+    def events_of(self, account_id: str, kind: str) -> list[dict[str, Any]]:
         rows = self.factory.sql(
-            "SELECT data FROM events WHERE account_id = :a AND type = 'limit' ORDER BY event_id",
+            "SELECT data FROM events WHERE account_id = :a AND type = :t ORDER BY event_id",
             a=account_id,
+            t=kind,
         )
         return [json.loads(d) if isinstance(d, str) else d for (d,) in rows]
+
+    def limit_events(self, account_id: str) -> list[dict[str, Any]]:
+        return self.events_of(account_id, "limit")
 
 
 @pytest.fixture(scope="module")
@@ -263,17 +261,13 @@ def test_billing_events_refused_at_the_limit_send_the_100_notice_once(
         ]  # fmt: skip
         return ok(ops.post("/v1/integration/events", {"events": events}))
 
-    balances_before = len(deployment.factory.sql(
-        "SELECT 1 FROM events WHERE account_id = 'booked' AND type = 'balance'"
-    ))  # fmt: skip
+    balances_before = len(deployment.events_of("booked", "balance"))
     result = book(3)  # 0.05 each: two booked (0.10), the third would pass 0.12
     assert (result["charged"], result["rejected"]) == (2, 1)
     assert daily_notices(deployment, "booked") == [(80, "0.1"), (100, "0.1")]
     assert book(1)["rejected"] == 1  # refused again: told once
     assert daily_notices(deployment, "booked") == [(80, "0.1"), (100, "0.1")]
-    balances = deployment.factory.sql(
-        "SELECT 1 FROM events WHERE account_id = 'booked' AND type = 'balance'"
-    )
+    balances = deployment.events_of("booked", "balance")
     assert len(balances) == balances_before + 1  # a refusal moves no money: no figures
 
 
