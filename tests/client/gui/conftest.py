@@ -97,6 +97,8 @@ ACCOUNTS: list[dict[str, Any]] = [
     account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
     account("hand", "10"),  # test_window: the handheld layout
     account("tray", "10"),  # test_window: closing without a tray
+    account("late", "7.4"),  # test_live: the first account read lost
+    account("calm", "3"),  # test_live: ... while the stream stays live
 ]
 """The accounts of the package's one deployment. Each belongs to ONE test file
 (test_shared_deployment checks it): xdist hands whole files to its workers in no fixed
