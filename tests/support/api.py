@@ -10,7 +10,7 @@ import httpx
 
 from .catalogs import PASSWORD
 
-__all__ = ["Api", "problem"]
+__all__ = ["Api", "adjust", "problem"]
 
 
 class Api:
@@ -84,6 +84,21 @@ class Api:
 
     def close(self) -> None:
         self.http.close()
+
+
+def adjust(url: str, account_id: str, amount: str) -> None:
+    """A support adjustment of ``amount`` (a decimal string) to ``account_id``'s balance,
+    as the login ``support``, under a fresh idempotency key."""
+    support = Api(url, "support")
+    try:
+        answer = support.post(
+            f"/v1/admin/accounts/{account_id}/adjustments",
+            {"amount": amount, "reason": "test"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert answer.status_code == 201, answer.text
+    finally:
+        support.close()
 
 
 def problem(answer: httpx.Response, status: int, code: str) -> dict[str, Any]:

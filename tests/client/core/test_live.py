@@ -7,7 +7,6 @@ none twice). A support login has no stream and goes offline with a reason.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 import httpx
@@ -18,26 +17,13 @@ from billclient.core.client import BillingClient
 from billclient.core.failover import FailoverPolicy
 from billclient.core.live import ConnectionState, LinkStatus
 from billclient.protocol import BalanceEvent, SessionEvent, SessionState
-from tests.support.api import Api
+from tests.support.api import adjust
 from tests.support.catalogs import PASSWORD
 from tests.support.servers import ServerProcess
 
 from .conftest import ClientHome, eventually
 
 MICRO = 1_000_000
-
-
-def _adjust(url: str, account_id: str, amount: str) -> None:
-    support = Api(url, "support")
-    try:
-        answer = support.post(
-            f"/v1/admin/accounts/{account_id}/adjustments",
-            {"amount": amount, "reason": "test"},
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-        assert answer.status_code == 201, answer.text
-    finally:
-        support.close()
 
 
 def test_events_arrive_and_resume_after_a_server_restart(
@@ -59,7 +45,7 @@ def test_events_arrive_and_resume_after_a_server_restart(
             await eventually(lambda: client.live.state.status is LinkStatus.LIVE)
             await eventually(lambda: [b.balance for b in balances] == [10 * MICRO])
 
-            await asyncio.to_thread(_adjust, server.url, "resume", "1")
+            await asyncio.to_thread(adjust, server.url, "resume", "1")
             await eventually(lambda: balances[-1].balance == 11 * MICRO)
             opened = await client.api.open_session("sms", idempotency_key=new_idempotency_key())
             await client.api.end_session(opened.session_id, seq=1, used_units=1, cause="user")
@@ -76,8 +62,8 @@ def test_events_arrive_and_resume_after_a_server_restart(
             live_server.kill()
             await eventually(lambda: client.live.state.status is not LinkStatus.LIVE)
             seen = len(balances)
-            await asyncio.to_thread(_adjust, server.url, "resume", "2")
-            await asyncio.to_thread(_adjust, server.url, "resume", "3")
+            await asyncio.to_thread(adjust, server.url, "resume", "2")
+            await asyncio.to_thread(adjust, server.url, "resume", "3")
             await asyncio.sleep(0.3)
             assert len(balances) == seen  # nothing arrives while the server is down
             await asyncio.to_thread(live_server.start)
@@ -116,7 +102,7 @@ def test_a_balance_event_overtaking_an_account_read_wins(
                 # the read's answer (10.00) is on its way; the change and its event overtake it
                 if response.request.url.path == "/v1/account":
                     seen = client.live.last_balance
-                    await asyncio.to_thread(_adjust, server.url, "overtaken", "2.5")
+                    await asyncio.to_thread(adjust, server.url, "overtaken", "2.5")
                     await eventually(lambda: client.live.last_balance is not seen)
 
             client.pool.http.event_hooks["response"].append(change_before_the_body_is_read)

@@ -81,6 +81,31 @@ def _catalog_changes() -> dict[str, Any]:
     return {"services": services, "plans": plans}
 
 
+ACCOUNTS: list[dict[str, Any]] = [
+    account("ann", "12.5"),
+    account("ina", "3", status="inactive"),
+    account("sam", "10"),
+    account("adj", "10"),
+    account("fay", "10"),
+    account("quick", "7.25"),
+    {**account("low", "2.04"), "low_balance_threshold": "2.00"},
+    account("tiny", "0.05"),
+    account("ivy", "100"),  # the insight tests' month of records
+    account("ada", "10"),  # driven through AT-SPI (test_atspi)
+    account("keep", "4"),
+    account("cent", "14.901", plan="fine"),  # test_money_shown
+    account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
+    account("hand", "10"),  # test_window: the handheld layout
+    account("tray", "10"),  # test_window: closing without a tray
+    account("late", "7.4"),  # test_live: the first account read lost
+    account("calm", "3"),  # test_live: ... while the stream stays live
+]
+"""The accounts of the package's one deployment. Each belongs to ONE test file
+(test_shared_deployment checks it): xdist hands whole files to its workers in no fixed
+order, so an account whose money one file spends would show another file a balance
+that depends on which of them ran first on that worker."""
+
+
 @pytest.fixture(scope="package")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """One SQLite database for every GUI test, with a primary server running; the
@@ -88,21 +113,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFacto
     factory = ServerFactory(tmp_path_factory.mktemp("gui-billing"))
     try:
         factory.import_catalog(
-            [
-                account("ann", "12.5"),
-                account("ina", "3", status="inactive"),
-                account("sam", "10"),
-                account("adj", "10"),
-                account("fay", "10"),
-                account("quick", "7.25"),
-                {**account("low", "2.04"), "low_balance_threshold": "2.00"},
-                account("tiny", "0.05"),
-                account("ivy", "100"),  # the insight tests' month of records
-                account("ada", "10"),  # driven through AT-SPI (test_atspi)
-                account("keep", "4"),
-                account("cent", "14.901", plan="fine"),  # test_money_shown
-                account("pia", "0", kind="postpaid", plan="business", credit_limit="100"),
-            ],
+            ACCOUNTS,
             users=[{"login": "ops", "password": PASSWORD, "role": "operator"}],
             vouchers=[
                 {"code": ATSPI_VOUCHER, "amount": "5.00"},

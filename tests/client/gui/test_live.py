@@ -3,19 +3,23 @@ a support adjustment arriving by live events, failover to the secondary mid-sess
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
+from billclient.core.linkstate import LinkStatus
 from billclient.core.sessions import RunState
+from billclient.gui.context import GuiContext
 from billclient.gui.formatting import format_money, format_money_exact
 from billclient.gui.main_window import MainWindow
 from billclient.gui.views.advice import AdviceDialog
 from billclient.gui.views.dashboard import DashboardView
 from billclient.gui.views.services import ServicesView
 from billclient.gui.views.session_card import SessionCard
-from tests.support.api import Api
+from tests.support.api import adjust
+from tests.support.catalogs import PASSWORD
 from tests.support.fixtures import ServerFactory
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, free_port
 
 from .conftest import Gui, signed_in, until
 
@@ -131,16 +135,7 @@ def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> N
         dashboard, _services = _pages(window)
         await until(lambda: dashboard.balance_label.text() == "€10.00", message="the balance")
         await until(lambda: dashboard.connection.live, message="live events")
-        support = Api(server, "support")
-        try:
-            answer = support.post(
-                "/v1/admin/accounts/adj/adjustments",
-                {"amount": "2.5", "reason": "goodwill"},
-                headers={"Idempotency-Key": "gui-adjust-1"},
-            )
-            assert answer.status_code in (200, 201), answer.text
-        finally:
-            support.close()
+        await asyncio.to_thread(adjust, server, "adj", "2.5")
         await until(lambda: dashboard.balance_label.text() == "€12.50", 10, message="live")
         assert dashboard.caption.text() == "Available"
         assert dashboard.balance_label.property("stale") is False
@@ -156,6 +151,71 @@ def test_support_adjustment_arrives_live(gui: Gui, home: Path, server: str) -> N
         window.close()
 
     gui.run(scenario())
+
+
+async def _first_read_lost(ctx: GuiContext) -> tuple[DashboardView, list[str]]:
+    """The main window opened while no server answers requests: its dashboard's first
+    account read fails (and is reported) and it knows no account. The dashboard, and the
+    messages reported (from now on)."""
+    reported: list[str] = []
+    ctx.errors.reported.connect(reported.append)
+    ctx.client.pool.set_servers([f"http://127.0.0.1:{free_port()}"])  # nobody listens there
+    window = MainWindow(ctx)
+    dashboard = window.page("dashboard")
+    assert isinstance(dashboard, DashboardView)
+    await until(lambda: reported, message="the failed first read")
+    assert "no billing server answered" in reported[0]
+    assert dashboard.account is None
+    return dashboard, reported
+
+
+def test_a_lost_first_account_read_is_made_again_once_the_server_answers(
+    gui: Gui, home: Path, server: str
+) -> None:
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        client = ctx.client
+        await client.sign_in([server], "late", PASSWORD)
+        dashboard, reported = await _first_read_lost(ctx)
+        client.live.start()  # no server answers it either
+        assert dashboard.balance_label.text() == "—"
+
+        # the server answers again: the stream connects (within its longest backoff)
+        # and the account is read again: the balance in its currency, the name, at once
+        client.pool.set_servers([server])
+        reconnect = client.live.policy.reconnect_max + client.settings.timeout
+        await until(lambda: dashboard.connection.live, reconnect, message="live again")
+        await until(lambda: dashboard.balance_label.text() == "€7.40", message="the balance")
+        assert dashboard.name.text() == "Account late"
+        assert len(reported) == 1  # the read made again was not said a second time
+        dashboard.window().close()
+
+    gui.run(scenario(), 90)
+
+
+def test_a_lost_first_account_read_is_made_again_on_the_next_balance_event(
+    gui: Gui, home: Path, server: str
+) -> None:
+    ctx = gui.context(home)
+
+    async def scenario() -> None:
+        client = ctx.client
+        await signed_in(ctx, [server], "calm")
+        await until(lambda: client.live.state.status is LinkStatus.LIVE, message="live events")
+        dashboard, reported = await _first_read_lost(ctx)  # the stream stays connected
+        assert dashboard.connection.live
+
+        # requests reach the server again; the next change of the balance, sent on the
+        # live stream, has the account read again
+        client.pool.set_servers([server])
+        await asyncio.to_thread(adjust, server, "calm", "1")
+        await until(lambda: dashboard.balance_label.text() == "€4.00", message="the balance")
+        assert dashboard.name.text() == "Account calm"
+        assert len(reported) == 1
+        dashboard.window().close()
+
+    gui.run(scenario(), 60)
 
 
 def test_primary_killed_mid_session(

@@ -77,7 +77,7 @@ def test_handheld_layout_keyboard_and_names(gui: Gui, home: Path, server: str) -
     ctx = gui.context(home)
 
     async def scenario() -> None:
-        await signed_in(ctx, [server], "ann")
+        await signed_in(ctx, [server], "hand")
         window = MainWindow(ctx)
         window.resize(960, 640)
         window.show()
@@ -230,7 +230,7 @@ def test_without_a_tray_closing_asks_to_end_sessions(gui: Gui, home: Path, serve
         return answers.pop(0)
 
     async def scenario() -> None:
-        await signed_in(ctx, [server], "sam")
+        await signed_in(ctx, [server], "tray")
         shell = AppShell(ctx, confirm=confirm, tray_available=False)
         window = shell.show_main()
         _dashboard, services = _pages(window)

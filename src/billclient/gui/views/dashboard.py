@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -21,12 +22,13 @@ from ..figure_cache import AccountFigures, BalanceFigures, Figures
 from ..formatting import format_datetime, format_duration, format_money, format_time
 from ..spend import SpendHistory, SpendTotal
 from ..widgets.badge import Badge
-from ..widgets.connection import ConnectionIndicator
+from ..widgets.connection import ConnectionIndicator, is_live
 from ..widgets.range_chart import RangeChart
 from ..widgets.scrolling import scrolled_body
 
 if TYPE_CHECKING:
     from billclient.core.insight import Spending
+    from billclient.core.linkstate import ConnectionState
     from billclient.core.sessions import RunProgress
     from billclient.core.time_to_empty import RunningSet
     from billclient.protocol.events import SessionEvent
@@ -75,6 +77,8 @@ class DashboardView(QWidget):
         self._unposted: dict[str, int] = {}  # local estimate beyond the server's charge
         self.spending: Spending | None = None
         self._reading = False
+        self._account_read: asyncio.Task[Any] | None = None  # this view's own, on its way
+        self._account_fresh = False  # an account read of this run arrived (not the cache)
         self._running: RunningSet | None = None  # made with the core (see _running_set)
         self._learning: set[str] = set()
 
@@ -154,10 +158,10 @@ class DashboardView(QWidget):
         self._timer.start(30000)
         bridge = ctx.bridge
         bridge.account.connect(self.set_account)
-        bridge.balance.connect(self.set_figures)
+        bridge.balance.connect(self._on_balance)
         bridge.session.connect(self._on_session)
         bridge.run.connect(self._on_run)
-        bridge.connection.connect(lambda _state: self._refresh())
+        bridge.connection.connect(self._on_connection)
         bridge.limit.connect(lambda _event: self._read_limits_soon())
         if bridge.account.last is not None:
             self.set_account(bridge.account.last)
@@ -165,8 +169,28 @@ class DashboardView(QWidget):
             self.set_figures(bridge.balance.last)
         if ctx.attached and self.account is None:
             # built after the start-up read: ask rather than wait for the next change
-            ctx.run_task(ctx.client.refresh_account())
+            self._account_read = ctx.run_task(ctx.client.refresh_account())
         self._refresh()
+
+    def _read_account_again(self) -> None:
+        """Read the account once more while no read of this run has arrived (a first read
+        that found no server, or answered an error, is not the last word): called when
+        the server shows it answers again, by a live connection or a balance event.
+        Such a read's failure is not reported again (the first one was); signing out is."""
+        read = self._account_read
+        if self._account_fresh or not self.ctx.attached or (read is not None and not read.done()):
+            return
+        self._account_read = self.ctx.run_task(self._quiet_account_read())
+
+    async def _quiet_account_read(self) -> None:
+        from billclient.core.errors import BillingError, DeviceRevoked, NotSignedIn
+
+        try:
+            await self.ctx.client.refresh_account()
+        except (NotSignedIn, DeviceRevoked):
+            raise  # the application signs out (ErrorReporter.signed_out)
+        except BillingError:
+            return  # the next live connection or balance event tries again
 
     async def read_records(self) -> None:
         """Read the month of records the chart's ranges show (the insight operation)."""
@@ -221,6 +245,7 @@ class DashboardView(QWidget):
     def set_account(self, account: AccountFigures) -> None:
         """A fresh account read (name, status, figures)."""
         self.account = account
+        self._account_fresh = True
         if self.ctx.attached and self._records_due():
             self.ctx.run_task(self.read_records())
         self._read_limits_soon()
@@ -231,6 +256,15 @@ class DashboardView(QWidget):
         self.figures = figures
         self.figures_at = at or datetime.now().astimezone()
         self._record()
+        self._refresh()
+
+    def _on_balance(self, figures: BalanceFigures) -> None:
+        self.set_figures(figures)
+        self._read_account_again()
+
+    def _on_connection(self, state: ConnectionState) -> None:
+        if is_live(state):
+            self._read_account_again()
         self._refresh()
 
     def show_cached(self, account: AccountFigures, at: datetime) -> None:
