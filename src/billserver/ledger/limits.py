@@ -24,6 +24,7 @@ next increment would pass it) counts as reached: its 100 % notice is due then
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -258,3 +259,13 @@ class LimitState:
             "daily_noticed": self.daily_noticed,
             "monthly_noticed": self.monthly_noticed,
         }
+
+    def with_columns(self, columns: Mapping[str, int]) -> LimitState:
+        """These counters with the ``accounts`` column values in ``columns`` (the names
+        of :attr:`COLUMNS`; other keys are ignored) in place of their own."""
+        fields: dict[str, Any] = {
+            ("held" if name == "limit_held" else name): columns[name]
+            for name in self.COLUMNS
+            if name in columns
+        }
+        return dataclasses.replace(self, **fields) if fields else self

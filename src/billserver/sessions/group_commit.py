@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 
 from .. import db
+from ..db.deferred import deferring
 from ..db.driver import run_sql
 
 __all__ = ["GroupCommitter"]
@@ -163,14 +164,20 @@ class GroupCommitter:
         operation in a savepoint of its own (a lone operation needs none: its failure
         rolls the transaction back), else the first failure raises :class:`_Isolate`."""
         with db.write(self._engine) as conn:
-            if len(batch) == 1:
-                return [(True, batch[0].operation(conn))]
-            if isolated:
+            if isolated and len(batch) > 1:
                 return [_in_savepoint(conn, item.operation) for item in batch]
+            if len(batch) == 1:
+                with deferring(conn):
+                    return [(True, batch[0].operation(conn))]
             outcomes: list[tuple[bool, Any]] = []
-            for item in batch:
+            with deferring(conn) as later:
+                for item in batch:
+                    try:
+                        outcomes.append((True, item.operation(conn)))
+                    except Exception as error:
+                        raise _Isolate from error
                 try:
-                    outcomes.append((True, item.operation(conn)))
+                    later.flush(conn)
                 except Exception as error:
                     raise _Isolate from error
             return outcomes

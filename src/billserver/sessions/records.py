@@ -6,6 +6,11 @@ returning the session with its hold and the figures of the account the hold is o
 (the *paying* account: the session's own unless it spends from a shared balance),
 locked in the lock order of every money move (paying account, account, session).
 :func:`save` is the one ``UPDATE`` of a session row.
+
+In a transaction that defers its writes (:mod:`billserver.db.deferred`), a saved
+session row is written at the end; the record read of a session with a pending row
+runs the pending writes first, and the paying account's figures and the session
+account's spending counters are read as the pending writes leave them.
 """
 
 from __future__ import annotations
@@ -20,9 +25,17 @@ from billclient.protocol import BalanceEvent, EndCause, SessionEvent, SessionSta
 
 from ..accounts import LockOrder
 from ..db import AnyRow
+from ..db.deferred import deferred, pending_key
 from ..db.driver import run
 from ..events.store import append_session_change, latest_balance_data
-from ..ledger import AccountState, Figures, HoldState, LimitState, limit_columns
+from ..ledger import (
+    AccountState,
+    Figures,
+    HoldState,
+    LimitState,
+    limit_columns,
+    pending_figures,
+)
 from ..tables import accounts, holds, plan_versions, sessions
 from .views import session_view
 
@@ -102,9 +115,14 @@ def lock_session(
     order, once) and the record read again.
     """
     params = {"b_session": session_id}
+    later = deferred(conn)
+    if later is not None and pending_key("session", session_id) in later.memo:
+        later.flush(conn)  # reported twice in one transaction: read it as written
     if conn.dialect.name == "sqlite":
         row = run(conn, _RECORD, params).one_or_none()
-        return row if row is not None and owner in (None, row.account_id) else None
+        if row is None or owner not in (None, row.account_id):
+            return None
+        return _as_pending(conn, row) if later is not None else row
     account_id = owner
     if account_id is None:
         account_id = run(conn, _OWNER, params).scalar_one_or_none()
@@ -120,7 +138,23 @@ def lock_session(
     if row.payer_id != payer:
         run(conn, _LOCK_ACCOUNT, {"b_account": row.payer_id})
         row = run(conn, _RECORD_LOCKED, params).one()
+    return _as_pending(conn, row) if later is not None else row
+
+
+def _as_pending(conn: Connection, row: AnyRow) -> AnyRow:
+    """The record with the paying account's figures and the session account's
+    spending counters as the transaction's pending writes leave them."""
+    columns = row._mapping
+    paying = pending_figures(conn, row.payer_id)
+    if paying is not None:
+        columns["balance"], columns["reserved"] = paying["balance"], paying["reserved"]
+    spending = pending_figures(conn, row.account_id)
+    if spending is not None:
+        columns.update((name, value) for name, value in spending.items() if name in _COUNTERS)
     return row
+
+
+_COUNTERS = frozenset(LimitState.COLUMNS)
 
 
 def payer_of(record: AnyRow) -> AccountState:
@@ -191,11 +225,13 @@ def save(conn: Connection, record: AnyRow, **changes: Any) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"not a changing column of a session: {sorted(unknown)}")
     columns = tuple(sorted(changes))
-    run(
-        conn,
-        _save_statement(columns),
-        {"b_session": record.session_id, **{f"b_{name}": changes[name] for name in columns}},
-    )
+    row = {"b_session": record.session_id, **{f"b_{name}": changes[name] for name in columns}}
+    later = deferred(conn)
+    if later is not None and later.writing:
+        later.add(_save_statement(columns), row)
+        later.memo[pending_key("session", record.session_id)] = True
+    else:
+        run(conn, _save_statement(columns), row)
     return {**record._mapping, **changes}
 
 

@@ -3,7 +3,10 @@
 Order of checks (PROTOCOL.md): the session is the caller's (404); it has ended (409,
 except an exact replay of the ending call, and late usage); ``seq``; the body (422).
 Every function runs inside the caller's write transaction and raises
-:class:`~billserver.web.ApiError` for refusals.
+:class:`~billserver.web.ApiError` for refusals. The next update of an active session,
+the usual report, defers its writes to the end of a transaction that defers them
+(:mod:`billserver.db.deferred`: the group commit); an end and late usage write
+directly, after what is pending.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from billclient.rating import Unit
 
 from ..clock import from_us
 from ..db import AnyRow
+from ..db.deferred import flush, writes_deferred
 from ..ledger import Actor, Period, Resize
 from ..web import ApiError
 from .ending import end, late_usage
@@ -60,6 +64,7 @@ def report_usage(
                 session=resource(record._mapping, int(record.hold_remaining)),
             )
         _check_body(record, report, now)
+        flush(conn)
         return late_usage(conn, actor, record, report, now=now, policy=policy)
     if report.seq == record.last_seq:
         stored = replay(conn, record, report, accepted_after=None)
@@ -80,7 +85,9 @@ def report_usage(
         )
     _check_body(record, report, now)
     if report.cause is None:
-        return _update(conn, actor, record, report, now=now, policy=policy)
+        with writes_deferred(conn):
+            return _update(conn, actor, record, report, now=now, policy=policy)
+    flush(conn)
     return end(conn, actor, record, report, now=now, policy=policy)
 
 
