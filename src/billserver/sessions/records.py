@@ -16,7 +16,7 @@ account's spending counters are read as the pending writes leave them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, Update, bindparam, case, select, update
@@ -26,7 +26,7 @@ from billclient.protocol import BalanceEvent, EndCause, SessionEvent, SessionSta
 from ..accounts import LockOrder
 from ..db import AnyRow
 from ..db.deferred import deferred, pending_key
-from ..db.driver import run
+from ..db.driver import DriverRow, run
 from ..events.store import append_session_change, latest_balance_data
 from ..ledger import (
     AccountState,
@@ -45,6 +45,7 @@ __all__ = [
     "limits_of",
     "lock_session",
     "payer_of",
+    "prefetch",
     "resource",
     "save",
     "with_server",
@@ -62,41 +63,38 @@ _SPENDER = accounts.alias("spender")
 
 
 def _record_query() -> Select[Any]:
-    return (
-        select(
-            sessions,
-            holds.c.account_id.label("payer_id"),
-            holds.c.state.label("hold_state"),
-            holds.c.remaining.label("hold_remaining"),
-            accounts.c.kind,
-            accounts.c.balance,
-            accounts.c.reserved,
-            accounts.c.credit_limit,
-            accounts.c.retired,
-            accounts.c.low_balance_threshold,
-            case(
-                (
-                    accounts.c.low_balance_threshold.is_not(None),
-                    latest_balance_data(accounts.c.account_id),
-                ),
-                else_=None,
-            ).label("previous_balance"),
-            plan_versions.c.plan_id,
-            plan_versions.c.version.label("plan_version"),
-            holds.c.spender_id.label("hold_spender"),
-            *limit_columns(_SPENDER),
-        )
-        .select_from(
-            sessions.join(holds, holds.c.hold_id == sessions.c.hold_id)
-            .join(accounts, accounts.c.account_id == holds.c.account_id)
-            .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
-            .join(_SPENDER, _SPENDER.c.account_id == sessions.c.account_id)
-        )
-        .where(sessions.c.session_id == bindparam("b_session"))
+    return select(
+        sessions,
+        holds.c.account_id.label("payer_id"),
+        holds.c.state.label("hold_state"),
+        holds.c.remaining.label("hold_remaining"),
+        accounts.c.kind,
+        accounts.c.balance,
+        accounts.c.reserved,
+        accounts.c.credit_limit,
+        accounts.c.retired,
+        accounts.c.low_balance_threshold,
+        case(
+            (
+                accounts.c.low_balance_threshold.is_not(None),
+                latest_balance_data(accounts.c.account_id),
+            ),
+            else_=None,
+        ).label("previous_balance"),
+        plan_versions.c.plan_id,
+        plan_versions.c.version.label("plan_version"),
+        holds.c.spender_id.label("hold_spender"),
+        *limit_columns(_SPENDER),
+    ).select_from(
+        sessions.join(holds, holds.c.hold_id == sessions.c.hold_id)
+        .join(accounts, accounts.c.account_id == holds.c.account_id)
+        .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
+        .join(_SPENDER, _SPENDER.c.account_id == sessions.c.account_id)
     )
 
 
-_RECORD = _record_query()
+_RECORD = _record_query().where(sessions.c.session_id == bindparam("b_session"))
+_RECORDS = _record_query().where(sessions.c.session_id.in_(bindparam("b_ids", expanding=True)))
 _RECORD_LOCKED = _RECORD.with_for_update(of=[sessions, holds])
 _OWNER = select(sessions.c.account_id).where(sessions.c.session_id == bindparam("b_session"))
 
@@ -119,7 +117,9 @@ def lock_session(
     if later is not None and pending_key("session", session_id) in later.memo:
         later.flush(conn)  # reported twice in one transaction: read it as written
     if conn.dialect.name == "sqlite":
-        row = run(conn, _RECORD, params).one_or_none()
+        row = None if later is None else later.memo.pop(pending_key("record", session_id), None)
+        if row is None:
+            row = run(conn, _RECORD, params).one_or_none()
         if row is None or owner not in (None, row.account_id):
             return None
         return _as_pending(conn, row) if later is not None else row
@@ -155,6 +155,21 @@ def _as_pending(conn: Connection, row: AnyRow) -> AnyRow:
 
 
 _COUNTERS = frozenset(LimitState.COLUMNS)
+
+
+def prefetch(conn: Connection, session_ids: Sequence[str]) -> None:
+    """Read the records of ``session_ids`` in one statement for the :func:`lock_session`
+    calls that follow in this transaction (SQLite, whose ``BEGIN IMMEDIATE`` already
+    holds the database, in a transaction that defers its writes; a no-op otherwise).
+    A record read ahead serves one call, as long as nothing was written in between
+    (a flush of the pending writes forgets it)."""
+    later = deferred(conn)
+    if later is None or conn.dialect.name != "sqlite" or len(session_ids) < 2:
+        return
+    later.flush(conn)
+    for found in conn.execute(_RECORDS, {"b_ids": list(session_ids)}):
+        row = DriverRow(dict(found._mapping))
+        later.memo[pending_key("record", row.session_id)] = row
 
 
 def payer_of(record: AnyRow) -> AccountState:

@@ -48,6 +48,7 @@ from ..web.limits import refuse_long_id
 from ..web.refusals import refusal_error
 from .group_commit import GroupCommitter
 from .policy import SessionPolicy
+from .records import prefetch
 from .reports import Report
 from .usage import report_usage
 
@@ -139,6 +140,7 @@ def report_results(
     later = deferred(conn)
     if later is not None:
         later.flush(conn)  # the savepoint is this call's alone
+        prefetch(conn, [item.session_id for item in reports if item.report is not None])
     run_sql(conn, "SAVEPOINT usage_reports")
     try:
         results = _results(conn, caller, reports, policy, isolated=False)

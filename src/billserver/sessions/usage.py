@@ -23,6 +23,7 @@ from ..db import AnyRow
 from ..db.deferred import flush, writes_deferred
 from ..ledger import Actor, Period, Resize
 from ..web import ApiError
+from . import deadline
 from .ending import end, late_usage
 from .grants import next_grant, settle
 from .policy import SessionPolicy
@@ -114,6 +115,13 @@ def _update(
     figures = charge(
         conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now, stop=stop
     )
+    changes: dict[str, Any] = {}
+    servers = with_server(record, policy.server_id)
+    if len(servers) != len(record.servers):
+        changes["servers"] = servers
+    stored = deadline.moved(record.deadline, now, int(record.update_interval))
+    if stored is not None:
+        changes["deadline"] = stored
     session = save(
         conn,
         record,
@@ -121,11 +129,10 @@ def _update(
         used_units=report.used_units,
         unbilled_units=settled.unbilled_units,
         charged=settled.charged,
-        servers=with_server(record, policy.server_id),
         last_activity=now,
         granted_units=granted,
         final=final,
-        deadline=now + 3 * int(record.update_interval) * _US,
+        **changes,
     )
     announce(conn, record, session, figures, now=now)
     answer = UpdateResult(
