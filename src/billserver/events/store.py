@@ -38,7 +38,7 @@ from billclient.protocol import (
     LimitEvent,
     LimitPeriod,
     NoticeEvent,
-    SessionEvent,
+    balance_data,
     parse_money,
 )
 
@@ -170,8 +170,8 @@ def latest_balance_data(account_id: ColumnElement[str]) -> ScalarSelect[Any]:
 def append_session_change(
     conn: Connection,
     account_id: str,
-    session: SessionEvent,
-    figures: BalanceEvent,
+    session: dict[str, Any],
+    figures: Figures,
     *,
     payer_id: str | None = None,
     threshold: int | None,
@@ -191,8 +191,13 @@ def append_session_change(
     """
     payer = account_id if payer_id is None else payer_id
     rows = [
-        _row(account_id, EventType.SESSION, session.model_dump(mode="json"), now),
-        _row(payer, EventType.BALANCE, figures.model_dump(mode="json"), now),
+        _row(account_id, EventType.SESSION, session, now),
+        _row(
+            payer,
+            EventType.BALANCE,
+            balance_data(figures.balance, figures.reserved, figures.available),
+            now,
+        ),
     ]
     available = figures.available
     pending = pending_balance(conn, payer)

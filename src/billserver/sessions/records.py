@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Update, bindparam, case, select, update
 
-from billclient.protocol import BalanceEvent, EndCause, SessionEvent, SessionState
+from billclient.protocol import EndCause, SessionState, session_data
 
 from ..accounts import LockOrder
 from ..db import AnyRow
@@ -268,16 +268,14 @@ def announce(
     append_session_change(
         conn,
         record.account_id,
-        SessionEvent(
-            session_id=record.session_id,
-            state=SessionState(session["state"]),
-            used_units=session["used_units"],
-            charged=session["charged"],
-            cause=EndCause(cause) if cause else None,
+        session_data(
+            record.session_id,
+            SessionState(session["state"]),
+            session["used_units"],
+            session["charged"],
+            EndCause(cause) if cause else None,
         ),
-        BalanceEvent(
-            balance=figures.balance, reserved=figures.reserved, available=figures.available
-        ),
+        figures,
         payer_id=record.payer_id,
         threshold=record.low_balance_threshold,
         previous=record.previous_balance,

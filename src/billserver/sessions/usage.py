@@ -15,7 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from billclient.protocol import Action, EndCause, ErrorCode, SessionState, UpdateResult
+from billclient.protocol import (
+    Action,
+    EndCause,
+    ErrorCode,
+    LimitPeriod,
+    SessionState,
+    update_result_data,
+)
 from billclient.rating import Unit
 
 from ..clock import from_us
@@ -135,7 +142,7 @@ def _update(
         **changes,
     )
     announce(conn, record, session, figures, now=now)
-    answer = UpdateResult(
+    answer = update_result_data(
         session_id=record.session_id,
         seq=report.seq,
         used_units=report.used_units,
@@ -147,8 +154,8 @@ def _update(
         final=final,
         action=action,
         reason=_reason(bound) if action is Action.TERMINATE else None,
-        limit=None if bound is None else bound.value,
-    ).model_dump(mode="json")
+        limit=None if bound is None else LimitPeriod(bound.value),
+    )
     store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
 
