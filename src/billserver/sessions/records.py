@@ -16,17 +16,18 @@ account's spending counters are read as the pending writes leave them.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Update, bindparam, case, select, update
+from sqlalchemy import Connection, Select, Update, bindparam, case, func, select, update
 
 from billclient.protocol import EndCause, SessionState, session_data
 
 from ..accounts import LockOrder
 from ..db import AnyRow
 from ..db.deferred import deferred, pending_key
-from ..db.driver import DriverRow, run
+from ..db.driver import run
 from ..events.store import append_session_change, latest_balance_data
 from ..ledger import (
     AccountState,
@@ -94,7 +95,10 @@ def _record_query() -> Select[Any]:
 
 
 _RECORD = _record_query().where(sessions.c.session_id == bindparam("b_session"))
-_RECORDS = _record_query().where(sessions.c.session_id.in_(bindparam("b_ids", expanding=True)))
+_READ_AHEAD = func.json_each(bindparam("b_ids")).table_valued("value")
+_RECORDS = _record_query().where(sessions.c.session_id.in_(select(_READ_AHEAD.c.value)))
+"""The records of a JSON array of session ids (SQLite's ``json_each``: one statement
+whatever their number)."""
 _RECORD_LOCKED = _RECORD.with_for_update(of=[sessions, holds])
 _OWNER = select(sessions.c.account_id).where(sessions.c.session_id == bindparam("b_session"))
 
@@ -167,8 +171,7 @@ def prefetch(conn: Connection, session_ids: Sequence[str]) -> None:
     if later is None or conn.dialect.name != "sqlite" or len(session_ids) < 2:
         return
     later.flush(conn)
-    for found in conn.execute(_RECORDS, {"b_ids": list(session_ids)}):
-        row = DriverRow(dict(found._mapping))
+    for row in run(conn, _RECORDS, {"b_ids": json.dumps(list(session_ids))}):
         later.memo[pending_key("record", row.session_id)] = row
 
 
