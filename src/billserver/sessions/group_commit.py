@@ -58,13 +58,21 @@ class _Item:
     lock_key: str
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    reads: str | None = None
+
+
+Prepare = Callable[[Connection, list[str]], None]
+"""Reads ahead what a transaction's operations will read (their ``reads``)."""
 
 
 class GroupCommitter:
     """Runs write operations in shared, durably committed transactions (see the module)."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = _MAX_BATCH) -> None:
+    def __init__(
+        self, engine: Engine, *, max_batch: int = _MAX_BATCH, prepare: Prepare | None = None
+    ) -> None:
         self._engine = engine
+        self._prepare = prepare
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -81,14 +89,18 @@ class GroupCommitter:
         """The database the writer writes to."""
         return self._engine
 
-    async def run(self, operation: Callable[[Connection], T], *, lock_key: str = "") -> T:
-        """Run ``operation(conn)`` in a write transaction; returns once it is committed."""
+    async def run(
+        self, operation: Callable[[Connection], T], *, lock_key: str = "", reads: str | None = None
+    ) -> T:
+        """Run ``operation(conn)`` in a write transaction; returns once it is committed.
+        ``reads``: what the operation will read (a session id), for the committer's
+        ``prepare`` to read ahead with the others of its transaction."""
         if self._closed:
             raise RuntimeError("the server is shutting down")
         self._ensure_thread()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Item(operation, lock_key, future, loop))
+        self._queue.put(_Item(operation, lock_key, future, loop, reads))
         return await future
 
     def close(self) -> None:
@@ -104,7 +116,7 @@ class GroupCommitter:
                 except queue.Empty:
                     break
                 if late is not None:
-                    _settle(late, False, RuntimeError("the server is shutting down"))
+                    _settle_all([late], [(False, RuntimeError("the server is shutting down"))])
             if self.operations:
                 log.info(
                     "group commit: %d operations in %d transactions",
@@ -156,8 +168,7 @@ class GroupCommitter:
         else:
             self.batches += 1
             self.operations += len(batch)
-        for item, (ok, value) in zip(batch, outcomes, strict=True):
-            _settle(item, ok, value)
+        _settle_all(batch, outcomes)
 
     def _transaction(self, batch: list[_Item], *, isolated: bool) -> list[tuple[bool, Any]]:
         """Run ``batch`` in one write transaction and commit it; ``isolated``: each
@@ -171,6 +182,9 @@ class GroupCommitter:
                     return [(True, batch[0].operation(conn))]
             outcomes: list[tuple[bool, Any]] = []
             with deferring(conn) as later:
+                reads = [item.reads for item in batch if item.reads is not None]
+                if self._prepare is not None and reads:
+                    self._prepare(conn, reads)
                 for item in batch:
                     try:
                         outcomes.append((True, item.operation(conn)))
@@ -203,14 +217,22 @@ def _in_savepoint(conn: Connection, operation: Callable[[Connection], Any]) -> t
     return True, result
 
 
-def _settle(item: _Item, ok: bool, value: Any) -> None:
-    def deliver() -> None:
+def _settle_all(batch: list[_Item], outcomes: list[tuple[bool, Any]]) -> None:
+    """Give each caller its outcome, with one wake-up of each caller's event loop (not
+    one per operation)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Item, bool, Any]]] = {}
+    for item, (ok, value) in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(item.loop, []).append((item, ok, value))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the callers' loop has closed
+            loop.call_soon_threadsafe(_deliver, settled)
+
+
+def _deliver(settled: list[tuple[_Item, bool, Any]]) -> None:
+    for item, ok, value in settled:
         if item.future.done():  # the caller went away (cancelled)
-            return
+            continue
         if ok:
             item.future.set_result(value)
         else:
             item.future.set_exception(value)
-
-    with contextlib.suppress(RuntimeError):  # the caller's loop has closed
-        item.loop.call_soon_threadsafe(deliver)

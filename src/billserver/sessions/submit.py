@@ -73,7 +73,7 @@ async def submit_report(
         caller = _authenticated(conn, token, digest, policy)
         return _applied(conn, caller, session_id, report, policy)
 
-    return await committer.run(operation, lock_key=policy.order.token_key(digest))
+    return await committer.run(operation, lock_key=policy.order.token_key(digest), reads=session_id)
 
 
 @dataclass(frozen=True, slots=True)
