@@ -55,6 +55,10 @@ class Period(StrEnum):
     MONTHLY = "monthly"
 
 
+_PERIODS = tuple(Period)
+"""The periods, in order (iterating the enum itself is slow on the update path)."""
+
+
 @lru_cache(maxsize=256)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -172,9 +176,11 @@ class LimitState:
 
     def binding(self) -> Period | None:
         """The limit that leaves the least (None when no limit is set)."""
+        if self.daily is None and self.monthly is None:
+            return None
         found: Period | None = None
         least = 0
-        for period in Period:
+        for period in _PERIODS:
             left = self.left_under(period)
             if left is not None and (found is None or left < least):
                 found, least = period, left
@@ -188,11 +194,19 @@ class LimitState:
     def moved(self, *, held: int = 0, spent: int = 0) -> LimitState:
         """The state after holds grew by ``held`` (negative: released or posted) and the
         account spent ``spent`` more in both periods."""
-        return dataclasses.replace(
-            self,
-            held=self.held + held,
-            spent_daily=self.spent_daily + spent,
-            spent_monthly=self.spent_monthly + spent,
+        return LimitState(  # not dataclasses.replace(): this runs for every update
+            self.daily,
+            self.monthly,
+            self.spent_daily + spent,
+            self.spent_monthly + spent,
+            self.daily_since,
+            self.daily_until,
+            self.monthly_since,
+            self.monthly_until,
+            self.held + held,
+            self.daily_noticed,
+            self.monthly_noticed,
+            self.timezone,
         )
 
     def noticed(self, period: Period) -> int:
@@ -217,8 +231,10 @@ class LimitState:
     def crossings(self, account_id: str) -> tuple[LimitState, list[LimitNotice]]:
         """The notices due (a limit reached 80 % or 100 % for the first time this
         period) and the state that remembers them."""
+        if self.daily is None and self.monthly is None:
+            return self, []  # no limit: no notice
         state, notices = self, []
-        for period in Period:
+        for period in _PERIODS:
             amount = state.limit(period) or 0
             spent = state.spent(period)
             reached = max((lvl for lvl in NOTICE_LEVELS if spent * 100 >= amount * lvl), default=0)
