@@ -3,6 +3,8 @@ models' JSON dumps, for any values; money formatting is exact both ways."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,47 +36,24 @@ def test_money_is_formatted_exactly_and_parsed_back(micro: int) -> None:
 
 
 @given(
-    session_id=st.text(min_size=1, max_size=40),
-    seq=counts,
-    used=counts,
-    charged=money,
-    granted=counts,
-    reserved=money,
-    available=money,
-    balance=money,
-    final=st.booleans(),
-    action=st.sampled_from(Action),
-    reason=st.none() | st.sampled_from(["credit_exhausted", "spending_limit"]),
-    limit=st.none() | st.sampled_from(LimitPeriod),
+    st.fixed_dictionaries(
+        {
+            "session_id": st.text(min_size=1, max_size=40),
+            "seq": counts,
+            "used_units": counts,
+            "charged": money,
+            "granted_units": counts,
+            "reserved": money,
+            "available": money,
+            "balance": money,
+            "final": st.booleans(),
+            "action": st.sampled_from(Action),
+            "reason": st.none() | st.sampled_from(["credit_exhausted", "spending_limit"]),
+            "limit": st.none() | st.sampled_from(LimitPeriod),
+        }
+    )
 )
-def test_the_update_answer_is_the_models_dump(
-    session_id: str,
-    seq: int,
-    used: int,
-    charged: int,
-    granted: int,
-    reserved: int,
-    available: int,
-    balance: int,
-    final: bool,
-    action: Action,
-    reason: str | None,
-    limit: LimitPeriod | None,
-) -> None:
-    fields = {
-        "session_id": session_id,
-        "seq": seq,
-        "used_units": used,
-        "charged": charged,
-        "granted_units": granted,
-        "reserved": reserved,
-        "available": available,
-        "balance": balance,
-        "final": final,
-        "action": action,
-        "reason": reason,
-        "limit": limit,
-    }
+def test_the_update_answer_is_the_models_dump(fields: dict[str, Any]) -> None:
     built = update_result_data(**fields)
     assert built == UpdateResult(**fields).model_dump(mode="json")
     assert list(built) == list(UpdateResult.model_fields)  # the same order on the wire

@@ -19,6 +19,14 @@ failing calls costs savepoints, not two runs of every batch). Operations therefo
 must not change anything outside the database that a second run would get wrong (the
 update operations only write rows and fill caches that a run again fills alike).
 
+Deferred writes: a batch run without savepoints (and a lone operation) runs inside
+:func:`billserver.db.deferred.deferring`, so the rows its operations defer (the usual
+update's ledger rows, session row, events and stored answer) are written at the end,
+one ``executemany`` per statement, before the commit; a failure there is the batch's
+and runs it again isolated (without deferral). Before its operations run, the
+committer's ``prepare`` reads ahead what they said they will read (``reads``: the
+sessions' records, in one statement).
+
 Lock order on PostgreSQL: a batch locks the rows of several accounts and holds them
 until its commit, so operations are run in the order of their ``lock_key`` (the
 account id): batches of different processes then take account locks in the same
