@@ -125,6 +125,7 @@ good, bad = 0, 0
 
 function init(args)
   token, batch, delay_ms = args[1], tonumber(args[2]), tonumber(args[3])
+  math.randomseed(os.time())
   local n = 0
   for line in io.lines(args[4]) do
     local id, seq = line:match("^(%S+) (%d+)$")
@@ -193,8 +194,13 @@ function response(status, headers, body)
   bad = bad + refused
 end
 
+-- Each wait is drawn from an exponential distribution of mean delay_ms (independent
+-- arrivals, as of many devices): a constant wait would keep the connections in
+-- lockstep, every answer of a commit sending the next calls together, so a "paced"
+-- run would offer bursts of every connection at once.
 function delay()
-  return delay_ms
+  if delay_ms <= 0 then return 0 end
+  return math.floor(-delay_ms * math.log(1 - math.random()) + 0.5)
 end
 
 local threads = {}
@@ -807,7 +813,8 @@ def _half_load(
     driver: Driver, server: Server, rate: float, connections: int, args: argparse.Namespace
 ) -> Figures:
     """A run offering ``rate`` updates/s: each connection waits between its calls (wrk's
-    ``delay()``); a short first run measures the answer time the wait must leave room for."""
+    ``delay()``, drawn at random around the mean: independent arrivals); a short first
+    run measures the answer time the wait must leave room for."""
     cycle_ms = connections / rate * 1000 if rate else 0.0
     trial = driver.run([server], connections=connections, seconds=2, delay_ms=cycle_ms)
     answer_ms = max(0.0, connections / max(trial.per_s, 1e-9) * 1000 - cycle_ms)

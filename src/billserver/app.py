@@ -39,6 +39,7 @@ from .sessions import SessionPolicy
 from .sessions.front import UpdateRoutes
 from .sessions.group_commit import GroupCommitter
 from .sessions.reaper import reaper_loop
+from .sessions.records import prefetch
 from .sessions.router import router as sessions_router
 from .spending.router import router as spending_router
 from .topups.reconcile import reconcile_loop
@@ -60,7 +61,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     ctx = Context(settings=settings, engine=engine)
     policy = SessionPolicy.of(settings)
     hub = EventHub(engine)
-    committer = GroupCommitter(engine)
+    committer = GroupCommitter(engine, prepare=prefetch)
     storage = StorageMonitor(engine)
 
     @contextlib.asynccontextmanager

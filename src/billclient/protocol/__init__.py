@@ -28,7 +28,15 @@ from .auth import (
 from .catalog import Quote, QuoteRequest, RateInfo, Service, ServiceUnit, WindowInfo
 from .common import ListOrder, Request, Response, Timestamp
 from .errors import PROBLEM_CONTENT_TYPE, ErrorCode, Problem
-from .events import BalanceEvent, EventType, NoticeEvent, NoticeKind, SessionEvent
+from .events import (
+    BalanceEvent,
+    EventType,
+    NoticeEvent,
+    NoticeKind,
+    SessionEvent,
+    balance_data,
+    session_data,
+)
 from .funding import StatementLine, TopUp, TopUpRequest, TopUpStatus
 from .limits import (
     AccountLimits,
@@ -57,6 +65,7 @@ from .sessions import (
     SessionState,
     SessionUpdate,
     UpdateResult,
+    update_result_data,
 )
 
 __all__ = [
@@ -128,6 +137,9 @@ __all__ = [
     "TopUpStatus",
     "UpdateResult",
     "WindowInfo",
+    "balance_data",
     "format_money",
     "parse_money",
+    "session_data",
+    "update_result_data",
 ]

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from .common import Response
-from .money import Money
+from .money import Money, format_money
 from .sessions import EndCause, SessionState
 
-__all__ = ["BalanceEvent", "EventType", "NoticeEvent", "NoticeKind", "SessionEvent"]
+__all__ = [
+    "BalanceEvent",
+    "EventType",
+    "NoticeEvent",
+    "NoticeKind",
+    "SessionEvent",
+    "balance_data",
+    "session_data",
+]
 
 
 class EventType(StrEnum):
@@ -45,6 +54,30 @@ class SessionEvent(Response):
     used_units: int
     charged: Money
     cause: EndCause | None
+
+
+def balance_data(balance: int, reserved: int, available: int) -> dict[str, Any]:
+    """``BalanceEvent(...).model_dump(mode="json")``, built directly (the update path
+    writes one per update; the model's round trip costs several times as much)."""
+    return {
+        "balance": format_money(balance),
+        "reserved": format_money(reserved),
+        "available": format_money(available),
+    }
+
+
+def session_data(
+    session_id: str, state: SessionState, used_units: int, charged: int, cause: EndCause | None
+) -> dict[str, Any]:
+    """``SessionEvent(...).model_dump(mode="json")``, built directly (see
+    :func:`balance_data`)."""
+    return {
+        "session_id": session_id,
+        "state": state.value,
+        "used_units": used_units,
+        "charged": format_money(charged),
+        "cause": None if cause is None else cause.value,
+    }
 
 
 class NoticeEvent(Response):

@@ -63,7 +63,10 @@ def parse_money(text: str) -> int:
 
 def format_money(micro: int) -> str:
     """Format micro-units as a money string: ``1500000`` -> ``"1.5"``."""
-    return format_decimal(micro, 6)
+    if type(micro) is not int or micro < 0:  # e.g. a database's Decimal sum
+        return format_decimal(micro, 6)
+    whole, frac = divmod(micro, MICRO)  # the usual case, on every answer: kept short
+    return f"{whole}.{frac:06d}".rstrip("0") if frac else str(whole)
 
 
 def _money_text(value: Any) -> int:

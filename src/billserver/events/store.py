@@ -28,7 +28,7 @@ of what is delivered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, ScalarSelect, insert, select
 
@@ -38,11 +38,12 @@ from billclient.protocol import (
     LimitEvent,
     LimitPeriod,
     NoticeEvent,
-    SessionEvent,
+    balance_data,
     parse_money,
 )
 
 from ..clock import from_us
+from ..db.deferred import deferred, flush
 from ..db.driver import run
 from ..ledger import Actor, Figures, LimitNotice, Period, Refusal, Refused, apply
 from ..tables import accounts, events
@@ -58,6 +59,7 @@ __all__ = [
     "append_session_change",
     "latest_balance_data",
     "limit_stop",
+    "pending_balance",
 ]
 
 WAKE_KEY = "billserver.events.accounts"
@@ -168,8 +170,8 @@ def latest_balance_data(account_id: ColumnElement[str]) -> ScalarSelect[Any]:
 def append_session_change(
     conn: Connection,
     account_id: str,
-    session: SessionEvent,
-    figures: BalanceEvent,
+    session: dict[str, Any],
+    figures: Figures,
     *,
     payer_id: str | None = None,
     threshold: int | None,
@@ -189,19 +191,48 @@ def append_session_change(
     """
     payer = account_id if payer_id is None else payer_id
     rows = [
-        _row(account_id, EventType.SESSION, session.model_dump(mode="json"), now),
-        _row(payer, EventType.BALANCE, figures.model_dump(mode="json"), now),
+        _row(account_id, EventType.SESSION, session, now),
+        _row(
+            payer,
+            EventType.BALANCE,
+            balance_data(figures.balance, figures.reserved, figures.available),
+            now,
+        ),
     ]
     available = figures.available
+    pending = pending_balance(conn, payer)
+    if pending is not None:
+        previous = pending
     if (
         threshold is not None
         and previous is not None
         and parse_money(str(previous["available"])) >= threshold > available
     ):
+        flush(conn)  # the notice reads the account's sessions as written
         notice = low_balance_notice(conn, payer, available, now)
         rows.append(_row(payer, EventType.NOTICE, notice_payload(notice), now))
-    run(conn, _INSERT_EVENTS, rows)
     conn.info.setdefault(WAKE_KEY, set()).update((account_id, payer))
+    later = deferred(conn)
+    if later is None or not later.writing:
+        run(conn, _INSERT_EVENTS, rows)
+        return
+    # one balance event per account for the transaction: its last figures, after the
+    # session events that led to them
+    later.add(_INSERT_EVENTS, rows[0])
+    later.add(_INSERT_EVENTS, rows[1], key=(_BALANCE, payer))
+    for notice_row in rows[2:]:
+        later.add(_INSERT_EVENTS, notice_row)
+
+
+_BALANCE = "balance"
+
+
+def pending_balance(conn: Connection, account_id: str) -> dict[str, Any] | None:
+    """The data of the account's ``balance`` event that the transaction will write at
+    its end (its latest by then), if one is pending."""
+    later = deferred(conn)
+    row = None if later is None else later.pending(_INSERT_EVENTS, (_BALANCE, account_id))
+    return None if row is None else cast(dict[str, Any], row["data"])
 
 
 _INSERT_EVENTS = insert(events)

@@ -42,6 +42,7 @@ from .kernel import Outcome, apply
 from .limits import LimitNotice, LimitState, Period, effective, period_bounds
 from .operations import Close, Hold, Operation, Post, Resize, Transfer, TransferKind, ref_id
 from .state import PENDING, RELEASED, AccountState, Figures, HoldState
+from .writer import pending_figures
 
 __all__ = [
     "AVAILABLE",
@@ -84,6 +85,7 @@ __all__ = [
     "floor",
     "headroom",
     "limit_columns",
+    "pending_figures",
     "period_bounds",
     "record",
     "ref_id",

@@ -6,16 +6,18 @@ writer (a paying account before the accounts spending from it;
 caller already read under lock are passed in (the update path reads everything in
 one statement); the ledger reads the others itself, locked. It works inside the
 caller's transaction, so a money move commits together with the change it explains,
-its audit rows and (the caller's) live events.
+its audit rows and (the caller's) live events. In a transaction that defers its
+writes, what it reads is seen as the pending writes leave it (:mod:`.writer`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, select
 
+from ..db.deferred import flush
 from ..tables import accounts, holds
 from .actor import Actor
 from .books import CUSTOMER_PREFIX
@@ -25,7 +27,7 @@ from .limits import LimitNotice, Period
 from .operations import Close, Hold, Operation, Post, Resize, Transfer
 from .rows import build
 from .state import AccountState, Figures, HoldState
-from .writer import write
+from .writer import pending_figures, write
 
 __all__ = ["Outcome", "apply"]
 
@@ -70,6 +72,7 @@ def apply(
         and op.hold_id not in created
     }
     if wanted:
+        flush(conn)  # a hold read here is read as written
         for row in conn.execute(
             select(
                 holds.c.hold_id,
@@ -120,8 +123,18 @@ def apply(
             .with_for_update()
         ):
             known[found.account_id] = AccountState.of(found)
+    known = {key: _as_pending(conn, state) for key, state in known.items()}
     if not needed <= known.keys():
         raise LedgerError(f"no account {sorted(needed - known.keys())[0]!r}")
     batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now, stops=stops)
     write(conn, batch)
     return Outcome(batch.figures, batch.notices)
+
+
+def _as_pending(conn: Connection, state: AccountState) -> AccountState:
+    """``state`` as the transaction's pending writes leave it (itself when none are)."""
+    pending = pending_figures(conn, state.account_id)
+    if pending is None:
+        return state
+    limits = None if state.limits is None else state.limits.with_columns(pending)
+    return replace(state, balance=pending["balance"], reserved=pending["reserved"], limits=limits)

@@ -24,6 +24,7 @@ next increment would pass it) counts as reached: its 100 % notice is due then
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -52,6 +53,10 @@ class Period(StrEnum):
 
     DAILY = "daily"
     MONTHLY = "monthly"
+
+
+_PERIODS = tuple(Period)
+"""The periods, in order (iterating the enum itself is slow on the update path)."""
 
 
 @lru_cache(maxsize=256)
@@ -171,9 +176,11 @@ class LimitState:
 
     def binding(self) -> Period | None:
         """The limit that leaves the least (None when no limit is set)."""
+        if self.daily is None and self.monthly is None:
+            return None
         found: Period | None = None
         least = 0
-        for period in Period:
+        for period in _PERIODS:
             left = self.left_under(period)
             if left is not None and (found is None or left < least):
                 found, least = period, left
@@ -187,11 +194,19 @@ class LimitState:
     def moved(self, *, held: int = 0, spent: int = 0) -> LimitState:
         """The state after holds grew by ``held`` (negative: released or posted) and the
         account spent ``spent`` more in both periods."""
-        return dataclasses.replace(
-            self,
-            held=self.held + held,
-            spent_daily=self.spent_daily + spent,
-            spent_monthly=self.spent_monthly + spent,
+        return LimitState(  # not dataclasses.replace(): this runs for every update
+            self.daily,
+            self.monthly,
+            self.spent_daily + spent,
+            self.spent_monthly + spent,
+            self.daily_since,
+            self.daily_until,
+            self.monthly_since,
+            self.monthly_until,
+            self.held + held,
+            self.daily_noticed,
+            self.monthly_noticed,
+            self.timezone,
         )
 
     def noticed(self, period: Period) -> int:
@@ -216,8 +231,10 @@ class LimitState:
     def crossings(self, account_id: str) -> tuple[LimitState, list[LimitNotice]]:
         """The notices due (a limit reached 80 % or 100 % for the first time this
         period) and the state that remembers them."""
+        if self.daily is None and self.monthly is None:
+            return self, []  # no limit: no notice
         state, notices = self, []
-        for period in Period:
+        for period in _PERIODS:
             amount = state.limit(period) or 0
             spent = state.spent(period)
             reached = max((lvl for lvl in NOTICE_LEVELS if spent * 100 >= amount * lvl), default=0)
@@ -258,3 +275,13 @@ class LimitState:
             "daily_noticed": self.daily_noticed,
             "monthly_noticed": self.monthly_noticed,
         }
+
+    def with_columns(self, columns: Mapping[str, int]) -> LimitState:
+        """These counters with the ``accounts`` column values in ``columns`` (the names
+        of :attr:`COLUMNS`; other keys are ignored) in place of their own."""
+        fields: dict[str, Any] = {
+            ("held" if name == "limit_held" else name): columns[name]
+            for name in self.COLUMNS
+            if name in columns
+        }
+        return dataclasses.replace(self, **fields) if fields else self

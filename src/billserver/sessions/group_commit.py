@@ -19,6 +19,14 @@ failing calls costs savepoints, not two runs of every batch). Operations therefo
 must not change anything outside the database that a second run would get wrong (the
 update operations only write rows and fill caches that a run again fills alike).
 
+Deferred writes: a batch run without savepoints (and a lone operation) runs inside
+:func:`billserver.db.deferred.deferring`, so the rows its operations defer (the usual
+update's ledger rows, session row, events and stored answer) are written at the end,
+one ``executemany`` per statement, before the commit; a failure there is the batch's
+and runs it again isolated (without deferral). Before its operations run, the
+committer's ``prepare`` reads ahead what they said they will read (``reads``: the
+sessions' records, in one statement).
+
 Lock order on PostgreSQL: a batch locks the rows of several accounts and holds them
 until its commit, so operations are run in the order of their ``lock_key`` (the
 account id): batches of different processes then take account locks in the same
@@ -40,6 +48,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 
 from .. import db
+from ..db.deferred import deferring
 from ..db.driver import run_sql
 
 __all__ = ["GroupCommitter"]
@@ -57,13 +66,21 @@ class _Item:
     lock_key: str
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    reads: str | None = None
+
+
+Prepare = Callable[[Connection, list[str]], None]
+"""Reads ahead what a transaction's operations will read (their ``reads``)."""
 
 
 class GroupCommitter:
     """Runs write operations in shared, durably committed transactions (see the module)."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = _MAX_BATCH) -> None:
+    def __init__(
+        self, engine: Engine, *, max_batch: int = _MAX_BATCH, prepare: Prepare | None = None
+    ) -> None:
         self._engine = engine
+        self._prepare = prepare
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -80,14 +97,18 @@ class GroupCommitter:
         """The database the writer writes to."""
         return self._engine
 
-    async def run(self, operation: Callable[[Connection], T], *, lock_key: str = "") -> T:
-        """Run ``operation(conn)`` in a write transaction; returns once it is committed."""
+    async def run(
+        self, operation: Callable[[Connection], T], *, lock_key: str = "", reads: str | None = None
+    ) -> T:
+        """Run ``operation(conn)`` in a write transaction; returns once it is committed.
+        ``reads``: what the operation will read (a session id), for the committer's
+        ``prepare`` to read ahead with the others of its transaction."""
         if self._closed:
             raise RuntimeError("the server is shutting down")
         self._ensure_thread()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Item(operation, lock_key, future, loop))
+        self._queue.put(_Item(operation, lock_key, future, loop, reads))
         return await future
 
     def close(self) -> None:
@@ -103,7 +124,7 @@ class GroupCommitter:
                 except queue.Empty:
                     break
                 if late is not None:
-                    _settle(late, False, RuntimeError("the server is shutting down"))
+                    _settle_all([late], [(False, RuntimeError("the server is shutting down"))])
             if self.operations:
                 log.info(
                     "group commit: %d operations in %d transactions",
@@ -155,22 +176,30 @@ class GroupCommitter:
         else:
             self.batches += 1
             self.operations += len(batch)
-        for item, (ok, value) in zip(batch, outcomes, strict=True):
-            _settle(item, ok, value)
+        _settle_all(batch, outcomes)
 
     def _transaction(self, batch: list[_Item], *, isolated: bool) -> list[tuple[bool, Any]]:
         """Run ``batch`` in one write transaction and commit it; ``isolated``: each
         operation in a savepoint of its own (a lone operation needs none: its failure
         rolls the transaction back), else the first failure raises :class:`_Isolate`."""
         with db.write(self._engine) as conn:
-            if len(batch) == 1:
-                return [(True, batch[0].operation(conn))]
-            if isolated:
+            if isolated and len(batch) > 1:
                 return [_in_savepoint(conn, item.operation) for item in batch]
+            if len(batch) == 1:
+                with deferring(conn):
+                    return [(True, batch[0].operation(conn))]
             outcomes: list[tuple[bool, Any]] = []
-            for item in batch:
+            with deferring(conn) as later:
+                reads = [item.reads for item in batch if item.reads is not None]
+                if self._prepare is not None and reads:
+                    self._prepare(conn, reads)
+                for item in batch:
+                    try:
+                        outcomes.append((True, item.operation(conn)))
+                    except Exception as error:
+                        raise _Isolate from error
                 try:
-                    outcomes.append((True, item.operation(conn)))
+                    later.flush(conn)
                 except Exception as error:
                     raise _Isolate from error
             return outcomes
@@ -196,14 +225,22 @@ def _in_savepoint(conn: Connection, operation: Callable[[Connection], Any]) -> t
     return True, result
 
 
-def _settle(item: _Item, ok: bool, value: Any) -> None:
-    def deliver() -> None:
+def _settle_all(batch: list[_Item], outcomes: list[tuple[bool, Any]]) -> None:
+    """Give each caller its outcome, with one wake-up of each caller's event loop (not
+    one per operation)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Item, bool, Any]]] = {}
+    for item, (ok, value) in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(item.loop, []).append((item, ok, value))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the callers' loop has closed
+            loop.call_soon_threadsafe(_deliver, settled)
+
+
+def _deliver(settled: list[tuple[_Item, bool, Any]]) -> None:
+    for item, ok, value in settled:
         if item.future.done():  # the caller went away (cancelled)
-            return
+            continue
         if ok:
             item.future.set_result(value)
         else:
             item.future.set_exception(value)
-
-    with contextlib.suppress(RuntimeError):  # the caller's loop has closed
-        item.loop.call_soon_threadsafe(deliver)

@@ -23,12 +23,11 @@ from ..ledger import AccountState, Actor, Hold, apply, headroom
 from ..plans import current_plan_version, rate_of
 from ..tables import services, sessions
 from ..web import ApiError, refusal_error
+from .deadline import deadline as deadline_of
 from .grants import next_grant
 from .policy import SessionPolicy
 
 __all__ = ["open_session"]
-
-_US = 1_000_000
 
 
 def open_session(
@@ -89,7 +88,7 @@ def open_session(
             state=SessionState.ACTIVE.value,
             started_at=now,
             last_activity=now,
-            deadline=now + 3 * interval * _US,
+            deadline=deadline_of(now, interval),
             last_seq=0,
             used_units=0,
             unbilled_units=0,

@@ -3,7 +3,8 @@
 Every server process runs it. Each session is ended in its own write
 transaction that re-reads the session under lock and acts only if it is still
 active and still past its deadline, so two reapers (or a reaper and a late
-update) never end a session twice or charge it twice.
+update) never end a session twice or charge it twice. It finds candidates by their
+stored deadline and ends those whose true deadline has passed (:mod:`.deadline`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from ..clock import now_us
 from ..db.storage import log_failure
 from ..ledger import Actor
 from ..tables import sessions
+from . import deadline
 from .ending import end_by_server
 from .policy import SessionPolicy
-from .records import lock_session
+from .records import lock_session, save
 
 __all__ = ["reap_once", "reaper_loop"]
 
@@ -48,8 +50,15 @@ def reap_once(engine: Engine, policy: SessionPolicy) -> int:
             now = now_us()
             record = lock_session(conn, session_id, owner=None, order=policy.order)
             assert record is not None  # sessions are never deleted
-            if record.state != SessionState.ACTIVE.value or record.deadline >= now:
-                continue  # updated or ended meanwhile, maybe by another server
+            if record.state != SessionState.ACTIVE.value:
+                continue  # ended meanwhile, maybe by another server
+            interval = int(record.update_interval)
+            if not deadline.passed(int(record.last_activity), interval, now):
+                # updated meanwhile, or its stored deadline lags (see .deadline)
+                true = deadline.stale(record.deadline, int(record.last_activity), interval)
+                if true is not None:
+                    save(conn, record, deadline=true)
+                continue
             end_by_server(conn, actor, record, EndCause.UPDATE_TIMEOUT, now=now, policy=policy)
             ended += 1
     return ended

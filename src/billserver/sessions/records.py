@@ -6,23 +6,37 @@ returning the session with its hold and the figures of the account the hold is o
 (the *paying* account: the session's own unless it spends from a shared balance),
 locked in the lock order of every money move (paying account, account, session).
 :func:`save` is the one ``UPDATE`` of a session row.
+
+In a transaction that defers its writes (:mod:`billserver.db.deferred`), a saved
+session row is written at the end; the record read of a session with a pending row
+runs the pending writes first, and the paying account's figures and the session
+account's spending counters are read as the pending writes leave them.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Update, bindparam, case, select, update
+from sqlalchemy import Connection, Select, Update, bindparam, case, func, select, update
 
-from billclient.protocol import BalanceEvent, EndCause, SessionEvent, SessionState
+from billclient.protocol import EndCause, SessionState, session_data
 
 from ..accounts import LockOrder
 from ..db import AnyRow
+from ..db.deferred import deferred, pending_key
 from ..db.driver import run
 from ..events.store import append_session_change, latest_balance_data
-from ..ledger import AccountState, Figures, HoldState, LimitState, limit_columns
+from ..ledger import (
+    AccountState,
+    Figures,
+    HoldState,
+    LimitState,
+    limit_columns,
+    pending_figures,
+)
 from ..tables import accounts, holds, plan_versions, sessions
 from .views import session_view
 
@@ -32,6 +46,7 @@ __all__ = [
     "limits_of",
     "lock_session",
     "payer_of",
+    "prefetch",
     "resource",
     "save",
     "with_server",
@@ -49,41 +64,41 @@ _SPENDER = accounts.alias("spender")
 
 
 def _record_query() -> Select[Any]:
-    return (
-        select(
-            sessions,
-            holds.c.account_id.label("payer_id"),
-            holds.c.state.label("hold_state"),
-            holds.c.remaining.label("hold_remaining"),
-            accounts.c.kind,
-            accounts.c.balance,
-            accounts.c.reserved,
-            accounts.c.credit_limit,
-            accounts.c.retired,
-            accounts.c.low_balance_threshold,
-            case(
-                (
-                    accounts.c.low_balance_threshold.is_not(None),
-                    latest_balance_data(accounts.c.account_id),
-                ),
-                else_=None,
-            ).label("previous_balance"),
-            plan_versions.c.plan_id,
-            plan_versions.c.version.label("plan_version"),
-            holds.c.spender_id.label("hold_spender"),
-            *limit_columns(_SPENDER),
-        )
-        .select_from(
-            sessions.join(holds, holds.c.hold_id == sessions.c.hold_id)
-            .join(accounts, accounts.c.account_id == holds.c.account_id)
-            .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
-            .join(_SPENDER, _SPENDER.c.account_id == sessions.c.account_id)
-        )
-        .where(sessions.c.session_id == bindparam("b_session"))
+    return select(
+        sessions,
+        holds.c.account_id.label("payer_id"),
+        holds.c.state.label("hold_state"),
+        holds.c.remaining.label("hold_remaining"),
+        accounts.c.kind,
+        accounts.c.balance,
+        accounts.c.reserved,
+        accounts.c.credit_limit,
+        accounts.c.retired,
+        accounts.c.low_balance_threshold,
+        case(
+            (
+                accounts.c.low_balance_threshold.is_not(None),
+                latest_balance_data(accounts.c.account_id),
+            ),
+            else_=None,
+        ).label("previous_balance"),
+        plan_versions.c.plan_id,
+        plan_versions.c.version.label("plan_version"),
+        holds.c.spender_id.label("hold_spender"),
+        *limit_columns(_SPENDER),
+    ).select_from(
+        sessions.join(holds, holds.c.hold_id == sessions.c.hold_id)
+        .join(accounts, accounts.c.account_id == holds.c.account_id)
+        .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
+        .join(_SPENDER, _SPENDER.c.account_id == sessions.c.account_id)
     )
 
 
-_RECORD = _record_query()
+_RECORD = _record_query().where(sessions.c.session_id == bindparam("b_session"))
+_READ_AHEAD = func.json_each(bindparam("b_ids")).table_valued("value")
+_RECORDS = _record_query().where(sessions.c.session_id.in_(select(_READ_AHEAD.c.value)))
+"""The records of a JSON array of session ids (SQLite's ``json_each``: one statement
+whatever their number)."""
 _RECORD_LOCKED = _RECORD.with_for_update(of=[sessions, holds])
 _OWNER = select(sessions.c.account_id).where(sessions.c.session_id == bindparam("b_session"))
 
@@ -102,9 +117,16 @@ def lock_session(
     order, once) and the record read again.
     """
     params = {"b_session": session_id}
+    later = deferred(conn)
+    if later is not None and pending_key("session", session_id) in later.memo:
+        later.flush(conn)  # reported twice in one transaction: read it as written
     if conn.dialect.name == "sqlite":
-        row = run(conn, _RECORD, params).one_or_none()
-        return row if row is not None and owner in (None, row.account_id) else None
+        row = None if later is None else later.memo.pop(pending_key("record", session_id), None)
+        if row is None:
+            row = run(conn, _RECORD, params).one_or_none()
+        if row is None or owner not in (None, row.account_id):
+            return None
+        return _as_pending(conn, row) if later is not None else row
     account_id = owner
     if account_id is None:
         account_id = run(conn, _OWNER, params).scalar_one_or_none()
@@ -120,7 +142,37 @@ def lock_session(
     if row.payer_id != payer:
         run(conn, _LOCK_ACCOUNT, {"b_account": row.payer_id})
         row = run(conn, _RECORD_LOCKED, params).one()
+    return _as_pending(conn, row) if later is not None else row
+
+
+def _as_pending(conn: Connection, row: AnyRow) -> AnyRow:
+    """The record with the paying account's figures and the session account's
+    spending counters as the transaction's pending writes leave them."""
+    columns = row._mapping
+    paying = pending_figures(conn, row.payer_id)
+    if paying is not None:
+        columns["balance"], columns["reserved"] = paying["balance"], paying["reserved"]
+    spending = pending_figures(conn, row.account_id)
+    if spending is not None:
+        columns.update((name, value) for name, value in spending.items() if name in _COUNTERS)
     return row
+
+
+_COUNTERS = frozenset(LimitState.COLUMNS)
+
+
+def prefetch(conn: Connection, session_ids: Sequence[str]) -> None:
+    """Read the records of ``session_ids`` in one statement for the :func:`lock_session`
+    calls that follow in this transaction (SQLite, whose ``BEGIN IMMEDIATE`` already
+    holds the database, in a transaction that defers its writes; a no-op otherwise).
+    A record read ahead serves one call, as long as nothing was written in between
+    (a flush of the pending writes forgets it)."""
+    later = deferred(conn)
+    if later is None or conn.dialect.name != "sqlite" or len(session_ids) < 2:
+        return
+    later.flush(conn)
+    for row in run(conn, _RECORDS, {"b_ids": json.dumps(list(session_ids))}):
+        later.memo[pending_key("record", row.session_id)] = row
 
 
 def payer_of(record: AnyRow) -> AccountState:
@@ -191,11 +243,13 @@ def save(conn: Connection, record: AnyRow, **changes: Any) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"not a changing column of a session: {sorted(unknown)}")
     columns = tuple(sorted(changes))
-    run(
-        conn,
-        _save_statement(columns),
-        {"b_session": record.session_id, **{f"b_{name}": changes[name] for name in columns}},
-    )
+    row = {"b_session": record.session_id, **{f"b_{name}": changes[name] for name in columns}}
+    later = deferred(conn)
+    if later is not None and later.writing:
+        later.add(_save_statement(columns), row)
+        later.memo[pending_key("session", record.session_id)] = True
+    else:
+        run(conn, _save_statement(columns), row)
     return {**record._mapping, **changes}
 
 
@@ -217,16 +271,14 @@ def announce(
     append_session_change(
         conn,
         record.account_id,
-        SessionEvent(
-            session_id=record.session_id,
-            state=SessionState(session["state"]),
-            used_units=session["used_units"],
-            charged=session["charged"],
-            cause=EndCause(cause) if cause else None,
+        session_data(
+            record.session_id,
+            SessionState(session["state"]),
+            session["used_units"],
+            session["charged"],
+            EndCause(cause) if cause else None,
         ),
-        BalanceEvent(
-            balance=figures.balance, reserved=figures.reserved, available=figures.available
-        ),
+        figures,
         payer_id=record.payer_id,
         threshold=record.low_balance_threshold,
         previous=record.previous_balance,

@@ -12,6 +12,7 @@ from billclient.protocol import ClientEndCause
 
 from ..clock import to_us
 from ..db import AnyRow
+from ..db.deferred import run_or_defer
 from ..db.driver import run
 from ..tables import session_updates
 
@@ -75,7 +76,7 @@ def store_report(
     server_id: str,
 ) -> None:
     """Keep the accepted report and its answer (for replays)."""
-    run(
+    run_or_defer(
         conn,
         _INSERT_REPORT,
         {

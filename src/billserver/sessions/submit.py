@@ -38,6 +38,7 @@ from billclient.protocol import MAX_REPORTS, ErrorCode, SessionUpdate
 
 from .. import db
 from ..clock import now_us
+from ..db.deferred import deferred, suspended
 from ..db.driver import run_sql
 from ..ledger import Actor, Refused
 from ..web import ApiError, actor_for_token, token_hash
@@ -47,6 +48,7 @@ from ..web.limits import refuse_long_id
 from ..web.refusals import refusal_error
 from .group_commit import GroupCommitter
 from .policy import SessionPolicy
+from .records import prefetch
 from .reports import Report
 from .usage import report_usage
 
@@ -71,7 +73,7 @@ async def submit_report(
         caller = _authenticated(conn, token, digest, policy)
         return _applied(conn, caller, session_id, report, policy)
 
-    return await committer.run(operation, lock_key=policy.order.token_key(digest))
+    return await committer.run(operation, lock_key=policy.order.token_key(digest), reads=session_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +137,19 @@ def report_results(
     refused, everything since that savepoint is rolled back and the reports are
     applied again, each in a savepoint of its own (what a refusal needs, at two
     statements a report that the usual call, with no refusal, saves)."""
+    later = deferred(conn)
+    if later is not None:
+        later.flush(conn)  # the savepoint is this call's alone
+        prefetch(conn, [item.session_id for item in reports if item.report is not None])
     run_sql(conn, "SAVEPOINT usage_reports")
     try:
         results = _results(conn, caller, reports, policy, isolated=False)
     except _Refusal:
+        if later is not None:
+            later.discard()
         run_sql(conn, "ROLLBACK TO SAVEPOINT usage_reports")
-        results = _results(conn, caller, reports, policy, isolated=True)
+        with suspended(conn):
+            results = _results(conn, caller, reports, policy, isolated=True)
     run_sql(conn, "RELEASE SAVEPOINT usage_reports")
     return results
 
@@ -220,7 +229,13 @@ def _check_token(engine: Engine, token: str, digest: str, policy: SessionPolicy)
 
 def _authenticated(conn: Connection, token: str, digest: str, policy: SessionPolicy) -> Actor:
     """The caller, authenticated in the writer's transaction (a token refused here is
-    forgotten, so its next call is checked before the writer again)."""
+    forgotten, so its next call is checked before the writer again); once per
+    transaction and token when the transaction defers its writes (its calls share
+    one moment: nothing in it signs anybody out)."""
+    later = deferred(conn)
+    known: Actor | None = None if later is None else later.memo.get((_CALLER, digest))
+    if known is not None:
+        return known
     try:
         caller = actor_for_token(conn, token, policy.server_id)
     except ApiError:
@@ -228,7 +243,12 @@ def _authenticated(conn: Connection, token: str, digest: str, policy: SessionPol
         raise
     if caller.account_id is not None:
         policy.order.remember_token(digest, caller.account_id)
+    if later is not None:
+        later.memo[(_CALLER, digest)] = caller
     return caller
+
+
+_CALLER = "caller"
 
 
 def _check(session_id: str, fields: dict[str, Any]) -> Checked:

@@ -3,7 +3,10 @@
 Order of checks (PROTOCOL.md): the session is the caller's (404); it has ended (409,
 except an exact replay of the ending call, and late usage); ``seq``; the body (422).
 Every function runs inside the caller's write transaction and raises
-:class:`~billserver.web.ApiError` for refusals.
+:class:`~billserver.web.ApiError` for refusals. The next update of an active session,
+the usual report, defers its writes to the end of a transaction that defers them
+(:mod:`billserver.db.deferred`: the group commit); an end and late usage write
+directly, after what is pending.
 """
 
 from __future__ import annotations
@@ -12,13 +15,22 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from billclient.protocol import Action, EndCause, ErrorCode, SessionState, UpdateResult
+from billclient.protocol import (
+    Action,
+    EndCause,
+    ErrorCode,
+    LimitPeriod,
+    SessionState,
+    update_result_data,
+)
 from billclient.rating import Unit
 
 from ..clock import from_us
 from ..db import AnyRow
+from ..db.deferred import flush, writes_deferred
 from ..ledger import Actor, Period, Resize
 from ..web import ApiError
+from . import deadline
 from .ending import end, late_usage
 from .grants import next_grant, settle
 from .policy import SessionPolicy
@@ -60,6 +72,7 @@ def report_usage(
                 session=resource(record._mapping, int(record.hold_remaining)),
             )
         _check_body(record, report, now)
+        flush(conn)
         return late_usage(conn, actor, record, report, now=now, policy=policy)
     if report.seq == record.last_seq:
         stored = replay(conn, record, report, accepted_after=None)
@@ -80,7 +93,9 @@ def report_usage(
         )
     _check_body(record, report, now)
     if report.cause is None:
-        return _update(conn, actor, record, report, now=now, policy=policy)
+        with writes_deferred(conn):
+            return _update(conn, actor, record, report, now=now, policy=policy)
+    flush(conn)
     return end(conn, actor, record, report, now=now, policy=policy)
 
 
@@ -107,6 +122,13 @@ def _update(
     figures = charge(
         conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now, stop=stop
     )
+    changes: dict[str, Any] = {}
+    servers = with_server(record, policy.server_id)
+    if len(servers) != len(record.servers):
+        changes["servers"] = servers
+    stored = deadline.moved(record.deadline, now, int(record.update_interval))
+    if stored is not None:
+        changes["deadline"] = stored
     session = save(
         conn,
         record,
@@ -114,14 +136,13 @@ def _update(
         used_units=report.used_units,
         unbilled_units=settled.unbilled_units,
         charged=settled.charged,
-        servers=with_server(record, policy.server_id),
         last_activity=now,
         granted_units=granted,
         final=final,
-        deadline=now + 3 * int(record.update_interval) * _US,
+        **changes,
     )
     announce(conn, record, session, figures, now=now)
-    answer = UpdateResult(
+    answer = update_result_data(
         session_id=record.session_id,
         seq=report.seq,
         used_units=report.used_units,
@@ -133,8 +154,8 @@ def _update(
         final=final,
         action=action,
         reason=_reason(bound) if action is Action.TERMINATE else None,
-        limit=None if bound is None else bound.value,
-    ).model_dump(mode="json")
+        limit=None if bound is None else LimitPeriod(bound.value),
+    )
     store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
     return answer
 

@@ -26,6 +26,8 @@ ACCOUNTS = [
     account("front", "10"),
     account("route", "10"),
     account("closing", "10"),
+    account("even-a", "0.05"),
+    account("even-b", "0.05"),
 ]
 
 PER_TWIN = ["dl", "dl", "sms", "dl", "dl", "dl"]  # s4 is ended before the rounds
@@ -135,6 +137,32 @@ def test_each_report_gets_exactly_what_its_single_call_answers(server: ServerPro
             alone.account()["balance"],
             alone.account()["reserved"],
         )
+
+
+def test_reports_that_all_succeed_are_answered_as_their_single_calls(
+    server: ServerProcess,
+) -> None:
+    """No refusal: the reports share the transaction's deferred writes (one account
+    update, one balance event), and each still gets its single call's answer, the
+    account's figures after it included, up to a session stopped for want of money."""
+    alone, batched = Api(server.url, "even-a"), Api(server.url, "even-b")
+    ids_a, ids_b = ([a.open("dl").json()["session_id"] for _ in range(3)] for a in (alone, batched))
+    names = dict(zip(ids_b, ids_a, strict=True))
+    used = [[400_000, 700_000, 900_000], [1_500_000, 1_600_000, 9_000_000]]
+    for seq, units in enumerate(used, start=1):
+        expected = [
+            _single(alone, _report(sid, seq, n)) for sid, n in zip(ids_a, units, strict=True)
+        ]
+        reports = [_report(sid, seq, n) for sid, n in zip(ids_b, units, strict=True)]
+        answer = batched.post("/v1/sessions/updates", {"reports": reports})
+        assert answer.status_code == 200, answer.text
+        got = [(r["status"], r["body"]) for r in answer.json()["results"]]
+        assert _comparable(got, names) == _comparable(expected, {})
+        assert {status for status, _body in expected} == {200}
+    assert expected[-1][1]["action"] == "terminate"
+    assert len({body["balance"] for _status, body in expected}) == 3  # figures after each
+    twin = {"account_id": "even-b", "name": "Account even-b"}
+    assert batched.account() == alone.account() | twin
 
 
 @pytest.mark.parametrize(
