@@ -99,8 +99,7 @@ class Deferred:
     def flush(self, conn: Connection) -> None:
         """Run what is pending now (what a reader that cannot see it needs)."""
         rows, checks = self._rows, self._checks
-        self._rows, self._checks = {}, {}
-        self.memo = {k: v for k, v in self.memo.items() if not _pending_key(k)}
+        self.discard()
         for statement, keyed in rows.items():
             values = list(keyed.values())
             changed = run(conn, statement, values).rowcount
@@ -144,16 +143,16 @@ def deferring(conn: Connection) -> Iterator[Deferred]:
 
 
 @contextlib.contextmanager
-def writes_deferred(conn: Connection) -> Iterator[Deferred | None]:
+def writes_deferred(conn: Connection) -> Iterator[None]:
     """Defer the writes of this block that may be deferred (no-op outside
     :func:`deferring`, or while :func:`suspended`)."""
     found = deferred(conn)
     if found is None:
-        yield None
+        yield
         return
     found._writing += 1
     try:
-        yield found if found.writing else None
+        yield
     finally:
         found._writing -= 1
 
@@ -181,17 +180,10 @@ def flush(conn: Connection) -> None:
         found.flush(conn)
 
 
-def run_or_defer(
-    conn: Connection,
-    statement: ClauseElement,
-    row: dict[str, Any],
-    *,
-    key: Hashable | None = None,
-    merge: Merge | None = None,
-) -> None:
+def run_or_defer(conn: Connection, statement: ClauseElement, row: dict[str, Any]) -> None:
     """Write ``row`` now, or at the end when writes are deferred here."""
     found = deferred(conn)
     if found is not None and found.writing:
-        found.add(statement, row, key=key, merge=merge)
+        found.add(statement, row)
     else:
         run(conn, statement, row)

@@ -7,7 +7,8 @@ caller already read under lock are passed in (the update path reads everything i
 one statement); the ledger reads the others itself, locked. It works inside the
 caller's transaction, so a money move commits together with the change it explains,
 its audit rows and (the caller's) live events. In a transaction that defers its
-writes, what it reads is seen as the pending writes leave it (:mod:`.writer`).
+writes, what it reads itself is seen as the pending writes leave it (:mod:`.writer`);
+states passed in are read that way by the caller (``lock_session`` does).
 """
 
 from __future__ import annotations
@@ -122,8 +123,7 @@ def apply(
             .order_by(accounts.c.account_id)
             .with_for_update()
         ):
-            known[found.account_id] = AccountState.of(found)
-    known = {key: _as_pending(conn, state) for key, state in known.items()}
+            known[found.account_id] = _as_pending(conn, AccountState.of(found))
     if not needed <= known.keys():
         raise LedgerError(f"no account {sorted(needed - known.keys())[0]!r}")
     batch = build(operations, accounts=known, holds=known_holds, actor=actor, now=now, stops=stops)

@@ -165,6 +165,4 @@ def _counted(what: str) -> Callable[[int, int], None]:
 
 
 def _changed(conn: Connection, statement: Any, rows: list[dict[str, Any]], what: str) -> None:
-    done = run(conn, statement, rows).rowcount
-    if done != len(rows):
-        raise LedgerError(f"{what} under the caller (a stale read); nothing was moved")
+    _counted(what)(run(conn, statement, rows).rowcount, len(rows))
