@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.api import Api
 from tests.support.catalogs import account
-from tests.support.fixtures import ServerFactory
+from tests.support.fixtures import ServerFactory, catalogued
 from tests.support.servers import ServerProcess, run_billserver
 
 ACCOUNTS = [account("busy", "100"), account("copied", "7")]
@@ -23,13 +23,7 @@ ACCOUNTS = [account("busy", "100"), account("copied", "7")]
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """A SQLite database with the catalogue (the books verified at the end)."""
-    factory = ServerFactory(tmp_path_factory.mktemp("backup"))
-    try:
-        factory.import_catalog(ACCOUNTS)
-        yield factory
-        factory.verify()
-    finally:
-        factory.close()
+    yield from catalogued(tmp_path_factory.mktemp("backup"), ACCOUNTS)
 
 
 @pytest.fixture(scope="module")

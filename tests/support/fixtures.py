@@ -204,6 +204,21 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         cluster.stop()
 
 
+def catalogued(
+    directory: Path, accounts: list[dict[str, Any]], **catalog: Any
+) -> Iterator[ServerFactory]:
+    """A SQLite database in ``directory`` with a catalogue of ``accounts`` imported, for
+    a fixture to ``yield from``: the books are verified when it ends, its servers
+    stopped."""
+    factory = ServerFactory(directory)
+    try:
+        factory.import_catalog(accounts, **catalog)
+        yield factory
+        factory.verify()
+    finally:
+        factory.close()
+
+
 def _unavailable(message: str) -> NoReturn:
     """Skip PostgreSQL tests on a developer machine; fail them in CI."""
     if os.environ.get("CI"):

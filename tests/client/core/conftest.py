@@ -21,7 +21,7 @@ import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from tests.support.catalogs import account
-from tests.support.fixtures import ServerFactory
+from tests.support.fixtures import ServerFactory, catalogued
 from tests.support.servers import ServerProcess, free_port
 
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
@@ -44,13 +44,7 @@ VOUCHERS = [{"code": "CORE-VOUCHER-1", "amount": "5"}]
 @pytest.fixture(scope="session")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """One SQLite database with the catalogue, for every client core test."""
-    factory = ServerFactory(tmp_path_factory.mktemp("client-core"))
-    try:
-        factory.import_catalog(ACCOUNTS, vouchers=VOUCHERS)
-        yield factory
-        factory.verify()
-    finally:
-        factory.close()
+    yield from catalogued(tmp_path_factory.mktemp("client-core"), ACCOUNTS, vouchers=VOUCHERS)
 
 
 @pytest.fixture(scope="session")
