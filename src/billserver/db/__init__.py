@@ -24,6 +24,8 @@ from sqlalchemy import Connection, Engine, Row, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from .driver import run_sql
+
 __all__ = ["AnyRow", "default_db_url", "make_engine", "read", "write"]
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
@@ -116,22 +118,31 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    mode = "IMMEDIATE" if connection.get_execution_options().get("immediate") else "DEFERRED"
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    # on the driver's cursor: exec_driver_sql's execution machinery costs more than
+    # the BEGIN itself, on every transaction
+    immediate = connection.get_execution_options().get("immediate")
+    run_sql(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN DEFERRED")
 
 
 @contextlib.contextmanager
-def write(engine: Engine) -> Iterator[Connection]:
+def write(engine: Engine, *, on: Connection | None = None) -> Iterator[Connection]:
     """A write transaction: commits on success, rolls back on any exception.
 
     On SQLite it holds the database's write lock from the start; on PostgreSQL
-    callers lock the rows they change (``SELECT ... FOR UPDATE``).
+    callers lock the rows they change (``SELECT ... FOR UPDATE``). ``on``: a
+    connection of ``engine`` the caller keeps between transactions (the group
+    commit's writer), instead of one from the pool.
     """
     lock = _WRITE_LOCKS.get(engine)
-    with lock or contextlib.nullcontext(), engine.connect() as conn:
-        conn = conn.execution_options(immediate=True)
-        with conn.begin():
-            yield conn
+    with lock or contextlib.nullcontext():
+        if on is not None:
+            with on.execution_options(immediate=True).begin():
+                yield on
+            return
+        with engine.connect() as conn:
+            conn = conn.execution_options(immediate=True)
+            with conn.begin():
+                yield conn
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ idempotent in themselves and name their hold by id.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,11 +32,19 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("6d9f1c52-0c4e-4c1b-9a0e-1b5e0f3d2a77")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
 
 
 def ref_id(ref: str) -> str:
-    """The id of the row an operation with idempotency reference ``ref`` creates."""
-    return str(uuid.uuid5(_NAMESPACE, ref))
+    """The id of the row an operation with idempotency reference ``ref`` creates: the
+    name-based UUID (version 5) of ``ref`` in the ledger's namespace, as
+    ``str(uuid.uuid5(namespace, ref))`` spells it, built here without the ``UUID``
+    object (a third of the cost; every charge makes one)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + ref.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 class TransferKind(StrEnum):

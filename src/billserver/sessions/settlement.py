@@ -18,6 +18,7 @@ from ..events import append_limit_notices
 from ..ledger import (
     PENDING,
     SYS_REVENUE,
+    AccountState,
     Actor,
     Close,
     Figures,
@@ -46,17 +47,20 @@ def rate_of_session(conn: Connection, record: AnyRow, policy: SessionPolicy) -> 
     return rate
 
 
-def room(record: AnyRow, now: int) -> Headroom:
+def room(record: AnyRow, now: int, *, payer: AccountState | None = None) -> Headroom:
     """What the session may take beyond its hold now: the paying account's available
-    money, bounded by what is left under the session's account's spending limits."""
-    return headroom(payer_of(record), limits_of(record), now=now)
+    money, bounded by what is left under the session's account's spending limits.
+    ``payer``: :func:`~.records.payer_of` the record, when the caller has it already."""
+    payer = payer or payer_of(record)
+    limits = payer.limits if payer.limits is not None else limits_of(record)
+    return headroom(payer, limits, now=now)
 
 
-def budget(record: AnyRow, now: int) -> int:
+def budget(record: AnyRow, now: int, *, payer: AccountState | None = None) -> int:
     """The most the session's total charge may reach now: what it has been charged,
     plus what its hold has left (while open), plus :func:`room`."""
     held = int(record.hold_remaining) if record.hold_state == PENDING else 0
-    return int(record.charged) + held + room(record, now).amount
+    return int(record.charged) + held + room(record, now, payer=payer).amount
 
 
 def settle_usage(
@@ -83,11 +87,13 @@ def charge(
     then: Resize | Close | None,
     now: int,
     stop: Period | None = None,
+    payer: AccountState | None = None,
 ) -> Figures:
     """Bring the session's charge to ``charged`` (the increase out of the hold first),
     then ``then``; the paying account's figures afterwards. The transfers' idempotency
     references name the session and the report's ``seq``. ``stop``: the limit of the
-    session's account that stops it now (its 100 % notice is due)."""
+    session's account that stops it now (its 100 % notice is due). ``payer``:
+    :func:`~.records.payer_of` the record, when the caller has it already."""
     amount = charged - int(record.charged)
     ref = f"{record.session_id}:{seq}"
     memo = f"{record.service_id} session {record.session_id}"
@@ -118,7 +124,7 @@ def charge(
         actor,
         operations,
         now=now,
-        accounts_read=[payer_of(record)],
+        accounts_read=[payer or payer_of(record)],
         holds_read=[hold_of(record)],
         stops=None if stop is None else {record.account_id: stop},
     )

@@ -34,7 +34,7 @@ from . import deadline
 from .ending import end, late_usage
 from .grants import next_grant, settle
 from .policy import SessionPolicy
-from .records import announce, lock_session, resource, save, with_server
+from .records import announce, lock_session, payer_of, resource, save, with_server
 from .reports import Report, replay, store_report
 from .settlement import budget, charge, rate_of_session, room
 
@@ -105,7 +105,8 @@ def _update(
     """The next update of an active session: charge, slide the grant, answer."""
     rate = rate_of_session(conn, record, policy)
     start = from_us(record.started_at)
-    most = budget(record, now)
+    payer = payer_of(record)
+    most = budget(record, now, payer=payer)
     settled = settle(rate, start, report.used_units, most)
     if settled.unbilled_units:
         granted, final, hold, action = int(record.granted_units), True, 0, Action.TERMINATE
@@ -116,11 +117,19 @@ def _update(
         granted, final, hold = grant.granted_units, grant.final, grant.hold
         exhausted = final and report.used_units >= granted
         action = Action.TERMINATE if exhausted else Action.CONTINUE
-    bound = room(record, now).period if final else None
+    bound = room(record, now, payer=payer).period if final else None
     stop = bound if action is Action.TERMINATE else None
     resize = Resize(record.hold_id, hold)
     figures = charge(
-        conn, actor, record, settled.charged, seq=report.seq, then=resize, now=now, stop=stop
+        conn,
+        actor,
+        record,
+        settled.charged,
+        seq=report.seq,
+        then=resize,
+        now=now,
+        stop=stop,
+        payer=payer,
     )
     changes: dict[str, Any] = {}
     servers = with_server(record, policy.server_id)

@@ -21,11 +21,11 @@ billing server's and the gateway's settings):
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Mapping
 
-import anyio
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,8 +120,11 @@ class _Request:
         left = self.deadline - time.monotonic()
         message: Message | None = None
         if left > 0:
-            with anyio.move_on_after(left):
-                message = await receive()
+            # asyncio's own timeout: anyio's cancel scope costs twice as much, on every
+            # request with a body (the server runs on asyncio only)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left):
+                    message = await receive()
         if message is None:
             raise _Refused(
                 ErrorCode.REQUEST_TIMEOUT,
