@@ -37,6 +37,7 @@ import asyncio
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -283,6 +284,8 @@ def parent(args: argparse.Namespace) -> int:
             process.wait(60)
     finally:
         server.stop()
+    if args.dir is None:
+        shutil.rmtree(work, ignore_errors=True)
     bare, gui = figures["bare"], figures["app"]
     p95 = (
         statistics.quantiles(latencies, n=20, method="inclusive")[18]

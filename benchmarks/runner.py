@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -218,6 +219,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(15)
+    if args.dir is None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ Usage::
         [--dir DIR]
     python benchmarks/updates.py --compare BASE/src [--rounds 3] [--json] [...]
 
-It starts a real ``billserver serve`` on a database on disk (``--dir``, default a
-temporary directory under /var/tmp, never tmpfs) and drives it with ``wrk`` (the
+It starts a real ``billserver serve`` on a database on disk (a temporary directory
+under ``--dir``, default /var/tmp, never tmpfs; deleted after a run that succeeded,
+kept after one that failed) and drives it with ``wrk`` (the
 Debian package, installed with apt-get when missing) running a Lua script that keeps
 each session's ``seq`` and cumulative units: a request takes a session that has no
 call in flight, and its answer (checked: 200 with the expected ``seq``) frees it.
@@ -645,17 +646,22 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="billbench-", dir=args.dir or "/var/tmp"))
-    with contextlib.ExitStack() as stack:
-        if args.db == "sqlite":
-            db_url, pgbench_url = f"sqlite:///{workdir / 'billing.db'}", ""
-        elif args.pg_url:
-            db_url = pgbench_url = args.pg_url
-        else:
-            db_url, pgbench_url = stack.enter_context(throwaway_postgres(workdir))
-        if args.compare is not None:
-            figures = _compare(args, workdir, db_url)
-        else:
-            figures = _benchmark(args, workdir, db_url, pgbench_url)
+    try:
+        with contextlib.ExitStack() as stack:
+            if args.db == "sqlite":
+                db_url, pgbench_url = f"sqlite:///{workdir / 'billing.db'}", ""
+            elif args.pg_url:
+                db_url = pgbench_url = args.pg_url
+            else:
+                db_url, pgbench_url = stack.enter_context(throwaway_postgres(workdir))
+            if args.compare is not None:
+                figures = _compare(args, workdir, db_url)
+            else:
+                figures = _benchmark(args, workdir, db_url, pgbench_url)
+    except BaseException:
+        print(f"kept for a look: {workdir} (databases, server logs)", file=sys.stderr)
+        raise
+    shutil.rmtree(workdir, ignore_errors=True)  # a run's database grows to gigabytes
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0
