@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import anyio
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from billclient import __version__
 
@@ -36,7 +37,7 @@ from .operations.metrics import MetricsMiddleware, Registry
 from .operations.retention import retention_loop
 from .pricing.router import router as pricing_router
 from .sessions import SessionPolicy
-from .sessions.front import UpdateRoutes
+from .sessions.front import UpdateFront
 from .sessions.group_commit import GroupCommitter
 from .sessions.reaper import reaper_loop
 from .sessions.records import prefetch
@@ -47,10 +48,11 @@ from .topups.router import router as topups_router
 from .web import Context, refuse_nul
 from .web.failures import FailureAnswers
 from .web.handlers import document_problems, install_error_handlers
+from .web.layers import Layer, Layers
 from .web.limits import BodyLimits, refuse_long_path_ids
 from .web.logs import RequestLog
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "served"]
 
 log = logging.getLogger("billserver")
 
@@ -137,17 +139,30 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         app.include_router(router)
     install_error_handlers(app)
     document_problems(app)
-    app.add_middleware(UpdateRoutes, committer=committer, policy=policy)  # the hot path
-    app.add_middleware(FailureAnswers)  # unhandled errors become 503 / 500
-    app.add_middleware(
-        BodyLimits,
-        max_bytes=settings.max_body_bytes,
-        timeout=settings.body_timeout,
-        larger={"/v1/integration/events": settings.max_batch_body_bytes},
-    )
+    layers: list[Layer] = [  # innermost first
+        (FailureAnswers, {}),  # unhandled errors become 503 / 500
+        (
+            BodyLimits,
+            {
+                "max_bytes": settings.max_body_bytes,
+                "timeout": settings.body_timeout,
+                "larger": {"/v1/integration/events": settings.max_batch_body_bytes},
+            },
+        ),
+    ]
     if settings.log_requests:
-        app.add_middleware(RequestLog, server_id=settings.effective_server_id)
+        layers.append((RequestLog, {"server_id": settings.effective_server_id}))
     if settings.metrics_port is not None:  # the listener itself is started by `serve`
         app.state.metrics = Registry(writer=committer)
-        app.add_middleware(MetricsMiddleware, registry=app.state.metrics)
+        layers.append((MetricsMiddleware, {"registry": app.state.metrics}))
+    app.add_middleware(Layers, layers=layers)
+    app.state.served = UpdateFront(app, committer=committer, policy=policy, layers=layers)
     return app
+
+
+def served(app: FastAPI) -> ASGIApp:
+    """What ``serve`` runs: ``app`` behind :class:`~.sessions.front.UpdateFront`, which
+    answers the update calls (the hot path) before FastAPI's own stack, through the
+    same layers."""
+    front: ASGIApp = app.state.served
+    return front

@@ -164,6 +164,8 @@ def test_metrics_count_requests_sessions_updates_and_money(
         'status="404"}'
     )
     assert during[missing] >= 1  # the route template, never the raw path
+    update_ok = _requests("POST", "/v1/sessions/{session_id}/updates", 200)
+    assert during[update_ok] == before.get(update_ok, 0) + 1  # answered in front: counted once
     assert not any("no-such-session" in key for key in during)
     latency = 'billserver_http_request_duration_seconds_{}{{method="GET",route="/v1/account"{}}}'
     count = during[latency.format("count", "")]
@@ -185,14 +187,24 @@ def test_metrics_count_requests_sessions_updates_and_money(
     ]
     batch = api.post("/v1/sessions/updates", {"reports": reports})
     assert [r["status"] for r in batch.json()["results"]] == [200, 404]
+    # a body the front passes on to the route (which explains it): still counted once
+    assert api.post(f"/v1/sessions/{second}/updates", {"seq": "two"}).status_code == 422
     _answer, batched = scrape(metrics_port)
     accepted = "billserver_updates_accepted_total"
     assert batched[accepted] == during[accepted] + 1  # the accepted report of the batch
+    batch_ok = _requests("POST", "/v1/sessions/updates", 200)
+    assert batched[batch_ok] == during.get(batch_ok, 0) + 1
+    refused = _requests("POST", "/v1/sessions/{session_id}/updates", 422)
+    assert batched[refused] == during.get(refused, 0) + 1
 
     assert api.end(opened["session_id"], 2, 1).status_code == 200
     assert api.end(second, 2, 1).status_code == 200
     _answer, after = scrape(metrics_port)
     assert after["billserver_live_sessions"] == before["billserver_live_sessions"]
+
+
+def _requests(method: str, route: str, status: int) -> str:
+    return f'billserver_http_requests_total{{method="{method}",route="{route}",status="{status}"}}'
 
 
 def test_without_the_flag_nothing_else_listens(plain: ServerProcess) -> None:

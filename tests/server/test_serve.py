@@ -21,13 +21,17 @@ def test_serve_migrates_imports_logs_and_stops_gracefully(
     catalog = write_catalog(tmp_path / "cat.toml", [account("logme", "5")])
     server = servers.start("solo", "--catalog", str(catalog))  # a fresh database
     api = Api(server.url, "logme")
-    assert api.open("sms").status_code == 201
+    session_id = api.open("sms").json()["session_id"]
+    assert api.update(session_id, 1, 1).status_code == 200  # answered in front of FastAPI
+    assert api.post(f"/v1/sessions/{session_id}/updates", {"seq": "two"}).status_code == 422
     assert server.stop() == 0
     log = server.log()
     assert "Traceback" not in log
     requests = [json.loads(line) for line in log.splitlines() if '"request"' in line]
     assert {"method", "path", "status", "ms", "server"} <= requests[-1].keys()
     assert any(r["path"] == "/v1/sessions" and r["status"] == 201 for r in requests)
+    updates = [r["status"] for r in requests if r["path"] == f"/v1/sessions/{session_id}/updates"]
+    assert updates == [200, 422]  # one line each, also for the call passed on to the route
     for secret in (api.access, api.refresh, "test-password-1"):
         assert secret is not None
         assert secret not in log

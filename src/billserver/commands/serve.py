@@ -17,7 +17,7 @@ __all__ = ["cmd_serve"]
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..app import create_app
+    from ..app import create_app, served
     from ..db.storage import describe_database, probe_writable
     from ..migrations.upgrade import upgrade
     from ..web.guarded_http import uvicorn_options
@@ -55,7 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(import_into(engine, config.catalog, config.effective_server_id), file=sys.stderr)
     app = create_app(config, engine)
     server_config = uvicorn.Config(
-        app,
+        served(app),
         host=config.host,
         port=config.port,
         log_config=None,
