@@ -261,20 +261,30 @@ class LimitState:
         "monthly_noticed",
     )
     """The ``accounts`` columns of the counters (:meth:`columns`)."""
+    BINDS: ClassVar[tuple[str, ...]] = tuple(f"b_{name}" for name in COLUMNS)
+    """The ledger writer's bind names of :attr:`COLUMNS` (``b_<column>``)."""
 
     def columns(self) -> dict[str, int]:
         """The counters as ``accounts`` column values (what the ledger writes back)."""
-        return {
-            "spent_daily": self.spent_daily,
-            "spent_monthly": self.spent_monthly,
-            "daily_since": self.daily_since,
-            "daily_until": self.daily_until,
-            "monthly_since": self.monthly_since,
-            "monthly_until": self.monthly_until,
-            "limit_held": self.held,
-            "daily_noticed": self.daily_noticed,
-            "monthly_noticed": self.monthly_noticed,
-        }
+        return dict(zip(self.COLUMNS, self._counters(), strict=True))
+
+    def bound_columns(self) -> dict[str, int]:
+        """:meth:`columns` under the ledger writer's bind names (:attr:`BINDS`)."""
+        return dict(zip(self.BINDS, self._counters(), strict=True))
+
+    def _counters(self) -> tuple[int, ...]:
+        """The counters in the order of :attr:`COLUMNS`."""
+        return (
+            self.spent_daily,
+            self.spent_monthly,
+            self.daily_since,
+            self.daily_until,
+            self.monthly_since,
+            self.monthly_until,
+            self.held,
+            self.daily_noticed,
+            self.monthly_noticed,
+        )
 
     def with_columns(self, columns: Mapping[str, int]) -> LimitState:
         """These counters with the ``accounts`` column values in ``columns`` (the names

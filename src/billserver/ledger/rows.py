@@ -251,7 +251,7 @@ def build(
             figures.start.reserved,
         )
         if money or limits != figures.start.limits:
-            counters = dict.fromkeys(LimitState.COLUMNS) if limits is None else limits.columns()
+            counters = dict.fromkeys(LimitState.BINDS) if limits is None else limits.bound_columns()
             batch.account_changes.append(
                 {
                     "b_account": account_id,
@@ -259,7 +259,7 @@ def build(
                     "b_old_reserved": figures.start.reserved,
                     "b_balance": figures.balance,
                     "b_reserved": figures.reserved,
-                    **{f"b_{name}": value for name, value in counters.items()},
+                    **counters,
                 }
             )
         batch.figures[account_id] = Figures(figures.balance, figures.reserved, figures.available)

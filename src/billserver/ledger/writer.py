@@ -74,6 +74,10 @@ _CHANGE_ACCOUNT = (
 )
 
 
+_COUNTERS = tuple(zip(LimitState.COLUMNS, LimitState.BINDS, strict=True))
+"""Each spending-limit counter's ``accounts`` column and bind name."""
+
+
 def write(conn: Connection, batch: Batch) -> None:
     """Write ``batch`` in the caller's transaction (or defer it, see the module)."""
     later = deferred(conn)
@@ -120,9 +124,10 @@ def pending_figures(conn: Connection, account_id: str) -> dict[str, Any] | None:
     if change is None:
         return None
     columns = {"balance": change["b_balance"], "reserved": change["b_reserved"]}
-    for name in LimitState.COLUMNS:
-        if change[f"b_{name}"] is not None:
-            columns[name] = change[f"b_{name}"]
+    for name, bound in _COUNTERS:
+        value = change[bound]
+        if value is not None:
+            columns[name] = value
     return columns
 
 
@@ -150,9 +155,9 @@ def _merged_account(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str,
         "b_balance": later["b_balance"],
         "b_reserved": later["b_reserved"],
     }
-    for name in LimitState.COLUMNS:
-        if later[f"b_{name}"] is not None:
-            merged[f"b_{name}"] = later[f"b_{name}"]
+    for bound in LimitState.BINDS:
+        if later[bound] is not None:
+            merged[bound] = later[bound]
     return merged
 
 
