@@ -155,7 +155,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     if settings.metrics_port is not None:  # the listener itself is started by `serve`
         app.state.metrics = Registry(writer=committer)
         layers.append((MetricsMiddleware, {"registry": app.state.metrics}))
-    app.add_middleware(Layers, layers=layers)
+    # the failure answers again for a call the update front passes on: inside FastAPI's
+    # error layer, which would answer and re-raise what they did not
+    app.add_middleware(Layers, layers=layers, again=layers[:1])
     app.state.served = UpdateFront(app, committer=committer, policy=policy, layers=layers)
     return app
 

@@ -66,6 +66,10 @@ def test_an_unwritable_database_answers_503_and_health_says_why(
             ),
             api.open("dl"),
             api.update(session_id, 2, 10),  # through the group commit
+            api.post(  # a query string: the update front passes it on to the route
+                f"/v1/sessions/{session_id}/updates?via=route",
+                {"seq": 2, "used_units": 10, "measured_at": "2026-01-01T00:00:00Z"},
+            ),
             api.post(
                 "/v1/topups",
                 {"voucher_code": VOUCHER["code"]},

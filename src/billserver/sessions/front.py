@@ -52,7 +52,8 @@ class UpdateFront:
     inside the server's own ``layers`` (:mod:`billserver.web.layers`), before FastAPI's
     stack (its error, telemetry and body-limit layers, then routing) is entered at
     all; everything else, and any update call :class:`UpdateRoutes` passes on, goes to
-    ``app``, whose own copy of the layers then lets it through."""
+    ``app`` (whose layers then apply only the failure answers again: see
+    :mod:`billserver.web.layers`)."""
 
     def __init__(
         self,

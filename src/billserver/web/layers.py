@@ -4,8 +4,10 @@ by a front that answers some requests itself (:class:`~billserver.sessions.front
 
 :class:`Layers` is one middleware holding them all. A front runs the same layers
 (:func:`wrap`) around its own handler; a request it passes on to the application
-carries :data:`LAYERED` in its scope, and the application's :class:`Layers` let it
-through untouched: counted, logged and limited once.
+carries :data:`LAYERED` in its scope, and the application's :class:`Layers` apply
+only the layers that must be inside FastAPI's own error layer (the failure answers:
+Starlette's handler answers an exception and re-raises it, which uvicorn logs and
+closes the connection for): counted, logged and limited once, answered as ever.
 """
 
 from __future__ import annotations
@@ -32,15 +34,18 @@ def wrap(app: ASGIApp, layers: Sequence[Layer]) -> ASGIApp:
 
 
 class Layers:
-    """ASGI middleware: ``layers`` around the application, unless a front applied them."""
+    """ASGI middleware: ``layers`` around the application; only ``again`` (innermost
+    ones of them) for a request a front put through them already."""
 
-    def __init__(self, app: ASGIApp, *, layers: Sequence[Layer]) -> None:
-        self.app = app
+    def __init__(
+        self, app: ASGIApp, *, layers: Sequence[Layer], again: Sequence[Layer] = ()
+    ) -> None:
         self.layered = wrap(app, layers)
+        self.again = wrap(app, again)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get(LAYERED):
-            await self.app(scope, receive, send)
+            await self.again(scope, receive, send)
         else:
             await self.layered(scope, receive, send)
 
