@@ -14,8 +14,11 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -30,6 +33,14 @@ ENDED = re.compile(
 )
 DIRECTORY = re.compile(r"^demo: Starting .*; their files go to (\S+)$")
 DEBUG_LOOK = ("kind=", "=None", " units,", "1 units", "session_id=")
+
+
+def _download_price(at: datetime) -> str:
+    """What resources/demo-catalog.toml's prepaid plan charges for 1 MB downloaded at
+    ``at``: 0.02 EUR, 0.01 EUR in its night window (22:00-06:00, Europe/Berlin)."""
+    local = at.astimezone(ZoneInfo("Europe/Berlin")).time()
+    night = local >= clock_time(22) or local < clock_time(6)
+    return "0.01" if night else "0.02"
 
 
 def _proc_stat(pid: int) -> tuple[int, int, int] | None:
@@ -80,6 +91,7 @@ def test_headless_demo_charges_a_live_session_and_stops_cleanly() -> None:
     reader = threading.Thread(target=lambda: lines.extend(demo.stdout or ()), daemon=True)
     reader.start()
     started: dict[int, tuple[int, int, int]] = {}
+    began = datetime.now(UTC)
     try:
         deadline = time.monotonic() + 120  # a loaded machine starts servers slowly
         while time.monotonic() < deadline and demo.poll() is None:
@@ -118,7 +130,10 @@ def test_headless_demo_charges_a_live_session_and_stops_cleanly() -> None:
     assert "demo: Downloaded demo-1MB.bin through the metering gateway" in output
     assert "1,000,000 bytes were metered" in output
     assert "demo: Sent a message through the gateway ('Hello from the billclient demo')" in output
-    assert "File download (session " in output and "Used 1 MB; charged 0.02 EUR." in output
+    # the price of the hour (the night window may begin while the demo runs)
+    prices = {_download_price(began), _download_price(datetime.now(UTC))}
+    assert "File download (session " in output
+    assert any(f"Used 1 MB; charged {price} EUR." in output for price in prices), output
     for look in DEBUG_LOOK:  # every line a sentence, none a debug log
         assert look not in output, output
     left = [pid for pid, stat in started.items() if _proc_stat(pid) == stat]
