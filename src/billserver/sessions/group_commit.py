@@ -27,13 +27,6 @@ and runs it again isolated (without deferral). Before its operations run, the
 committer's ``prepare`` reads ahead what they said they will read (``reads``: the
 sessions' records, in one statement).
 
-On SQLite the writer keeps one connection between its transactions (a pool check-out
-and check-in, with the reset on return, cost more than a small transaction's
-statements); it gives it back after a transaction that failed to commit, so the next
-one starts on a connection checked afresh, and when it stops. PostgreSQL's come from
-the pool for each transaction, pinged first: a server restarted or failed over
-drops connections.
-
 Lock order on PostgreSQL: a batch locks the rows of several accounts and holds them
 until its commit, so operations are run in the order of their ``lock_key`` (the
 account id): batches of different processes then take account locks in the same
@@ -94,7 +87,6 @@ class GroupCommitter:
         self._start_lock = threading.Lock()
         self._closed = False
         self._failing = False  # an operation of the last committed batch failed
-        self._held: Connection | None = None  # the writer thread's connection
         self.batches = 0
         """Transactions committed so far (for measurements)."""
         self.operations = 0
@@ -150,26 +142,23 @@ class GroupCommitter:
                 self._thread = thread
 
     def _work(self) -> None:
-        try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch, stop = [first], False
-                while len(batch) < self._max_batch:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        stop = True
-                        break
-                    batch.append(item)
-                self._commit(batch)
-                if stop:
-                    return
-        finally:
-            self._release()
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, stop = [first], False
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit(batch)
+            if stop:
+                return
 
     def _commit(self, batch: list[_Item]) -> None:
         batch.sort(key=lambda item: item.lock_key)
@@ -181,7 +170,6 @@ class GroupCommitter:
                 outcomes = self._transaction(batch, isolated=True)
             self._failing = not all(ok for ok, _value in outcomes)
         except Exception as error:  # the transaction did not commit: nothing was applied
-            self._release()  # the next transaction gets a connection checked afresh
             if len(batch) > 1:
                 log.warning("a batch of %d operations failed to commit", len(batch), exc_info=True)
             outcomes = [(False, error)] * len(batch)
@@ -194,7 +182,7 @@ class GroupCommitter:
         """Run ``batch`` in one write transaction and commit it; ``isolated``: each
         operation in a savepoint of its own (a lone operation needs none: its failure
         rolls the transaction back), else the first failure raises :class:`_Isolate`."""
-        with db.write(self._engine, on=self._connection()) as conn:
+        with db.write(self._engine) as conn:
             if isolated and len(batch) > 1:
                 return [_in_savepoint(conn, item.operation) for item in batch]
             if len(batch) == 1:
@@ -215,26 +203,6 @@ class GroupCommitter:
                 except Exception as error:
                     raise _Isolate from error
             return outcomes
-
-    def _connection(self) -> Connection | None:
-        """The writer's connection, kept between its transactions (a pool check-out and
-        check-in, with its reset, cost more than a small transaction's statements):
-        SQLite's, a local file's. None for a database over the network, whose
-        connections the pool checks out afresh, each pinged first (a server restarted
-        or failed over drops them)."""
-        if self._engine.dialect.name != "sqlite":
-            return None
-        if self._held is None:
-            self._held = self._engine.connect()
-        return self._held
-
-    def _release(self) -> None:
-        """Give the writer's connection back (after a transaction that failed to commit,
-        and when the writer stops)."""
-        held, self._held = self._held, None
-        if held is not None:
-            with contextlib.suppress(Exception):  # a broken connection is dropped anyway
-                held.close()
 
 
 class _Isolate(Exception):
