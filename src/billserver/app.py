@@ -139,8 +139,9 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         app.include_router(router)
     install_error_handlers(app)
     document_problems(app)
+    failures: Layer = (FailureAnswers, {})  # unhandled errors become 503 / 500
     layers: list[Layer] = [  # innermost first
-        (FailureAnswers, {}),  # unhandled errors become 503 / 500
+        failures,
         (
             BodyLimits,
             {
@@ -157,7 +158,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
         layers.append((MetricsMiddleware, {"registry": app.state.metrics}))
     # the failure answers again for a call the update front passes on: inside FastAPI's
     # error layer, which would answer and re-raise what they did not
-    app.add_middleware(Layers, layers=layers, again=layers[:1])
+    app.add_middleware(Layers, layers=layers, again=[failures])
     app.state.served = UpdateFront(app, committer=committer, policy=policy, layers=layers)
     return app
 

@@ -260,16 +260,13 @@ class LimitState:
         "daily_noticed",
         "monthly_noticed",
     )
-    """The ``accounts`` columns of the counters (:meth:`columns`)."""
+    """The ``accounts`` columns of the counters (:meth:`bound_columns`)."""
     BINDS: ClassVar[tuple[str, ...]] = tuple(f"b_{name}" for name in COLUMNS)
     """The ledger writer's bind names of :attr:`COLUMNS` (``b_<column>``)."""
 
-    def columns(self) -> dict[str, int]:
-        """The counters as ``accounts`` column values (what the ledger writes back)."""
-        return dict(zip(self.COLUMNS, self._counters(), strict=True))
-
     def bound_columns(self) -> dict[str, int]:
-        """:meth:`columns` under the ledger writer's bind names (:attr:`BINDS`)."""
+        """The counters as ``accounts`` column values (what the ledger writes back),
+        under the ledger writer's bind names (:attr:`BINDS`)."""
         return dict(zip(self.BINDS, self._counters(), strict=True))
 
     def _counters(self) -> tuple[int, ...]:
