@@ -63,7 +63,7 @@ def create_app(settings: ServerSettings, engine: Engine | None = None) -> FastAP
     ctx = Context(settings=settings, engine=engine)
     policy = SessionPolicy.of(settings)
     hub = EventHub(engine)
-    committer = GroupCommitter(engine, prepare=prefetch)
+    committer = GroupCommitter(engine, prepare=prefetch, committed=hub.committed)
     storage = StorageMonitor(engine)
 
     @contextlib.asynccontextmanager

@@ -112,6 +112,56 @@ def test_an_operation_alone_in_its_batch_rolls_back_when_it_fails(tmp_path: Path
     engine.dispose()
 
 
+def test_the_writer_keeps_its_connection_until_a_commit_fails(tmp_path: Path) -> None:
+    """One connection serves the writer's transactions; a transaction that fails to
+    commit gives it back (the next one starts on a connection checked afresh), and so
+    does closing the committer."""
+    path = tmp_path / "group.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _metadata.create_all(engine)
+    with engine.begin() as conn:  # a foreign key checked only at COMMIT
+        conn.exec_driver_sql("CREATE TABLE parents (n INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql(
+            "CREATE TABLE children (n INTEGER PRIMARY KEY, parent INTEGER "
+            "REFERENCES parents (n) DEFERRABLE INITIALLY DEFERRED)"
+        )
+    committer = GroupCommitter(engine)
+    pool = engine.pool
+    connections: list[object] = []
+
+    def insert_row(n: int) -> Operation:
+        def operation(conn: Connection) -> int:
+            connections.append(conn.connection.dbapi_connection)
+            return conn.execute(insert(_rows).values(n=n)).rowcount
+
+        return operation
+
+    def orphan(conn: Connection) -> int:
+        connections.append(conn.connection.dbapi_connection)
+        return conn.exec_driver_sql("INSERT INTO children VALUES (1, 99)").rowcount
+
+    async def main() -> list[object]:
+        answers: list[object] = [await committer.run(insert_row(1))]
+        answers.append(pool.checkedout())  # held between transactions
+        answers.append(await committer.run(insert_row(2)))
+        answers += await asyncio.gather(committer.run(orphan), return_exceptions=True)
+        answers.append(pool.checkedout())  # given back after the failed commit
+        answers.append(await committer.run(insert_row(3)))
+        return answers
+
+    try:
+        answers = asyncio.run(main())
+    finally:
+        committer.close()
+    assert answers[:3] == [1, 1, 1]
+    assert "FOREIGN KEY" in str(answers[3])
+    assert answers[4:] == [0, 1]
+    assert pool.checkedout() == 0  # closing gave it back
+    assert connections[0] is connections[1] is connections[2]
+    assert _count(path) == (3, [1, 2, 3])
+    engine.dispose()
+
+
 def test_a_closed_committer_refuses_new_operations(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'group.db'}")
     committer = GroupCommitter(engine)

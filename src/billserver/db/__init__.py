@@ -125,17 +125,24 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 @contextlib.contextmanager
-def write(engine: Engine) -> Iterator[Connection]:
+def write(engine: Engine, *, on: Connection | None = None) -> Iterator[Connection]:
     """A write transaction: commits on success, rolls back on any exception.
 
     On SQLite it holds the database's write lock from the start; on PostgreSQL
-    callers lock the rows they change (``SELECT ... FOR UPDATE``).
+    callers lock the rows they change (``SELECT ... FOR UPDATE``). ``on``: a
+    connection of ``engine`` the caller keeps between transactions (the group
+    commit's writer), instead of one from the pool.
     """
     lock = _WRITE_LOCKS.get(engine)
-    with lock or contextlib.nullcontext(), engine.connect() as conn:
-        conn = conn.execution_options(immediate=True)
-        with conn.begin():
-            yield conn
+    with lock or contextlib.nullcontext():
+        if on is not None:
+            with on.execution_options(immediate=True).begin():
+                yield on
+            return
+        with engine.connect() as conn:
+            conn = conn.execution_options(immediate=True)
+            with conn.begin():
+                yield conn
 
 
 @contextlib.contextmanager

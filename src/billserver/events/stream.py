@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Connection, Engine, event, func, select
 
 from billclient.protocol import BalanceEvent, EventType
 
@@ -107,9 +107,17 @@ class EventHub:
                     if not waiting:
                         del self._waiters[account_id]
 
+    def committed(self, connection: Connection) -> None:
+        """A transaction on ``connection``, which its owner keeps out of the pool (the
+        group commit's writer), has committed: wake the streams of the accounts it
+        appended events for. A pooled connection does that when it is checked back in."""
+        self._wake(connection.info.pop(WAKE_KEY, None))
+
     def _on_checkin(self, _dbapi_connection: Any, record: Any) -> None:
         """A connection is back in the pool: its transaction has committed or rolled back."""
-        touched = record.info.pop(WAKE_KEY, None) if record is not None else None
+        self._wake(record.info.pop(WAKE_KEY, None) if record is not None else None)
+
+    def _wake(self, touched: set[str] | None) -> None:
         loop = self._loop
         if not touched or loop is None:
             return

@@ -27,6 +27,14 @@ and runs it again isolated (without deferral). Before its operations run, the
 committer's ``prepare`` reads ahead what they said they will read (``reads``: the
 sessions' records, in one statement).
 
+On SQLite the writer keeps one connection between its transactions (a pool check-out
+and check-in, with the reset on return, cost more than a small transaction's
+statements); it gives it back after a transaction that failed to commit, so the next
+one starts on a connection checked afresh, and when it stops; it tells ``committed``
+(the event hub) of each commit, as a pool check-in would. PostgreSQL's come from
+the pool for each transaction, pinged first: a server restarted or failed over
+drops connections.
+
 Lock order on PostgreSQL: a batch locks the rows of several accounts and holds them
 until its commit, so operations are run in the order of their ``lock_key`` (the
 account id): batches of different processes then take account locks in the same
@@ -72,21 +80,32 @@ class _Item:
 Prepare = Callable[[Connection, list[str]], None]
 """Reads ahead what a transaction's operations will read (their ``reads``)."""
 
+Committed = Callable[[Connection], None]
+"""Told of each transaction committed on the writer's kept connection (the event hub:
+it wakes the streams of the accounts that got events, as a pool check-in would)."""
+
 
 class GroupCommitter:
     """Runs write operations in shared, durably committed transactions (see the module)."""
 
     def __init__(
-        self, engine: Engine, *, max_batch: int = _MAX_BATCH, prepare: Prepare | None = None
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = _MAX_BATCH,
+        prepare: Prepare | None = None,
+        committed: Committed | None = None,
     ) -> None:
         self._engine = engine
         self._prepare = prepare
+        self._committed = committed
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
         self._failing = False  # an operation of the last committed batch failed
+        self._held: Connection | None = None  # the writer thread's connection
         self.batches = 0
         """Transactions committed so far (for measurements)."""
         self.operations = 0
@@ -142,23 +161,26 @@ class GroupCommitter:
                 self._thread = thread
 
     def _work(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch, stop = [first], False
-            while len(batch) < self._max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            self._commit(batch)
-            if stop:
-                return
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch, stop = [first], False
+                while len(batch) < self._max_batch:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stop = True
+                        break
+                    batch.append(item)
+                self._commit(batch)
+                if stop:
+                    return
+        finally:
+            self._release()
 
     def _commit(self, batch: list[_Item]) -> None:
         batch.sort(key=lambda item: item.lock_key)
@@ -170,19 +192,22 @@ class GroupCommitter:
                 outcomes = self._transaction(batch, isolated=True)
             self._failing = not all(ok for ok, _value in outcomes)
         except Exception as error:  # the transaction did not commit: nothing was applied
+            self._release()  # the next transaction gets a connection checked afresh
             if len(batch) > 1:
                 log.warning("a batch of %d operations failed to commit", len(batch), exc_info=True)
             outcomes = [(False, error)] * len(batch)
         else:
             self.batches += 1
             self.operations += len(batch)
+            if self._held is not None and self._committed is not None:
+                self._committed(self._held)
         _settle_all(batch, outcomes)
 
     def _transaction(self, batch: list[_Item], *, isolated: bool) -> list[tuple[bool, Any]]:
         """Run ``batch`` in one write transaction and commit it; ``isolated``: each
         operation in a savepoint of its own (a lone operation needs none: its failure
         rolls the transaction back), else the first failure raises :class:`_Isolate`."""
-        with db.write(self._engine) as conn:
+        with db.write(self._engine, on=self._connection()) as conn:
             if isolated and len(batch) > 1:
                 return [_in_savepoint(conn, item.operation) for item in batch]
             if len(batch) == 1:
@@ -203,6 +228,26 @@ class GroupCommitter:
                 except Exception as error:
                     raise _Isolate from error
             return outcomes
+
+    def _connection(self) -> Connection | None:
+        """The writer's connection, kept between its transactions (a pool check-out and
+        check-in, with its reset, cost more than a small transaction's statements):
+        SQLite's, a local file's. None for a database over the network, whose
+        connections the pool checks out afresh, each pinged first (a server restarted
+        or failed over drops them)."""
+        if self._engine.dialect.name != "sqlite":
+            return None
+        if self._held is None:
+            self._held = self._engine.connect()
+        return self._held
+
+    def _release(self) -> None:
+        """Give the writer's connection back (after a transaction that failed to commit,
+        and when the writer stops)."""
+        held, self._held = self._held, None
+        if held is not None:
+            with contextlib.suppress(Exception):  # a broken connection is dropped anyway
+                held.close()
 
 
 class _Isolate(Exception):
