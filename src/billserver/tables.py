@@ -42,7 +42,6 @@ __all__ = [
     "metadata",
     "plan_versions",
     "services",
-    "session_updates",
     "sessions",
     "signin_failures",
     "tokens",
@@ -284,23 +283,12 @@ sessions = Table(
     # late usage: accepted after an update_timeout end until this instant
     Column("late_until", BigInteger, nullable=True),
     Column("servers", JSON, nullable=False),
+    # the last accepted update or end call and its answer, sent again when the call is
+    # repeated (sessions/reports.py); null until the first
+    Column("last_report", JSON, nullable=True),
 )
 Index("ix_sessions_account_state", sessions.c.account_id, sessions.c.state)
 Index("ix_sessions_state_deadline", sessions.c.state, sessions.c.deadline)
-
-session_updates = Table(
-    "session_updates",
-    metadata,
-    Column("session_id", String(36), primary_key=True),
-    Column("seq", BigInteger, primary_key=True),
-    Column("kind", String(8), nullable=False),  # update | end
-    Column("used_units", BigInteger, nullable=False),
-    Column("cause", String(32), nullable=True),
-    Column("measured_at", BigInteger, nullable=True),
-    Column("received_at", BigInteger, nullable=False),
-    Column("server_id", String(128), nullable=False),
-    Column("response", JSON, nullable=False),
-)
 
 # What a metering gateway says it served per session, beside the session's record
 # (CDRs stay immutable); cumulative, so a repeated or late report never lowers it.

@@ -17,7 +17,7 @@ from ..ledger import Actor, Close, Figures
 from ..ledger import record as audit
 from .policy import SessionPolicy
 from .records import announce, resource, save, with_server
-from .reports import Report, store_report
+from .reports import Report, stored_report
 from .settlement import charge, rate_of_session, room, settle_usage
 
 __all__ = ["end", "end_by_server", "late_usage"]
@@ -54,7 +54,9 @@ def end(
         deadline=None,
     )
     answer = resource(session, 0)
-    store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
+    save(
+        conn, record, last_report=stored_report(report, answer, now=now, server_id=policy.server_id)
+    )
     return answer
 
 
@@ -93,7 +95,9 @@ def late_usage(
             action=Action.TERMINATE,
             reason=EndCause.UPDATE_TIMEOUT.value,
         ).model_dump(mode="json")
-    store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
+    save(
+        conn, record, last_report=stored_report(report, answer, now=now, server_id=policy.server_id)
+    )
     return answer
 
 

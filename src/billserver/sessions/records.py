@@ -63,9 +63,13 @@ _SPENDER = accounts.alias("spender")
 """The session's own account: its spending limits (the paying account may be another)."""
 
 
+_RECORD_COLUMNS = [column for column in sessions.c if column.key != "last_report"]
+"""A session's columns but its stored last report (read only for a repeated call)."""
+
+
 def _record_query() -> Select[Any]:
     return select(
-        sessions,
+        *_RECORD_COLUMNS,
         holds.c.account_id.label("payer_id"),
         holds.c.state.label("hold_state"),
         holds.c.remaining.label("hold_remaining"),
@@ -221,6 +225,7 @@ _SAVED = frozenset(
         "cause",
         "cdr_id",
         "late_until",
+        "last_report",
     }
 )
 """The columns of a session row that change after it was opened."""

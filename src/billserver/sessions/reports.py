@@ -1,4 +1,4 @@
-"""Usage reports (updates and ends): their stored answers and exact replays."""
+"""Usage reports (updates and ends): the last one's stored answer and exact replays."""
 
 from __future__ import annotations
 
@@ -6,17 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, select
 
 from billclient.protocol import ClientEndCause
 
 from ..clock import to_us
 from ..db import AnyRow
-from ..db.deferred import run_or_defer
 from ..db.driver import run
-from ..tables import session_updates
+from ..tables import sessions
 
-__all__ = ["Replay", "Report", "replay", "store_report"]
+__all__ = ["Replay", "Report", "replay", "stored_report"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,52 +41,39 @@ class Replay:
     late: bool  # accepted after the session had ended (late usage)
 
 
-_STORED = select(session_updates).where(
-    session_updates.c.session_id == bindparam("b_session"),
-    session_updates.c.seq == bindparam("b_seq"),
-)
+_STORED = select(sessions.c.last_report).where(sessions.c.session_id == bindparam("b_session"))
 
 
 def replay(
     conn: Connection, session: AnyRow, report: Report, *, accepted_after: int | None
 ) -> Replay | None:
     """The stored answer when ``report`` repeats the last accepted call exactly."""
-    stored = run(
-        conn, _STORED, {"b_session": session.session_id, "b_seq": report.seq}
-    ).one_or_none()
-    if stored is None or stored.kind != report.kind or stored.used_units != report.used_units:
+    stored = run(conn, _STORED, {"b_session": session.session_id}).scalar_one_or_none()
+    if stored is None or (stored["seq"], stored["kind"], stored["used_units"]) != (
+        report.seq,
+        report.kind,
+        report.used_units,
+    ):
         return None
-    if report.cause is not None and stored.cause != report.cause.value:
+    if report.cause is not None and stored["cause"] != report.cause.value:
         return None
-    late = accepted_after is not None and stored.received_at > accepted_after
-    return Replay(dict(stored.response), late)
+    late = accepted_after is not None and stored["received_at"] > accepted_after
+    return Replay(dict(stored["answer"]), late)
 
 
-_INSERT_REPORT = insert(session_updates)
-
-
-def store_report(
-    conn: Connection,
-    session_id: str,
-    report: Report,
-    answer: dict[str, Any],
-    *,
-    now: int,
-    server_id: str,
-) -> None:
-    """Keep the accepted report and its answer (for replays)."""
-    run_or_defer(
-        conn,
-        _INSERT_REPORT,
-        {
-            "session_id": session_id,
-            "seq": report.seq,
-            "kind": report.kind,
-            "used_units": report.used_units,
-            "cause": report.cause.value if report.cause else None,
-            "measured_at": None if report.measured_at is None else to_us(report.measured_at),
-            "received_at": now,
-            "server_id": server_id,
-            "response": answer,
-        },
-    )
+def stored_report(
+    report: Report, answer: dict[str, Any], *, now: int, server_id: str
+) -> dict[str, Any]:
+    """What the session row keeps of an accepted ``report`` (its ``last_report``): the
+    call's figures and its ``answer``, for the one call that may be repeated (the last
+    accepted: every earlier ``seq`` is stale). Saved with the report's other changes."""
+    return {
+        "seq": report.seq,
+        "kind": report.kind,
+        "used_units": report.used_units,
+        "cause": report.cause.value if report.cause else None,
+        "measured_at": None if report.measured_at is None else to_us(report.measured_at),
+        "received_at": now,
+        "server_id": server_id,
+        "answer": answer,
+    }

@@ -35,7 +35,7 @@ from .ending import end, late_usage
 from .grants import next_grant, settle
 from .policy import SessionPolicy
 from .records import announce, lock_session, payer_of, resource, save, with_server
-from .reports import Report, replay, store_report
+from .reports import Report, replay, stored_report
 from .settlement import budget, charge, rate_of_session, room
 
 __all__ = ["report_usage"]
@@ -138,19 +138,6 @@ def _update(
     stored = deadline.moved(record.deadline, now, int(record.update_interval))
     if stored is not None:
         changes["deadline"] = stored
-    session = save(
-        conn,
-        record,
-        last_seq=report.seq,
-        used_units=report.used_units,
-        unbilled_units=settled.unbilled_units,
-        charged=settled.charged,
-        last_activity=now,
-        granted_units=granted,
-        final=final,
-        **changes,
-    )
-    announce(conn, record, session, figures, now=now)
     answer = update_result_data(
         session_id=record.session_id,
         seq=report.seq,
@@ -165,7 +152,20 @@ def _update(
         reason=_reason(bound) if action is Action.TERMINATE else None,
         limit=None if bound is None else LimitPeriod(bound.value),
     )
-    store_report(conn, record.session_id, report, answer, now=now, server_id=policy.server_id)
+    session = save(
+        conn,
+        record,
+        last_seq=report.seq,
+        used_units=report.used_units,
+        unbilled_units=settled.unbilled_units,
+        charged=settled.charged,
+        last_activity=now,
+        granted_units=granted,
+        final=final,
+        last_report=stored_report(report, answer, now=now, server_id=policy.server_id),
+        **changes,
+    )
+    announce(conn, record, session, figures, now=now)
     return answer
 
 
