@@ -39,6 +39,8 @@ from .records import hold_of, limits_of, payer_of
 
 __all__ = ["budget", "charge", "rate_of_session", "room", "settle_usage"]
 
+_US = 1_000_000
+
 
 def rate_of_session(conn: Connection, record: AnyRow, policy: SessionPolicy) -> Rate:
     """The rate of the session's plan version and service."""
@@ -96,13 +98,16 @@ def charge(
     :func:`~.records.payer_of` the record, when the caller has it already."""
     amount = charged - int(record.charged)
     ref = f"{record.session_id}:{seq}"
+    # when report ``seq`` is due (the start and seq intervals): fixed by the reference,
+    # so the transfers' ids stay the same however often it is sent, and follow time
+    at = int(record.started_at) + seq * int(record.update_interval) * _US
     memo = f"{record.service_id} session {record.session_id}"
     open_hold = record.hold_state == PENDING
     covered = min(amount, int(record.hold_remaining)) if amount > 0 and open_hold else 0
     operations: list[Operation] = []
     if covered:
         operations.append(
-            Post(f"{ref}:hold", record.hold_id, covered, memo, owner=record.session_id)
+            Post(f"{ref}:hold", record.hold_id, covered, memo, owner=record.session_id, at=at)
         )
     if amount > covered:
         operations.append(
@@ -115,6 +120,7 @@ def charge(
                 memo,
                 owner=record.session_id,
                 spender=record.account_id,
+                at=at,
             )
         )
     if then is not None:

@@ -53,6 +53,8 @@ from tests.support.fixtures import ServerFactory
 
 ACTOR = Actor.system("ledger-test", "test")
 amounts = st.integers(min_value=-3, max_value=40)
+moments = st.none() | st.integers(min_value=0, max_value=(2**48 - 1) * 1000)
+"""The moment a transfer stands for (its id starts with it), or none (a name-based id)."""
 
 
 @dataclass
@@ -203,9 +205,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def resize(self, hold: str, remaining: int) -> None:
         self._run([Resize(hold, remaining)])
 
-    @rule(target=references, hold=hold_ids, amount=amounts)
-    def post(self, hold: str, amount: int) -> Operation:
-        op = Post(f"{self.prefix}:{uuid.uuid4().hex}", hold, amount, "charge")
+    @rule(target=references, hold=hold_ids, amount=amounts, at=moments)
+    def post(self, hold: str, amount: int, at: int | None) -> Operation:
+        op = Post(f"{self.prefix}:{uuid.uuid4().hex}", hold, amount, "charge", at=at)
         self._run([op])
         return op
 
@@ -219,11 +221,14 @@ class LedgerMachine(RuleBasedStateMachine):
         debit=st.one_of(account_ids, st.sampled_from([SYS_CARDS, SYS_REVENUE])),
         credit=st.one_of(account_ids, st.sampled_from([SYS_CARDS, SYS_REVENUE])),
         amount=amounts,
+        at=moments,
     )
-    def transfer(self, kind: TransferKind, debit: str, credit: str, amount: int) -> Operation:
+    def transfer(
+        self, kind: TransferKind, debit: str, credit: str, amount: int, at: int | None
+    ) -> Operation:
         book = {a: customer_book(a) for a in self.model.accounts}
         op = Transfer(f"{self.prefix}:{uuid.uuid4().hex}", kind, book.get(debit, debit),
-                      book.get(credit, credit), amount, "move")  # fmt: skip
+                      book.get(credit, credit), amount, "move", at=at)  # fmt: skip
         self._run([op])
         return op
 
