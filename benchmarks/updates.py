@@ -41,7 +41,8 @@ session count), ``engine`` (and ``two_processes`` for PostgreSQL).
 ``--compare SRC`` measures only the single-update run, alternating ``--rounds`` times
 a server started from another source tree (``SRC``, its ``src`` directory: the base,
 e.g. ``git worktree add /tmp/base main`` then ``--compare /tmp/base/src``) with this
-one, on one database, and reports server CPU per update of each and base : new.
+one, each on a database of its own made and checked by its own tree (the two may
+differ in schema), and reports server CPU per update of each and base : new.
 
 With ``--db postgresql`` and no ``--pg-url`` it starts a throwaway cluster (initdb
 + pg_ctl, as the tests do: ``tests/support/postgres.py``) under ``--dir`` and
@@ -247,10 +248,23 @@ def cpus() -> tuple[set[int], set[int]]:
     return {available[0]}, {available[1]}
 
 
-def billserver(*args: str) -> subprocess.CompletedProcess[str]:
+def billserver(*args: str, src: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a ``billserver`` command (from ``src``, another source tree's, when given)."""
     return subprocess.run(
-        [sys.executable, "-m", "billserver", *args], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "billserver", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_environment(src),
     )
+
+
+def _environment(src: Path | None) -> dict[str, str]:
+    """The environment of a process that runs ``src``'s code (this tree's when None)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return env
 
 
 def ensure_wrk() -> str:
@@ -289,9 +303,7 @@ def start_server(
 ) -> Server:
     """A server on ``cpu``, from ``src`` (another source tree's ``src``) when given."""
     port = free_port()
-    env = {**os.environ, "BILLSERVER_LOG_REQUESTS": "false"}
-    if src is not None:
-        env["PYTHONPATH"] = str(src)
+    env = {**_environment(src), "BILLSERVER_LOG_REQUESTS": "false"}
     log = workdir / f"server-{name}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -607,12 +619,14 @@ def sqlite_baseline_on(directory: Path, seconds: float, cpu: set[int]) -> float:
         os.sched_setaffinity(0, previous)
 
 
-def verify(db_url: str) -> None:
-    """``billserver verify``: the books balance after the runs, or the benchmark fails."""
+def verify(db_url: str, src: Path | None = None) -> None:
+    """``billserver verify`` (``src``'s, when given): the books balance after the runs,
+    or the benchmark fails."""
     result = subprocess.run(
         [sys.executable, "-m", "billserver", "verify", "--db", db_url],
         capture_output=True,
         text=True,
+        env=_environment(src),
     )
     if result.returncode != 0:
         raise SystemExit("billserver verify failed:\n" + result.stdout + result.stderr)
@@ -640,7 +654,7 @@ def main() -> int:
         type=Path,
         metavar="SRC",
         help="only the single-update run, alternating a server from SRC (another source "
-        "tree's src directory, the base) with this one on the same database",
+        "tree's src directory, the base) with this one, each on its own database",
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternations for --compare")
     args = parser.parse_args()
@@ -655,7 +669,7 @@ def main() -> int:
             else:
                 db_url, pgbench_url = stack.enter_context(throwaway_postgres(workdir))
             if args.compare is not None:
-                figures = _compare(args, workdir, db_url)
+                figures = _compare(args, workdir, _compared(workdir, db_url, pgbench_url))
             else:
                 figures = _benchmark(args, workdir, db_url, pgbench_url)
     except BaseException:
@@ -665,6 +679,16 @@ def main() -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0
+
+
+def _compared(workdir: Path, db_url: str, spare_url: str) -> dict[str, str]:
+    """The databases of ``--compare``: this tree's, and one more for the base (SQLite: a
+    second file; PostgreSQL: the throwaway cluster's second database)."""
+    if db_url.startswith("sqlite"):
+        return {"base": f"sqlite:///{workdir / 'billing-base.db'}", "new": db_url}
+    if spare_url == db_url:
+        raise SystemExit("--compare needs two databases: leave out --pg-url")
+    return {"base": spare_url, "new": db_url}
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
@@ -769,27 +793,34 @@ def _benchmark(
     return result
 
 
-def _compare(args: argparse.Namespace, workdir: Path, db_url: str) -> dict[str, Any]:
+def _compare(args: argparse.Namespace, workdir: Path, urls: dict[str, str]) -> dict[str, Any]:
     """Server CPU per single update of the base (``--compare``) and of this tree,
-    alternating on one database (the sessions carry on from run to run), base first."""
+    alternating, base first. Each has a database of its own (``urls``), made, seeded
+    alike and checked by its own tree, since the two may differ in schema; the
+    sessions carry on from round to round."""
     catalog = workdir / "catalog.toml"
     catalog.write_text(CATALOG)
-    billserver("import", str(catalog), "--db", db_url)
     server_cpu, load_cpu = cpus()
+    wrk = ensure_wrk()
     say = lambda text: _say(args, text)  # noqa: E731
     variants = {"base": args.compare.resolve(), "new": None}
-    server = start_server(db_url, workdir, "setup", server_cpu)
-    try:
-        token = sign_in(server.url)
-        driver = Driver(ensure_wrk(), workdir, token, load_cpu)
-        driver.add(open_sessions(server.url, token, args.connections + 1))
-    finally:
-        server.stop()
+    drivers: dict[str, Driver] = {}
+    for name, src in variants.items():
+        billserver("import", str(catalog), "--db", urls[name], src=src)
+        server = start_server(urls[name], workdir, f"setup-{name}", server_cpu, src)
+        try:
+            token = sign_in(server.url)
+            (workdir / name).mkdir()
+            drivers[name] = Driver(wrk, workdir / name, token, load_cpu)
+            drivers[name].add(open_sessions(server.url, token, args.connections + 1))
+        finally:
+            server.stop()
     cpu: dict[str, list[float]] = {name: [] for name in variants}
     rate: dict[str, list[float]] = {name: [] for name in variants}
     for round_ in range(1, args.rounds + 1):
         for name, src in variants.items():
-            server = start_server(db_url, workdir, name, server_cpu, src)
+            server = start_server(urls[name], workdir, name, server_cpu, src)
+            driver = drivers[name]
             try:
                 driver.run([server], connections=args.connections, seconds=1)  # warm-up
                 figures = driver.run([server], connections=args.connections, seconds=args.seconds)
@@ -799,8 +830,9 @@ def _compare(args: argparse.Namespace, workdir: Path, db_url: str) -> dict[str, 
             cpu[name].append(round(figures.cpu_ms, 4))
             rate[name].append(round(figures.per_s, 1))
             say(_line(f"round {round_} {name}", figures))
-    verify(db_url)
-    say("billserver verify: the books balance")
+    for name, src in variants.items():
+        verify(urls[name], src)
+    say("billserver verify: the books balance (both databases)")
     means = {name: sum(values) / len(values) for name, values in cpu.items()}
     factor = means["base"] / means["new"]
     say(f"server CPU per update, base : new = {means['base']:.3f} : {means['new']:.3f} ms"
