@@ -36,7 +36,6 @@ __all__ = [
     "deferring",
     "flush",
     "pending_key",
-    "run_or_defer",
     "suspended",
     "writes_deferred",
 ]
@@ -178,12 +177,3 @@ def flush(conn: Connection) -> None:
     found = deferred(conn)
     if found is not None:
         found.flush(conn)
-
-
-def run_or_defer(conn: Connection, statement: ClauseElement, row: dict[str, Any]) -> None:
-    """Write ``row`` now, or at the end when writes are deferred here."""
-    found = deferred(conn)
-    if found is not None and found.writing:
-        found.add(statement, row)
-    else:
-        run(conn, statement, row)
