@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TypeAlias
 
@@ -87,17 +87,15 @@ class _Referenced:
 
 @dataclass(frozen=True, slots=True)
 class _Moving(_Referenced):
-    """An operation that may make a transfer."""
+    """An operation that may make a transfer; ``at`` (keyword only): the moment the
+    transfer stands for, which its id starts with (see the module)."""
+
+    at: int | None = field(default=None, kw_only=True)
 
     @property
     def transfer_id(self) -> str:
         """The id of the transfer it makes."""
-        return ref_id(self.ref, self.moment)
-
-    @property
-    def moment(self) -> int | None:
-        """The moment the transfer stands for (``at``), when it has one."""
-        return None
+        return ref_id(self.ref, self.at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,19 +130,12 @@ class Resize:
 @dataclass(frozen=True, slots=True)
 class Post(_Moving):
     """Charge ``amount`` out of the hold (customer -> revenue), at most what it has left
-    (a post of nothing makes no transfer); ``at``: the moment it stands for (the
-    transfer's id starts with it; see the module)."""
+    (a post of nothing makes no transfer)."""
 
     hold_id: str
     amount: int
     memo: str
     owner: str | None = None
-    at: int | None = None
-
-    @property
-    def moment(self) -> int | None:
-        """The moment the charge stands for (see the module)."""
-        return self.at
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +152,7 @@ class Transfer(_Moving):
 
     ``owner`` is the session or charge a charge belongs to (``ledger_transfers.session_id``);
     a charge with a ``spender`` counts against that account's spending limits and is
-    refused beyond what is left under them. ``at``: the moment it stands for (its id
-    starts with it; see the module).
+    refused beyond what is left under them.
     """
 
     kind: TransferKind
@@ -172,12 +162,6 @@ class Transfer(_Moving):
     memo: str
     owner: str | None = None
     spender: str | None = None
-    at: int | None = None
-
-    @property
-    def moment(self) -> int | None:
-        """The moment the transfer stands for (see the module)."""
-        return self.at
 
 
 Operation: TypeAlias = Hold | Resize | Post | Close | Transfer

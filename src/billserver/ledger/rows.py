@@ -216,7 +216,7 @@ def build(
                 account(target.spender).count(held=-op.amount, spent=op.amount)
             charge = Transfer(op.ref, TransferKind.CHARGE, customer_book(target.account_id),
                               SYS_REVENUE, op.amount, op.memo, op.owner,
-                              target.spender, op.at)  # fmt: skip
+                              target.spender, at=op.at)  # fmt: skip
             _transfer(batch, books, actor, now, charge, hold_id=op.hold_id)
         elif isinstance(op, Close):
             target = hold(op.hold_id).pending()
