@@ -16,6 +16,7 @@ downgrade recreates the table with those last reports (the earlier ones are gone
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,21 +58,29 @@ def _sessions(metadata: sa.MetaData) -> sa.Table:
     )
 
 
+def _chunks(
+    conn: sa.Connection, query: sa.Select[Any], session_id: sa.ColumnElement[str]
+) -> Iterator[Sequence[sa.RowMapping]]:
+    """The rows of ``query`` in chunks, in ``session_id`` order: each chunk is read afresh
+    after the one before (the tables may be written in between)."""
+    after = ""
+    query = query.order_by(session_id).limit(_CHUNK)
+    while chunk := conn.execute(query.where(session_id > after)).mappings().all():
+        yield chunk
+        after = chunk[-1]["session_id"]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("sessions") as batch:
         batch.add_column(sa.Column("last_report", sa.JSON(), nullable=True))
     metadata = sa.MetaData()
     reports, sessions = _session_updates(metadata), _sessions(metadata)
-    last = (
-        sa.select(reports)
-        .join(
-            sessions,
-            sa.and_(
-                sessions.c.session_id == reports.c.session_id,
-                sessions.c.last_seq == reports.c.seq,
-            ),
-        )
-        .order_by(reports.c.session_id)
+    last = sa.select(reports).join(
+        sessions,
+        sa.and_(
+            sessions.c.session_id == reports.c.session_id,
+            sessions.c.last_seq == reports.c.seq,
+        ),
     )
     store = (
         sa.update(sessions)
@@ -79,14 +88,8 @@ def upgrade() -> None:
         .values(last_report=sa.bindparam("b_report", type_=sa.JSON()))
     )
     conn = op.get_bind()
-    after = ""  # chunks by session id: the sessions table is written between reads
-    while (
-        chunk := conn.execute(last.where(reports.c.session_id > after).limit(_CHUNK))
-        .mappings()
-        .all()
-    ):
+    for chunk in _chunks(conn, last, reports.c.session_id):
         conn.execute(store, [_as_report(row) for row in chunk])
-        after = chunk[-1]["session_id"]
     op.drop_table("session_updates")
 
 
@@ -101,22 +104,19 @@ def downgrade() -> None:
     reports, sessions = _session_updates(metadata), _sessions(metadata)
     conn = op.get_bind()
     reports.create(conn)
-    rows = conn.execute(
-        sa.select(sessions.c.session_id, sessions.c.last_report).where(
-            sessions.c.last_report.is_not(None)
-        )
-    ).all()
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
+    stored = sa.select(sessions.c.session_id, sessions.c.last_report).where(
+        sessions.c.last_report.is_not(None)
+    )
+    for chunk in _chunks(conn, stored, sessions.c.session_id):
         conn.execute(
             sa.insert(reports),
             [
                 {
-                    "session_id": session_id,
-                    **{name: report[name] for name in _FIELDS},
-                    "response": report["answer"],
+                    "session_id": row["session_id"],
+                    **{name: row["last_report"][name] for name in _FIELDS},
+                    "response": row["last_report"]["answer"],
                 }
-                for session_id, report in chunk
+                for row in chunk
             ],
         )
     with op.batch_alter_table("sessions") as batch:
