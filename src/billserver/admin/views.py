@@ -26,7 +26,7 @@ from ..accounts import account_view, read_account
 from ..cdrs import cdr_view
 from ..clock import from_us
 from ..db import AnyRow
-from ..sessions import session_view
+from ..sessions import SESSION_COLUMNS, session_view
 from ..tables import accounts, audit_log, cdrs, holds, plan_versions, sessions, users
 from ..web import ApiError, Page
 
@@ -104,7 +104,7 @@ def account_detail(conn: Connection, account_id: str) -> AccountDetail:
     if row is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no account {account_id!r}")
     active = conn.execute(
-        select(sessions, holds.c.remaining)
+        select(*SESSION_COLUMNS, holds.c.remaining)
         .join(holds, holds.c.hold_id == sessions.c.hold_id)
         .where(
             or_(sessions.c.account_id == account_id, holds.c.account_id == account_id),
@@ -130,7 +130,7 @@ def live_sessions(
 ) -> tuple[list[LiveSession], list[Any] | None]:
     """The service manager: sessions in ``state`` (of one account, or all), oldest first."""
     query = (
-        select(sessions, plan_versions.c.rates, accounts.c.currency)
+        select(*SESSION_COLUMNS, plan_versions.c.rates, accounts.c.currency)
         .join(plan_versions, plan_versions.c.id == sessions.c.plan_version_id)
         .join(accounts, accounts.c.account_id == sessions.c.account_id)
         .where(sessions.c.state == state.value)

@@ -8,9 +8,10 @@ server's own reason (support, suspension), and the session resource.
 from .ending import end_by_server
 from .policy import Policy, SessionPolicy, session_policy
 from .records import lock_session, resource
-from .views import session_view
+from .views import SESSION_COLUMNS, session_view
 
 __all__ = [
+    "SESSION_COLUMNS",
     "Policy",
     "SessionPolicy",
     "end_by_server",

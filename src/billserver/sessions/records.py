@@ -38,7 +38,7 @@ from ..ledger import (
     pending_figures,
 )
 from ..tables import accounts, holds, plan_versions, sessions
-from .views import session_view
+from .views import SESSION_COLUMNS, session_view
 
 __all__ = [
     "announce",
@@ -63,13 +63,9 @@ _SPENDER = accounts.alias("spender")
 """The session's own account: its spending limits (the paying account may be another)."""
 
 
-_RECORD_COLUMNS = [column for column in sessions.c if column.key != "last_report"]
-"""A session's columns but its stored last report (read only for a repeated call)."""
-
-
 def _record_query() -> Select[Any]:
     return select(
-        *_RECORD_COLUMNS,
+        *SESSION_COLUMNS,
         holds.c.account_id.label("payer_id"),
         holds.c.state.label("hold_state"),
         holds.c.remaining.label("hold_remaining"),

@@ -41,7 +41,7 @@ from .opening import open_session
 from .policy import Policy
 from .reports import Report
 from .submit import check_reports, count_accepted, submit_report, submit_reports
-from .views import session_view
+from .views import SESSION_COLUMNS, session_view
 
 __all__ = ["router"]
 
@@ -154,7 +154,7 @@ def get_session(session_id: str, caller: Caller, ctx: Ctx) -> dict[str, Any]:
     """One of the caller's sessions."""
     with db.read(ctx.engine) as conn:
         row = conn.execute(
-            select(sessions, holds.c.remaining)
+            select(*SESSION_COLUMNS, holds.c.remaining)
             .join(holds, holds.c.hold_id == sessions.c.hold_id)
             .where(sessions.c.session_id == session_id)
         ).one_or_none()
@@ -175,7 +175,7 @@ def list_sessions(
     if caller.account_id is None:
         return page_response(request, [], page, None)
     query = (
-        select(sessions, holds.c.remaining)
+        select(*SESSION_COLUMNS, holds.c.remaining)
         .join(holds, holds.c.hold_id == sessions.c.hold_id)
         .where(sessions.c.account_id == caller.account_id)
         .order_by(sessions.c.started_at, sessions.c.session_id)

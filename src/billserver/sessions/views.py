@@ -8,8 +8,13 @@ from typing import Any
 from billclient.protocol import EndCause, SessionResource, SessionState
 
 from ..clock import from_us
+from ..tables import sessions
 
-__all__ = ["session_view"]
+__all__ = ["SESSION_COLUMNS", "session_view"]
+
+SESSION_COLUMNS = tuple(column for column in sessions.c if column.key != "last_report")
+"""A session row's columns but the stored answer to its last call (``last_report``,
+read only when that call is repeated): what reads of sessions select."""
 
 
 def session_view(row: Mapping[Any, Any], reserved: int) -> SessionResource:
